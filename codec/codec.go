@@ -1,0 +1,165 @@
+// Package codec encrypts every Temporal payload motcua writes with AES-256-GCM,
+// so that personal data in workflow inputs, results, updates and activity
+// arguments is never stored in clear in the Temporal database.
+package codec
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+)
+
+const (
+	metadataEncoding = "binary/encrypted"
+	metadataKeyID    = "encryption-key-id"
+	encodingKey      = "encoding"
+)
+
+// Key is an AES-256 key with a short public id, written into each payload's
+// metadata so a future key rotation knows which key sealed what.
+type Key struct {
+	ID     string
+	secret []byte
+}
+
+// NewKey wraps 32 secret bytes.
+func NewKey(secret []byte) (Key, error) {
+	if len(secret) != 32 {
+		return Key{}, fmt.Errorf("payload key must be 32 bytes, got %d", len(secret))
+	}
+	sum := sha256.Sum256(secret)
+	return Key{ID: hex.EncodeToString(sum[:4]), secret: secret}, nil
+}
+
+// LoadOrCreateKey reads the hex key at path, creating it (mode 0600) with
+// fresh random bytes when the file does not exist.
+func LoadOrCreateKey(path string) (Key, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return Key{}, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return Key{}, fmt.Errorf("create key folder: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) { // another process created it first
+			return LoadOrCreateKey(path)
+		}
+		if err != nil {
+			return Key{}, fmt.Errorf("create payload key: %w", err)
+		}
+		if _, err := f.WriteString(hex.EncodeToString(secret) + "\n"); err != nil {
+			f.Close()
+			return Key{}, fmt.Errorf("write payload key: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return Key{}, err
+		}
+		if err := f.Close(); err != nil {
+			return Key{}, err
+		}
+		return NewKey(secret)
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("read payload key: %w", err)
+	}
+	secret, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return Key{}, fmt.Errorf("payload key %s is not hex: %w", path, err)
+	}
+	return NewKey(secret)
+}
+
+// Codec is a converter.PayloadCodec sealing payloads with AES-GCM.
+type Codec struct {
+	key  Key
+	aead cipher.AEAD
+}
+
+// New returns a codec for key.
+func New(key Key) (*Codec, error) {
+	block, err := aes.NewCipher(key.secret)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Codec{key: key, aead: aead}, nil
+}
+
+// Encode seals each payload (metadata and data) into a new payload.
+func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	out := make([]*commonpb.Payload, len(payloads))
+	for i, p := range payloads {
+		plain, err := p.Marshal()
+		if err != nil {
+			return nil, fmt.Errorf("marshal payload: %w", err)
+		}
+		nonce := make([]byte, c.aead.NonceSize())
+		if _, err := rand.Read(nonce); err != nil {
+			return nil, err
+		}
+		out[i] = &commonpb.Payload{
+			Metadata: map[string][]byte{
+				encodingKey:   []byte(metadataEncoding),
+				metadataKeyID: []byte(c.key.ID),
+			},
+			Data: c.aead.Seal(nonce, nonce, plain, []byte(c.key.ID)),
+		}
+	}
+	return out, nil
+}
+
+// Decode opens payloads sealed by Encode and passes others through.
+func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	out := make([]*commonpb.Payload, len(payloads))
+	for i, p := range payloads {
+		if string(p.Metadata[encodingKey]) != metadataEncoding {
+			out[i] = p
+			continue
+		}
+		keyID := string(p.Metadata[metadataKeyID])
+		if keyID != c.key.ID {
+			return nil, fmt.Errorf("payload sealed with key %s, this process has key %s", keyID, c.key.ID)
+		}
+		n := c.aead.NonceSize()
+		if len(p.Data) < n {
+			return nil, errors.New("encrypted payload too short")
+		}
+		plain, err := c.aead.Open(nil, p.Data[:n], p.Data[n:], []byte(keyID))
+		if err != nil {
+			return nil, fmt.Errorf("decrypt payload: %w", err)
+		}
+		var dec commonpb.Payload
+		if err := dec.Unmarshal(plain); err != nil {
+			return nil, fmt.Errorf("unmarshal payload: %w", err)
+		}
+		out[i] = &dec
+	}
+	return out, nil
+}
+
+// DataConverter is the converter every motcua client, worker and replayer
+// uses: the SDK's default JSON conversion, sealed by the codec.
+func DataConverter(key Key) (converter.DataConverter, error) {
+	c, err := New(key)
+	if err != nil {
+		return nil, err
+	}
+	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c), nil
+}

@@ -1,0 +1,240 @@
+// Package devserver runs a durable Temporal server and its Web UI inside the
+// motcua process, the way the Temporal CLI's dev server does: the sqlite
+// persistence plugin on a database file, one history shard, all four services
+// on loopback.
+package devserver
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+// Options say where the embedded server keeps its state and listens.
+type Options struct {
+	// DatabaseFile is the sqlite file holding every namespace, history and
+	// visibility record. It is created with the schema on first start.
+	DatabaseFile string
+	// FrontendAddr is the gRPC address clients and workers dial (host:port).
+	FrontendAddr string
+	// UIAddr is where the Web UI listens; empty means no UI.
+	UIAddr string
+	// CodecEndpoint is the remote codec the Web UI calls to decode payloads.
+	CodecEndpoint string
+	// Namespace is created on first start, with SearchAttributes registered.
+	Namespace        string
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Logger receives the server's own log lines.
+	Logger log.Logger
+}
+
+// Server is a running embedded Temporal server.
+type Server struct {
+	server temporal.Server
+	ui     *uiserver.Server
+}
+
+const clusterName = "active"
+
+// Start creates the database if needed and starts the server; it returns once
+// the frontend accepts connections. Ports in use are reported as errors.
+func Start(o Options) (*Server, error) {
+	host, port, err := splitHostPort(o.FrontendAddr)
+	if err != nil {
+		return nil, fmt.Errorf("temporal address: %w", err)
+	}
+	// Check the public ports first so a busy port is a clear error, not a
+	// failure deep inside the server's start-up.
+	if err := checkFree(o.FrontendAddr); err != nil {
+		return nil, err
+	}
+	if o.UIAddr != "" {
+		if err := checkFree(o.UIAddr); err != nil {
+			return nil, err
+		}
+	}
+	ports := map[string]int{"frontend": port}
+	for _, svc := range []string{"frontend-http", "history", "matching", "worker"} {
+		p, err := freePort(host)
+		if err != nil {
+			return nil, err
+		}
+		ports[svc] = p
+	}
+
+	sqlConf := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		DatabaseName:      o.DatabaseFile,
+		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "WAL", "_synchronous": "FULL"},
+	}
+	if _, err := os.Stat(o.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
+			return nil, fmt.Errorf("create temporal schema: %w", err)
+		}
+	}
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, o.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("namespace config: %w", err)
+	}
+	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
+		return nil, fmt.Errorf("create namespace: %w", err)
+	}
+
+	conf := serverConfig(host, ports, sqlConf)
+	hostOf := func(svc string) static.Hosts {
+		return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(ports[svc])))
+	}
+	dyn := dynamicconfig.StaticClient{
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: hostOf("frontend"),
+			primitives.HistoryService:  hostOf("history"),
+			primitives.MatchingService: hostOf("matching"),
+			primitives.WorkerService:   hostOf("worker"),
+		}),
+		temporal.WithLogger(o.Logger),
+		temporal.WithDynamicConfigClient(dyn),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("build temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start temporal server: %w", err)
+	}
+	s := &Server{server: srv}
+	if o.UIAddr != "" {
+		uiHost, uiPort, err := splitHostPort(o.UIAddr)
+		if err != nil {
+			srv.Stop()
+			return nil, fmt.Errorf("ui address: %w", err)
+		}
+		s.ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
+			Host:                uiHost,
+			Port:                uiPort,
+			TemporalGRPCAddress: o.FrontendAddr,
+			EnableUI:            true,
+			Codec:               uiconfig.Codec{Endpoint: o.CodecEndpoint},
+			CORS:                uiconfig.CORS{CookieInsecure: true},
+			HideLogs:            true,
+			DisableNewsFetch:    true,
+		}))
+		go func() {
+			if err := s.ui.Start(); err != nil {
+				o.Logger.Error("web ui stopped", tag.Error(err))
+			}
+		}()
+	}
+	return s, nil
+}
+
+// Stop stops the UI and the server.
+func (s *Server) Stop() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	s.server.Stop()
+}
+
+func serverConfig(host string, ports map[string]int, sqlConf *config.SQL) *config.Config {
+	var c config.Config
+	c.Global.Membership.MaxJoinDuration = 30 * time.Second
+	c.Global.Membership.BroadcastAddress = host
+	c.Persistence.DefaultStore = "sqlite"
+	c.Persistence.VisibilityStore = "sqlite"
+	c.Persistence.NumHistoryShards = 1
+	c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+	frontend := net.JoinHostPort(host, strconv.Itoa(ports["frontend"]))
+	c.ClusterMetadata = &cluster.Config{
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			clusterName: {
+				Enabled:                true,
+				InitialFailoverVersion: 1,
+				RPCAddress:             frontend,
+				HTTPAddress:            net.JoinHostPort(host, strconv.Itoa(ports["frontend-http"])),
+				ClusterID:              "motcua-dev",
+			},
+		},
+	}
+	c.DCRedirectionPolicy.Policy = "noop"
+	svc := func(name string) config.Service {
+		var s config.Service
+		s.RPC.GRPCPort = ports[name]
+		s.RPC.BindOnIP = host
+		if name == "frontend" {
+			s.RPC.HTTPPort = ports["frontend-http"]
+		}
+		return s
+	}
+	c.Services = map[string]config.Service{
+		"frontend": svc("frontend"),
+		"history":  svc("history"),
+		"matching": svc("matching"),
+		"worker":   svc("worker"),
+	}
+	c.Archival.History.State = "disabled"
+	c.Archival.Visibility.State = "disabled"
+	c.NamespaceDefaults.Archival.History.State = "disabled"
+	c.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	c.PublicClient.HostPort = frontend
+	return &c
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port in %q", addr)
+	}
+	return host, port, nil
+}
+
+func checkFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another motcua or temporal running?): %w", addr, err)
+	}
+	return l.Close()
+}
+
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

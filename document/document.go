@@ -1,0 +1,219 @@
+// Package document renders the office's paper forms as PDF: the receipt
+// (form 01) and the result to be signed. Output is A4, in Liberation Serif
+// (metric-compatible with Times New Roman, covering Vietnamese), and
+// deterministic: the same input always gives the same bytes, so a re-run
+// activity stores nothing new.
+package document
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-fonts/liberation/liberationserifbold"
+	"github.com/go-fonts/liberation/liberationserifitalic"
+	"github.com/go-fonts/liberation/liberationserifregular"
+	"github.com/go-pdf/fpdf"
+
+	"github.com/motcua/motcua"
+)
+
+const family = "LiberationSerif"
+
+func newPDF(created time.Time, title string) *fpdf.Fpdf {
+	f := fpdf.New("P", "mm", "A4", "")
+	f.AddUTF8FontFromBytes(family, "", liberationserifregular.TTF)
+	f.AddUTF8FontFromBytes(family, "B", liberationserifbold.TTF)
+	f.AddUTF8FontFromBytes(family, "I", liberationserifitalic.TTF)
+	f.SetCreationDate(created)
+	f.SetModificationDate(created)
+	f.SetCatalogSort(true)
+	f.SetTitle(title, true)
+	f.SetCreator("motcua", true)
+	f.SetMargins(20, 15, 15)
+	f.SetAutoPageBreak(true, 20)
+	f.AddPage()
+	return f
+}
+
+// header writes the national header: the unit on the left, the state motto
+// on the right.
+func header(f *fpdf.Fpdf, u motcua.Unit) {
+	y := f.GetY()
+	f.SetFont(family, "B", 12)
+	f.MultiCell(75, 6, strings.ToUpper(u.Name), "", "C", false)
+	f.SetXY(95, y)
+	f.MultiCell(100, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "", "C", false)
+	f.SetX(95)
+	f.SetFont(family, "B", 13)
+	f.MultiCell(100, 6, "Độc lập - Tự do - Hạnh phúc", "", "C", false)
+	f.Ln(8)
+}
+
+func title(f *fpdf.Fpdf, lines ...string) {
+	f.SetFont(family, "B", 14)
+	for _, l := range lines {
+		f.CellFormat(0, 7, l, "", 1, "C", false, 0, "")
+	}
+	f.Ln(4)
+}
+
+func para(f *fpdf.Fpdf, text string) {
+	f.SetFont(family, "", 13)
+	f.MultiCell(0, 7, text, "", "J", false)
+}
+
+func labelValue(f *fpdf.Fpdf, label, value string) {
+	f.SetFont(family, "", 13)
+	f.MultiCell(0, 7, label+": "+value, "", "L", false)
+}
+
+func bytesOf(f *fpdf.Fpdf) ([]byte, error) {
+	var b bytes.Buffer
+	if err := f.Output(&b); err != nil {
+		return nil, fmt.Errorf("render pdf: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// dateLine is "Tân Lập, ngày 25 tháng 11 năm 2026".
+func dateLine(place string, t time.Time) string {
+	t = t.In(motcua.Vietnam)
+	return fmt.Sprintf("%s, ngày %02d tháng %02d năm %d", place, t.Day(), int(t.Month()), t.Year())
+}
+
+func clock(t time.Time) string {
+	t = t.In(motcua.Vietnam)
+	return fmt.Sprintf("%02d giờ %02d phút, ngày %02d/%02d/%d", t.Hour(), t.Minute(), t.Day(), int(t.Month()), t.Year())
+}
+
+// Receipt renders form 01, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả".
+func Receipt(u motcua.Unit, p motcua.Procedure, d motcua.Dossier) ([]byte, error) {
+	f := newPDF(d.ReceivedAt, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả "+d.ID)
+	header(f, u)
+	title(f, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mã hồ sơ: "+d.ID)
+	para(f, "Bộ phận Tiếp nhận và Trả kết quả - "+u.Name+" đã tiếp nhận hồ sơ của:")
+	labelValue(f, "Ông/Bà", d.Applicant.FullName)
+	labelValue(f, "Số định danh cá nhân", motcua.MaskID(d.Applicant.IDNumber))
+	labelValue(f, "Nội dung yêu cầu giải quyết", p.Name+" (mã "+p.Code+")")
+	f.Ln(2)
+	para(f, "Thành phần hồ sơ gồm:")
+	for i, doc := range d.Documents {
+		para(f, fmt.Sprintf("%d. %s (%s)", i+1, documentName(p, doc.Code), doc.Name))
+	}
+	f.Ln(2)
+	labelValue(f, "Số lượng hồ sơ", fmt.Sprintf("%02d bộ", 1))
+	labelValue(f, "Thời gian giải quyết hồ sơ theo quy định", fmt.Sprintf("%d ngày làm việc", p.SLAWorkingDays))
+	labelValue(f, "Thời gian nhận hồ sơ", clock(d.ReceivedAt))
+	labelValue(f, "Thời gian trả kết quả giải quyết hồ sơ", clock(d.DueAt))
+	labelValue(f, "Đăng ký nhận kết quả tại", "Bộ phận Tiếp nhận và Trả kết quả")
+	f.Ln(8)
+	signatureBlocks(f, "NGƯỜI NỘP HỒ SƠ", d.Applicant.FullName, "NGƯỜI TIẾP NHẬN HỒ SƠ", d.ReceivedBy)
+	return bytesOf(f)
+}
+
+// Signer identifies who signs the result; a zero Signer renders the draft
+// with the chairman's title and no name yet.
+type Signer struct {
+	Name string
+	Role motcua.Role
+	At   time.Time
+}
+
+// Result renders the result document the leader signs.
+func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time.Time, s Signer) ([]byte, error) {
+	dated := approvedAt
+	if !s.At.IsZero() {
+		dated = s.At
+	}
+	f := newPDF(dated, p.ResultTitle+" "+d.ID)
+	header(f, u)
+	f.SetFont(family, "I", 13)
+	f.CellFormat(0, 7, dateLine(u.Place, dated), "", 1, "R", false, 0, "")
+	f.Ln(4)
+	title(f, p.ResultTitle, "Số hồ sơ: "+d.ID)
+	para(f, "Căn cứ hồ sơ đề nghị "+strings.ToLower(p.Name[:1])+p.Name[1:]+" tiếp nhận ngày "+
+		d.ReceivedAt.In(motcua.Vietnam).Format("02/01/2006")+";")
+	para(f, "Xét đề nghị của công chức chuyên môn,")
+	f.Ln(2)
+	f.SetFont(family, "B", 13)
+	f.CellFormat(0, 7, strings.ToUpper(u.Name)+" XÁC NHẬN / QUYẾT ĐỊNH:", "", 1, "C", false, 0, "")
+	f.Ln(2)
+	labelValue(f, "Người yêu cầu", d.Applicant.FullName)
+	labelValue(f, "Thủ tục hành chính", p.Name+" (mã "+p.Code+")")
+	for _, fld := range p.Fields {
+		if v := d.Fields[fld.Name]; v != "" {
+			labelValue(f, fld.Label, v)
+		}
+	}
+	for _, k := range extraFields(p, d.Fields) {
+		labelValue(f, k, d.Fields[k])
+	}
+	labelValue(f, "Kết quả giải quyết", "Chấp thuận yêu cầu của người nộp hồ sơ")
+	f.Ln(10)
+	role := s.Role
+	if role == "" {
+		role = p.SignerRole
+	}
+	name := s.Name
+	if name == "" {
+		name = "(chờ ký số)"
+	}
+	x := 105.0
+	f.SetX(x)
+	f.SetFont(family, "B", 13)
+	f.MultiCell(90, 7, "TM. "+strings.ToUpper(u.Name), "", "C", false)
+	for _, line := range strings.Split(role.SignatureTitle(), " / ") {
+		f.SetX(x)
+		f.MultiCell(90, 7, line, "", "C", false)
+	}
+	f.Ln(22) // room for the visible signature
+	f.SetX(x)
+	f.MultiCell(90, 7, name, "", "C", false)
+	return bytesOf(f)
+}
+
+func signatureBlocks(f *fpdf.Fpdf, leftTitle, leftName, rightTitle, rightName string) {
+	y := f.GetY()
+	f.SetFont(family, "B", 13)
+	f.SetXY(20, y)
+	f.MultiCell(80, 7, leftTitle, "", "C", false)
+	f.SetXY(105, y)
+	f.MultiCell(90, 7, rightTitle, "", "C", false)
+	f.SetFont(family, "I", 12)
+	f.SetXY(20, y+7)
+	f.MultiCell(80, 7, "(Ký và ghi rõ họ tên)", "", "C", false)
+	f.SetXY(105, y+7)
+	f.MultiCell(90, 7, "(Ký và ghi rõ họ tên)", "", "C", false)
+	f.SetFont(family, "", 13)
+	f.SetXY(20, y+35)
+	f.MultiCell(80, 7, leftName, "", "C", false)
+	f.SetXY(105, y+35)
+	f.MultiCell(90, 7, rightName, "", "C", false)
+}
+
+func documentName(p motcua.Procedure, code string) string {
+	if d, ok := p.Document(code); ok {
+		return d.Name
+	}
+	return code
+}
+
+// extraFields are fields not in the procedure's form, sorted for
+// deterministic output.
+func extraFields(p motcua.Procedure, fields map[string]string) []string {
+	var out []string
+	for k := range fields {
+		known := false
+		for _, f := range p.Fields {
+			known = known || f.Name == k
+		}
+		if !known {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,208 @@
+package motcua
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Channel is how the dossier reached the office.
+type Channel string
+
+// Channels of the API, with the portal's numbers.
+const (
+	ChannelCounter Channel = "counter" // 1: in person
+	ChannelOnline  Channel = "online"  // 2
+	ChannelPostal  Channel = "postal"  // 3
+)
+
+// PortalCode is the portal's number for the channel.
+func (c Channel) PortalCode() int {
+	switch c {
+	case ChannelCounter:
+		return 1
+	case ChannelOnline:
+		return 2
+	case ChannelPostal:
+		return 3
+	}
+	return 0
+}
+
+// Applicant is the citizen who files the dossier. IDNumber, Phone, Email and
+// Address are personal data: never logged, never in search attributes, and
+// encrypted wherever the workflow carries them.
+type Applicant struct {
+	FullName string `json:"full_name"`
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Address  string `json:"address,omitempty"`
+}
+
+// MaskedApplicant is what read endpoints show of the applicant.
+type MaskedApplicant struct {
+	FullName       string `json:"full_name"`
+	IDNumberMasked string `json:"id_number_masked"`
+}
+
+// Masked hides all but the last three digits of the ID number.
+func (a Applicant) Masked() MaskedApplicant {
+	return MaskedApplicant{FullName: a.FullName, IDNumberMasked: MaskID(a.IDNumber)}
+}
+
+// MaskID hides all but the last three characters of an identity number.
+func MaskID(id string) string {
+	if len(id) <= 3 {
+		return strings.Repeat("*", len(id))
+	}
+	return strings.Repeat("*", len(id)-3) + id[len(id)-3:]
+}
+
+// DocumentUpload is a document as a client sends it.
+type DocumentUpload struct {
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	ContentType   string `json:"content_type"`
+	ContentBase64 string `json:"content_base64"`
+}
+
+// DocumentRef is a stored document: the workflow carries references, never
+// the bytes.
+type DocumentRef struct {
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+}
+
+// IntakeRequest is the body of POST /v1/dossiers.
+type IntakeRequest struct {
+	ExternalID    string            `json:"external_id,omitempty"`
+	ProcedureCode string            `json:"procedure_code"`
+	Channel       Channel           `json:"channel"`
+	Applicant     Applicant         `json:"applicant"`
+	Fields        map[string]string `json:"fields"`
+	Documents     []DocumentUpload  `json:"documents"`
+}
+
+// Dossier is the input of a dossier's workflow: everything accepted at intake.
+type Dossier struct {
+	ID            string            `json:"id"`
+	ExternalID    string            `json:"external_id,omitempty"`
+	ProcedureCode string            `json:"procedure_code"`
+	Channel       Channel           `json:"channel"`
+	Applicant     Applicant         `json:"applicant"`
+	Fields        map[string]string `json:"fields"`
+	Documents     []DocumentRef     `json:"documents"`
+	ReceivedBy    string            `json:"received_by"`
+	ReceivedAt    time.Time         `json:"received_at"`
+	DueAt         time.Time         `json:"due_at"`
+}
+
+// Stage names the part of the procedure a step belongs to.
+type Stage string
+
+// Stages of the procedure.
+const (
+	StageIntake     Stage = "intake"
+	StageReview     Stage = "review"
+	StageSupplement Stage = "supplement"
+	StageSignature  Stage = "signature"
+	StageArchive    Stage = "archive"
+	StageNotify     Stage = "notify"
+)
+
+// Step is one thing that happened to a dossier.
+type Step struct {
+	Stage   Stage     `json:"stage"`
+	Actor   string    `json:"actor"`
+	Outcome string    `json:"outcome"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Result is the signed, archived result document.
+type Result struct {
+	SHA256    string    `json:"sha256"`
+	SignedBy  string    `json:"signed_by"`
+	SignedAt  time.Time `json:"signed_at"`
+	ArchiveID string    `json:"archive_id"`
+}
+
+// PortalSync is how far the national portal has been told.
+type PortalSync struct {
+	LastCode int        `json:"last_code"`
+	SyncedAt *time.Time `json:"synced_at"`
+	Pending  int        `json:"pending"`
+}
+
+// State is a dossier as the API shows it (GET /v1/dossiers/{id}).
+type State struct {
+	DossierID     string          `json:"dossier_id"`
+	ProcedureCode string          `json:"procedure_code"`
+	Channel       Channel         `json:"channel"`
+	Status        Status          `json:"status"`
+	ReceivedAt    time.Time       `json:"received_at"`
+	DueAt         time.Time       `json:"due_at"`
+	CompletedAt   *time.Time      `json:"completed_at"`
+	Applicant     MaskedApplicant `json:"applicant"`
+	Steps         []Step          `json:"steps"`
+	Result        *Result         `json:"result"`
+	Portal        PortalSync      `json:"portal"`
+	// Receipt is the stored form 01; Draft the unsigned result once rendered.
+	Receipt *DocumentRef `json:"-"`
+	Draft   *DocumentRef `json:"-"`
+	// MissingDocuments are the codes asked for by the open supplement request.
+	MissingDocuments []string `json:"missing_documents,omitempty"`
+}
+
+// Review decisions.
+const (
+	DecisionApprove           = "approve"
+	DecisionReject            = "reject"
+	DecisionRequestSupplement = "request_supplement"
+)
+
+// Review is a specialist's decision (POST /v1/dossiers/{id}/review).
+type Review struct {
+	Decision         string   `json:"decision"`
+	Comment          string   `json:"comment"`
+	MissingDocuments []string `json:"missing_documents"`
+	Actor            string   `json:"actor,omitempty"`
+}
+
+// Signature decisions.
+const (
+	DecisionSign   = "sign"
+	DecisionReturn = "return"
+)
+
+// SignDecision is the leader's decision on the draft result.
+type SignDecision struct {
+	Decision string `json:"decision"`
+	Comment  string `json:"comment"`
+	Actor    string `json:"actor,omitempty"`
+	// ActorName and ActorRole identify the signer on the result.
+	ActorName string `json:"actor_name,omitempty"`
+	ActorRole Role   `json:"actor_role,omitempty"`
+}
+
+// Supplement carries the documents the citizen added.
+type Supplement struct {
+	Documents []DocumentRef `json:"documents"`
+	Actor     string        `json:"actor,omitempty"`
+}
+
+// Withdrawal is the citizen's withdrawal, entered by a clerk or a system.
+type Withdrawal struct {
+	Comment string `json:"comment"`
+	Actor   string `json:"actor,omitempty"`
+}
+
+var idNumber = regexp.MustCompile(`^[0-9]{12}$`)
+var dossierCode = regexp.MustCompile(`^[0-9A-Za-z.]+-[0-9]{6}-[0-9]{4}$`)
+
+// ValidDossierID reports whether id has the shape of a dossier code.
+func ValidDossierID(id string) bool { return dossierCode.MatchString(id) }

@@ -1,0 +1,48 @@
+package motcua
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes of the HTTP API contract.
+const (
+	CodeInvalidRequest   = "invalid_request"
+	CodeUnknownProcedure = "unknown_procedure"
+	CodeUnauthenticated  = "unauthenticated"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not_found"
+	CodeInvalidState     = "invalid_state"
+	CodeTooLarge         = "too_large"
+	CodeUnavailable      = "unavailable"
+)
+
+// Error is a domain error a caller can act on: a code from the list above, a
+// message for people, and the input fields at fault.
+type Error struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Code + ": " + e.Message
+	}
+	return fmt.Sprintf("%s: %s %v", e.Code, e.Message, e.Fields)
+}
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or "" when
+// there is none.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

@@ -1,0 +1,47 @@
+package motcua
+
+// Role is what a user may do.
+type Role string
+
+// The roles of the API contract.
+const (
+	RoleClerk        Role = "clerk"
+	RoleSpecialist   Role = "specialist"
+	RoleChairman     Role = "chairman"
+	RoleViceChairman Role = "vice_chairman"
+	RoleAuditor      Role = "auditor"
+	RoleSystem       Role = "system"
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleClerk, RoleSpecialist, RoleChairman, RoleViceChairman, RoleAuditor, RoleSystem}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool {
+	for _, v := range Roles {
+		if v == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Signs reports whether the role signs results.
+func (r Role) Signs() bool { return r == RoleChairman || r == RoleViceChairman }
+
+// SignatureTitle is the title block printed above a signer's name: the
+// chairman signs as "CHỦ TỊCH"; a vice-chairman signs on the chairman's
+// behalf, "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
+func (r Role) SignatureTitle() string {
+	if r == RoleViceChairman {
+		return "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+	}
+	return "CHỦ TỊCH"
+}
+
+// User is a person or system the API knows.
+type User struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+}

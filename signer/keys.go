@@ -1,0 +1,248 @@
+package signer
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"crypto"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+)
+
+// LoadPKCS12 reads a PKCS#12 file holding a key, its certificate and the
+// chain.
+func LoadPKCS12(path, password string) (Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Key{}, fmt.Errorf("read key file: %w", err)
+	}
+	priv, cert, chain, err := pkcs12.DecodeChain(b, password)
+	if err != nil {
+		return Key{}, fmt.Errorf("decode %s: %w", filepath.Base(path), err)
+	}
+	s, ok := priv.(crypto.Signer)
+	if !ok {
+		return Key{}, fmt.Errorf("%s: key of type %T cannot sign", filepath.Base(path), priv)
+	}
+	return Key{Signer: s, Certificate: cert, Chain: chain}, nil
+}
+
+// LoadRoots reads PEM certificates into a pool.
+func LoadRoots(paths ...string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read roots: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", p)
+		}
+	}
+	return pool, nil
+}
+
+// DevCA is the local certificate authority `motcua dev` creates under its
+// data folder: a root, and one PKCS#12 signing key per leader, with the
+// leader's full name as the certificate's common name. It is for trying
+// motcua, never for results anyone relies on.
+type DevCA struct {
+	dir      string
+	password string
+	root     *x509.Certificate
+	rootKey  crypto.Signer
+}
+
+// Person is a leader the dev CA issues a signing certificate for.
+type Person struct {
+	ID   string
+	Name string
+}
+
+// OpenDevCA loads the CA in dir, creating the root on first use.
+func OpenDevCA(dir, unitName string) (*DevCA, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create ca folder: %w", err)
+	}
+	ca := &DevCA{dir: dir}
+	pw, err := readOrCreateSecret(filepath.Join(dir, "pkcs12-password"))
+	if err != nil {
+		return nil, err
+	}
+	ca.password = pw
+	certPath, keyPath := filepath.Join(dir, "root.crt"), filepath.Join(dir, "root.key")
+	if _, err := os.Stat(certPath); errors.Is(err, os.ErrNotExist) {
+		if err := createRoot(certPath, keyPath, unitName); err != nil {
+			return nil, err
+		}
+	}
+	cb, err := os.ReadFile(certPath)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(cb)
+	if blk == nil {
+		return nil, fmt.Errorf("%s is not PEM", certPath)
+	}
+	if ca.root, err = x509.ParseCertificate(blk.Bytes); err != nil {
+		return nil, err
+	}
+	kb, err := os.ReadFile(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ = pem.Decode(kb)
+	if blk == nil {
+		return nil, fmt.Errorf("%s is not PEM", keyPath)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	ca.rootKey = k.(crypto.Signer)
+	return ca, nil
+}
+
+// RootPath is the PEM file of the root certificate, to give to verifiers.
+func (ca *DevCA) RootPath() string { return filepath.Join(ca.dir, "root.crt") }
+
+// Roots is a pool holding the dev root.
+func (ca *DevCA) Roots() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.root)
+	return p
+}
+
+// Key returns the signing key of a person, issuing it on first use.
+func (ca *DevCA) Key(p Person) (Key, error) {
+	path := filepath.Join(ca.dir, safeName(p.ID)+".p12")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := ca.issue(p, path); err != nil {
+			return Key{}, err
+		}
+	}
+	return LoadPKCS12(path, ca.password)
+}
+
+func (ca *DevCA) issue(p Person, path string) error {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject: pkix.Name{
+			CommonName:   p.Name,
+			Organization: []string{ca.root.Subject.Organization[0]},
+			Country:      []string{"VN"},
+		},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(3, 0, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, key.Public(), ca.rootKey)
+	if err != nil {
+		return fmt.Errorf("issue certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	p12, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{ca.root}, ca.password)
+	if err != nil {
+		return fmt.Errorf("encode pkcs12: %w", err)
+	}
+	return writeNew(path, p12)
+}
+
+func createRoot(certPath, keyPath, unitName string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "motcua dev root CA", Organization: []string{unitName}, Country: []string{"VN"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return fmt.Errorf("create root: %w", err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := writeNew(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})); err != nil {
+		return err
+	}
+	return writeNew(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func serial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	return n
+}
+
+func readOrCreateSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	buf := make([]byte, 16)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	pw := hex.EncodeToString(buf)
+	if err := writeNew(path, []byte(pw+"\n")); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// writeNew writes a file that must not exist yet, mode 0600, synced.
+func writeNew(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func safeName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, id)
+}

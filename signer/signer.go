@@ -1,0 +1,344 @@
+// Package signer signs and verifies PDF results with CMS (PAdES-style)
+// signatures through github.com/digitorus/pdfsign, and repairs what that
+// library gets wrong at the pinned version.
+//
+// Signing runs in two passes. pdfsign first writes the incremental update
+// (signature dictionary, widget, AcroForm, catalog, cross-reference) with
+// ASCII placeholders for the text fields and a throw-away CMS. The second pass
+// then writes the text fields as proper UTF-16 PDF strings of the same
+// length, recomputes the byte range from the file it actually has, and builds
+// and embeds the real CMS over exactly those bytes. This side-steps pdfsign's
+// unescaped UTF-16 strings (a name such as "Vĩnh" yields a raw ')'), its
+// search for the Contents placeholder that can land in an earlier signature's
+// zero padding, and its double write when the CMS outgrows its estimate.
+// Every signed file is verified before Sign returns it.
+package signer
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/pkcs7"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// Key is a signing identity: a private key (possibly on a token) and its
+// certificate with the chain up to, and including, the root.
+type Key struct {
+	Signer      crypto.Signer
+	Certificate *x509.Certificate
+	Chain       []*x509.Certificate
+}
+
+// Info is what the signature dictionary says about the signing, in any
+// Unicode text.
+type Info struct {
+	Name        string
+	Reason      string
+	Location    string
+	ContactInfo string
+	Time        time.Time
+}
+
+// ErrInvalidInput is returned (wrapped) when the input is not a PDF that can
+// be signed: retrying will not help.
+var ErrInvalidInput = errors.New("input is not a signable PDF")
+
+// Sign signs pdfBytes with key and returns the signed file, verified against
+// roots: a valid signature that covers the whole file, by a certificate that
+// chains to roots.
+func Sign(pdfBytes []byte, key Key, info Info, roots *x509.CertPool) ([]byte, error) {
+	if key.Signer == nil || key.Certificate == nil {
+		return nil, errors.New("signer: key has no signer or certificate")
+	}
+	if _, err := checkedReader(pdfBytes); err != nil {
+		return nil, err
+	}
+	prepared, fields, err := prepare(pdfBytes, key, info)
+	if err != nil {
+		return nil, err
+	}
+	out, err := finish(prepared, len(pdfBytes), pdfBytes, fields, key)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := Verify(out, roots)
+	if err != nil {
+		return nil, fmt.Errorf("verify signed output: %w", err)
+	}
+	if err := rep.Err(); err != nil {
+		return nil, fmt.Errorf("signed output does not verify: %w", err)
+	}
+	return out, nil
+}
+
+func checkedReader(b []byte) (r *pdf.Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil { // the parser panics on some malformed input
+			r, err = nil, fmt.Errorf("%w: %v", ErrInvalidInput, p)
+		}
+	}()
+	if !bytes.HasPrefix(bytes.TrimLeft(b, "\x00\t\r\n "), []byte("%PDF-")) {
+		return nil, fmt.Errorf("%w: no %%PDF- header", ErrInvalidInput)
+	}
+	r, err = pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	return r, nil
+}
+
+// textField is one text entry of the signature dictionary: its key, the
+// placeholder pdfsign writes, and the PDF string that replaces it.
+type textField struct {
+	key         string
+	placeholder string
+	value       string
+}
+
+// pdfText encodes s as a PDF text string: a hex string of UTF-16BE with a
+// byte-order mark, which any reader decodes and needs no escaping.
+func pdfText(s string) string {
+	var b strings.Builder
+	b.WriteString("<FEFF")
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	b.WriteString(">")
+	return b.String()
+}
+
+func textFields(info Info) []textField {
+	var out []textField
+	add := func(key, value string, fill byte) {
+		if value == "" {
+			return
+		}
+		enc := pdfText(value)
+		// pdfsign writes an ASCII string without special characters as
+		// "(...)": a placeholder of len(enc)-2 letters takes exactly the room
+		// of the encoded value.
+		out = append(out, textField{key: key, placeholder: strings.Repeat(string(fill), len(enc)-2), value: enc})
+	}
+	add("/Name", info.Name, 'N')
+	add("/Location", info.Location, 'L')
+	add("/Reason", info.Reason, 'R')
+	add("/ContactInfo", info.ContactInfo, 'C')
+	return out
+}
+
+// prepare runs pdfsign with placeholders and a stand-in key of the same size
+// as the real one.
+func prepare(in []byte, key Key, info Info) ([]byte, []textField, error) {
+	rdr, err := checkedReader(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := textFields(info)
+	sd := sign.SignData{
+		Signature: sign.SignDataSignature{
+			CertType:   sign.ApprovalSignature,
+			DocMDPPerm: sign.AllowFillingExistingFormFieldsAndSignaturesPerms,
+			Info:       sign.SignDataSignatureInfo{Date: info.Time},
+		},
+		Signer:            standIn{pub: key.Signer.Public()},
+		DigestAlgorithm:   crypto.SHA256,
+		Certificate:       key.Certificate,
+		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{key.Certificate}, key.Chain...)},
+	}
+	for _, f := range fields {
+		switch f.key {
+		case "/Name":
+			sd.Signature.Info.Name = f.placeholder
+		case "/Location":
+			sd.Signature.Info.Location = f.placeholder
+		case "/Reason":
+			sd.Signature.Info.Reason = f.placeholder
+		case "/ContactInfo":
+			sd.Signature.Info.ContactInfo = f.placeholder
+		}
+	}
+	var w lastWrite
+	if err := safeSign(in, &w, rdr, sd); err != nil {
+		return nil, nil, fmt.Errorf("pdfsign: %w", err)
+	}
+	if len(w.b) <= len(in) {
+		return nil, nil, errors.New("pdfsign wrote no incremental update")
+	}
+	return w.b, fields, nil
+}
+
+func safeSign(in []byte, w io.Writer, rdr *pdf.Reader, sd sign.SignData) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", ErrInvalidInput, p)
+		}
+	}()
+	return sign.Sign(bytes.NewReader(in), w, rdr, int64(len(in)), sd)
+}
+
+// lastWrite keeps only the last complete write: pdfsign writes the whole file
+// once per pass, and twice when it retries with a larger signature area.
+type lastWrite struct{ b []byte }
+
+func (w *lastWrite) Write(p []byte) (int, error) {
+	w.b = append(w.b[:0], p...)
+	return len(p), nil
+}
+
+// standIn is a crypto.Signer with the real public key that returns a
+// signature of the real one's maximum size, so pdfsign's throw-away CMS has
+// the size of the real one.
+type standIn struct{ pub crypto.PublicKey }
+
+func (s standIn) Public() crypto.PublicKey { return s.pub }
+
+func (s standIn) Sign(_ io.Reader, _ []byte, _ crypto.SignerOpts) ([]byte, error) {
+	switch k := s.pub.(type) {
+	case *rsa.PublicKey:
+		return make([]byte, k.Size()), nil
+	case *ecdsa.PublicKey:
+		n := (k.Curve.Params().BitSize + 7) / 8
+		return make([]byte, 2*n+8), nil // DER SEQUENCE of two INTEGERs, at most
+	}
+	return make([]byte, 512), nil
+}
+
+// sigDict locates the signature dictionary pdfsign appended after the
+// original bytes.
+type sigDict struct {
+	start, end    int // the object, up to "endobj"
+	byteRange     int // offset of "/ByteRange"
+	contentsOpen  int // offset of '<' starting Contents
+	contentsClose int // offset of '>' ending Contents
+}
+
+const byteRangeWidth = len("/ByteRange[0 ********** ********** **********]")
+
+func findSigDict(b []byte, from int) (sigDict, error) {
+	var d sigDict
+	rel := bytes.Index(b[from:], []byte("/Type /Sig\n"))
+	if rel < 0 {
+		return d, errors.New("no signature dictionary in the update")
+	}
+	d.start = from + rel
+	end := bytes.Index(b[d.start:], []byte("endobj"))
+	if end < 0 {
+		return d, errors.New("signature object has no end")
+	}
+	d.end = d.start + end
+	obj := b[d.start:d.end]
+	br := bytes.Index(obj, []byte("/ByteRange"))
+	co := bytes.Index(obj, []byte("/Contents<"))
+	if br < 0 || co < 0 {
+		return d, errors.New("signature dictionary lacks ByteRange or Contents")
+	}
+	d.byteRange = d.start + br
+	d.contentsOpen = d.start + co + len("/Contents")
+	cl := bytes.IndexByte(b[d.contentsOpen:d.end], '>')
+	if cl < 0 {
+		return d, errors.New("signature Contents not closed")
+	}
+	d.contentsClose = d.contentsOpen + cl
+	return d, nil
+}
+
+// finish writes the text fields, the byte range and the real CMS.
+func finish(out []byte, origLen int, orig []byte, fields []textField, key Key) ([]byte, error) {
+	// pdfsign's update never changes earlier bytes, except when its search
+	// for the Contents placeholder hits an earlier signature's padding.
+	copy(out[:origLen], orig)
+	d, err := findSigDict(out, origLen)
+	if err != nil {
+		return nil, err
+	}
+	obj := out[d.start:d.end]
+	for _, f := range fields {
+		ph := []byte(" " + f.key + " (" + f.placeholder + ")")
+		i := bytes.Index(obj, ph)
+		if i < 0 {
+			return nil, fmt.Errorf("placeholder for %s not found", f.key)
+		}
+		copy(obj[i+len(f.key)+2:], f.value)
+	}
+	a := d.contentsOpen
+	b := d.contentsClose + 1
+	br := fmt.Sprintf("/ByteRange [0 %d %d %d]", a, b, len(out)-b)
+	if len(br) > byteRangeWidth {
+		return nil, errors.New("byte range does not fit its placeholder")
+	}
+	copy(out[d.byteRange:], br+strings.Repeat(" ", byteRangeWidth-len(br)))
+
+	signed := make([]byte, 0, len(out)-(b-a))
+	signed = append(signed, out[:a]...)
+	signed = append(signed, out[b:]...)
+	cms, err := buildCMS(signed, key)
+	if err != nil {
+		return nil, err
+	}
+	room := b - a - 2
+	if hex.EncodedLen(len(cms)) > room {
+		return nil, fmt.Errorf("signature of %d bytes does not fit the %d reserved", len(cms), room/2)
+	}
+	hx := make([]byte, room)
+	for i := range hx {
+		hx[i] = '0'
+	}
+	hex.Encode(hx, cms)
+	copy(out[a+1:], hx)
+	return out, nil
+}
+
+// buildCMS makes a detached CMS SignedData over content with the signing
+// certificate attribute (ESS signing-certificate-v2) PAdES asks for.
+func buildCMS(content []byte, key Key) ([]byte, error) {
+	sd, err := pkcs7.NewSignedData(content)
+	if err != nil {
+		return nil, err
+	}
+	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	essAttr, err := signingCertificateV2(key.Certificate)
+	if err != nil {
+		return nil, err
+	}
+	cfg := pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{essAttr}}
+	if err := sd.AddSignerChain(key.Certificate, key.Signer, key.Chain, cfg); err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	sd.Detach()
+	return sd.Finish()
+}
+
+var oidSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+
+func signingCertificateV2(cert *x509.Certificate) (pkcs7.Attribute, error) {
+	sum := sha256.Sum256(cert.Raw)
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SigningCertificateV2
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // certs
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ESSCertIDv2, SHA-256 by default
+				b.AddASN1OctetString(sum[:])
+			})
+		})
+	})
+	der, err := b.Bytes()
+	if err != nil {
+		return pkcs7.Attribute{}, err
+	}
+	return pkcs7.Attribute{Type: oidSigningCertificateV2, Value: asn1.RawValue{FullBytes: der}}, nil
+}

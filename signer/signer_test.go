@@ -1,0 +1,162 @@
+package signer_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/signertest"
+)
+
+func sampleResult(t testing.TB) []byte {
+	t.Helper()
+	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	d := motcua.Dossier{
+		ID: "000.00.01.H22-261125-0001", ProcedureCode: p.Code, Channel: motcua.ChannelCounter,
+		Applicant:  motcua.Applicant{FullName: "Trần Thị Bích Ngọc", IDNumber: "001203004567"},
+		Fields:     map[string]string{"child_name": "Trần Minh Khôi", "child_birth_date": "2026-11-01", "birth_place": "Trạm y tế xã", "relationship": "Mẹ"},
+		ReceivedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam),
+		DueAt:      time.Date(2026, 11, 26, 17, 0, 0, 0, motcua.Vietnam),
+	}
+	b, err := document.Result(motcua.DefaultUnit, p, d, d.ReceivedAt, document.Signer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSignVietnameseNamePassesPdfsigAndQpdf(t *testing.T) {
+	ca := signertest.CA(t)
+	key := ca.Key(t, "Nguyễn Văn Vĩnh")
+	info := signer.Info{
+		Name:     "Nguyễn Văn Vĩnh",
+		Reason:   "Ký duyệt kết quả hồ sơ 000.00.01.H22-261125-0001 (KT. CHỦ TỊCH)",
+		Location: "Ủy ban nhân dân xã Tân Lập",
+		Time:     time.Now(),
+	}
+	out, err := signer.Sign(sampleResult(t), key, info, ca.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signertest.Qpdf(t, path)
+	text := signertest.Pdfsig(t, path)
+	for _, want := range []string{"Signature is Valid", "Total document signed", "Nguyễn Văn Vĩnh"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("pdfsig output lacks %q:\n%s", want, text)
+		}
+	}
+	rep, err := signer.Verify(out, ca.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Signatures[0]
+	if s.Name != info.Name || s.SignerCN != info.Name {
+		t.Errorf("signature name %q, signer %q; want %q", s.Name, s.SignerCN, info.Name)
+	}
+}
+
+func TestVerifyDetectsAppendedBytesAndTampering(t *testing.T) {
+	ca := signertest.CA(t)
+	out, err := signer.Sign(sampleResult(t), ca.Key(t, "Lê Văn Tám"), signer.Info{Name: "Lê Văn Tám", Time: time.Now()}, ca.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appended := append(bytes.Clone(out), []byte("\n% appended after signing\n")...)
+	rep, err := signer.Verify(appended, ca.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() == nil || !strings.Contains(rep.Err().Error(), "does not cover the whole file") {
+		t.Errorf("appended bytes not detected: %v", rep.Err())
+	}
+
+	tampered := bytes.Clone(out)
+	i := bytes.Index(tampered, []byte("/Producer"))
+	if i < 0 {
+		t.Fatal("no /Producer to tamper with")
+	}
+	tampered[i+1] = 'Q'
+	rep, err = signer.Verify(tampered, ca.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() == nil || rep.Signatures[0].Valid {
+		t.Errorf("tampering not detected: %+v", rep.Signatures)
+	}
+
+	other := signertest.CA(t)
+	rep, err = signer.Verify(out, other.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() == nil || rep.Signatures[0].Trusted {
+		t.Error("a signature from another CA was trusted")
+	}
+}
+
+func TestSignRejectsNonPDF(t *testing.T) {
+	ca := signertest.CA(t)
+	for _, in := range [][]byte{nil, []byte("hello"), []byte("%PDF-1.7\ngarbage")} {
+		if _, err := signer.Sign(in, ca.Key(t, "A"), signer.Info{Name: "A"}, ca.Roots); err == nil {
+			t.Errorf("signed %q", in)
+		}
+	}
+}
+
+func TestSignsThirdPartyFixtures(t *testing.T) {
+	files, _ := filepath.Glob("../../shared/fixtures/pdf/*.pdf")
+	if len(files) == 0 {
+		t.Skip("no fixtures beside the repository")
+	}
+	ca := signertest.CA(t)
+	key := ca.Key(t, "Phạm Thị Hương")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			roots := ca.Roots
+			if strings.Contains(f, "already-signed") {
+				roots = roots.Clone()
+				extra, err := signer.LoadRoots(strings.TrimSuffix(f, ".pdf") + ".root.crt")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = extra
+				pem, _ := os.ReadFile(strings.TrimSuffix(f, ".pdf") + ".root.crt")
+				roots.AppendCertsFromPEM(pem)
+			}
+			out, err := signer.Sign(in, key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, roots)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "signed.pdf")
+			os.WriteFile(path, out, 0o600)
+			signertest.Qpdf(t, path)
+			text := signertest.Pdfsig(t, path)
+			if n := strings.Count(text, "Signature is Valid"); n != strings.Count(text, "Signature #") {
+				t.Errorf("not every signature valid:\n%s", text)
+			}
+			if !strings.Contains(text, "Total document signed") {
+				t.Errorf("last signature does not cover the document:\n%s", text)
+			}
+		})
+	}
+}
+
+var _ = exec.Command

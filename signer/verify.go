@@ -1,0 +1,199 @@
+package signer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pkcs7"
+)
+
+// Signature is what verification found about one signature of a file.
+type Signature struct {
+	Field       string    `json:"field"`
+	Name        string    `json:"name"`
+	SignerCN    string    `json:"signer_cn"`
+	Issuer      string    `json:"issuer"`
+	SigningTime time.Time `json:"signing_time"`
+	SubFilter   string    `json:"sub_filter"`
+	ByteRange   [4]int64  `json:"byte_range"`
+	// CoversWholeFile: the signed range runs from the first byte to the
+	// last; only the last signature of a file can cover it whole.
+	CoversWholeFile bool `json:"covers_whole_file"`
+	// Valid: the CMS signature and the digest of the signed range check out.
+	Valid bool `json:"valid"`
+	// Trusted: the signer's certificate chains to the given roots at the
+	// signing time.
+	Trusted bool   `json:"trusted"`
+	Problem string `json:"problem,omitempty"`
+}
+
+// Report is the verification of a whole file.
+type Report struct {
+	Size       int         `json:"size"`
+	SHA256     string      `json:"sha256"`
+	Signatures []Signature `json:"signatures"`
+}
+
+// Err returns nil when the file has at least one signature, every signature
+// is valid and trusted, and the last one covers the whole file (nothing was
+// appended after it).
+func (r *Report) Err() error {
+	if len(r.Signatures) == 0 {
+		return errors.New("the file carries no signature")
+	}
+	var errs []error
+	for i, s := range r.Signatures {
+		if !s.Valid || !s.Trusted {
+			errs = append(errs, fmt.Errorf("signature %d (%s): %s", i+1, s.Field, s.Problem))
+		}
+	}
+	if last := r.Signatures[len(r.Signatures)-1]; !last.CoversWholeFile {
+		errs = append(errs, fmt.Errorf("the last signature does not cover the whole file: %d bytes are not signed",
+			int64(r.Size)-(last.ByteRange[2]+last.ByteRange[3])))
+	}
+	return errors.Join(errs...)
+}
+
+// Verify checks every signature of a PDF. Roots are the trusted anchors; a
+// nil pool trusts nothing, so every signature is reported untrusted. The
+// returned error is for a file that cannot be read at all; what is wrong
+// with its signatures is in the report (see Report.Err).
+func Verify(file []byte, roots *x509.CertPool) (rep *Report, err error) {
+	sum := sha256.Sum256(file)
+	rep = &Report{Size: len(file), SHA256: hex.EncodeToString(sum[:])}
+	r, err := checkedReader(file)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, fmt.Errorf("%w: %v", ErrInvalidInput, p)
+		}
+	}()
+	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len(); i++ {
+		collect(fields.Index(i), "", "", file, roots, &rep.Signatures, 0)
+	}
+	sortByOffset(rep.Signatures)
+	return rep, nil
+}
+
+func collect(field pdf.Value, parentName, parentFT string, file []byte, roots *x509.CertPool, out *[]Signature, depth int) {
+	if depth > 32 {
+		return
+	}
+	name := field.Key("T").Text()
+	if parentName != "" {
+		name = parentName + "." + name
+	}
+	ft := field.Key("FT").Name()
+	if ft == "" {
+		ft = parentFT
+	}
+	kids := field.Key("Kids")
+	for i := 0; i < kids.Len(); i++ {
+		collect(kids.Index(i), name, ft, file, roots, out, depth+1)
+	}
+	v := field.Key("V")
+	if ft != "Sig" || v.Kind() != pdf.Dict {
+		return
+	}
+	*out = append(*out, check(name, v, file, roots))
+}
+
+func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) Signature {
+	s := Signature{Field: field, Name: v.Key("Name").Text(), SubFilter: v.Key("SubFilter").Name()}
+	br := v.Key("ByteRange")
+	if br.Len() != 4 {
+		s.Problem = "ByteRange does not have four numbers"
+		return s
+	}
+	for i := range 4 {
+		s.ByteRange[i] = br.Index(i).Int64()
+	}
+	a, b, c, d := s.ByteRange[0], s.ByteRange[1], s.ByteRange[2], s.ByteRange[3]
+	n := int64(len(file))
+	if a != 0 || b <= 0 || c <= b || d < 0 || c+d > n {
+		s.Problem = fmt.Sprintf("ByteRange %v does not fit a file of %d bytes", s.ByteRange, n)
+		return s
+	}
+	s.CoversWholeFile = c+d == n
+	gap := file[b:c]
+	if len(gap) < 2 || gap[0] != '<' || gap[len(gap)-1] != '>' {
+		s.Problem = "the unsigned gap is not the Contents string"
+		return s
+	}
+	raw := make([]byte, hex.DecodedLen(len(gap)-2))
+	if _, err := hex.Decode(raw, gap[1:len(gap)-1]); err != nil {
+		s.Problem = "Contents is not hexadecimal"
+		return s
+	}
+	// Contents is zero-padded; a DER CMS is cut at its own length, a BER one
+	// (indefinite lengths, as NSS writes) is left to the BER parser.
+	var outer asn1.RawValue
+	if _, err := asn1.Unmarshal(raw, &outer); err == nil {
+		raw = outer.FullBytes
+	}
+	p7, err := pkcs7.Parse(raw)
+	if err != nil {
+		s.Problem = "Contents is not a CMS SignedData: " + err.Error()
+		return s
+	}
+	p7.Content = append(append(make([]byte, 0, b+d), file[:b]...), file[c:c+d]...)
+	cert := p7.GetOnlySigner()
+	if cert == nil {
+		s.Problem = "the CMS does not carry exactly one signer certificate"
+		return s
+	}
+	s.SignerCN, s.Issuer = cert.Subject.CommonName, cert.Issuer.CommonName
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &s.SigningTime); err != nil {
+		s.SigningTime = time.Time{}
+	}
+	if err := p7.Verify(); err != nil {
+		s.Problem = "signature invalid: " + err.Error()
+		return s
+	}
+	s.Valid = true
+	inter := x509.NewCertPool()
+	for _, c := range p7.Certificates {
+		if !bytes.Equal(c.Raw, cert.Raw) {
+			inter.AddCert(c)
+		}
+	}
+	at := s.SigningTime
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if roots == nil {
+		s.Problem = "no trusted roots given"
+		return s
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{
+		Roots: roots, Intermediates: inter, CurrentTime: at,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	}); err != nil {
+		s.Problem = "certificate not trusted: " + err.Error()
+		return s
+	}
+	if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		s.Problem = "certificate is not for digital signatures"
+		return s
+	}
+	s.Trusted = true
+	return s
+}
+
+func sortByOffset(sigs []Signature) {
+	for i := 1; i < len(sigs); i++ {
+		for j := i; j > 0 && sigs[j].ByteRange[1] < sigs[j-1].ByteRange[1]; j-- {
+			sigs[j], sigs[j-1] = sigs[j-1], sigs[j]
+		}
+	}
+}

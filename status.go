@@ -1,0 +1,97 @@
+// Package motcua holds the domain of a commune's one-stop office: dossiers,
+// procedures, statuses, decisions and the rules between them. It depends on
+// nothing outside the standard library; every other package builds on it.
+package motcua
+
+import "time"
+
+// Status is where a dossier stands in the procedure.
+type Status string
+
+// The statuses of a dossier, in the order they normally come.
+const (
+	StatusReceived            Status = "received"
+	StatusInReview            Status = "in_review"
+	StatusSupplementRequested Status = "supplement_requested"
+	StatusAwaitingSignature   Status = "awaiting_signature"
+	StatusSigned              Status = "signed"
+	StatusCompleted           Status = "completed"
+	StatusRejected            Status = "rejected"
+	StatusWithdrawn           Status = "withdrawn"
+	StatusStopped             Status = "stopped"
+)
+
+// Statuses lists every status, for validating filters.
+var Statuses = []Status{
+	StatusReceived, StatusInReview, StatusSupplementRequested, StatusAwaitingSignature,
+	StatusSigned, StatusCompleted, StatusRejected, StatusWithdrawn, StatusStopped,
+}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Terminal reports whether no further decision can change the dossier.
+func (s Status) Terminal() bool {
+	switch s {
+	case StatusCompleted, StatusRejected, StatusWithdrawn, StatusStopped:
+		return true
+	}
+	return false
+}
+
+// Withdrawable reports whether the citizen can still withdraw: before the
+// result is signed.
+func (s Status) Withdrawable() bool {
+	switch s {
+	case StatusReceived, StatusInReview, StatusSupplementRequested, StatusAwaitingSignature:
+		return true
+	}
+	return false
+}
+
+// Portal status codes of the national public-service portal.
+const (
+	PortalReceived    = 1  // Mới tiếp nhận
+	PortalAccepted    = 2  // Đã tiếp nhận hợp lệ
+	PortalRejected    = 3  // Từ chối
+	PortalProcessing  = 4  // Đang xử lý
+	PortalSupplement  = 5  // Yêu cầu bổ sung
+	PortalWithdrawn   = 7  // Công dân rút hồ sơ
+	PortalStopped     = 8  // Dừng xử lý
+	PortalResultReady = 9  // Đã có kết quả
+	PortalHandedBack  = 10 // Đã trả kết quả
+)
+
+// PortalCode is the code the national portal knows the status by. A dossier
+// that enters review is first reported as accepted (2) and then as being
+// processed (4); PortalCode gives the latter.
+func (s Status) PortalCode() int {
+	switch s {
+	case StatusReceived:
+		return PortalReceived
+	case StatusInReview, StatusAwaitingSignature, StatusSigned:
+		return PortalProcessing
+	case StatusSupplementRequested:
+		return PortalSupplement
+	case StatusCompleted:
+		return PortalResultReady
+	case StatusRejected:
+		return PortalRejected
+	case StatusWithdrawn:
+		return PortalWithdrawn
+	case StatusStopped:
+		return PortalStopped
+	}
+	return 0
+}
+
+// Vietnam is the office's time zone, Asia/Ho_Chi_Minh (UTC+7, no daylight
+// saving), fixed so that every process computes the same dates.
+var Vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
