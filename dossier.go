@@ -70,7 +70,7 @@ type DocumentUpload struct {
 // DocumentRef is a stored document: the workflow carries references, never
 // the bytes.
 type DocumentRef struct {
-	Code        string `json:"code"`
+	Code        string `json:"code,omitempty"`
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	SHA256      string `json:"sha256"`
@@ -152,8 +152,8 @@ type State struct {
 	Result        *Result         `json:"result"`
 	Portal        PortalSync      `json:"portal"`
 	// Receipt is the stored form 01; Draft the unsigned result once rendered.
-	Receipt *DocumentRef `json:"-"`
-	Draft   *DocumentRef `json:"-"`
+	Receipt *DocumentRef `json:"receipt,omitempty"`
+	Draft   *DocumentRef `json:"draft,omitempty"`
 	// MissingDocuments are the codes asked for by the open supplement request.
 	MissingDocuments []string `json:"missing_documents,omitempty"`
 }

@@ -1,0 +1,308 @@
+// Package activities holds the side effects of a dossier's workflow: the
+// documents it renders, the signature, the archive, the notifications and
+// the portal pushes. Each activity is idempotent, keyed on the dossier and
+// the step, never on the attempt: a retried or re-run activity has no second
+// effect.
+package activities
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/signer"
+)
+
+// KeySource gives the signing key configured for a user.
+type KeySource func(user motcua.User) (signer.Key, error)
+
+// Activities holds the adapters the activities use.
+type Activities struct {
+	Unit    motcua.Unit
+	Catalog motcua.Catalog
+	Store   *archive.Store
+	Keys    KeySource
+	Roots   *x509.CertPool
+	Portal  *portal.Client
+	Email   notify.Once
+	SMS     notify.Once
+	Log     zerolog.Logger
+}
+
+// Error types the workflow tells apart; they are not retried.
+const (
+	ErrInvalidDocument = "InvalidDocument"
+	ErrSigningKey      = "SigningKey"
+)
+
+func (a *Activities) procedure(code string) (motcua.Procedure, error) {
+	p, ok := a.Catalog.Lookup(code)
+	if !ok {
+		return p, temporal.NewNonRetryableApplicationError("unknown procedure "+code, ErrInvalidDocument, nil)
+	}
+	return p, nil
+}
+
+func (a *Activities) logger(ctx context.Context, dossierID string) *zerolog.Logger {
+	info := activity.GetInfo(ctx)
+	l := a.Log.With().Str("dossier_id", dossierID).Str("workflow_id", info.WorkflowExecution.ID).
+		Str("activity", info.ActivityType.Name).Int32("attempt", info.Attempt).Logger()
+	return &l
+}
+
+func (a *Activities) store(b []byte, name, contentType string) (motcua.DocumentRef, error) {
+	sum, err := a.Store.Put(b)
+	if err != nil {
+		return motcua.DocumentRef{}, err
+	}
+	return motcua.DocumentRef{Name: name, ContentType: contentType, SHA256: sum, Size: int64(len(b))}, nil
+}
+
+// IssueReceipt renders and stores the receipt, form 01. The rendering is
+// deterministic, so a re-run stores the same bytes under the same hash.
+func (a *Activities) IssueReceipt(ctx context.Context, d motcua.Dossier) (motcua.DocumentRef, error) {
+	p, err := a.procedure(d.ProcedureCode)
+	if err != nil {
+		return motcua.DocumentRef{}, err
+	}
+	b, err := document.Receipt(a.Unit, p, d)
+	if err != nil {
+		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+	}
+	ref, err := a.store(b, "giay-tiep-nhan-"+d.ID+".pdf", "application/pdf")
+	if err == nil {
+		a.logger(ctx, d.ID).Info().Str("sha256", ref.SHA256).Msg("receipt issued")
+	}
+	return ref, err
+}
+
+// DraftInput is what the result document is rendered from.
+type DraftInput struct {
+	Dossier    motcua.Dossier
+	ApprovedAt time.Time
+}
+
+// RenderDraft renders and stores the unsigned result.
+func (a *Activities) RenderDraft(ctx context.Context, in DraftInput) (motcua.DocumentRef, error) {
+	p, err := a.procedure(in.Dossier.ProcedureCode)
+	if err != nil {
+		return motcua.DocumentRef{}, err
+	}
+	b, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt, document.Signer{})
+	if err != nil {
+		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+	}
+	ref, err := a.store(b, "du-thao-"+in.Dossier.ID+".pdf", "application/pdf")
+	if err == nil {
+		a.logger(ctx, in.Dossier.ID).Info().Str("sha256", ref.SHA256).Msg("draft rendered")
+	}
+	return ref, err
+}
+
+// SignInput asks for the result to be signed by a leader.
+type SignInput struct {
+	Dossier    motcua.Dossier
+	ApprovedAt time.Time
+	Signer     motcua.User
+	// Round numbers the signature decisions of the dossier; the signature
+	// of a round is made once.
+	Round int
+	At    time.Time
+}
+
+// Signed is a made and verified signature.
+type Signed struct {
+	SHA256   string    `json:"sha256"`
+	Size     int       `json:"size"`
+	SignerCN string    `json:"signer_cn"`
+	Issuer   string    `json:"issuer"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+// SignResult renders the result with the signer's title and name, signs it
+// with the signer's key, verifies the output (signature valid, chained to
+// the trusted roots, covering the whole file) and stores it. A round that was
+// already signed returns the stored signature.
+func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, error) {
+	log := a.logger(ctx, in.Dossier.ID)
+	ref := fmt.Sprintf("signature/%s/%d", in.Dossier.ID, in.Round)
+	if sum, err := a.Store.Ref(ref); err == nil {
+		return a.signedFromStore(sum)
+	} else if !errors.Is(err, archive.ErrNotFound) {
+		return Signed{}, err
+	}
+	p, err := a.procedure(in.Dossier.ProcedureCode)
+	if err != nil {
+		return Signed{}, err
+	}
+	key, err := a.Keys(in.Signer)
+	if err != nil {
+		return Signed{}, temporal.NewNonRetryableApplicationError("no signing key for "+in.Signer.ID+": "+err.Error(), ErrSigningKey, err)
+	}
+	now := time.Now()
+	if now.Before(key.Certificate.NotBefore) || now.After(key.Certificate.NotAfter) {
+		return Signed{}, temporal.NewNonRetryableApplicationError("the signing certificate of "+in.Signer.ID+" is not valid now", ErrSigningKey, nil)
+	}
+	pdfBytes, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt,
+		document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})
+	if err != nil {
+		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+	}
+	out, err := signer.Sign(pdfBytes, key, signer.Info{
+		Name:     in.Signer.Name,
+		Reason:   "Ký duyệt kết quả giải quyết hồ sơ " + in.Dossier.ID + " (" + in.Signer.Role.SignatureTitle() + ")",
+		Location: a.Unit.Name,
+		Time:     now,
+	}, a.Roots)
+	if err != nil {
+		if errors.Is(err, signer.ErrInvalidInput) {
+			return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+		}
+		return Signed{}, fmt.Errorf("sign: %w", err)
+	}
+	sum, err := a.Store.Put(out)
+	if err != nil {
+		return Signed{}, err
+	}
+	sum, err = a.Store.SetRef(ref, sum)
+	if err != nil {
+		return Signed{}, err
+	}
+	log.Info().Str("sha256", sum).Str("signer", in.Signer.ID).Msg("result signed and verified")
+	return a.signedFromStore(sum)
+}
+
+func (a *Activities) signedFromStore(sum string) (Signed, error) {
+	b, err := a.Store.Get(sum)
+	if err != nil {
+		return Signed{}, err
+	}
+	rep, err := signer.Verify(b, a.Roots)
+	if err != nil {
+		return Signed{}, err
+	}
+	if err := rep.Err(); err != nil {
+		return Signed{}, fmt.Errorf("stored signature %s no longer verifies: %w", sum[:12], err)
+	}
+	last := rep.Signatures[len(rep.Signatures)-1]
+	return Signed{SHA256: sum, Size: len(b), SignerCN: last.SignerCN, Issuer: last.Issuer, SignedAt: last.SigningTime}, nil
+}
+
+// ArchiveInput asks for a signed result to be archived.
+type ArchiveInput struct {
+	Dossier  motcua.Dossier
+	Signed   Signed
+	SignedBy string
+}
+
+// ArchiveResult files the signed result write-once under its hash and
+// indexes it by dossier and by citizen.
+func (a *Activities) ArchiveResult(ctx context.Context, in ArchiveInput) (archive.Record, error) {
+	b, err := a.Store.Get(in.Signed.SHA256)
+	if err != nil {
+		return archive.Record{}, fmt.Errorf("signed result %s: %w", in.Signed.SHA256[:12], err)
+	}
+	rec, err := a.Store.Archive(b, archive.Record{
+		DossierID: in.Dossier.ID, ProcedureCode: in.Dossier.ProcedureCode,
+		SignedBy: in.SignedBy, SignedAt: in.Signed.SignedAt,
+	}, in.Dossier.Applicant.IDNumber)
+	if err != nil {
+		if errors.Is(err, archive.ErrConflict) {
+			return archive.Record{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+		}
+		return archive.Record{}, err
+	}
+	a.logger(ctx, in.Dossier.ID).Info().Str("archive_id", rec.ArchiveID).Str("sha256", rec.SHA256).Msg("result archived")
+	return rec, nil
+}
+
+// NotifyInput is one notification of the applicant.
+type NotifyInput struct {
+	Dossier motcua.Dossier
+	// Event names what happened: completed, rejected, supplement_requested,
+	// stopped.
+	Event   string
+	Comment string
+}
+
+// Notified says, per channel, whether the applicant was reached.
+type Notified struct {
+	Email string `json:"email"` // sent, already_sent, no_address
+	SMS   string `json:"sms"`
+}
+
+// Notify tells the applicant by email and SMS. Each channel sends the
+// message of a dossier's event once; a channel already sent is skipped on
+// retry.
+func (a *Activities) Notify(ctx context.Context, in NotifyInput) (Notified, error) {
+	p, _ := a.Catalog.Lookup(in.Dossier.ProcedureCode)
+	subject, body := message(a.Unit, p, in)
+	key := in.Dossier.ID + "/" + in.Event
+	var out Notified
+	var errs []error
+	send := func(ch notify.Once, to string, status *string) {
+		if to == "" {
+			*status = "no_address"
+			return
+		}
+		sent, err := ch.Send(ctx, notify.Message{Key: key, To: to, Subject: subject, Body: body})
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case sent:
+			*status = "sent"
+		default:
+			*status = "already_sent"
+		}
+	}
+	send(a.Email, in.Dossier.Applicant.Email, &out.Email)
+	send(a.SMS, in.Dossier.Applicant.Phone, &out.SMS)
+	if err := errors.Join(errs...); err != nil {
+		return out, err
+	}
+	a.logger(ctx, in.Dossier.ID).Info().Str("event", in.Event).Str("email", out.Email).Str("sms", out.SMS).Msg("applicant notified")
+	return out, nil
+}
+
+func message(u motcua.Unit, p motcua.Procedure, in NotifyInput) (string, string) {
+	d := in.Dossier
+	greeting := "Kính gửi Ông/Bà " + d.Applicant.FullName + ",\n\n"
+	sign := "\n\n" + u.Name
+	switch in.Event {
+	case "completed":
+		return "Hồ sơ " + d.ID + " đã có kết quả",
+			greeting + "Hồ sơ " + d.ID + " (" + p.Name + ") đã có kết quả. Mời Ông/Bà đến Bộ phận Tiếp nhận và Trả kết quả để nhận, hoặc tải kết quả điện tử đã ký số." + sign
+	case "rejected":
+		return "Hồ sơ " + d.ID + " không được giải quyết",
+			greeting + "Hồ sơ " + d.ID + " (" + p.Name + ") không được giải quyết. Lý do: " + in.Comment + sign
+	case "supplement_requested":
+		return "Hồ sơ " + d.ID + " cần bổ sung",
+			greeting + "Hồ sơ " + d.ID + " (" + p.Name + ") cần bổ sung giấy tờ. " + in.Comment + sign
+	case "stopped":
+		return "Hồ sơ " + d.ID + " đã dừng xử lý",
+			greeting + "Hồ sơ " + d.ID + " đã dừng xử lý vì không được bổ sung đúng hạn." + sign
+	}
+	return "Hồ sơ " + d.ID, greeting + "Trạng thái hồ sơ " + d.ID + ": " + in.Event + sign
+}
+
+// PushPortal sends one status update to the national portal. The portal
+// ignores a replayed (dossier, sequence), so retries have no second effect.
+func (a *Activities) PushPortal(ctx context.Context, u portal.Update) error {
+	if err := a.Portal.Push(ctx, u); err != nil {
+		a.logger(ctx, u.DossierID).Warn().Err(err).Int("seq", u.Seq).Int("code", u.Code).Msg("portal push failed")
+		return err
+	}
+	a.logger(ctx, u.DossierID).Info().Int("seq", u.Seq).Int("code", u.Code).Msg("portal updated")
+	return nil
+}

@@ -1,0 +1,223 @@
+// Package api serves motcua's HTTP API, version 1 (see api.md): JSON in and
+// out, bearer-token authentication by role, and one error body for every
+// failure.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/calendar"
+)
+
+// MaxBodyBytes bounds a request body: a dossier with its documents.
+const MaxBodyBytes = 40 << 20
+
+// Server is the API over a Temporal client.
+type Server struct {
+	Temporal      client.Client
+	DataConverter converter.DataConverter // the workers' converter, to read histories
+	Namespace     string
+	Users         *Users
+	Catalog       motcua.Catalog
+	Unit          motcua.Unit
+	Calendar      *calendar.Calendar
+	Store         *archive.Store
+	Log           zerolog.Logger
+
+	paths map[string]bool // paths with a method-not-allowed handler
+}
+
+// Handler returns the routes of the API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.paths = map[string]bool{}
+	mux.HandleFunc("GET /healthz", s.healthz)
+	any := motcua.Roles
+	s.route(mux, "GET /v1/procedures", any, s.procedures)
+	s.route(mux, "POST /v1/dossiers", roles(motcua.RoleClerk, motcua.RoleSystem), s.createDossier)
+	s.route(mux, "GET /v1/dossiers", any, s.listDossiers)
+	s.route(mux, "GET /v1/dossiers/{id}", any, s.getDossier)
+	s.route(mux, "POST /v1/dossiers/{id}/review", roles(motcua.RoleSpecialist), s.review)
+	s.route(mux, "POST /v1/dossiers/{id}/supplement", roles(motcua.RoleClerk, motcua.RoleSystem), s.supplement)
+	s.route(mux, "POST /v1/dossiers/{id}/sign", roles(motcua.RoleChairman, motcua.RoleViceChairman), s.sign)
+	s.route(mux, "POST /v1/dossiers/{id}/withdraw", roles(motcua.RoleClerk, motcua.RoleSystem), s.withdraw)
+	s.route(mux, "GET /v1/dossiers/{id}/receipt", any, s.receipt)
+	s.route(mux, "GET /v1/dossiers/{id}/draft", roles(motcua.RoleSpecialist, motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor), s.draft)
+	s.route(mux, "GET /v1/dossiers/{id}/result", any, s.result)
+	s.route(mux, "GET /v1/dossiers/{id}/history", roles(motcua.RoleAuditor), s.history)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, motcua.Errorf(motcua.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return s.logRequests(mux)
+}
+
+func roles(r ...motcua.Role) []motcua.Role { return r }
+
+type userKey struct{}
+
+// route registers an authenticated handler open to the given roles; the
+// same path with another method answers 405 with the error body.
+func (s *Server) route(mux *http.ServeMux, pattern string, allowed []motcua.Role, h http.HandlerFunc) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		user, known := s.Users.Authenticate(strings.TrimSpace(token))
+		if !ok || !known {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="motcua"`)
+			writeError(w, r, http.StatusUnauthorized, motcua.Errorf(motcua.CodeUnauthenticated, "a valid bearer token is required"))
+			return
+		}
+		permitted := false
+		for _, role := range allowed {
+			permitted = permitted || role == user.Role
+		}
+		if !permitted {
+			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "the role %s may not do this", user.Role))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
+	})
+	_, path, _ := strings.Cut(pattern, " ")
+	if s.paths[path] {
+		return
+	}
+	s.paths[path] = true
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusMethodNotAllowed, motcua.Errorf(motcua.CodeInvalidRequest, "method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
+}
+
+func currentUser(r *http.Request) motcua.User {
+	u, _ := r.Context().Value(userKey{}).(motcua.User)
+	return u
+}
+
+type errorBody struct {
+	Error *motcua.Error `json:"error"`
+}
+
+var statusOf = map[string]int{
+	motcua.CodeInvalidRequest:   http.StatusBadRequest,
+	motcua.CodeUnknownProcedure: http.StatusBadRequest,
+	motcua.CodeUnauthenticated:  http.StatusUnauthorized,
+	motcua.CodeForbidden:        http.StatusForbidden,
+	motcua.CodeNotFound:         http.StatusNotFound,
+	motcua.CodeInvalidState:     http.StatusConflict,
+	motcua.CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	motcua.CodeUnavailable:      http.StatusServiceUnavailable,
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, status int, e *motcua.Error) {
+	writeJSON(w, status, errorBody{Error: e})
+}
+
+// fail writes err as the API error it stands for: a domain error or a
+// workflow update failure keeps its code; Temporal being unreachable is 503;
+// anything else is logged and reported as unavailable.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *motcua.Error
+	var app *temporal.ApplicationError
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &e):
+	case errors.As(err, &app) && statusOf[app.Type()] != 0:
+		e = &motcua.Error{Code: app.Type(), Message: app.Message()}
+		var fields map[string]string
+		if app.HasDetails() && app.Details(&fields) == nil {
+			e.Fields = fields
+		}
+	case errors.As(err, &nf):
+		e = motcua.Errorf(motcua.CodeNotFound, "no dossier %q", r.PathValue("id"))
+	default:
+		s.Log.Error().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("request failed")
+		e = motcua.Errorf(motcua.CodeUnavailable, "the workflow service is unavailable; try again shortly")
+	}
+	writeError(w, r, statusOf[e.Code], e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// decode reads a JSON body strictly into v.
+func decode(w http.ResponseWriter, r *http.Request, v any) *motcua.Error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return motcua.Errorf(motcua.CodeTooLarge, "the request body is larger than %d MiB", MaxBodyBytes>>20)
+		}
+		return motcua.Errorf(motcua.CodeInvalidRequest, "the body is not valid JSON for this request: %v", err)
+	}
+	if dec.More() {
+		return motcua.Errorf(motcua.CodeInvalidRequest, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		writeError(w, r, http.StatusServiceUnavailable, motcua.Errorf(motcua.CodeUnavailable, "temporal is unreachable"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) procedures(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"procedures": s.Catalog})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// logRequests writes one line per request: never a body, never a token.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		ev := s.Log.Info()
+		if rec.status >= 500 {
+			ev = s.Log.Error()
+		}
+		ev.Str("method", r.Method).Str("path", r.URL.Path).Int("status", rec.status).
+			Str("dossier_id", dossierIDOf(r.URL.Path)).Dur("took", time.Since(start)).Msg("http request")
+	})
+}
+
+// dossierIDOf returns the {id} of a /v1/dossiers/{id}... path, or "".
+func dossierIDOf(path string) string {
+	rest, ok := strings.CutPrefix(path, "/v1/dossiers/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	return id
+}

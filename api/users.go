@@ -1,0 +1,115 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/motcua/motcua"
+)
+
+// UserRecord is a user as the users file lists them.
+type UserRecord struct {
+	motcua.User
+	TokenSHA256 string `json:"token_sha256"`
+}
+
+// Users authenticates bearer tokens. Only the SHA-256 of each token is kept.
+type Users struct {
+	byHash map[string]motcua.User
+	list   []motcua.User
+}
+
+// NewUsers indexes records, checking roles and hashes.
+func NewUsers(records []UserRecord) (*Users, error) {
+	u := &Users{byHash: map[string]motcua.User{}}
+	for i, r := range records {
+		if r.ID == "" || !r.Role.Valid() {
+			return nil, fmt.Errorf("user %d: needs an id and one of the roles %v", i+1, motcua.Roles)
+		}
+		h, err := hex.DecodeString(r.TokenSHA256)
+		if err != nil || len(h) != sha256.Size {
+			return nil, fmt.Errorf("user %s: token_sha256 must be 64 hex digits", r.ID)
+		}
+		u.byHash[hex.EncodeToString(h)] = r.User
+		u.list = append(u.list, r.User)
+	}
+	return u, nil
+}
+
+// LoadUsers reads a users file: {"users":[{"id","name","role","token_sha256"}]}.
+func LoadUsers(path string) (*Users, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read users: %w", err)
+	}
+	var f struct {
+		Users []UserRecord `json:"users"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("users file %s: %w", path, err)
+	}
+	return NewUsers(f.Users)
+}
+
+// Authenticate returns the user holding token.
+func (u *Users) Authenticate(token string) (motcua.User, bool) {
+	// The map is keyed by the token's hash, so a lookup reveals nothing
+	// about the token through its timing.
+	sum := sha256.Sum256([]byte(token))
+	user, ok := u.byHash[hex.EncodeToString(sum[:])]
+	return user, ok
+}
+
+// All lists the users.
+func (u *Users) All() []motcua.User { return append([]motcua.User(nil), u.list...) }
+
+// DevUsers are the demo users of `motcua dev`, one per role.
+var DevUsers = []motcua.User{
+	{ID: "clerk1", Name: "Trần Thị Mai", Role: motcua.RoleClerk},
+	{ID: "specialist1", Name: "Lê Quang Huy", Role: motcua.RoleSpecialist},
+	{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman},
+	{ID: "vice1", Name: "Phạm Thị Hương", Role: motcua.RoleViceChairman},
+	{ID: "auditor1", Name: "Đỗ Minh Tuấn", Role: motcua.RoleAuditor},
+	{ID: "system1", Name: "Hệ thống một cửa tỉnh", Role: motcua.RoleSystem},
+}
+
+// LoadOrCreateDevTokens reads the demo tokens from path ({"role":"TOKEN"}),
+// creating random ones on first start, and returns the users and tokens.
+func LoadOrCreateDevTokens(path string) (*Users, map[motcua.Role]string, error) {
+	tokens := map[motcua.Role]string{}
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &tokens); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+	} else if !os.IsNotExist(err) {
+		return nil, nil, err
+	}
+	changed := false
+	var recs []UserRecord
+	for _, user := range DevUsers {
+		tok, ok := tokens[user.Role]
+		if !ok {
+			b := make([]byte, 24)
+			if _, err := rand.Read(b); err != nil {
+				return nil, nil, err
+			}
+			tok = string(user.Role) + "-" + hex.EncodeToString(b)
+			tokens[user.Role] = tok
+			changed = true
+		}
+		sum := sha256.Sum256([]byte(tok))
+		recs = append(recs, UserRecord{User: user, TokenSHA256: hex.EncodeToString(sum[:])})
+	}
+	if changed {
+		b, _ := json.MarshalIndent(tokens, "", "  ")
+		if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+			return nil, nil, fmt.Errorf("write dev tokens: %w", err)
+		}
+	}
+	users, err := NewUsers(recs)
+	return users, tokens, err
+}

@@ -1,0 +1,282 @@
+// Package archive is motcua's write-once, content-addressed store: every
+// document and signed result is kept under its SHA-256, never overwritten,
+// with index records that find a dossier's result and a citizen's results.
+package archive
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned for a blob or record that is not stored.
+var ErrNotFound = errors.New("not in the archive")
+
+// ErrConflict is returned when a write-once record exists with other content.
+var ErrConflict = errors.New("archive record exists with different content")
+
+// Store is an archive rooted in a folder.
+type Store struct {
+	dir        string
+	citizenKey []byte
+}
+
+// Open opens (creating if needed) the archive in dir. Citizens are indexed
+// by a keyed hash of their ID number, so the index holds no ID in clear; the
+// key is created in dir on first use.
+func Open(dir string) (*Store, error) {
+	for _, sub := range []string{"blobs", "dossiers", "citizens", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("create archive: %w", err)
+		}
+	}
+	keyPath := filepath.Join(dir, "citizen-index.key")
+	key, err := os.ReadFile(keyPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		if err := writeOnce(dir, keyPath, []byte(hex.EncodeToString(key))); err != nil && !errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+		return Open(dir)
+	} else if err != nil {
+		return nil, err
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(string(key)))
+	if err != nil {
+		return nil, fmt.Errorf("citizen index key: %w", err)
+	}
+	return &Store{dir: dir, citizenKey: raw}, nil
+}
+
+// Sum is the hex SHA-256 of b, the name a blob is stored under.
+func Sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func (s *Store) blobPath(sum string) (string, error) {
+	if len(sum) != 64 {
+		return "", fmt.Errorf("bad sha256 %q", sum)
+	}
+	if _, err := hex.DecodeString(sum); err != nil {
+		return "", fmt.Errorf("bad sha256 %q", sum)
+	}
+	return filepath.Join(s.dir, "blobs", sum[:2], sum), nil
+}
+
+// Put stores b and returns its SHA-256. Storing the same bytes again is a
+// no-op.
+func (s *Store) Put(b []byte) (string, error) {
+	sum := Sum(b)
+	path, _ := s.blobPath(sum)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	if err := writeOnce(s.dir, path, b); err != nil {
+		return "", fmt.Errorf("store blob %s: %w", sum[:12], err)
+	}
+	return sum, nil
+}
+
+// Get returns the blob with the given SHA-256, checking that its content
+// still has that hash.
+func (s *Store) Get(sum string) ([]byte, error) {
+	path, err := s.blobPath(sum)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if Sum(b) != sum {
+		return nil, fmt.Errorf("blob %s was altered on disk", sum[:12])
+	}
+	return b, nil
+}
+
+// Record indexes an archived result.
+type Record struct {
+	ArchiveID     string    `json:"archive_id"`
+	DossierID     string    `json:"dossier_id"`
+	ProcedureCode string    `json:"procedure_code"`
+	SHA256        string    `json:"sha256"`
+	Size          int       `json:"size"`
+	SignedBy      string    `json:"signed_by"`
+	SignedAt      time.Time `json:"signed_at"`
+	// Citizen is the keyed hash of the applicant's ID number.
+	Citizen string `json:"citizen"`
+}
+
+// ArchiveID is the archive's name for a dossier's result.
+func ArchiveID(dossierID string) string { return "KQ-" + dossierID }
+
+// CitizenKey is the index key of an ID number.
+func (s *Store) CitizenKey(idNumber string) string {
+	m := hmac.New(sha256.New, s.citizenKey)
+	m.Write([]byte(idNumber))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Archive stores a signed result and indexes it by dossier and by citizen.
+// Archiving the same result again returns the same record; a different
+// result for an archived dossier is refused (ErrConflict).
+func (s *Store) Archive(result []byte, rec Record, idNumber string) (Record, error) {
+	sum, err := s.Put(result)
+	if err != nil {
+		return Record{}, err
+	}
+	rec.SHA256, rec.Size = sum, len(result)
+	rec.ArchiveID = ArchiveID(rec.DossierID)
+	rec.Citizen = s.CitizenKey(idNumber)
+	rec.SignedAt = rec.SignedAt.UTC()
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return Record{}, err
+	}
+	if err := writeOnce(s.dir, s.recordPath(rec.DossierID), b); err != nil {
+		return Record{}, fmt.Errorf("index dossier %s: %w", rec.DossierID, err)
+	}
+	cdir := filepath.Join(s.dir, "citizens", rec.Citizen)
+	if err := os.MkdirAll(cdir, 0o700); err != nil {
+		return Record{}, err
+	}
+	if err := writeOnce(s.dir, filepath.Join(cdir, safe(rec.DossierID)+".json"), b); err != nil {
+		return Record{}, fmt.Errorf("index citizen: %w", err)
+	}
+	return rec, nil
+}
+
+func (s *Store) recordPath(dossierID string) string {
+	return filepath.Join(s.dir, "dossiers", safe(dossierID)+".json")
+}
+
+// Lookup returns the record of a dossier's archived result.
+func (s *Store) Lookup(dossierID string) (Record, error) {
+	b, err := os.ReadFile(s.recordPath(dossierID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Record{}, ErrNotFound
+	}
+	if err != nil {
+		return Record{}, err
+	}
+	var r Record
+	return r, json.Unmarshal(b, &r)
+}
+
+// ByCitizen returns every archived result of the citizen with the given ID
+// number, oldest first, so digitized results can be found and reused.
+func (s *Store) ByCitizen(idNumber string) ([]Record, error) {
+	dir := filepath.Join(s.dir, "citizens", s.CitizenKey(idNumber))
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Record
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		var r Record
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SignedAt.Before(out[j].SignedAt) })
+	return out, nil
+}
+
+// writeOnce creates path with b, durably: a temporary file is written and
+// synced, then hard-linked into place, which fails if path exists. An
+// existing file with the same content is success; with other content,
+// ErrConflict.
+func writeOnce(root, path string, b []byte) error {
+	if old, err := os.ReadFile(path); err == nil {
+		if bytes.Equal(old, b) {
+			return nil
+		}
+		return ErrConflict
+	}
+	tmp, err := os.CreateTemp(filepath.Join(root, "tmp"), "w-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return writeOnce(root, path, b)
+		}
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return os.Chmod(path, 0o400)
+}
+
+func safe(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, id)
+}
+
+// SetRef records, write-once, that name refers to the blob sum, and returns
+// the blob the name refers to: sum, or the one recorded first.
+func (s *Store) SetRef(name, sum string) (string, error) {
+	dir := filepath.Join(s.dir, "refs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, safe(name))
+	err := writeOnce(s.dir, path, []byte(sum))
+	if errors.Is(err, ErrConflict) {
+		return s.Ref(name)
+	}
+	return sum, err
+}
+
+// Ref returns the blob a name refers to, or ErrNotFound.
+func (s *Store) Ref(name string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, "refs", safe(name)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", ErrNotFound
+	}
+	return string(b), err
+}

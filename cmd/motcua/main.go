@@ -1,0 +1,50 @@
+// Command motcua runs the one-stop office's dossier engine: `motcua dev`
+// (everything in one process on an embedded Temporal server), `motcua
+// worker` and `motcua api` (against an external Temporal cluster), and
+// `motcua portal-sim` (the national portal's simulator).
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `motcua — the one-stop office's dossier engine
+
+Usage:
+  motcua dev        [--data DIR] [--api-addr HOST:PORT] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT]
+                    [--portal-url URL] [--users FILE] [--smtp-addr HOST:PORT] [--sms-url URL]
+  motcua worker     --temporal-addr HOST:PORT --data DIR --portal-url URL [--smtp-addr ...] [--sms-url URL]
+  motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
+  motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
+
+Run "motcua COMMAND --help" for the flags of a command.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "dev":
+		err = runDev(args)
+	case "worker":
+		err = runWorker(args)
+	case "api":
+		err = runAPI(args)
+	case "portal-sim":
+		err = runPortalSim(args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "motcua: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "motcua:", err)
+		os.Exit(1)
+	}
+}

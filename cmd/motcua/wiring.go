@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/smtp"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/worker"
+)
+
+// common are the flags every engine command shares.
+type common struct {
+	data      string
+	namespace string
+	logLevel  string
+	unitCode  string
+	unitName  string
+	unitPlace string
+}
+
+func (c *common) register(fs *flag.FlagSet, dataDefault string) {
+	fs.StringVar(&c.data, "data", dataDefault, "data folder: encryption key, archive, dev CA, outbox")
+	fs.StringVar(&c.namespace, "namespace", worker.Namespace, "Temporal namespace")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.unitCode, "unit-code", motcua.DefaultUnit.Code, "code of the administrative unit, prefix of dossier codes")
+	fs.StringVar(&c.unitName, "unit-name", motcua.DefaultUnit.Name, "name of the unit on documents")
+	fs.StringVar(&c.unitPlace, "unit-place", motcua.DefaultUnit.Place, "place name written before dates")
+}
+
+func (c *common) unit() motcua.Unit {
+	return motcua.Unit{Code: c.unitCode, Name: c.unitName, Place: c.unitPlace}
+}
+
+func (c *common) logger() (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(c.logLevel)
+	if err != nil {
+		return zerolog.Logger{}, fmt.Errorf("--log-level: %w", err)
+	}
+	return logging.New(os.Stderr, lvl), nil
+}
+
+// data is what lives in the data folder.
+type data struct {
+	dc    converter.DataConverter
+	store *archive.Store
+}
+
+func openData(dir string) (*data, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	key, err := codec.LoadOrCreateKey(filepath.Join(dir, "keys", "payload.key"))
+	if err != nil {
+		return nil, err
+	}
+	dc, err := codec.DataConverter(key)
+	if err != nil {
+		return nil, err
+	}
+	store, err := archive.Open(filepath.Join(dir, "archive"))
+	if err != nil {
+		return nil, err
+	}
+	return &data{dc: dc, store: store}, nil
+}
+
+// notifyFlags choose the notification channels.
+type notifyFlags struct {
+	smtpAddr, smtpFrom, smtpUser, smtpPassEnv string
+	smsURL                                    string
+}
+
+func (n *notifyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&n.smtpAddr, "smtp-addr", "", "SMTP server for email (host:port); empty writes emails to DATA/outbox")
+	fs.StringVar(&n.smtpFrom, "smtp-from", "motcua@localhost", "sender address of emails")
+	fs.StringVar(&n.smtpUser, "smtp-user", "", "SMTP user (PLAIN auth); the password is read from $MOTCUA_SMTP_PASSWORD")
+	fs.StringVar(&n.smsURL, "sms-url", "", "SMS gateway URL (HTTP POST JSON); empty writes SMS to DATA/outbox")
+}
+
+func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
+	ledger, err := notify.NewLedger(filepath.Join(dir, "notify"))
+	if err != nil {
+		return email, sms, err
+	}
+	outbox := filepath.Join(dir, "outbox")
+	email = notify.Once{Channel: "email", Ledger: ledger, Sender: notify.Outbox{Dir: outbox, Extension: "eml"}}
+	if n.smtpAddr != "" {
+		s := notify.SMTP{Addr: n.smtpAddr, From: n.smtpFrom}
+		if n.smtpUser != "" {
+			host, _, _ := net.SplitHostPort(n.smtpAddr)
+			s.Auth = smtp.PlainAuth("", n.smtpUser, os.Getenv("MOTCUA_SMTP_PASSWORD"), host)
+		}
+		email.Sender = s
+	}
+	sms = notify.Once{Channel: "sms", Ledger: ledger, Sender: notify.Outbox{Dir: outbox, Extension: "sms"}}
+	if n.smsURL != "" {
+		sms.Sender = notify.SMSGateway{URL: n.smsURL}
+	}
+	return email, sms, nil
+}
+
+// newActivities wires the activities over the data folder: the dev CA
+// there gives each leader a signing key.
+func newActivities(c *common, d *data, portalURL string, nf *notifyFlags, log zerolog.Logger) (*activities.Activities, *signer.DevCA, error) {
+	ca, err := signer.OpenDevCA(filepath.Join(c.data, "ca"), c.unitName)
+	if err != nil {
+		return nil, nil, err
+	}
+	email, sms, err := nf.channels(c.data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &activities.Activities{
+		Unit:    c.unit(),
+		Catalog: motcua.DefaultCatalog,
+		Store:   d.store,
+		Keys: func(u motcua.User) (signer.Key, error) {
+			if !u.Role.Signs() {
+				return signer.Key{}, fmt.Errorf("%s is not a signing role", u.Role)
+			}
+			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
+		},
+		Roots:  ca.Roots(),
+		Portal: &portal.Client{BaseURL: portalURL},
+		Email:  email,
+		SMS:    sms,
+		Log:    log,
+	}, ca, nil
+}
+
+func newAPI(c *common, d *data, tc client.Client, users *api.Users, log zerolog.Logger) *api.Server {
+	return &api.Server{
+		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
+		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store, Log: log,
+	}
+}
+
+// listen opens a TCP listener with an error that says which flag to change.
+func listen(addr, flagName string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s (change --%s or stop what uses it): %w", addr, flagName, err)
+	}
+	return l, nil
+}
+
+// serve runs an HTTP server on l until ctx ends, then drains it.
+func serve(ctx context.Context, l net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return srv.Shutdown(shut)
+	}
+}
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func startWorker(tc client.Client, acts *activities.Activities) (sdkworker.Worker, error) {
+	w := worker.New(tc, acts)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return w, nil
+}

@@ -1,0 +1,131 @@
+package portal
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Faults are the failures the simulator injects.
+type Faults struct {
+	// FailRate is the probability that a request fails: half of the failures
+	// are HTTP 503, half hang past the client's patience (Timeout).
+	FailRate float64
+	// Timeout is how long a "timed out" request hangs before a 504.
+	Timeout time.Duration
+	// OutageAfter requests, the portal refuses everything for OutageFor.
+	OutageAfter int
+	OutageFor   time.Duration
+}
+
+// Simulator is an in-memory national portal. It accepts updates in order
+// per dossier, ignores replays, refuses gaps, and remembers what it got.
+type Simulator struct {
+	faults Faults
+
+	mu          sync.Mutex
+	requests    int
+	outageUntil time.Time
+	dossiers    map[string][]Record
+	refusedGaps int
+	rng         *rand.Rand
+}
+
+// NewSimulator returns a simulator injecting faults.
+func NewSimulator(f Faults) *Simulator {
+	if f.Timeout == 0 {
+		f.Timeout = 25 * time.Second
+	}
+	return &Simulator{faults: f, dossiers: map[string][]Record{}, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+}
+
+// ServeHTTP serves POST /DongBoHoSoMC and, for inspection,
+// GET /records/{MaHoSo}.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/DongBoHoSoMC":
+		s.sync(w, r)
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/records/"):
+		writeJSON(w, http.StatusOK, s.Records(strings.TrimPrefix(r.URL.Path, "/records/")))
+	case r.Method == http.MethodGet && r.URL.Path == "/healthz":
+		w.WriteHeader(http.StatusOK)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// fault decides the fate of one request: "" to serve it, "down" or "timeout".
+func (s *Simulator) fault() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	now := time.Now()
+	if s.faults.OutageAfter > 0 && s.requests == s.faults.OutageAfter+1 {
+		s.outageUntil = now.Add(s.faults.OutageFor)
+	}
+	if now.Before(s.outageUntil) {
+		return "down"
+	}
+	if s.faults.FailRate > 0 && s.rng.Float64() < s.faults.FailRate {
+		if s.rng.IntN(2) == 0 {
+			return "down"
+		}
+		return "timeout"
+	}
+	return ""
+}
+
+func (s *Simulator) sync(w http.ResponseWriter, r *http.Request) {
+	switch s.fault() {
+	case "down":
+		writeJSON(w, http.StatusServiceUnavailable, Response{ErrorCode: "503", Message: "Hệ thống đang bảo trì"})
+		return
+	case "timeout":
+		select {
+		case <-time.After(s.faults.Timeout):
+		case <-r.Context().Done():
+		}
+		writeJSON(w, http.StatusGatewayTimeout, Response{ErrorCode: "504", Message: "timeout"})
+		return
+	}
+	var req Request
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil || req.Service != "DongBoHoSoMC" || len(req.Data) == 0 {
+		writeJSON(w, http.StatusOK, Response{ErrorCode: "01", Message: "Dữ liệu không hợp lệ"})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rec := range req.Data {
+		if rec.MaHoSo == "" || rec.TrangThaiHoSo == "" || len(rec.NgayCapNhat) != len(DateLayout) {
+			writeJSON(w, http.StatusOK, Response{ErrorCode: "01", Message: "Thiếu thông tin bắt buộc"})
+			return
+		}
+		have := s.dossiers[rec.MaHoSo]
+		switch {
+		case rec.SoThuTuDongBo <= len(have): // a replay: already applied
+		case rec.SoThuTuDongBo == len(have)+1:
+			s.dossiers[rec.MaHoSo] = append(have, rec)
+		default:
+			s.refusedGaps++
+			writeJSON(w, http.StatusOK, Response{ErrorCode: "02", Message: "Sai thứ tự đồng bộ"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, Response{ErrorCode: "00", Message: "Thành công"})
+}
+
+// Records returns what the portal holds for a dossier, in order.
+func (s *Simulator) Records(dossierID string) []Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Record(nil), s.dossiers[dossierID]...)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,82 @@
+// Package worker builds motcua's Temporal clients and workers: one data
+// converter (payloads sealed with the unit's key), one logger, the same
+// registrations everywhere, so that workers, the API and replayers agree.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/workflows"
+)
+
+// Namespace is the Temporal namespace motcua uses by default.
+const Namespace = "motcua"
+
+// Dial connects to a Temporal frontend with motcua's data converter and
+// logger, waiting up to wait for the frontend to answer.
+func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverter, log zerolog.Logger, wait time.Duration) (client.Client, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		c, err := client.DialContext(ctx, client.Options{
+			HostPort:      addr,
+			Namespace:     namespace,
+			DataConverter: dc,
+			Logger:        logging.SDK{L: log.With().Str("component", "temporal-sdk").Logger()},
+		})
+		if err == nil {
+			return c, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to temporal at %s: %w", addr, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// EnsureSearchAttributes registers motcua's search attributes on the
+// namespace; attributes already there are left alone.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace:        namespace,
+		SearchAttributes: workflows.SearchAttributes,
+	})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("register search attributes: %w", err)
+	}
+	return nil
+}
+
+// Register adds motcua's workflows and activities to a worker or replayer.
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflow(workflows.DossierWorkflow)
+	r.RegisterWorkflow(workflows.CodesWorkflow)
+	if acts != nil {
+		r.RegisterActivity(acts)
+	}
+}
+
+// New returns a worker on motcua's task queue. Stop it with Stop: in-flight
+// activities get a grace period to finish.
+func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+		WorkerStopTimeout: 30 * time.Second,
+	})
+	Register(w, acts)
+	return w
+}

@@ -1,0 +1,116 @@
+package workflows
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/motcua/motcua"
+)
+
+// UpdateAllocate is the update that hands out the next dossier code.
+const UpdateAllocate = "allocate"
+
+// CodesWorkflowID is the id of the code workflow of a unit.
+func CodesWorkflowID(unitCode string) string { return "dossier-codes:" + unitCode }
+
+// AllocateRequest asks for a dossier code.
+type AllocateRequest struct {
+	// ExternalID, when set, makes the request idempotent: the same id gets
+	// the same code.
+	ExternalID string `json:"external_id,omitempty"`
+}
+
+// Allocation is a handed-out code.
+type Allocation struct {
+	Code       string    `json:"code"`
+	ReceivedAt time.Time `json:"received_at"`
+	// Existing is true when ExternalID had been seen: the code is the
+	// earlier dossier's.
+	Existing bool `json:"existing"`
+}
+
+// CodesState is the state of a unit's code counter, carried across
+// continue-as-new.
+type CodesState struct {
+	Unit string `json:"unit"`
+	Day  string `json:"day"` // YYMMDD of the current sequence
+	Seq  int    `json:"seq"`
+	// External maps external ids seen in the last ExternalIDMemory to their
+	// allocation.
+	External map[string]Allocation `json:"external"`
+}
+
+// ExternalIDMemory is how long an external id is remembered.
+const ExternalIDMemory = 90 * 24 * time.Hour
+
+// allocationsPerRun bounds a run's history before it continues as new.
+const allocationsPerRun = 500
+
+// CodesWorkflow hands out dossier codes of a unit, `<unit>-YYMMDD-NNNN`:
+// sequential per unit and day, never reused. One workflow per unit serialises
+// every allocation, so concurrent intakes and restarts cannot reuse a number.
+func CodesWorkflow(ctx workflow.Context, st CodesState) error {
+	if st.External == nil {
+		st.External = map[string]Allocation{}
+	}
+	handled := 0
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAllocate,
+		func(ctx workflow.Context, req AllocateRequest) (Allocation, error) {
+			handled++
+			if a, ok := st.External[req.ExternalID]; ok && req.ExternalID != "" {
+				a.Existing = true
+				return a, nil
+			}
+			now := workflow.Now(ctx).In(motcua.Vietnam)
+			day := now.Format("060102")
+			if day != st.Day {
+				st.Day, st.Seq = day, 0
+			}
+			if st.Seq == 9999 {
+				return Allocation{}, fmt.Errorf("unit %s has used all 9999 codes of %s", st.Unit, day)
+			}
+			st.Seq++
+			a := Allocation{Code: fmt.Sprintf("%s-%s-%04d", st.Unit, day, st.Seq), ReceivedAt: now}
+			if req.ExternalID != "" {
+				st.External[req.ExternalID] = a
+			}
+			return a, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req AllocateRequest) error {
+			if len(req.ExternalID) > 100 {
+				return fmt.Errorf("external id longer than 100 characters")
+			}
+			return nil
+		}},
+	)
+	if err != nil {
+		return err
+	}
+	if err := workflow.Await(ctx, func() bool {
+		return handled >= allocationsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	}); err != nil {
+		return err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	forget(&st, workflow.Now(ctx))
+	return workflow.NewContinueAsNewError(ctx, CodesWorkflow, st)
+}
+
+// forget drops external ids older than ExternalIDMemory.
+func forget(st *CodesState, now time.Time) {
+	keys := make([]string, 0, len(st.External))
+	for k := range st.External {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if now.Sub(st.External[k].ReceivedAt) > ExternalIDMemory {
+			delete(st.External, k)
+		}
+	}
+}

@@ -1,0 +1,260 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/calendar"
+)
+
+// SupplementDeadline is how long the citizen has to complete a dossier
+// after a supplement request; after that the dossier is stopped.
+const SupplementDeadline = 30 * 24 * time.Hour
+
+var a *activities.Activities // activity references, never called directly
+
+// DossierWorkflow carries one dossier through the procedure: intake, review
+// with supplement rounds, the leader's signature, archive, notification. The
+// national portal is told of every status change on the side, in order,
+// without holding the dossier up.
+func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, error) {
+	w, err := newDossier(ctx, d)
+	if err != nil {
+		return motcua.State{}, err
+	}
+
+	// Intake: the receipt is issued and the dossier goes to review.
+	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")
+	w.setStatus(ctx, motcua.StatusReceived)
+	var receipt motcua.DocumentRef
+	if err := workflow.ExecuteActivity(documentCtx(ctx), a.IssueReceipt, d).Get(ctx, &receipt); err != nil {
+		return w.state, fmt.Errorf("issue receipt: %w", err)
+	}
+	w.state.Receipt = &receipt
+	w.setStatus(ctx, motcua.StatusInReview)
+
+	next := w.review
+	for next != nil {
+		next = next(ctx)
+	}
+	w.waitPortal(ctx)
+	return w.snapshot(), nil
+}
+
+// stage is one stage of the procedure; it returns the next, nil at the end.
+type stage func(ctx workflow.Context) stage
+
+// review waits for the specialist's decision.
+func (w *dossier) review(ctx workflow.Context) stage {
+	cmd := w.await(ctx)
+	if cmd.withdrawal != nil {
+		return w.withdraw(ctx, cmd)
+	}
+	r := cmd.review
+	switch r.Decision {
+	case motcua.DecisionReject:
+		w.step(ctx, motcua.StageReview, r.Actor, "rejected", r.Comment)
+		w.setStatus(ctx, motcua.StatusRejected)
+		w.complete(ctx)
+		w.finish(cmd, nil)
+		w.notify(ctx, "rejected", r.Comment)
+		return nil
+	case motcua.DecisionRequestSupplement:
+		w.step(ctx, motcua.StageReview, r.Actor, "supplement_requested", r.Comment)
+		w.state.MissingDocuments = r.MissingDocuments
+		w.pausedAt = workflow.Now(ctx)
+		w.supplementRounds++
+		w.setStatus(ctx, motcua.StatusSupplementRequested)
+		w.finish(cmd, nil)
+		w.notify(ctx, "supplement_requested", r.Comment)
+		return w.supplement
+	default: // approve
+		w.step(ctx, motcua.StageReview, r.Actor, "approved", r.Comment)
+		w.approvedAt = workflow.Now(ctx)
+		var draft motcua.DocumentRef
+		err := workflow.ExecuteActivity(documentCtx(ctx), a.RenderDraft,
+			activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt}).Get(ctx, &draft)
+		if err != nil {
+			w.step(ctx, motcua.StageReview, "system", "draft_failed", err.Error())
+			w.finish(cmd, fmt.Errorf("the result could not be rendered: %w", err))
+			return w.review
+		}
+		w.state.Draft = &draft
+		w.setStatus(ctx, motcua.StatusAwaitingSignature)
+		w.finish(cmd, nil)
+		return w.signature
+	}
+}
+
+// supplement waits for the missing documents, the citizen's withdrawal, or
+// the deadline. The SLA clock is paused meanwhile.
+func (w *dossier) supplement(ctx workflow.Context) stage {
+	cmd, ok := w.awaitUntil(ctx, SupplementDeadline)
+	if !ok {
+		w.step(ctx, motcua.StageSupplement, "system", "deadline_passed", "")
+		w.setStatus(ctx, motcua.StatusStopped)
+		w.complete(ctx)
+		w.notify(ctx, "stopped", "")
+		return nil
+	}
+	if cmd.withdrawal != nil {
+		return w.withdraw(ctx, cmd)
+	}
+	s := cmd.supplement
+	w.dossier.Documents = append(w.dossier.Documents, s.Documents...)
+	w.state.MissingDocuments = nil
+	w.state.DueAt = calendar.Vietnam.Extend(w.state.DueAt, w.pausedAt, workflow.Now(ctx))
+	w.step(ctx, motcua.StageSupplement, s.Actor, "documents_added", fmt.Sprintf("%d document(s)", len(s.Documents)))
+	w.setStatus(ctx, motcua.StatusInReview)
+	w.finish(cmd, nil)
+	return w.review
+}
+
+// signature waits for the leader: sign, or return to review.
+func (w *dossier) signature(ctx workflow.Context) stage {
+	cmd := w.await(ctx)
+	if cmd.withdrawal != nil {
+		return w.withdraw(ctx, cmd)
+	}
+	s := cmd.sign
+	if s.Decision == motcua.DecisionReturn {
+		w.step(ctx, motcua.StageSignature, s.Actor, "returned", s.Comment)
+		w.state.Draft = nil
+		w.setStatus(ctx, motcua.StatusInReview)
+		w.finish(cmd, nil)
+		return w.review
+	}
+	w.signRound++
+	var signed activities.Signed
+	err := workflow.ExecuteActivity(signCtx(ctx), a.SignResult, activities.SignInput{
+		Dossier: w.dossier, ApprovedAt: w.approvedAt, Round: w.signRound, At: workflow.Now(ctx),
+		Signer: motcua.User{ID: s.Actor, Name: s.ActorName, Role: s.ActorRole},
+	}).Get(ctx, &signed)
+	if err != nil {
+		w.step(ctx, motcua.StageSignature, s.Actor, "signing_failed", errorMessage(err))
+		w.finish(cmd, fmt.Errorf("the signature could not be made: %s", errorMessage(err)))
+		return w.signature
+	}
+	w.step(ctx, motcua.StageSignature, s.Actor, "signed", s.Comment)
+	w.state.Result = &motcua.Result{SHA256: signed.SHA256, SignedBy: s.Actor, SignedAt: signed.SignedAt}
+	w.setStatus(ctx, motcua.StatusSigned)
+	w.finish(cmd, nil)
+	return w.archive
+}
+
+// archive files the signed result and notifies the applicant.
+func (w *dossier) archive(ctx workflow.Context) stage {
+	var rec struct {
+		ArchiveID string `json:"archive_id"`
+	}
+	err := workflow.ExecuteActivity(archiveCtx(ctx), a.ArchiveResult, activities.ArchiveInput{
+		Dossier: w.dossier, Signed: activities.Signed{SHA256: w.state.Result.SHA256, SignedAt: w.state.Result.SignedAt},
+		SignedBy: w.state.Result.SignedBy,
+	}).Get(ctx, &rec)
+	if err != nil {
+		// Archive errors that survive the retries are permanent (a different
+		// result already archived): an operator must look.
+		w.step(ctx, motcua.StageArchive, "system", "failed", errorMessage(err))
+		return w.archiveBlocked
+	}
+	w.state.Result.ArchiveID = rec.ArchiveID
+	w.step(ctx, motcua.StageArchive, "system", "archived", w.state.Result.SHA256)
+	w.notify(ctx, "completed", "")
+	w.setStatus(ctx, motcua.StatusCompleted)
+	w.complete(ctx)
+	return nil
+}
+
+// archiveBlocked leaves the dossier signed until an operator resets the
+// workflow; nothing is lost meanwhile.
+func (w *dossier) archiveBlocked(ctx workflow.Context) stage {
+	_ = workflow.Await(ctx, func() bool { return false })
+	return nil
+}
+
+// withdraw ends the dossier at the citizen's request.
+func (w *dossier) withdraw(ctx workflow.Context, cmd *command) stage {
+	w.step(ctx, w.currentStage(), cmd.withdrawal.Actor, "withdrawn", cmd.withdrawal.Comment)
+	w.setStatus(ctx, motcua.StatusWithdrawn)
+	w.complete(ctx)
+	w.finish(cmd, nil)
+	return nil
+}
+
+// notify tells the applicant; a failure after the retries is recorded, not
+// fatal: the citizen can still be told at the counter.
+func (w *dossier) notify(ctx workflow.Context, event, comment string) {
+	var n activities.Notified
+	err := workflow.ExecuteActivity(notifyCtx(ctx), a.Notify,
+		activities.NotifyInput{Dossier: w.dossier, Event: event, Comment: comment}).Get(ctx, &n)
+	if err != nil {
+		w.step(ctx, motcua.StageNotify, "system", "not_reached", errorMessage(err))
+		return
+	}
+	w.step(ctx, motcua.StageNotify, "system", event, "email: "+n.Email+", sms: "+n.SMS)
+}
+
+func (w *dossier) currentStage() motcua.Stage {
+	switch w.state.Status {
+	case motcua.StatusSupplementRequested:
+		return motcua.StageSupplement
+	case motcua.StatusAwaitingSignature:
+		return motcua.StageSignature
+	}
+	return motcua.StageReview
+}
+
+func errorMessage(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Message()
+	}
+	return err.Error()
+}
+
+// Activity options, per kind of side effect.
+func documentCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	})
+}
+
+func signCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		// The leader waits for the answer: a few quick tries, then the
+		// dossier stays awaiting_signature and the leader can sign again.
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 4,
+			NonRetryableErrorTypes: []string{activities.ErrSigningKey, activities.ErrInvalidDocument}},
+	})
+}
+
+func archiveCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrInvalidDocument}},
+	})
+}
+
+func notifyCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 12},
+	})
+}
+
+func portalCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 45 * time.Second,
+		// The portal goes down for hours: retry forever, at most every 5 minutes.
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+	})
+}

@@ -1,0 +1,38 @@
+// Package workflows holds the dossier workflow, which carries one dossier
+// from intake to the citizen's notification, and the workflow that hands out
+// dossier codes.
+package workflows
+
+import (
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// TaskQueue is the task queue of motcua's workers.
+const TaskQueue = "motcua"
+
+// Update and query names of the dossier workflow.
+const (
+	UpdateIntake     = "intake"
+	UpdateReview     = "review"
+	UpdateSupplement = "supplement"
+	UpdateSign       = "sign"
+	UpdateWithdraw   = "withdraw"
+	QueryState       = "state"
+)
+
+// Search attributes of a dossier. None carries personal data.
+var (
+	AttrStatus     = temporal.NewSearchAttributeKeyKeyword("MotcuaStatus")
+	AttrProcedure  = temporal.NewSearchAttributeKeyKeyword("MotcuaProcedure")
+	AttrReceivedAt = temporal.NewSearchAttributeKeyTime("MotcuaReceivedAt")
+	AttrDueAt      = temporal.NewSearchAttributeKeyTime("MotcuaDueAt")
+)
+
+// SearchAttributes lists the custom attributes to register on a namespace.
+var SearchAttributes = map[string]enums.IndexedValueType{
+	AttrStatus.GetName():     enums.INDEXED_VALUE_TYPE_KEYWORD,
+	AttrProcedure.GetName():  enums.INDEXED_VALUE_TYPE_KEYWORD,
+	AttrReceivedAt.GetName(): enums.INDEXED_VALUE_TYPE_DATETIME,
+	AttrDueAt.GetName():      enums.INDEXED_VALUE_TYPE_DATETIME,
+}
