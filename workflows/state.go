@@ -257,13 +257,23 @@ func (w *dossier) syncPortal(ctx workflow.Context) {
 		}
 		u := w.portalQueue[0]
 		if err := workflow.ExecuteActivity(portalCtx(ctx), a.PushPortal, u).Get(ctx, nil); err != nil {
-			return // only cancellation ends the retries
+			if temporal.IsCanceledError(err) || ctx.Err() != nil {
+				return
+			}
+			// The activity gave up (a timeout bounded its retries): the
+			// update stays first in line and is tried again.
+			_ = workflow.Sleep(ctx, portalPause)
+			continue
 		}
 		w.portalQueue = w.portalQueue[1:]
 		now := workflow.Now(ctx).In(motcua.Vietnam)
 		w.state.Portal.LastCode, w.state.Portal.SyncedAt = u.Code, &now
 	}
 }
+
+// portalPause is the wait before an update whose retries ran out is tried
+// again.
+const portalPause = 5 * time.Minute
 
 func (w *dossier) waitPortal(ctx workflow.Context) {
 	_ = workflow.Await(ctx, func() bool { return len(w.portalQueue) == 0 })

@@ -252,4 +252,3 @@ func runPortalSim(args []string) error {
 	}
 	return err
 }
-

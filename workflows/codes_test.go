@@ -1,0 +1,94 @@
+package workflows_test
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/workflows"
+)
+
+func TestCodesAreSequentialPerDayAndIdempotentOnExternalID(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(workflows.CodesWorkflow)
+	// 25 Nov 2026, 23:00 in Vietnam: the day changes an hour later.
+	env.SetStartTime(time.Date(2026, 11, 25, 23, 0, 0, 0, motcua.Vietnam))
+	var got []workflows.Allocation
+	ask := func(delay time.Duration, ext string) {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(workflows.UpdateAllocate, "", &testsuite.TestUpdateCallback{
+				OnReject: func(err error) { t.Errorf("rejected: %v", err) },
+				OnAccept: func() {},
+				OnComplete: func(v any, err error) {
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					got = append(got, v.(workflows.Allocation))
+				},
+			}, workflows.AllocateRequest{ExternalID: ext})
+		}, delay)
+	}
+	ask(time.Minute, "")
+	ask(2*time.Minute, "BO-1")
+	ask(3*time.Minute, "BO-1") // the back office retries
+	ask(4*time.Minute, "")
+	ask(2*time.Hour, "") // the next day
+	ask(2*time.Hour+time.Minute, "BO-1")
+	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Hour)
+	env.ExecuteWorkflow(workflows.CodesWorkflow, workflows.CodesState{Unit: "000.00.01.H22"})
+
+	want := []struct {
+		code     string
+		existing bool
+	}{
+		{"000.00.01.H22-261125-0001", false},
+		{"000.00.01.H22-261125-0002", false},
+		{"000.00.01.H22-261125-0002", true},
+		{"000.00.01.H22-261125-0003", false},
+		{"000.00.01.H22-261126-0001", false},
+		{"000.00.01.H22-261125-0002", true},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d allocations: %+v", len(got), got)
+	}
+	for i, w := range want {
+		if got[i].Code != w.code || got[i].Existing != w.existing {
+			t.Errorf("allocation %d: %s existing=%v, want %s existing=%v", i+1, got[i].Code, got[i].Existing, w.code, w.existing)
+		}
+		if !motcua.ValidDossierID(got[i].Code) {
+			t.Errorf("%s is not a valid dossier code", got[i].Code)
+		}
+	}
+}
+
+func TestCodesContinueAsNewKeepsTheCounter(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(workflows.CodesWorkflow)
+	env.SetStartTime(time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam))
+	for i := range 500 {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(workflows.UpdateAllocate, fmt.Sprint(i), &testsuite.TestUpdateCallback{
+				OnReject: func(error) {}, OnAccept: func() {}, OnComplete: func(any, error) {},
+			}, workflows.AllocateRequest{ExternalID: fmt.Sprintf("BO-%d", i)})
+		}, time.Duration(i+1)*time.Second)
+	}
+	env.ExecuteWorkflow(workflows.CodesWorkflow, workflows.CodesState{Unit: "U"})
+	err := env.GetWorkflowError()
+	var next workflows.CodesState
+	if !continuedAsNew(err, &next) {
+		t.Fatalf("workflow ended with %v, want continue-as-new", err)
+	}
+	if next.Seq != 500 || next.Day != "261125" || len(next.External) != 500 {
+		t.Errorf("carried state: seq %d day %s, %d external ids", next.Seq, next.Day, len(next.External))
+	}
+}

@@ -1,0 +1,372 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	sdklog "go.temporal.io/sdk/log"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/workflows"
+)
+
+var a *activities.Activities
+
+// harness runs DossierWorkflow on the SDK's test environment with the
+// activities replaced by recorders.
+type harness struct {
+	t        *testing.T
+	env      *testsuite.TestWorkflowEnvironment
+	pushes   []portal.Update
+	notified []string
+	failFrom int // after this many successful pushes...
+	failPush int // ...the next failPush pushes fail
+	signErr  error
+}
+
+func newHarness(t *testing.T) *harness {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	h := &harness{t: t, env: s.NewTestWorkflowEnvironment()}
+	h.env.RegisterWorkflow(workflows.DossierWorkflow)
+	// Activities are bounded by the run's timeout in the test environment.
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{WorkflowRunTimeout: 365 * 24 * time.Hour})
+	h.env.RegisterActivity(a)
+	h.env.OnActivity(a.IssueReceipt, mock.Anything, mock.Anything).Return(motcua.DocumentRef{SHA256: "receipt"}, nil)
+	h.env.OnActivity(a.RenderDraft, mock.Anything, mock.Anything).Return(motcua.DocumentRef{SHA256: "draft"}, nil)
+	h.env.OnActivity(a.SignResult, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SignInput) (activities.Signed, error) {
+			if h.signErr != nil {
+				err := h.signErr
+				h.signErr = nil
+				return activities.Signed{}, err
+			}
+			return activities.Signed{SHA256: "signed", SignerCN: in.Signer.Name, SignedAt: in.At}, nil
+		})
+	h.env.OnActivity(a.ArchiveResult, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ArchiveInput) (archive.Record, error) {
+			return archive.Record{ArchiveID: archive.ArchiveID(in.Dossier.ID), SHA256: in.Signed.SHA256}, nil
+		})
+	h.env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.NotifyInput) (activities.Notified, error) {
+			h.notified = append(h.notified, in.Event)
+			return activities.Notified{Email: "sent", SMS: "sent"}, nil
+		})
+	h.env.OnActivity(a.PushPortal, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, u portal.Update) error {
+			if len(h.pushes) >= h.failFrom && h.failPush > 0 {
+				h.failPush--
+				return errors.New("portal down")
+			}
+			h.pushes = append(h.pushes, u)
+			return nil
+		})
+	return h
+}
+
+// outcome is what an update returned.
+type outcome struct {
+	rejected error
+	err      error
+	state    motcua.State
+	done     bool
+}
+
+// update sends an update after delay of workflow time.
+func (h *harness) update(delay time.Duration, name string, arg any) *outcome {
+	o := &outcome{}
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { o.rejected, o.done = err, true },
+			OnAccept: func() {},
+			OnComplete: func(v any, err error) {
+				o.done, o.err = true, err
+				if st, ok := v.(motcua.State); ok {
+					o.state = st
+				}
+			},
+		}, arg)
+	}, delay)
+	return o
+}
+
+func (h *harness) run() motcua.State {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(workflows.DossierWorkflow, dossier())
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+	if err := h.env.GetWorkflowError(); err != nil {
+		h.t.Fatal(err)
+	}
+	var st motcua.State
+	if err := h.env.GetWorkflowResult(&st); err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}
+
+func (h *harness) codes() []int {
+	var out []int
+	for i, u := range h.pushes {
+		if u.Seq != i+1 {
+			h.t.Errorf("push %d has sequence %d", i+1, u.Seq)
+		}
+		out = append(out, u.Code)
+	}
+	return out
+}
+
+func dossier() motcua.Dossier {
+	received := time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam)
+	return motcua.Dossier{
+		ID: "000.00.01.H22-261125-0001", ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+		Applicant:  motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345", Email: "nam@example.vn"},
+		Fields:     map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa đăng ký kết hôn"},
+		ReceivedBy: "clerk1", ReceivedAt: received,
+		DueAt: time.Date(2026, 11, 30, 17, 0, 0, 0, motcua.Vietnam),
+	}
+}
+
+var (
+	approve   = motcua.Review{Decision: motcua.DecisionApprove, Actor: "specialist1"}
+	signIt    = motcua.SignDecision{Decision: motcua.DecisionSign, Actor: "chairman1", ActorName: "Nguyễn Văn Vĩnh", ActorRole: motcua.RoleChairman}
+	returnIt  = motcua.SignDecision{Decision: motcua.DecisionReturn, Comment: "Sửa mục đích", Actor: "chairman1", ActorName: "Nguyễn Văn Vĩnh", ActorRole: motcua.RoleChairman}
+	reject    = motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện", Actor: "specialist1"}
+	askDocs   = motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}, Actor: "specialist1"}
+	documents = motcua.Supplement{Documents: []motcua.DocumentRef{{Code: "TK_XNHN", SHA256: "x"}}, Actor: "clerk1"}
+)
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func outcomes(st motcua.State) []string {
+	var out []string
+	for _, s := range st.Steps {
+		out = append(out, string(s.Stage)+":"+s.Outcome)
+	}
+	return out
+}
+
+func TestApproveAndSign(t *testing.T) {
+	h := newHarness(t)
+	rv := h.update(time.Hour, workflows.UpdateReview, approve)
+	sg := h.update(2*time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if rv.err != nil || rv.rejected != nil || rv.state.Status != motcua.StatusAwaitingSignature {
+		t.Errorf("review: %+v", rv)
+	}
+	if sg.err != nil || sg.rejected != nil || sg.state.Status != motcua.StatusSigned {
+		t.Errorf("sign: %+v", sg)
+	}
+	if st.Status != motcua.StatusCompleted || st.CompletedAt == nil {
+		t.Errorf("final status %s", st.Status)
+	}
+	if st.Result == nil || st.Result.SHA256 != "signed" || st.Result.ArchiveID == "" || st.Result.SignedBy != "chairman1" {
+		t.Errorf("result %+v", st.Result)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9}; !equalInts(got, want) {
+		t.Errorf("portal codes %v, want %v", got, want)
+	}
+	if st.Portal.LastCode != 9 || st.Portal.Pending != 0 {
+		t.Errorf("portal state %+v", st.Portal)
+	}
+	if len(h.notified) != 1 || h.notified[0] != "completed" {
+		t.Errorf("notified %v", h.notified)
+	}
+	want := []string{"intake:received", "review:approved", "signature:signed", "archive:archived", "notify:completed"}
+	if got := outcomes(st); len(got) != len(want) {
+		t.Errorf("steps %v, want %v", got, want)
+	}
+}
+
+func TestReject(t *testing.T) {
+	h := newHarness(t)
+	rv := h.update(time.Hour, workflows.UpdateReview, reject)
+	st := h.run()
+	if rv.err != nil || st.Status != motcua.StatusRejected || st.CompletedAt == nil {
+		t.Fatalf("status %s, update %+v", st.Status, rv)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 3}; !equalInts(got, want) {
+		t.Errorf("portal codes %v, want %v", got, want)
+	}
+	if len(h.notified) != 1 || h.notified[0] != "rejected" {
+		t.Errorf("notified %v", h.notified)
+	}
+}
+
+func TestSupplementRoundPausesTheClock(t *testing.T) {
+	h := newHarness(t)
+	h.update(time.Hour, workflows.UpdateReview, askDocs)
+	// The citizen comes back a week later: five working days were paused.
+	sp := h.update(7*24*time.Hour, workflows.UpdateSupplement, documents)
+	h.update(8*24*time.Hour, workflows.UpdateReview, approve)
+	h.update(8*24*time.Hour+time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if sp.err != nil || sp.state.Status != motcua.StatusInReview {
+		t.Fatalf("supplement: %+v", sp)
+	}
+	if st.Status != motcua.StatusCompleted {
+		t.Fatalf("status %s", st.Status)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 5, 4, 4, 4, 9}; !equalInts(got, want) {
+		t.Errorf("portal codes %v, want %v", got, want)
+	}
+	if !st.DueAt.After(dossier().DueAt) {
+		t.Errorf("due date %s not extended past %s", st.DueAt, dossier().DueAt)
+	}
+	if len(h.notified) != 2 || h.notified[0] != "supplement_requested" {
+		t.Errorf("notified %v", h.notified)
+	}
+}
+
+func TestReturnFromSignature(t *testing.T) {
+	h := newHarness(t)
+	h.update(time.Hour, workflows.UpdateReview, approve)
+	ret := h.update(2*time.Hour, workflows.UpdateSign, returnIt)
+	h.update(3*time.Hour, workflows.UpdateReview, approve)
+	h.update(4*time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if ret.err != nil || ret.state.Status != motcua.StatusInReview {
+		t.Fatalf("return: %+v", ret)
+	}
+	if st.Status != motcua.StatusCompleted {
+		t.Fatalf("status %s", st.Status)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 4, 9}; !equalInts(got, want) {
+		t.Errorf("portal codes %v, want %v", got, want)
+	}
+}
+
+func TestWithdraw(t *testing.T) {
+	h := newHarness(t)
+	h.update(time.Hour, workflows.UpdateReview, approve)
+	wd := h.update(2*time.Hour, workflows.UpdateWithdraw, motcua.Withdrawal{Comment: "Công dân rút", Actor: "clerk1"})
+	late := h.update(3*time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if wd.err != nil || st.Status != motcua.StatusWithdrawn {
+		t.Fatalf("status %s, withdraw %+v", st.Status, wd)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 4, 7}; !equalInts(got, want) {
+		t.Errorf("portal codes %v, want %v", got, want)
+	}
+	if late.done && late.rejected == nil {
+		t.Errorf("a signature after withdrawal was accepted: %+v", late)
+	}
+}
+
+func TestSupplementDeadlineStopsTheDossier(t *testing.T) {
+	h := newHarness(t)
+	h.update(time.Hour, workflows.UpdateReview, askDocs)
+	st := h.run()
+	if st.Status != motcua.StatusStopped {
+		t.Fatalf("status %s", st.Status)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 5, 8}; !equalInts(got, want) {
+		t.Errorf("portal codes %v, want %v", got, want)
+	}
+}
+
+func updateErrorType(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Type()
+	}
+	return ""
+}
+
+func TestDecisionsOutOfTurnAreRefused(t *testing.T) {
+	h := newHarness(t)
+	early := h.update(time.Hour, workflows.UpdateSign, signIt)
+	supp := h.update(time.Hour, workflows.UpdateSupplement, documents)
+	bad := h.update(time.Hour, workflows.UpdateReview, motcua.Review{Decision: "maybe", Actor: "specialist1"})
+	noActor := h.update(time.Hour, workflows.UpdateSign, motcua.SignDecision{Decision: motcua.DecisionSign, ActorRole: motcua.RoleSpecialist, Actor: "x"})
+	h.update(2*time.Hour, workflows.UpdateReview, reject)
+	again := h.update(3*time.Hour, workflows.UpdateReview, approve)
+	h.run()
+	for name, o := range map[string]*outcome{"sign in review": early, "supplement in review": supp} {
+		if got := updateErrorType(o.rejected); got != motcua.CodeInvalidState {
+			t.Errorf("%s: rejection %v (type %q), want invalid_state", name, o.rejected, got)
+		}
+	}
+	if got := updateErrorType(bad.rejected); got != motcua.CodeInvalidRequest {
+		t.Errorf("bad decision: rejection %v, want invalid_request", bad.rejected)
+	}
+	if noActor.rejected == nil {
+		t.Error("a specialist's signature was accepted")
+	}
+	if again.done && again.rejected == nil {
+		t.Errorf("a review after rejection was accepted")
+	}
+}
+
+func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
+	h := newHarness(t)
+	h.failFrom, h.failPush = 3, 40 // hours of outage at the capped backoff, once review began
+	rv := h.update(time.Hour, workflows.UpdateReview, approve)
+	sg := h.update(2*time.Hour, workflows.UpdateSign, signIt)
+	var during motcua.State
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(workflows.QueryState)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		v.Get(&during)
+	}, 2*time.Hour+time.Minute)
+	st := h.run()
+	if rv.err != nil || sg.err != nil || sg.state.Status != motcua.StatusSigned {
+		t.Fatalf("decisions held up by the portal: review %+v sign %+v", rv, sg)
+	}
+	if during.Status != motcua.StatusCompleted || during.Portal.Pending == 0 {
+		t.Errorf("while the portal was down: status %s, pending %d", during.Status, during.Portal.Pending)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9}; !equalInts(got, want) {
+		t.Errorf("portal codes after recovery %v, want %v", got, want)
+	}
+	if st.Portal.Pending != 0 || st.Portal.LastCode != 9 {
+		t.Errorf("final portal state %+v", st.Portal)
+	}
+}
+
+func TestSigningFailureKeepsTheDossierAwaitingSignature(t *testing.T) {
+	h := newHarness(t)
+	h.signErr = temporal.NewNonRetryableApplicationError("certificate expired", activities.ErrSigningKey, nil)
+	h.update(time.Hour, workflows.UpdateReview, approve)
+	first := h.update(2*time.Hour, workflows.UpdateSign, signIt)
+	var between motcua.State
+	h.env.RegisterDelayedCallback(func() {
+		v, _ := h.env.QueryWorkflow(workflows.QueryState)
+		v.Get(&between)
+	}, 2*time.Hour+time.Minute)
+	second := h.update(3*time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if first.err == nil || updateErrorType(first.err) != motcua.CodeUnavailable {
+		t.Errorf("first signature: %+v", first)
+	}
+	if between.Status != motcua.StatusAwaitingSignature {
+		t.Errorf("after the failure the dossier is %s", between.Status)
+	}
+	if second.err != nil || st.Status != motcua.StatusCompleted {
+		t.Errorf("second signature: %+v, final %s", second, st.Status)
+	}
+}
