@@ -1,0 +1,292 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/notify/notifytest"
+	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/worker"
+)
+
+// env is the engine under test: one real Temporal server for the package,
+// a worker with the real activities, the HTTP API, the portal simulator,
+// an SMTP server and an SMS gateway, all on loopback.
+var env struct {
+	ts      *temporaltest.TestServer
+	raw     client.Client // a client without the codec: sees what Temporal stores
+	api     *httptest.Server
+	portal  *portal.Simulator
+	smtp    *notifytest.SMTPServer
+	sms     *notifytest.SMSGateway
+	store   *archive.Store
+	ca      *signer.DevCA
+	dir     string
+	tokens  map[motcua.Role]string
+	roleIDs map[motcua.Role]string
+}
+
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "setup:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+type quiet struct{}
+
+func (quiet) Debug(string, ...any) {}
+func (quiet) Info(string, ...any)  {}
+func (quiet) Warn(string, ...any)  {}
+func (quiet) Error(string, ...any) {}
+
+func run(m *testing.M) (int, error) {
+	dir, err := os.MkdirTemp("", "motcua-api-test-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	env.dir = dir
+	key, err := codec.LoadOrCreateKey(filepath.Join(dir, "keys", "payload.key"))
+	if err != nil {
+		return 0, err
+	}
+	dc, err := codec.DataConverter(key)
+	if err != nil {
+		return 0, err
+	}
+	env.ts = temporaltest.NewServer(temporaltest.WithBaseClientOptions(client.Options{Logger: sdklog.Logger(quiet{})}))
+	defer env.ts.Stop()
+	var sdkLogger sdklog.Logger = quiet{}
+	if os.Getenv("MOTCUA_TEST_LOG") != "" {
+		sdkLogger = logging.SDK{L: zerolog.New(os.Stderr)}
+	}
+	tc := env.ts.NewClientWithOptions(client.Options{DataConverter: dc, Logger: sdkLogger})
+	env.raw = env.ts.GetDefaultClient()
+	if err := worker.EnsureSearchAttributes(context.Background(), tc, env.ts.GetDefaultNamespace()); err != nil {
+		return 0, err
+	}
+	if env.store, err = archive.Open(filepath.Join(dir, "archive")); err != nil {
+		return 0, err
+	}
+	if env.ca, err = signer.OpenDevCA(filepath.Join(dir, "ca"), motcua.DefaultUnit.Name); err != nil {
+		return 0, err
+	}
+	env.portal = portal.NewSimulator(portal.Faults{})
+	portalSrv := httptest.NewServer(env.portal)
+	defer portalSrv.Close()
+	if env.smtp, err = notifytest.StartSMTP(); err != nil {
+		return 0, err
+	}
+	defer env.smtp.Close()
+	env.sms = notifytest.StartSMS()
+	defer env.sms.Close()
+	ledger, err := notify.NewLedger(filepath.Join(dir, "notify"))
+	if err != nil {
+		return 0, err
+	}
+	log := zerolog.New(io.Discard)
+	if os.Getenv("MOTCUA_TEST_LOG") != "" {
+		log = zerolog.New(os.Stderr)
+	}
+	acts := &activities.Activities{
+		Unit: motcua.DefaultUnit, Catalog: motcua.DefaultCatalog, Store: env.store,
+		Keys: func(u motcua.User) (signer.Key, error) {
+			return env.ca.Key(signer.Person{ID: u.ID, Name: u.Name})
+		},
+		Roots:  env.ca.Roots(),
+		Portal: &portal.Client{BaseURL: portalSrv.URL},
+		Email:  notify.Once{Channel: "email", Sender: notify.SMTP{Addr: env.smtp.Addr, From: "motcua@localhost"}, Ledger: ledger},
+		SMS:    notify.Once{Channel: "sms", Sender: notify.SMSGateway{URL: env.sms.URL}, Ledger: ledger},
+		Log:    log,
+	}
+	w := worker.New(tc, acts)
+	if err := w.Start(); err != nil {
+		return 0, err
+	}
+	defer w.Stop()
+	users, tokens, err := api.LoadOrCreateDevTokens(filepath.Join(dir, "tokens.json"))
+	if err != nil {
+		return 0, err
+	}
+	env.tokens = tokens
+	env.roleIDs = map[motcua.Role]string{}
+	for _, u := range api.DevUsers {
+		env.roleIDs[u.Role] = u.ID
+	}
+	srv := &api.Server{
+		Temporal: tc, DataConverter: dc, Namespace: env.ts.GetDefaultNamespace(), Users: users,
+		Catalog: motcua.DefaultCatalog, Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
+		Store: env.store, Log: log,
+	}
+	env.api = httptest.NewServer(srv.Handler())
+	defer env.api.Close()
+	return m.Run(), nil
+}
+
+// call makes an API request as role ("" for no token) and decodes the JSON
+// answer into out when out is not nil. It returns the status and raw body.
+func call(t *testing.T, role motcua.Role, method, path string, body any, out any) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, env.api.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+env.tokens[role])
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil && len(raw) > 0 && resp.Header.Get("Content-Type") != "application/pdf" {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, path, err, raw)
+		}
+	}
+	return resp.StatusCode, raw
+}
+
+// must is call that fails the test unless the status is want.
+func must(t *testing.T, want int, role motcua.Role, method, path string, body any, out any) []byte {
+	t.Helper()
+	status, raw := call(t, role, method, path, body, out)
+	if status != want {
+		t.Fatalf("%s %s as %s: status %d, want %d\n%s", method, path, role, status, want, raw)
+	}
+	return raw
+}
+
+// samplePDF stands for a scanned form the citizen hands in.
+var samplePDF = func() []byte {
+	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	b, err := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "SAMPLE", ReceivedAt: time.Unix(0, 0)})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+func doc(code string) motcua.DocumentUpload {
+	return motcua.DocumentUpload{Code: code, Name: code + ".pdf", ContentType: "application/pdf",
+		ContentBase64: base64.StdEncoding.EncodeToString(samplePDF)}
+}
+
+// Personal data of the sample applicant, searched for in Temporal's storage.
+const (
+	sampleID      = "079190001234"
+	samplePhone   = "0987654321"
+	sampleEmail   = "ngoc.tran@example.vn"
+	sampleAddress = "Số 12, thôn Đông Hòa, xã Tân Lập"
+)
+
+func birthRequest(ext string) motcua.IntakeRequest {
+	return motcua.IntakeRequest{
+		ExternalID: ext, ProcedureCode: "1.001193", Channel: motcua.ChannelCounter,
+		Applicant: motcua.Applicant{FullName: "Trần Thị Bích Ngọc", IDNumber: sampleID,
+			Phone: samplePhone, Email: sampleEmail, Address: sampleAddress},
+		Fields: map[string]string{"child_name": "Trần Minh Khôi", "child_birth_date": "2026-11-01",
+			"birth_place": "Trạm y tế xã Tân Lập", "relationship": "Mẹ"},
+		Documents: []motcua.DocumentUpload{doc("TK_KS"), doc("GCS")},
+	}
+}
+
+func maritalRequest() motcua.IntakeRequest {
+	return motcua.IntakeRequest{
+		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345", Email: "nam@example.vn"},
+		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa đăng ký kết hôn"},
+		Documents: []motcua.DocumentUpload{doc("TK_XNHN")},
+	}
+}
+
+type createdBody struct {
+	DossierID  string        `json:"dossier_id"`
+	Status     motcua.Status `json:"status"`
+	ReceivedAt time.Time     `json:"received_at"`
+	DueAt      time.Time     `json:"due_at"`
+}
+
+func create(t *testing.T, req motcua.IntakeRequest) createdBody {
+	t.Helper()
+	var c createdBody
+	must(t, http.StatusCreated, motcua.RoleClerk, "POST", "/v1/dossiers", req, &c)
+	return c
+}
+
+func get(t *testing.T, id string) motcua.State {
+	t.Helper()
+	var st motcua.State
+	must(t, http.StatusOK, motcua.RoleAuditor, "GET", "/v1/dossiers/"+id, nil, &st)
+	return st
+}
+
+// waitFor polls the dossier until cond holds. Temporal finishes archive,
+// notification and portal pushes after the sign call returns.
+func waitFor(t *testing.T, id string, what string, cond func(motcua.State) bool) motcua.State {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st := get(t, id)
+		if cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dossier %s never became %s; last state %+v", id, what, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
