@@ -101,7 +101,9 @@ func run(m *testing.M) (int, error) {
 	if env.ca, err = signer.OpenDevCA(filepath.Join(dir, "ca"), motcua.DefaultUnit.Name); err != nil {
 		return 0, err
 	}
-	env.portal = portal.NewSimulator(portal.Faults{})
+	if env.portal, err = portal.NewSimulator(portal.Faults{}, ""); err != nil {
+		return 0, err
+	}
 	portalSrv := httptest.NewServer(env.portal)
 	defer portalSrv.Close()
 	if env.smtp, err = notifytest.StartSMTP(); err != nil {
@@ -289,4 +291,3 @@ func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
-

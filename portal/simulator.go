@@ -2,8 +2,11 @@ package portal
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -21,10 +24,13 @@ type Faults struct {
 	OutageFor   time.Duration
 }
 
-// Simulator is an in-memory national portal. It accepts updates in order
-// per dossier, ignores replays, refuses gaps, and remembers what it got.
+// Simulator is a national portal for development and tests. It accepts
+// updates in order per dossier, ignores replays, refuses gaps, and remembers
+// what it got: in memory, and in a folder when it has one, so that it
+// outlives a restart like the real portal does.
 type Simulator struct {
 	faults Faults
+	dir    string
 
 	mu          sync.Mutex
 	requests    int
@@ -34,12 +40,66 @@ type Simulator struct {
 	rng         *rand.Rand
 }
 
-// NewSimulator returns a simulator injecting faults.
-func NewSimulator(f Faults) *Simulator {
+// NewSimulator returns a simulator injecting faults. With a folder, each
+// dossier's records are kept in <dir>/<dossier>.jsonl.
+func NewSimulator(f Faults, dir string) (*Simulator, error) {
 	if f.Timeout == 0 {
 		f.Timeout = 25 * time.Second
 	}
-	return &Simulator{faults: f, dossiers: map[string][]Record{}, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("portal simulator folder: %w", err)
+		}
+	}
+	return &Simulator{faults: f, dir: dir, dossiers: map[string][]Record{},
+		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}, nil
+}
+
+func (s *Simulator) file(dossierID string) string {
+	return filepath.Join(s.dir, strings.ReplaceAll(dossierID, "/", "_")+".jsonl")
+}
+
+// load returns a dossier's records, reading them from the folder the first
+// time. The caller holds s.mu.
+func (s *Simulator) load(dossierID string) []Record {
+	if recs, ok := s.dossiers[dossierID]; ok || s.dir == "" {
+		return recs
+	}
+	var recs []Record
+	if f, err := os.Open(s.file(dossierID)); err == nil {
+		dec := json.NewDecoder(f)
+		for {
+			var r Record
+			if dec.Decode(&r) != nil {
+				break
+			}
+			recs = append(recs, r)
+		}
+		f.Close()
+	}
+	s.dossiers[dossierID] = recs
+	return recs
+}
+
+// keep appends a record to the dossier's file. The caller holds s.mu.
+func (s *Simulator) keep(r Record) error {
+	if s.dir == "" {
+		return nil
+	}
+	f, err := os.OpenFile(s.file(r.MaHoSo), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(r)
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // ServeHTTP serves POST /DongBoHoSoMC and, for inspection,
@@ -103,10 +163,14 @@ func (s *Simulator) sync(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, Response{ErrorCode: "01", Message: "Thiếu thông tin bắt buộc"})
 			return
 		}
-		have := s.dossiers[rec.MaHoSo]
+		have := s.load(rec.MaHoSo)
 		switch {
 		case rec.SoThuTuDongBo <= len(have): // a replay: already applied
 		case rec.SoThuTuDongBo == len(have)+1:
+			if err := s.keep(rec); err != nil {
+				writeJSON(w, http.StatusInternalServerError, Response{ErrorCode: "500", Message: err.Error()})
+				return
+			}
 			s.dossiers[rec.MaHoSo] = append(have, rec)
 		default:
 			s.refusedGaps++
@@ -121,7 +185,7 @@ func (s *Simulator) sync(w http.ResponseWriter, r *http.Request) {
 func (s *Simulator) Records(dossierID string) []Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Record(nil), s.dossiers[dossierID]...)
+	return append([]Record(nil), s.load(dossierID)...)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -61,7 +61,11 @@ func runDev(args []string) error {
 		if err != nil {
 			return err
 		}
-		go http.Serve(l, portal.NewSimulator(portal.Faults{}))
+		sim, err := portal.NewSimulator(portal.Faults{}, filepath.Join(c.data, "portal-sim"))
+		if err != nil {
+			return err
+		}
+		go http.Serve(l, sim)
 		*portalURL = "http://" + l.Addr().String()
 	}
 
@@ -229,6 +233,7 @@ func runPortalSim(args []string) error {
 	fs.IntVar(&f.OutageAfter, "outage-after", 0, "after this many requests, refuse everything for --outage-for")
 	fs.DurationVar(&f.OutageFor, "outage-for", 0, "length of the outage, a Go duration such as 90s")
 	fs.DurationVar(&f.Timeout, "timeout", 25*time.Second, "how long a timed-out request hangs")
+	dir := fs.String("data", "", "folder to keep received records in across restarts; empty keeps them in memory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -246,7 +251,11 @@ func runPortalSim(args []string) error {
 	defer stop()
 	fmt.Fprintf(os.Stderr, "portal simulator on http://%s (fail rate %.2f, outage after %d requests for %s)\n",
 		l.Addr(), f.FailRate, f.OutageAfter, f.OutageFor)
-	err = serve(ctx, l, portal.NewSimulator(f))
+	sim, err := portal.NewSimulator(f, *dir)
+	if err != nil {
+		return err
+	}
+	err = serve(ctx, l, sim)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

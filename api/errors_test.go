@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/motcua/motcua"
+)
+
+type errorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"error"`
+}
+
+// expectError calls the API and checks the status, the error code, and
+// that the named fields are reported.
+func expectError(t *testing.T, status int, code string, role motcua.Role, method, path string, body any, fields ...string) {
+	t.Helper()
+	var e errorBody
+	got, raw := call(t, role, method, path, body, &e)
+	if got != status || e.Error.Code != code || e.Error.Message == "" {
+		t.Errorf("%s %s as %q: %d %s, want %d %s\n%s", method, path, role, got, e.Error.Code, status, code, raw)
+	}
+	for _, f := range fields {
+		if e.Error.Fields[f] == "" {
+			t.Errorf("%s %s: field %q not reported: %v", method, path, f, e.Error.Fields)
+		}
+	}
+}
+
+func TestEveryErrorOfTheContract(t *testing.T) {
+	inReview := create(t, maritalRequest()).DossierID
+	awaiting := create(t, maritalRequest()).DossierID
+	must(t, http.StatusOK, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+awaiting+"/review", map[string]any{"decision": "approve"}, nil)
+	before := get(t, inReview)
+
+	t.Run("401 without or with an unknown token", func(t *testing.T) {
+		expectError(t, 401, motcua.CodeUnauthenticated, "", "GET", "/v1/procedures", nil)
+		req, _ := http.NewRequest("GET", env.api.URL+"/v1/dossiers", nil)
+		req.Header.Set("Authorization", "Bearer not-a-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("unknown token: %d", resp.StatusCode)
+		}
+	})
+	t.Run("403 for a role that may not", func(t *testing.T) {
+		expectError(t, 403, motcua.CodeForbidden, motcua.RoleSpecialist, "POST", "/v1/dossiers", maritalRequest())
+		expectError(t, 403, motcua.CodeForbidden, motcua.RoleClerk, "POST", "/v1/dossiers/"+inReview+"/review", map[string]any{"decision": "approve"})
+		expectError(t, 403, motcua.CodeForbidden, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+awaiting+"/sign", map[string]any{"decision": "sign"})
+		expectError(t, 403, motcua.CodeForbidden, motcua.RoleClerk, "GET", "/v1/dossiers/"+inReview+"/history", nil)
+		expectError(t, 403, motcua.CodeForbidden, motcua.RoleClerk, "GET", "/v1/dossiers/"+awaiting+"/draft", nil)
+		expectError(t, 403, motcua.CodeForbidden, motcua.RoleAuditor, "POST", "/v1/dossiers/"+inReview+"/withdraw", nil)
+	})
+	t.Run("400 invalid_request with the fields at fault", func(t *testing.T) {
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "POST", "/v1/dossiers", []byte(`{"procedure_code":`))
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "POST", "/v1/dossiers", []byte(`{"procedure_code":"1.004227","colour":"red"}`))
+		bad := maritalRequest()
+		bad.Applicant.IDNumber = "12345"
+		bad.Applicant.Email = "not an email"
+		bad.Channel = "fax"
+		bad.Fields["purpose"] = ""
+		bad.Documents[0].ContentBase64 = "%%%"
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "POST", "/v1/dossiers", bad,
+			"applicant.id_number", "applicant.email", "channel", "fields.purpose", "documents[0].content_base64")
+		missing := birthRequest("")
+		missing.Documents = missing.Documents[:1]
+		missing.Fields["child_birth_date"] = "01/11/2026"
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "POST", "/v1/dossiers", missing, "documents.GCS", "fields.child_birth_date")
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+inReview+"/review", map[string]any{"decision": "maybe"}, "decision")
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+inReview+"/review",
+			map[string]any{"decision": "request_supplement", "comment": "thiếu", "missing_documents": []string{"NOPE"}}, "missing_documents[0]")
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+inReview+"/review", map[string]any{"decision": "reject"}, "comment")
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleChairman, "POST", "/v1/dossiers/"+awaiting+"/sign", map[string]any{"decision": "stamp"}, "decision")
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "GET", "/v1/dossiers?status=lost", nil, "status")
+		expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "GET", "/v1/dossiers?page_token=!!", nil, "page_token")
+	})
+	t.Run("400 unknown_procedure", func(t *testing.T) {
+		r := maritalRequest()
+		r.ProcedureCode = "9.999999"
+		expectError(t, 400, motcua.CodeUnknownProcedure, motcua.RoleClerk, "POST", "/v1/dossiers", r, "procedure_code")
+		expectError(t, 400, motcua.CodeUnknownProcedure, motcua.RoleClerk, "GET", "/v1/dossiers?procedure_code=9.999999", nil)
+	})
+	t.Run("404 for unknown dossiers, documents not there yet, unknown paths", func(t *testing.T) {
+		expectError(t, 404, motcua.CodeNotFound, motcua.RoleClerk, "GET", "/v1/dossiers/000.00.01.H22-200101-9999", nil)
+		expectError(t, 404, motcua.CodeNotFound, motcua.RoleClerk, "GET", "/v1/dossiers/not-a-code", nil)
+		expectError(t, 404, motcua.CodeNotFound, motcua.RoleSpecialist, "POST", "/v1/dossiers/000.00.01.H22-200101-9999/review", map[string]any{"decision": "approve"})
+		expectError(t, 404, motcua.CodeNotFound, motcua.RoleClerk, "GET", "/v1/dossiers/"+inReview+"/result", nil)
+		expectError(t, 404, motcua.CodeNotFound, motcua.RoleSpecialist, "GET", "/v1/dossiers/"+inReview+"/draft", nil)
+		expectError(t, 404, motcua.CodeNotFound, motcua.RoleClerk, "GET", "/v2/anything", nil)
+	})
+	t.Run("409 for a step out of turn", func(t *testing.T) {
+		expectError(t, 409, motcua.CodeInvalidState, motcua.RoleChairman, "POST", "/v1/dossiers/"+inReview+"/sign", map[string]any{"decision": "sign"})
+		expectError(t, 409, motcua.CodeInvalidState, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+awaiting+"/review", map[string]any{"decision": "approve"})
+		expectError(t, 409, motcua.CodeInvalidState, motcua.RoleClerk, "POST", "/v1/dossiers/"+inReview+"/supplement",
+			map[string]any{"documents": []motcua.DocumentUpload{doc("TK_XNHN")}})
+	})
+	t.Run("413 for a body too large", func(t *testing.T) {
+		huge := append([]byte(`{"procedure_code":"1.004227","external_id":"`), bytes.Repeat([]byte("x"), 41<<20)...)
+		huge = append(huge, []byte(`"}`)...)
+		expectError(t, 413, motcua.CodeTooLarge, motcua.RoleClerk, "POST", "/v1/dossiers", huge)
+	})
+	t.Run("405 keeps the error body", func(t *testing.T) {
+		var e errorBody
+		status, raw := call(t, motcua.RoleClerk, "DELETE", "/v1/dossiers/"+inReview, nil, &e)
+		if status != 405 || e.Error.Code == "" {
+			t.Errorf("DELETE: %d %s", status, raw)
+		}
+	})
+	// None of the refused calls changed the dossier.
+	after := get(t, inReview)
+	a, _ := json.Marshal(after.Steps)
+	b, _ := json.Marshal(before.Steps)
+	if after.Status != before.Status || !bytes.Equal(a, b) {
+		t.Errorf("refused calls changed the dossier: %s -> %s\n%s\n%s", before.Status, after.Status, b, a)
+	}
+	if !strings.HasPrefix(inReview, motcua.DefaultUnit.Code) {
+		t.Error(inReview)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	resp, err := http.Get(env.api.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests here run the real binary, as a user would: `motcua dev` on a
+// data folder, killed with SIGKILL and started again.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "motcua-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "motcua")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build motcua: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type devProcess struct {
+	cmd    *exec.Cmd
+	api    string
+	stderr *bytes.Buffer
+}
+
+type devConfig struct {
+	data, api, temporal string
+}
+
+func startDev(t *testing.T, c devConfig) *devProcess {
+	t.Helper()
+	p := &devProcess{api: "http://" + c.api, stderr: &bytes.Buffer{}}
+	p.cmd = exec.Command(binary, "dev", "--data", c.data, "--api-addr", c.api, "--temporal-addr", c.temporal, "--ui-addr", "")
+	p.cmd.Stderr = p.stderr
+	p.cmd.Stdout = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(p.api + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("motcua dev did not become healthy:\n%s", p.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (p *devProcess) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+}
+
+func (p *devProcess) call(t *testing.T, token, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, p.api+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+	}
+	return resp.StatusCode
+}
+
+func tokens(t *testing.T, data string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(data, "dev-tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+const idNumber = "038201009876"
+
+func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
+	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t)}
+	p := startDev(t, cfg)
+	tok := tokens(t, cfg.data)
+	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% scanned form\n%%EOF\n"))
+	var created struct {
+		DossierID string `json:"dossier_id"`
+		Status    string `json:"status"`
+	}
+	body := map[string]any{
+		"external_id": "BO-restart-1", "procedure_code": "2.000815", "channel": "counter",
+		"applicant": map[string]string{"full_name": "Vũ Thị Lan", "id_number": idNumber, "phone": "0911222333"},
+		"fields":    map[string]string{"document_title": "Bằng tốt nghiệp THPT", "copies": "2"},
+		"documents": []map[string]string{{"code": "BAN_CHINH", "name": "bang.pdf", "content_type": "application/pdf", "content_base64": pdf}},
+	}
+	if s := p.call(t, tok["clerk"], "POST", "/v1/dossiers", body, &created); s != 201 {
+		t.Fatalf("create: %d", s)
+	}
+	var st struct {
+		Status string `json:"status"`
+		Result *struct {
+			SHA256 string `json:"sha256"`
+		} `json:"result"`
+		Portal struct {
+			LastCode int `json:"last_code"`
+			Pending  int `json:"pending"`
+		} `json:"portal"`
+		Steps []struct {
+			Outcome string `json:"outcome"`
+		} `json:"steps"`
+	}
+	id := created.DossierID
+	if s := p.call(t, tok["specialist"], "POST", "/v1/dossiers/"+id+"/review", map[string]string{"decision": "approve"}, &st); s != 200 {
+		t.Fatalf("review: %d", s)
+	}
+	p.kill(t)
+
+	// A second instance on the same ports is refused clearly while the
+	// first... is gone: start again with the same data.
+	p = startDev(t, cfg)
+	if s := p.call(t, tok["clerk"], "GET", "/v1/dossiers/"+id, nil, &st); s != 200 || st.Status != "awaiting_signature" {
+		t.Fatalf("after restart: %d %s", s, st.Status)
+	}
+	// The same external id is still the same dossier.
+	var again struct {
+		DossierID string `json:"dossier_id"`
+	}
+	if s := p.call(t, tok["system"], "POST", "/v1/dossiers", body, &again); s != 200 || again.DossierID != id {
+		t.Fatalf("re-sent intake after restart: %d %s", s, again.DossierID)
+	}
+	if s := p.call(t, tok["vice_chairman"], "POST", "/v1/dossiers/"+id+"/sign", map[string]string{"decision": "sign"}, &st); s != 200 {
+		t.Fatalf("sign: %d", s)
+	}
+	p.kill(t)
+	p = startDev(t, cfg)
+	// Activities the killed worker had started are retried once their
+	// start-to-close timeout (30s) passes.
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		p.call(t, tok["clerk"], "GET", "/v1/dossiers/"+id, nil, &st)
+		if st.Status == "completed" && st.Portal.Pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not completed after restart: %+v", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	signed := 0
+	for _, s := range st.Steps {
+		if s.Outcome == "signed" {
+			signed++
+		}
+	}
+	if signed != 1 || st.Result == nil || st.Portal.LastCode != 9 {
+		t.Errorf("final state %+v", st)
+	}
+	// Exactly one signed result, one email-less SMS in the outbox.
+	sms, _ := filepath.Glob(filepath.Join(cfg.data, "outbox", "*.sms"))
+	if len(sms) != 1 {
+		t.Errorf("%d SMS in the outbox, want 1", len(sms))
+	}
+	// Personal data is in no Temporal database file and in no log line.
+	files, _ := filepath.Glob(filepath.Join(cfg.data, "temporal.db*"))
+	if len(files) == 0 {
+		t.Fatal("no temporal database files")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(idNumber)) || bytes.Contains(b, []byte("0911222333")) {
+			t.Errorf("%s holds personal data in clear", filepath.Base(f))
+		}
+	}
+	if strings.Contains(p.stderr.String(), idNumber) {
+		t.Error("the log shows the ID number")
+	}
+}
+
+func TestDevRefusesABusyPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cmd := exec.Command(binary, "dev", "--data", t.TempDir(), "--api-addr", l.Addr().String(), "--temporal-addr", freeAddr(t), "--ui-addr", "")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errorsAs(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("motcua dev on a busy port: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "cannot listen on "+l.Addr().String()) || strings.Contains(string(out), "panic") {
+		t.Errorf("unclear error:\n%s", out)
+	}
+	// A busy Temporal port too.
+	cmd = exec.Command(binary, "dev", "--data", t.TempDir(), "--api-addr", freeAddr(t), "--temporal-addr", l.Addr().String(), "--ui-addr", "")
+	out, _ = cmd.CombinedOutput()
+	if !strings.Contains(string(out), "cannot listen on "+l.Addr().String()) || strings.Contains(string(out), "panic") {
+		t.Errorf("unclear error for the temporal port:\n%s", out)
+	}
+}
