@@ -1,0 +1,101 @@
+package motcua_test
+
+import (
+	"encoding/base64"
+	"testing"
+
+	"github.com/motcua/motcua"
+)
+
+func validRequest() motcua.IntakeRequest {
+	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4 form"))
+	return motcua.IntakeRequest{
+		ProcedureCode: "2.000815", Channel: motcua.ChannelPostal,
+		Applicant: motcua.Applicant{FullName: "Đặng Thu Thảo", IDNumber: "001300000001", Phone: "+84912345678", Email: "thao@example.vn"},
+		Fields:    map[string]string{"document_title": "Học bạ", "copies": "3"},
+		Documents: []motcua.DocumentUpload{{Code: "BAN_CHINH", Name: "hocba.pdf", ContentType: "application/pdf", ContentBase64: pdf}},
+	}
+}
+
+func TestValidateIntake(t *testing.T) {
+	p, docs, err := motcua.ValidateIntake(motcua.DefaultCatalog, validRequest())
+	if err != nil || p.Code != "2.000815" || len(docs) != 1 || string(docs[0]) != "%PDF-1.4 form" {
+		t.Fatalf("valid request: %v %v %q", err, p.Code, docs)
+	}
+	cases := map[string]struct {
+		change func(*motcua.IntakeRequest)
+		code   string
+		field  string
+	}{
+		"id of 11 digits":   {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000" }, motcua.CodeInvalidRequest, "applicant.id_number"},
+		"id with letters":   {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000A" }, motcua.CodeInvalidRequest, "applicant.id_number"},
+		"no name":           {func(r *motcua.IntakeRequest) { r.Applicant.FullName = " " }, motcua.CodeInvalidRequest, "applicant.full_name"},
+		"bad phone":         {func(r *motcua.IntakeRequest) { r.Applicant.Phone = "12" }, motcua.CodeInvalidRequest, "applicant.phone"},
+		"bad channel":       {func(r *motcua.IntakeRequest) { r.Channel = "" }, motcua.CodeInvalidRequest, "channel"},
+		"not a number":      {func(r *motcua.IntakeRequest) { r.Fields["copies"] = "ba" }, motcua.CodeInvalidRequest, "fields.copies"},
+		"unknown field":     {func(r *motcua.IntakeRequest) { r.Fields["colour"] = "red" }, motcua.CodeInvalidRequest, "fields.colour"},
+		"missing document":  {func(r *motcua.IntakeRequest) { r.Documents = nil }, motcua.CodeInvalidRequest, "documents.BAN_CHINH"},
+		"foreign document":  {func(r *motcua.IntakeRequest) { r.Documents[0].Code = "GCS" }, motcua.CodeInvalidRequest, "documents[0].code"},
+		"word file":         {func(r *motcua.IntakeRequest) { r.Documents[0].ContentType = "application/msword" }, motcua.CodeInvalidRequest, "documents[0].content_type"},
+		"empty document":    {func(r *motcua.IntakeRequest) { r.Documents[0].ContentBase64 = "" }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
+		"unknown procedure": {func(r *motcua.IntakeRequest) { r.ProcedureCode = "0.000000" }, motcua.CodeUnknownProcedure, "procedure_code"},
+		"no procedure":      {func(r *motcua.IntakeRequest) { r.ProcedureCode = "" }, motcua.CodeInvalidRequest, "procedure_code"},
+	}
+	for name, c := range cases {
+		r := validRequest()
+		c.change(&r)
+		_, _, err := motcua.ValidateIntake(motcua.DefaultCatalog, r)
+		e, ok := err.(*motcua.Error)
+		if !ok || e.Code != c.code || e.Fields[c.field] == "" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestValidateReviewAndSign(t *testing.T) {
+	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	ok := []motcua.Review{
+		{Decision: motcua.DecisionApprove},
+		{Decision: motcua.DecisionReject, Comment: "Sai thẩm quyền"},
+		{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu", MissingDocuments: []string{"GCS"}},
+	}
+	for _, r := range ok {
+		if err := motcua.ValidateReview(p, r); err != nil {
+			t.Errorf("%+v: %v", r, err)
+		}
+	}
+	bad := []motcua.Review{
+		{Decision: "approve "},
+		{Decision: motcua.DecisionReject},
+		{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu"},
+		{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu", MissingDocuments: []string{"XYZ"}},
+		{Decision: motcua.DecisionApprove, MissingDocuments: []string{"GCS"}},
+	}
+	for _, r := range bad {
+		if err := motcua.ValidateReview(p, r); motcua.ErrorCode(err) != motcua.CodeInvalidRequest {
+			t.Errorf("%+v accepted: %v", r, err)
+		}
+	}
+	if err := motcua.ValidateSignDecision(motcua.SignDecision{Decision: motcua.DecisionReturn}); err == nil {
+		t.Error("a return without a comment was accepted")
+	}
+}
+
+func TestPortalCodesAndMasks(t *testing.T) {
+	want := map[motcua.Status]int{
+		motcua.StatusReceived: 1, motcua.StatusInReview: 4, motcua.StatusSupplementRequested: 5,
+		motcua.StatusAwaitingSignature: 4, motcua.StatusSigned: 4, motcua.StatusCompleted: 9,
+		motcua.StatusRejected: 3, motcua.StatusWithdrawn: 7, motcua.StatusStopped: 8,
+	}
+	for _, s := range motcua.Statuses {
+		if s.PortalCode() != want[s] {
+			t.Errorf("%s: portal code %d, want %d", s, s.PortalCode(), want[s])
+		}
+	}
+	if got := motcua.MaskID("001203004567"); got != "*********567" {
+		t.Errorf("mask %q", got)
+	}
+	if got := motcua.RoleViceChairman.SignatureTitle(); got != "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" {
+		t.Errorf("vice title %q", got)
+	}
+}
