@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/temporaltest"
@@ -41,6 +44,7 @@ import (
 // an SMTP server and an SMS gateway, all on loopback.
 var env struct {
 	ts      *temporaltest.TestServer
+	tc      client.Client
 	raw     client.Client // a client without the codec: sees what Temporal stores
 	api     *httptest.Server
 	portal  *portal.Simulator
@@ -76,7 +80,9 @@ func run(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	env.dir = dir
-	key, err := codec.LoadOrCreateKey(filepath.Join(dir, "keys", "payload.key"))
+	// The test key of the recorded histories, so that a run can record new
+	// ones (see record).
+	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
 	if err != nil {
 		return 0, err
 	}
@@ -92,6 +98,7 @@ func run(m *testing.M) (int, error) {
 	}
 	tc := env.ts.NewClientWithOptions(client.Options{DataConverter: dc, Logger: sdkLogger})
 	env.raw = env.ts.GetDefaultClient()
+	env.tc = tc
 	if err := worker.EnsureSearchAttributes(context.Background(), tc, env.ts.GetDefaultNamespace()); err != nil {
 		return 0, err
 	}
@@ -290,4 +297,30 @@ func waitFor(t *testing.T, id string, what string, cond func(motcua.State) bool)
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// record writes the dossier's history to workflows/testdata/NAME.json when
+// MOTCUA_RECORD_HISTORIES is set: the histories the replay test keeps
+// replaying against every later version of the workflow.
+func record(t *testing.T, id, name string) {
+	t.Helper()
+	if os.Getenv("MOTCUA_RECORD_HISTORIES") == "" {
+		return
+	}
+	it := env.tc.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("../workflows/testdata", name+".json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

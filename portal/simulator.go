@@ -117,6 +117,18 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// SetFaults changes the injected faults from now on; an outage counts from
+// the next request.
+func (s *Simulator) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Timeout == 0 {
+		f.Timeout = s.faults.Timeout
+	}
+	s.faults, s.outageUntil = f, time.Time{}
+	s.requests = 0
+}
+
 // fault decides the fate of one request: "" to serve it, "down" or "timeout".
 func (s *Simulator) fault() string {
 	s.mu.Lock()

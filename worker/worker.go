@@ -62,13 +62,21 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return nil
 }
 
-// Register adds motcua's workflows and activities to a worker or replayer.
-func Register(r sdkworker.Registry, acts *activities.Activities) {
+// registerWorkflows adds motcua's workflows to a worker or replayer.
+func registerWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.DossierWorkflow)
 	r.RegisterWorkflow(workflows.CodesWorkflow)
-	if acts != nil {
-		r.RegisterActivity(acts)
+}
+
+// NewReplayer returns a replayer of motcua's workflows: histories are read
+// with dc, the converter the workers wrote them with.
+func NewReplayer(dc converter.DataConverter) (sdkworker.WorkflowReplayer, error) {
+	r, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{DataConverter: dc})
+	if err != nil {
+		return nil, err
 	}
+	registerWorkflows(r)
+	return r, nil
 }
 
 // New returns a worker on motcua's task queue. Stop it with Stop: in-flight
@@ -77,6 +85,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		WorkerStopTimeout: 30 * time.Second,
 	})
-	Register(w, acts)
+	registerWorkflows(w)
+	w.RegisterActivity(acts)
 	return w
 }

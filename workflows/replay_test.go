@@ -1,0 +1,71 @@
+package workflows_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/worker"
+)
+
+// The histories in testdata were recorded by the end-to-end tests (run them
+// with MOTCUA_RECORD_HISTORIES=1 to add new ones). Every one must replay
+// against the current workflow code: a change that breaks an old history
+// belongs behind workflow.GetVersion.
+func TestRecordedHistoriesReplay(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("recorded histories: %v %v", files, err)
+	}
+	key, err := codec.LoadOrCreateKey("testdata/payload.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := codec.DataConverter(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
+			r, err := worker.NewReplayer(dc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// A history that was edited fails to replay.
+func TestEditedHistoryFailsToReplay(t *testing.T) {
+	b, err := os.ReadFile("testdata/approve-sign.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recorded workflow scheduled IssueReceipt first; claim it scheduled
+	// another activity.
+	edited := regexp.MustCompile(`"name":\s*"IssueReceipt"`).ReplaceAllString(string(b), `"name": "RenderDraft"`)
+	if edited == string(b) {
+		t.Fatal("no IssueReceipt in the recorded history")
+	}
+	h, err := client.HistoryFromJSON(strings.NewReader(edited), client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := codec.LoadOrCreateKey("testdata/payload.key")
+	dc, _ := codec.DataConverter(key)
+	r, _ := worker.NewReplayer(dc)
+	if err := r.ReplayWorkflowHistory(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), h); err == nil {
+		t.Error("an edited history replayed")
+	}
+}
