@@ -1,0 +1,19 @@
+# motcua's worker and API image. Build: docker build -t motcua .
+FROM golang:1.26.8-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -o /out/motcua ./cmd/motcua
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home /data motcua \
+    && mkdir -p /data && chown motcua /data
+COPY --from=build /out/motcua /usr/local/bin/motcua
+USER motcua
+VOLUME /data
+EXPOSE 8080
+ENTRYPOINT ["motcua"]
+CMD ["help"]
