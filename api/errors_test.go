@@ -3,11 +3,17 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/api"
 )
 
 type errorBody struct {
@@ -137,4 +143,38 @@ func TestHealthz(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("healthz %d", resp.StatusCode)
 	}
+}
+
+func TestHealthzIs503WithoutTemporal(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	c, err := client.NewLazyClient(client.Options{HostPort: addr, Logger: quiet{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv := httptest.NewServer((&api.Server{Temporal: c, Users: mustUsers(t), Log: zerolog.Nop()}).Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e errorBody
+	json.NewDecoder(resp.Body).Decode(&e)
+	if resp.StatusCode != 503 || e.Error.Code != motcua.CodeUnavailable {
+		t.Errorf("healthz without temporal: %d %+v", resp.StatusCode, e)
+	}
+}
+
+func mustUsers(t *testing.T) *api.Users {
+	u, err := api.NewUsers(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

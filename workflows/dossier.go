@@ -142,7 +142,7 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 		return w.signature
 	}
 	w.step(ctx, motcua.StageSignature, s.Actor, "signed", s.Comment)
-	w.state.Result = &motcua.Result{SHA256: signed.SHA256, SignedBy: s.Actor, SignedAt: signed.SignedAt}
+	w.state.Result = &motcua.Result{SHA256: signed.SHA256, SignedBy: s.Actor, SignedAt: signed.SignedAt.In(motcua.Vietnam)}
 	w.setStatus(ctx, motcua.StatusSigned)
 	w.finish(cmd, nil)
 	return w.archive

@@ -166,8 +166,7 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	}
 	p.kill(t)
 
-	// A second instance on the same ports is refused clearly while the
-	// first... is gone: start again with the same data.
+	// Start again on the same data: the dossier is where it was.
 	p = startDev(t, cfg)
 	if s := p.call(t, tok["clerk"], "GET", "/v1/dossiers/"+id, nil, &st); s != 200 || st.Status != "awaiting_signature" {
 		t.Fatalf("after restart: %d %s", s, st.Status)
