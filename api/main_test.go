@@ -164,7 +164,7 @@ func run(m *testing.M) (int, error) {
 
 // call makes an API request as role ("" for no token) and decodes the JSON
 // answer into out when out is not nil. It returns the status and raw body.
-func call(t *testing.T, role motcua.Role, method, path string, body any, out any) (int, []byte) {
+func call(t testing.TB, role motcua.Role, method, path string, body any, out any) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -204,7 +204,7 @@ func call(t *testing.T, role motcua.Role, method, path string, body any, out any
 }
 
 // must is call that fails the test unless the status is want.
-func must(t *testing.T, want int, role motcua.Role, method, path string, body any, out any) []byte {
+func must(t testing.TB, want int, role motcua.Role, method, path string, body any, out any) []byte {
 	t.Helper()
 	status, raw := call(t, role, method, path, body, out)
 	if status != want {
@@ -263,14 +263,14 @@ type createdBody struct {
 	DueAt      time.Time     `json:"due_at"`
 }
 
-func create(t *testing.T, req motcua.IntakeRequest) createdBody {
+func create(t testing.TB, req motcua.IntakeRequest) createdBody {
 	t.Helper()
 	var c createdBody
 	must(t, http.StatusCreated, motcua.RoleClerk, "POST", "/v1/dossiers", req, &c)
 	return c
 }
 
-func get(t *testing.T, id string) motcua.State {
+func get(t testing.TB, id string) motcua.State {
 	t.Helper()
 	var st motcua.State
 	must(t, http.StatusOK, motcua.RoleAuditor, "GET", "/v1/dossiers/"+id, nil, &st)
