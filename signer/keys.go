@@ -141,24 +141,7 @@ func (ca *DevCA) issue(p Person, path string) error {
 	if err != nil {
 		return err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject: pkix.Name{
-			CommonName:   p.Name,
-			Organization: []string{ca.root.Subject.Organization[0]},
-			Country:      []string{"VN"},
-		},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().AddDate(3, 0, 0),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, key.Public(), ca.rootKey)
-	if err != nil {
-		return fmt.Errorf("issue certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
+	cert, err := ca.Certify(p.Name, key.Public())
 	if err != nil {
 		return err
 	}
@@ -168,6 +151,28 @@ func (ca *DevCA) issue(p Person, path string) error {
 	}
 	return writeNew(path, p12)
 }
+
+// Certify issues a three-year signing certificate for pub, with name as the
+// common name.
+func (ca *DevCA) Certify(name string, pub crypto.PublicKey) (*x509.Certificate, error) {
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: name, Organization: ca.root.Subject.Organization, Country: []string{"VN"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(3, 0, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, pub, ca.rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("issue certificate: %w", err)
+	}
+	return x509.ParseCertificate(der)
+}
+
+// Chain is the chain above certificates the CA issues: its root.
+func (ca *DevCA) Chain() []*x509.Certificate { return []*x509.Certificate{ca.root} }
 
 func createRoot(certPath, keyPath, unitName string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

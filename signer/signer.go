@@ -150,13 +150,17 @@ func prepare(in []byte, key Key, info Info) ([]byte, []textField, error) {
 		return nil, nil, err
 	}
 	fields := textFields(info)
+	if err := withStandInTSA(); err != nil {
+		return nil, nil, err
+	}
 	sd := sign.SignData{
+		TSA: sign.TSA{URL: standInTSAURL},
 		Signature: sign.SignDataSignature{
 			CertType:   sign.ApprovalSignature,
 			DocMDPPerm: sign.AllowFillingExistingFormFieldsAndSignaturesPerms,
 			Info:       sign.SignDataSignatureInfo{Date: info.Time},
 		},
-		Signer:            standIn{pub: key.Signer.Public()},
+		Signer:            placeholderKey{pub: key.Signer.Public()},
 		DigestAlgorithm:   crypto.SHA256,
 		Certificate:       key.Certificate,
 		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{key.Certificate}, key.Chain...)},
@@ -192,8 +196,8 @@ func safeSign(in []byte, w io.Writer, rdr *pdf.Reader, sd sign.SignData) (err er
 	return sign.Sign(bytes.NewReader(in), w, rdr, int64(len(in)), sd)
 }
 
-// lastWrite keeps only the last complete write: pdfsign writes the whole file
-// once per pass, and twice when it retries with a larger signature area.
+// lastWrite keeps the file pdfsign writes (once; see room.go for why its
+// retry never runs).
 type lastWrite struct{ b []byte }
 
 func (w *lastWrite) Write(p []byte) (int, error) {
@@ -201,14 +205,14 @@ func (w *lastWrite) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// standIn is a crypto.Signer with the real public key that returns a
+// placeholderKey is a crypto.Signer with the real public key that returns a
 // signature of the real one's maximum size, so pdfsign's throw-away CMS has
 // the size of the real one.
-type standIn struct{ pub crypto.PublicKey }
+type placeholderKey struct{ pub crypto.PublicKey }
 
-func (s standIn) Public() crypto.PublicKey { return s.pub }
+func (s placeholderKey) Public() crypto.PublicKey { return s.pub }
 
-func (s standIn) Sign(_ io.Reader, _ []byte, _ crypto.SignerOpts) ([]byte, error) {
+func (s placeholderKey) Sign(_ io.Reader, _ []byte, _ crypto.SignerOpts) ([]byte, error) {
 	switch k := s.pub.(type) {
 	case *rsa.PublicKey:
 		return make([]byte, k.Size()), nil
@@ -267,6 +271,7 @@ func finish(out []byte, origLen int, orig []byte, fields []textField, key Key) (
 	if err != nil {
 		return nil, err
 	}
+	dropDuplicateVersion(out[origLen:])
 	obj := out[d.start:d.end]
 	for _, f := range fields {
 		ph := []byte(" " + f.key + " (" + f.placeholder + ")")
@@ -302,6 +307,28 @@ func finish(out []byte, origLen int, orig []byte, fields []textField, key Key) (
 	hex.Encode(hx, cms)
 	copy(out[a+1:], hx)
 	return out, nil
+}
+
+// dropDuplicateVersion blanks the /Version pdfsign adds to the new catalog
+// when it also copies the old catalog's /Version (a file pdfsign signed
+// before): qpdf warns about the duplicated key. Spaces keep every offset.
+func dropDuplicateVersion(update []byte) {
+	i := bytes.Index(update, []byte("/Type /Catalog\n"))
+	if i < 0 {
+		return
+	}
+	end := bytes.Index(update[i:], []byte("endobj"))
+	if end < 0 {
+		return
+	}
+	cat := update[i : i+end]
+	if bytes.Count(cat, []byte("/Version ")) < 2 {
+		return
+	}
+	added := []byte("  /Version /1.5\n")
+	if j := bytes.Index(cat, added); j >= 0 {
+		copy(cat[j:], bytes.Repeat([]byte(" "), len(added)-1))
+	}
 }
 
 // buildCMS makes a detached CMS SignedData over content with the signing

@@ -3,6 +3,7 @@
 package signertest
 
 import (
+	"crypto"
 	"crypto/x509"
 	"os"
 	"os/exec"
@@ -36,6 +37,16 @@ func (c *TestCA) Key(t testing.TB, name string) signer.Key {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// KeyFor issues a certificate named name for an existing key.
+func (c *TestCA) KeyFor(t testing.TB, name string, k crypto.Signer) signer.Key {
+	t.Helper()
+	cert, err := c.CA.Certify(name, k.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signer.Key{Signer: k, Certificate: cert, Chain: c.CA.Chain()}
 }
 
 // Tool returns the path of an external checker. Where it is missing the test
