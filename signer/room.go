@@ -94,7 +94,7 @@ func (standInTSA) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{
 		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:  http.Header{"Content-Type": {"application/timestamp-reply"}},
-		Body:    io.NopCloser(bytes.NewReader(resp)), ContentLength: int64(len(resp)), Request: r,
+		Header: http.Header{"Content-Type": {"application/timestamp-reply"}},
+		Body:   io.NopCloser(bytes.NewReader(resp)), ContentLength: int64(len(resp)), Request: r,
 	}, nil
 }
