@@ -151,8 +151,8 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 		return Signed{}, temporal.NewNonRetryableApplicationError("no signing key for "+in.Signer.ID+": "+err.Error(), ErrSigningKey, err)
 	}
 	now := time.Now()
-	if now.Before(key.Certificate.NotBefore) || now.After(key.Certificate.NotAfter) {
-		return Signed{}, temporal.NewNonRetryableApplicationError("the signing certificate of "+in.Signer.ID+" is not valid now", ErrSigningKey, nil)
+	if err := signer.CheckKey(key, a.Roots, now); err != nil {
+		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrSigningKey, err)
 	}
 	pdfBytes, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt,
 		document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})

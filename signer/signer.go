@@ -59,12 +59,12 @@ type Info struct {
 // be signed: retrying will not help.
 var ErrInvalidInput = errors.New("input is not a signable PDF")
 
-// Sign signs pdfBytes with key and returns the signed file, verified against
-// roots: a valid signature that covers the whole file, by a certificate that
-// chains to roots.
+// Sign checks the key (CheckKey), signs pdfBytes with it and returns the
+// signed file, verified against roots: a valid signature that covers the
+// whole file, by a certificate that chains to roots.
 func Sign(pdfBytes []byte, key Key, info Info, roots *x509.CertPool) ([]byte, error) {
-	if key.Signer == nil || key.Certificate == nil {
-		return nil, errors.New("signer: key has no signer or certificate")
+	if err := CheckKey(key, roots, time.Now()); err != nil {
+		return nil, err
 	}
 	if _, err := checkedReader(pdfBytes); err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -219,5 +221,36 @@ func TestSecondSignatureKeepsTheFirst(t *testing.T) {
 	signertest.Qpdf(t, path)
 	if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 2 {
 		t.Errorf("pdfsig:\n%s", text)
+	}
+}
+
+func TestKeysAreCheckedBeforeSigning(t *testing.T) {
+	ca := signertest.CA(t)
+	good := ca.Key(t, "Hợp Lệ")
+	other := signertest.CA(t)
+	wrongKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cases := map[string]struct {
+		key   signer.Key
+		roots *x509.CertPool
+		now   time.Time
+		want  string
+	}{
+		"expired":        {good, ca.Roots, time.Now().AddDate(4, 0, 0), "expired"},
+		"not yet valid":  {good, ca.Roots, time.Now().AddDate(-1, 0, 0), "valid only from"},
+		"untrusted root": {good, other.Roots, time.Now(), "does not chain"},
+		"key of another": {signer.Key{Signer: wrongKey, Certificate: good.Certificate, Chain: good.Chain}, ca.Roots, time.Now(), "does not match"},
+		"no certificate": {signer.Key{Signer: wrongKey}, ca.Roots, time.Now(), "no certificate"},
+	}
+	for name, c := range cases {
+		err := signer.CheckKey(c.key, c.roots, c.now)
+		if !errors.Is(err, signer.ErrCertificate) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := signer.CheckKey(good, ca.Roots, time.Now()); err != nil {
+		t.Error(err)
+	}
+	if _, err := signer.Sign(sampleResult(t), good, signer.Info{Name: "x"}, other.Roots); !errors.Is(err, signer.ErrCertificate) {
+		t.Errorf("signed with an untrusted certificate: %v", err)
 	}
 }
