@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -17,6 +18,7 @@ Usage:
   motcua worker     --temporal-addr HOST:PORT --data DIR --portal-url URL [--smtp-addr ...] [--sms-url URL]
   motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
   motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
+  motcua verify     FILE.pdf [--roots FILE] [--data DIR] [--json]
 
 Run "motcua COMMAND --help" for the flags of a command.
 `
@@ -36,6 +38,8 @@ func main() {
 		err = runAPI(args)
 	case "portal-sim":
 		err = runPortalSim(args)
+	case "verify":
+		err = runVerify(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -43,7 +47,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "motcua: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
-	if err != nil {
+	var usage usageError
+	switch {
+	case err == nil:
+	case errors.Is(err, errInvalid):
+		os.Exit(1)
+	case errors.As(err, &usage):
+		fmt.Fprintln(os.Stderr, "motcua:", err)
+		os.Exit(2)
+	default:
 		fmt.Fprintln(os.Stderr, "motcua:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/signer"
+)
+
+func TestVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), "UBND xã Thử")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ca.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := motcua.DefaultCatalog.Lookup("1.004227")
+	pdf, _ := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261125-0001", ReceivedAt: time.Now()})
+	signed, err := signer.Sign(pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, ca.Roots())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, b, 0o600)
+		return path
+	}
+	good := write("good.pdf", signed)
+	appended := write("appended.pdf", append(bytes.Clone(signed), "\n%% later\n"...))
+	tampered := bytes.Clone(signed)
+	tampered[bytes.Index(tampered, []byte("/Producer"))+1] = 'Q'
+	bad := write("tampered.pdf", tampered)
+
+	run := func(args ...string) (string, int) {
+		out, err := exec.Command(binary, append([]string{"verify"}, args...)...).CombinedOutput()
+		code := 0
+		if e, ok := err.(*exec.ExitError); ok {
+			code = e.ExitCode()
+		}
+		return string(out), code
+	}
+	if out, code := run(good, "--data", dir); code != 0 || !strings.Contains(out, "HỢP LỆ / VALID") || !strings.Contains(out, "Nguyễn Văn Vĩnh") {
+		t.Errorf("valid file: exit %d\n%s", code, out)
+	}
+	if out, code := run(good, "--roots", ca.RootPath(), "--json"); code != 0 || !strings.Contains(out, `"valid": true`) {
+		t.Errorf("valid file, json: exit %d\n%s", code, out)
+	}
+	if out, code := run(good); code != 1 || !strings.Contains(out, "NOT trusted") {
+		t.Errorf("untrusted root: exit %d\n%s", code, out)
+	}
+	if out, code := run(appended, "--data", dir); code != 1 || !strings.Contains(out, "does not cover the whole file") {
+		t.Errorf("appended bytes: exit %d\n%s", code, out)
+	}
+	if out, code := run(bad, "--data", dir); code != 1 || !strings.Contains(out, "INVALID") {
+		t.Errorf("tampered: exit %d\n%s", code, out)
+	}
+	if _, code := run(filepath.Join(dir, "missing.pdf")); code != 2 {
+		t.Errorf("missing file: exit %d", code)
+	}
+}

@@ -1,0 +1,51 @@
+package signer
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// WriteText writes the report for people, each line in Vietnamese and
+// English, ending with the verdict.
+func (r *Report) WriteText(w io.Writer, name string) error {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("Tệp / File: %s (%d byte, SHA-256 %s)", name, r.Size, r.SHA256)
+	if len(r.Signatures) == 0 {
+		p("Không có chữ ký số / No digital signature")
+	}
+	for i, s := range r.Signatures {
+		p("")
+		p("Chữ ký %d / Signature %d: %s", i+1, i+1, s.Field)
+		p("  Người ký / Signer:           %s", s.SignerCN)
+		p("  Cấp bởi / Issued by:         %s", s.Issuer)
+		if !s.SigningTime.IsZero() {
+			p("  Thời điểm ký / Signing time: %s", s.SigningTime.In(vietnam).Format("2006-01-02 15:04:05 -07:00"))
+		}
+		p("  Toàn vẹn / Integrity:        %s", yesNo(s.Valid, "hợp lệ / valid", "KHÔNG hợp lệ / INVALID"))
+		p("  Tin cậy / Trust:             %s", yesNo(s.Trusted, "chuỗi chứng thư tin cậy / chain trusted", "KHÔNG tin cậy / NOT trusted"))
+		p("  Phạm vi / Coverage:          %s", yesNo(s.CoversWholeFile, "toàn bộ tệp / the whole file",
+			fmt.Sprintf("byte 0-%d, %d-%d (tệp sau đó còn được bổ sung / the file was extended after it)",
+				s.ByteRange[1], s.ByteRange[2], s.ByteRange[2]+s.ByteRange[3])))
+		if s.Problem != "" {
+			p("  Vấn đề / Problem:            %s", s.Problem)
+		}
+	}
+	p("")
+	if err := r.Err(); err != nil {
+		p("KẾT LUẬN / VERDICT: KHÔNG HỢP LỆ / INVALID")
+		p("  %v", err)
+		return nil
+	}
+	p("KẾT LUẬN / VERDICT: HỢP LỆ / VALID")
+	return nil
+}
+
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+func yesNo(ok bool, yes, no string) string {
+	if ok {
+		return yes
+	}
+	return no
+}
