@@ -78,16 +78,39 @@ func Verify(file []byte, roots *x509.CertPool) (rep *Report, err error) {
 		}
 	}()
 	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
-	for i := 0; i < fields.Len(); i++ {
-		collect(fields.Index(i), "", "", file, roots, &rep.Signatures, 0)
+	w := &walk{file: file, roots: roots, seen: map[[2]uint32]bool{}, budget: maxFields}
+	for i := 0; i < fields.Len() && w.budget > 0; i++ {
+		w.collect(fields.Index(i), "", "", 0)
 	}
+	rep.Signatures = w.out
 	sortByOffset(rep.Signatures)
 	return rep, nil
 }
 
-func collect(field pdf.Value, parentName, parentFT string, file []byte, roots *x509.CertPool, out *[]Signature, depth int) {
-	if depth > 32 {
+// maxFields bounds the form fields visited: a malformed file can make its
+// field tree a graph with cycles.
+const maxFields = 10000
+
+// walk visits the form-field tree once per object.
+type walk struct {
+	file   []byte
+	roots  *x509.CertPool
+	seen   map[[2]uint32]bool
+	budget int
+	out    []Signature
+}
+
+func (w *walk) collect(field pdf.Value, parentName, parentFT string, depth int) {
+	if depth > 32 || w.budget <= 0 {
 		return
+	}
+	w.budget--
+	if ptr := field.GetPtr(); ptr.GetID() != 0 {
+		id := [2]uint32{ptr.GetID(), uint32(ptr.GetGen())}
+		if w.seen[id] {
+			return
+		}
+		w.seen[id] = true
 	}
 	name := field.Key("T").Text()
 	if parentName != "" {
@@ -98,14 +121,14 @@ func collect(field pdf.Value, parentName, parentFT string, file []byte, roots *x
 		ft = parentFT
 	}
 	kids := field.Key("Kids")
-	for i := 0; i < kids.Len(); i++ {
-		collect(kids.Index(i), name, ft, file, roots, out, depth+1)
+	for i := 0; i < kids.Len() && w.budget > 0; i++ {
+		w.collect(kids.Index(i), name, ft, depth+1)
 	}
 	v := field.Key("V")
 	if ft != "Sig" || v.Kind() != pdf.Dict {
 		return
 	}
-	*out = append(*out, check(name, v, file, roots))
+	w.out = append(w.out, check(name, v, w.file, w.roots))
 }
 
 func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) Signature {
