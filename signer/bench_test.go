@@ -1,0 +1,92 @@
+package signer_test
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
+
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/signertest"
+)
+
+// benchInputs: a rendered result (~45 KB) and the 4.3 MB photo scan from
+// the shared fixtures.
+func benchInputs(b *testing.B) map[string][]byte {
+	in := map[string][]byte{"result-45KB": sampleResult(b)}
+	if big, err := os.ReadFile("../../shared/fixtures/pdf/photo-scan-5mb.pdf"); err == nil {
+		in["scan-4MB"] = big
+	}
+	return in
+}
+
+// BenchmarkSign is motcua's signing: key check, pdfsign's pass, the
+// repaired second pass and the verification of the output.
+func BenchmarkSign(b *testing.B) {
+	ca := signertest.CA(b)
+	key := ca.Key(b, "Nguyễn Văn Vĩnh")
+	for name, in := range benchInputs(b) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := signer.Sign(in, key, signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()}, ca.Roots); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRawPdfsign is pdfsign alone on the same files and key, for
+// comparison (ASCII name: it cannot write others).
+func BenchmarkRawPdfsign(b *testing.B) {
+	ca := signertest.CA(b)
+	key := ca.Key(b, "Nguyen Van Vinh")
+	for name, in := range benchInputs(b) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var out bytes.Buffer
+				err = sign.Sign(bytes.NewReader(in), &out, rdr, int64(len(in)), sign.SignData{
+					Signature:         sign.SignDataSignature{Info: sign.SignDataSignatureInfo{Name: "Nguyen Van Vinh", Date: time.Now()}, CertType: sign.ApprovalSignature},
+					Signer:            key.Signer,
+					DigestAlgorithm:   crypto.SHA256,
+					Certificate:       key.Certificate,
+					CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{key.Certificate}, key.Chain...)},
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	ca := signertest.CA(b)
+	key := ca.Key(b, "Nguyễn Văn Vĩnh")
+	for name, in := range benchInputs(b) {
+		signed, err := signer.Sign(in, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, ca.Roots)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(signed)))
+			for b.Loop() {
+				rep, err := signer.Verify(signed, ca.Roots)
+				if err != nil || rep.Err() != nil {
+					b.Fatal(err, rep.Err())
+				}
+			}
+		})
+	}
+}
