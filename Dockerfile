@@ -4,7 +4,8 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -o /out/motcua ./cmd/motcua
+# cgo: PKCS#11 tokens are reached through their C modules.
+RUN CGO_ENABLED=1 go build -trimpath -o /out/motcua ./cmd/motcua
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \

@@ -25,8 +25,10 @@ func runDev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	var c common
 	var nf notifyFlags
+	var sf signingFlags
 	c.register(fs, "./motcua-data")
 	nf.register(fs)
+	sf.register(fs)
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "embedded Temporal frontend address")
 	uiAddr := fs.String("ui-addr", "127.0.0.1:8233", "Temporal Web UI address; empty for no UI")
@@ -90,7 +92,7 @@ func runDev(args []string) error {
 	if err := worker.EnsureSearchAttributes(ctx, tc, c.namespace); err != nil {
 		return err
 	}
-	acts, ca, err := newActivities(&c, d, *portalURL, &nf, log)
+	acts, ca, err := newActivities(&c, d, *portalURL, &nf, &sf, log)
 	if err != nil {
 		return err
 	}
@@ -138,8 +140,10 @@ func runWorker(args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	var c common
 	var nf notifyFlags
+	var sf signingFlags
 	c.register(fs, "./motcua-data")
 	nf.register(fs)
+	sf.register(fs)
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	portalURL := fs.String("portal-url", "", "national portal URL (required)")
 	if err := fs.Parse(args); err != nil {
@@ -166,7 +170,7 @@ func runWorker(args []string) error {
 	if err := worker.EnsureSearchAttributes(ctx, tc, c.namespace); err != nil {
 		return err
 	}
-	acts, _, err := newActivities(&c, d, *portalURL, &nf, log)
+	acts, _, err := newActivities(&c, d, *portalURL, &nf, &sf, log)
 	if err != nil {
 		return err
 	}

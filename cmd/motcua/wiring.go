@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"net"
@@ -122,10 +123,68 @@ func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
 	return email, sms, nil
 }
 
-// newActivities wires the activities over the data folder: the dev CA
-// there gives each leader a signing key.
-func newActivities(c *common, d *data, portalURL string, nf *notifyFlags, log zerolog.Logger) (*activities.Activities, *signer.DevCA, error) {
+// signingFlags choose where leaders' keys come from and which roots are
+// trusted.
+type signingFlags struct {
+	signers string
+	roots   string
+}
+
+func (s *signingFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.signers, "signers", "", "signers file: user id -> key source (PKCS#12 file or PKCS#11 token); empty uses the dev CA in DATA/ca")
+	fs.StringVar(&s.roots, "roots", "", "PEM file of trusted root certificates, besides the dev CA's")
+}
+
+// keys returns the key of each signing user: from the signers file, or
+// issued by the dev CA.
+func (s *signingFlags) keys(ca *signer.DevCA) (activities.KeySource, error) {
+	if s.signers == "" {
+		return func(u motcua.User) (signer.Key, error) {
+			if !u.Role.Signs() {
+				return signer.Key{}, fmt.Errorf("%s is not a signing role", u.Role)
+			}
+			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
+		}, nil
+	}
+	signers, err := signer.LoadSigners(s.signers)
+	if err != nil {
+		return nil, err
+	}
+	return func(u motcua.User) (signer.Key, error) {
+		src, ok := signers[u.ID]
+		if !ok {
+			return signer.Key{}, fmt.Errorf("no key is configured for %s in %s", u.ID, filepath.Base(s.signers))
+		}
+		return src.Key()
+	}, nil
+}
+
+func (s *signingFlags) trusted(ca *signer.DevCA) (*x509.CertPool, error) {
+	pool := ca.Roots()
+	if s.roots != "" {
+		b, err := os.ReadFile(s.roots)
+		if err != nil {
+			return nil, fmt.Errorf("--roots: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("--roots %s holds no PEM certificate", s.roots)
+		}
+	}
+	return pool, nil
+}
+
+// newActivities wires the activities over the data folder and the signing
+// configuration.
+func newActivities(c *common, d *data, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, *signer.DevCA, error) {
 	ca, err := signer.OpenDevCA(filepath.Join(c.data, "ca"), c.unitName)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := sf.keys(ca)
+	if err != nil {
+		return nil, nil, err
+	}
+	roots, err := sf.trusted(ca)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,17 +196,12 @@ func newActivities(c *common, d *data, portalURL string, nf *notifyFlags, log ze
 		Unit:    c.unit(),
 		Catalog: motcua.DefaultCatalog,
 		Store:   d.store,
-		Keys: func(u motcua.User) (signer.Key, error) {
-			if !u.Role.Signs() {
-				return signer.Key{}, fmt.Errorf("%s is not a signing role", u.Role)
-			}
-			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
-		},
-		Roots:  ca.Roots(),
-		Portal: &portal.Client{BaseURL: portalURL},
-		Email:  email,
-		SMS:    sms,
-		Log:    log,
+		Keys:    keys,
+		Roots:   roots,
+		Portal:  &portal.Client{BaseURL: portalURL},
+		Email:   email,
+		SMS:     sms,
+		Log:     log,
 	}, ca, nil
 }
 

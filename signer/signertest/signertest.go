@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,4 +83,38 @@ func Pdfsig(t testing.TB, path string) string {
 		t.Fatalf("pdfsig: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// SoftHSM is an initialised SoftHSM2 token in a temporary folder.
+type SoftHSM struct {
+	Module, Token, PIN string
+}
+
+// NewSoftHSM creates a token for the test (SOFTHSM2_CONF points at its own
+// folder). Without softhsm2 the test is skipped, or fails under CI.
+func NewSoftHSM(t *testing.T, label string) SoftHSM {
+	t.Helper()
+	util := Tool(t, "softhsm2-util")
+	var module string
+	for _, m := range []string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"} {
+		if _, err := os.Stat(m); err == nil {
+			module = m
+		}
+	}
+	if module == "" {
+		t.Fatal("softhsm2-util is installed but libsofthsm2.so is not found")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "softhsm2.conf")
+	if err := os.MkdirAll(filepath.Join(dir, "tokens"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(conf, []byte("directories.tokendir = "+filepath.Join(dir, "tokens")+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
+	t.Setenv("SOFTHSM2_CONF", conf)
+	h := SoftHSM{Module: module, Token: label, PIN: "246810"}
+	out, err := exec.Command(util, "--init-token", "--free", "--label", label, "--pin", h.PIN, "--so-pin", "13579").CombinedOutput()
+	if err != nil {
+		t.Fatalf("init token: %v\n%s", err, out)
+	}
+	return h
 }
