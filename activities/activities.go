@@ -7,7 +7,6 @@ package activities
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -33,7 +32,8 @@ type Activities struct {
 	Catalog motcua.Catalog
 	Store   *archive.Store
 	Keys    KeySource
-	Roots   *x509.CertPool
+	// Signing says what a signature needs: trusted roots, TSA, revocation.
+	Signing signer.Options
 	Portal  *portal.Client
 	Email   notify.Once
 	SMS     notify.Once
@@ -151,7 +151,7 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 		return Signed{}, temporal.NewNonRetryableApplicationError("no signing key for "+in.Signer.ID+": "+err.Error(), ErrSigningKey, err)
 	}
 	now := time.Now()
-	if err := signer.CheckKey(key, a.Roots, now); err != nil {
+	if err := signer.CheckKey(key, a.Signing.Roots, now); err != nil {
 		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrSigningKey, err)
 	}
 	pdfBytes, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt,
@@ -159,16 +159,18 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 	if err != nil {
 		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
-	out, err := signer.Sign(pdfBytes, key, signer.Info{
+	out, err := signer.Sign(ctx, pdfBytes, key, signer.Info{
 		Name:     in.Signer.Name,
 		Reason:   "Ký duyệt kết quả giải quyết hồ sơ " + in.Dossier.ID + " (" + in.Signer.Role.SignatureTitle() + ")",
 		Location: a.Unit.Name,
 		Time:     now,
-	}, a.Roots)
-	if err != nil {
-		if errors.Is(err, signer.ErrInvalidInput) {
-			return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
-		}
+	}, a.Signing)
+	switch {
+	case errors.Is(err, signer.ErrInvalidInput):
+		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+	case errors.Is(err, signer.ErrCertificate):
+		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrSigningKey, err)
+	case err != nil: // a TSA, OCSP or CRL out of reach: retried
 		return Signed{}, fmt.Errorf("sign: %w", err)
 	}
 	sum, err := a.Store.Put(out)
@@ -188,7 +190,7 @@ func (a *Activities) signedFromStore(sum string) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	rep, err := signer.Verify(b, a.Roots)
+	rep, err := signer.Verify(b, a.Signing.Roots)
 	if err != nil {
 		return Signed{}, err
 	}

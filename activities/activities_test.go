@@ -39,10 +39,10 @@ func setup(t *testing.T) (*activities.Activities, *notifytest.SMTPServer) {
 		Keys: func(u motcua.User) (signer.Key, error) {
 			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
 		},
-		Roots: ca.Roots(),
-		Email: notify.Once{Channel: "email", Sender: notify.SMTP{Addr: smtp.Addr, From: "x@localhost"}, Ledger: ledger},
-		SMS:   notify.Once{Channel: "sms", Sender: notify.Outbox{Dir: filepath.Join(dir, "outbox"), Extension: "sms"}, Ledger: ledger},
-		Log:   zerolog.Nop(),
+		Signing: signer.Options{Roots: ca.Roots()},
+		Email:   notify.Once{Channel: "email", Sender: notify.SMTP{Addr: smtp.Addr, From: "x@localhost"}, Ledger: ledger},
+		SMS:     notify.Once{Channel: "sms", Sender: notify.Outbox{Dir: filepath.Join(dir, "outbox"), Extension: "sms"}, Ledger: ledger},
+		Log:     zerolog.Nop(),
 	}, smtp
 }
 

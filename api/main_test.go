@@ -132,11 +132,11 @@ func run(m *testing.M) (int, error) {
 		Keys: func(u motcua.User) (signer.Key, error) {
 			return env.ca.Key(signer.Person{ID: u.ID, Name: u.Name})
 		},
-		Roots:  env.ca.Roots(),
-		Portal: &portal.Client{BaseURL: portalSrv.URL},
-		Email:  notify.Once{Channel: "email", Sender: notify.SMTP{Addr: env.smtp.Addr, From: "motcua@localhost"}, Ledger: ledger},
-		SMS:    notify.Once{Channel: "sms", Sender: notify.SMSGateway{URL: env.sms.URL}, Ledger: ledger},
-		Log:    log,
+		Signing: signer.Options{Roots: env.ca.Roots()},
+		Portal:  &portal.Client{BaseURL: portalSrv.URL},
+		Email:   notify.Once{Channel: "email", Sender: notify.SMTP{Addr: env.smtp.Addr, From: "motcua@localhost"}, Ledger: ledger},
+		SMS:     notify.Once{Channel: "sms", Sender: notify.SMSGateway{URL: env.sms.URL}, Ledger: ledger},
+		Log:     log,
 	}
 	w := worker.New(tc, acts)
 	if err := w.Start(); err != nil {

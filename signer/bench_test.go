@@ -2,6 +2,7 @@ package signer_test
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/x509"
 	"os"
@@ -34,7 +35,7 @@ func BenchmarkSign(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			for b.Loop() {
-				if _, err := signer.Sign(in, key, signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()}, ca.Roots); err != nil {
+				if _, err := signer.Sign(context.Background(), in, key, signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()}, signer.Options{Roots: ca.Roots}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -75,7 +76,7 @@ func BenchmarkVerify(b *testing.B) {
 	ca := signertest.CA(b)
 	key := ca.Key(b, "Nguyễn Văn Vĩnh")
 	for name, in := range benchInputs(b) {
-		signed, err := signer.Sign(in, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, ca.Roots)
+		signed, err := signer.Sign(context.Background(), in, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots})
 		if err != nil {
 			b.Fatal(err)
 		}

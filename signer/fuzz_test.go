@@ -2,6 +2,7 @@ package signer_test
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 func seeds(f *testing.F) (signed, plain []byte) {
 	ca := signertest.CA(f)
 	plain = sampleResult(f)
-	signed, err := signer.Sign(plain, ca.Key(f, "Hạt Giống"), signer.Info{Name: "Hạt Giống", Time: time.Now()}, ca.Roots)
+	signed, err := signer.Sign(context.Background(), plain, ca.Key(f, "Hạt Giống"), signer.Info{Name: "Hạt Giống", Time: time.Now()}, signer.Options{Roots: ca.Roots})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func FuzzSignInput(f *testing.F) {
 	ca := signertest.CA(f)
 	key := ca.Key(f, "Người Ký")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		out, err := signer.Sign(b, key, signer.Info{Name: "Người Ký"}, ca.Roots)
+		out, err := signer.Sign(context.Background(), b, key, signer.Info{Name: "Người Ký"}, signer.Options{Roots: ca.Roots})
 		if err != nil {
 			return
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"crypto"
+	"slices"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
@@ -63,6 +64,9 @@ type DevCA struct {
 	password string
 	root     *x509.Certificate
 	rootKey  crypto.Signer
+	// pkiBase is the URL of the CA's OCSP responder, CRL and TSA (see
+	// Handler); certificates issued after SetPKIBase name it.
+	pkiBase string
 }
 
 // Person is a leader the dev CA issues a signing certificate for.
@@ -125,7 +129,8 @@ func (ca *DevCA) Roots() *x509.CertPool {
 	return p
 }
 
-// Key returns the signing key of a person, issuing it on first use.
+// Key returns the signing key of a person, issuing it on first use, and
+// again when the CA's PKI address or the person's name changed.
 func (ca *DevCA) Key(p Person) (Key, error) {
 	path := filepath.Join(ca.dir, safeName(p.ID)+".p12")
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
@@ -133,9 +138,20 @@ func (ca *DevCA) Key(p Person) (Key, error) {
 			return Key{}, err
 		}
 	}
-	return LoadPKCS12(path, ca.password)
+	k, err := LoadPKCS12(path, ca.password)
+	if err != nil {
+		return Key{}, err
+	}
+	if k.Certificate.Subject.CommonName != p.Name || ca.pkiBase != "" && !slices.Equal(k.Certificate.OCSPServer, []string{ca.pkiBase + "/ocsp"}) {
+		if err := ca.issue(p, path); err != nil {
+			return Key{}, err
+		}
+		return LoadPKCS12(path, ca.password)
+	}
+	return k, nil
 }
 
+// issue writes a new key and certificate for p to path, replacing any.
 func (ca *DevCA) issue(p Person, path string) error {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -149,7 +165,12 @@ func (ca *DevCA) issue(p Person, path string) error {
 	if err != nil {
 		return fmt.Errorf("encode pkcs12: %w", err)
 	}
-	return writeNew(path, p12)
+	tmp := path + ".new"
+	os.Remove(tmp)
+	if err := writeNew(tmp, p12); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // Certify issues a three-year signing certificate for pub, with name as the
@@ -163,6 +184,10 @@ func (ca *DevCA) Certify(name string, pub crypto.PublicKey) (*x509.Certificate, 
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
 		BasicConstraintsValid: true,
+	}
+	if ca.pkiBase != "" {
+		tmpl.OCSPServer = []string{ca.pkiBase + "/ocsp"}
+		tmpl.CRLDistributionPoints = []string{ca.pkiBase + "/crl"}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, pub, ca.rootKey)
 	if err != nil {

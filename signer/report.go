@@ -22,6 +22,12 @@ func (r *Report) WriteText(w io.Writer, name string) error {
 		if !s.SigningTime.IsZero() {
 			p("  Thời điểm ký / Signing time: %s", s.SigningTime.In(vietnam).Format("2006-01-02 15:04:05 -07:00"))
 		}
+		if s.Timestamp != nil {
+			p("  Dấu thời gian / Timestamp:   %s (%s)", s.Timestamp.In(vietnam).Format("2006-01-02 15:04:05 -07:00"), s.TimestampAuthority)
+		} else {
+			p("  Dấu thời gian / Timestamp:   không có / none")
+		}
+		p("  Thu hồi / Revocation:        %d trả lời OCSP/CRL kèm theo / OCSP/CRL answers embedded", s.Revocation)
 		p("  Toàn vẹn / Integrity:        %s", yesNo(s.Valid, "hợp lệ / valid", "KHÔNG hợp lệ / INVALID"))
 		p("  Tin cậy / Trust:             %s", yesNo(s.Trusted, "chuỗi chứng thư tin cậy / chain trusted", "KHÔNG tin cậy / NOT trusted"))
 		p("  Phạm vi / Coverage:          %s", yesNo(s.CoversWholeFile, "toàn bộ tệp / the whole file",

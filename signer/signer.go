@@ -16,6 +16,7 @@ package signer
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -26,11 +27,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf16"
 
 	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
 	"github.com/digitorus/pkcs7"
 	"golang.org/x/crypto/cryptobyte"
@@ -59,25 +62,52 @@ type Info struct {
 // be signed: retrying will not help.
 var ErrInvalidInput = errors.New("input is not a signable PDF")
 
-// Sign checks the key (CheckKey), signs pdfBytes with it and returns the
-// signed file, verified against roots: a valid signature that covers the
-// whole file, by a certificate that chains to roots.
-func Sign(pdfBytes []byte, key Key, info Info, roots *x509.CertPool) ([]byte, error) {
-	if err := CheckKey(key, roots, time.Now()); err != nil {
+// Options are what a signature needs besides the key.
+type Options struct {
+	// Roots are the trusted anchors: the key's certificate must chain to
+	// them before it signs, and the output is verified against them.
+	Roots *x509.CertPool
+	// TSA is the URL of the RFC 3161 timestamp authority that stamps every
+	// signature. When set, a signature is never made without its timestamp:
+	// an unreachable TSA fails the signing with ErrUnavailable.
+	TSA string
+	// Revocation: before signing, ask OCSP (or the CRL when OCSP does not
+	// answer) for the chain's status, refuse a revoked certificate, and embed
+	// the answers so the signature can be validated after the certificate
+	// expires.
+	Revocation bool
+	// HTTP is the client for TSA, OCSP and CRL requests.
+	HTTP *http.Client
+}
+
+// Sign checks the key (CheckKey, and revocation when asked), signs pdfBytes
+// with it and returns the signed file, verified against the roots: a valid
+// signature, timestamped when a TSA is given, that covers the whole file, by
+// a certificate that chains to the roots.
+func Sign(ctx context.Context, pdfBytes []byte, key Key, info Info, opts Options) ([]byte, error) {
+	if err := CheckKey(key, opts.Roots, time.Now()); err != nil {
 		return nil, err
 	}
 	if _, err := checkedReader(pdfBytes); err != nil {
 		return nil, err
 	}
-	prepared, fields, err := prepare(pdfBytes, key, info)
+	var rev revocation.InfoArchival
+	if opts.Revocation {
+		var err error
+		chain := append([]*x509.Certificate{key.Certificate}, key.Chain...)
+		if rev, err = checkRevocation(ctx, opts.HTTP, chain); err != nil {
+			return nil, err
+		}
+	}
+	prepared, fields, err := prepare(pdfBytes, key, info, rev)
 	if err != nil {
 		return nil, err
 	}
-	out, err := finish(prepared, len(pdfBytes), pdfBytes, fields, key)
+	out, err := finish(ctx, prepared, pdfBytes, fields, cmsParts{key: key, rev: rev, tsa: opts.TSA, http: opts.HTTP})
 	if err != nil {
 		return nil, err
 	}
-	rep, err := Verify(out, roots)
+	rep, err := Verify(out, opts.Roots)
 	if err != nil {
 		return nil, fmt.Errorf("verify signed output: %w", err)
 	}
@@ -144,7 +174,7 @@ func textFields(info Info) []textField {
 
 // prepare runs pdfsign with placeholders and a stand-in key of the same size
 // as the real one.
-func prepare(in []byte, key Key, info Info) ([]byte, []textField, error) {
+func prepare(in []byte, key Key, info Info, rev revocation.InfoArchival) ([]byte, []textField, error) {
 	rdr, err := checkedReader(in)
 	if err != nil {
 		return nil, nil, err
@@ -164,6 +194,7 @@ func prepare(in []byte, key Key, info Info) ([]byte, []textField, error) {
 		DigestAlgorithm:   crypto.SHA256,
 		Certificate:       key.Certificate,
 		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{key.Certificate}, key.Chain...)},
+		RevocationData:    rev,
 	}
 	for _, f := range fields {
 		switch f.key {
@@ -262,8 +293,17 @@ func findSigDict(b []byte, from int) (sigDict, error) {
 	return d, nil
 }
 
+// cmsParts are what goes into the real CMS.
+type cmsParts struct {
+	key  Key
+	rev  revocation.InfoArchival
+	tsa  string
+	http *http.Client
+}
+
 // finish writes the text fields, the byte range and the real CMS.
-func finish(out []byte, origLen int, orig []byte, fields []textField, key Key) ([]byte, error) {
+func finish(ctx context.Context, out []byte, orig []byte, fields []textField, parts cmsParts) ([]byte, error) {
+	origLen := len(orig)
 	// pdfsign's update never changes earlier bytes, except when its search
 	// for the Contents placeholder hits an earlier signature's padding.
 	copy(out[:origLen], orig)
@@ -292,7 +332,7 @@ func finish(out []byte, origLen int, orig []byte, fields []textField, key Key) (
 	signed := make([]byte, 0, len(out)-(b-a))
 	signed = append(signed, out[:a]...)
 	signed = append(signed, out[b:]...)
-	cms, err := buildCMS(signed, key)
+	cms, err := buildCMS(ctx, signed, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -331,23 +371,44 @@ func dropDuplicateVersion(update []byte) {
 	}
 }
 
+// OIDs of the CMS attributes motcua writes.
+var (
+	oidAdobeRevocation = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 8}
+	oidTimeStampToken  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+)
+
 // buildCMS makes a detached CMS SignedData over content with the signing
-// certificate attribute (ESS signing-certificate-v2) PAdES asks for.
-func buildCMS(content []byte, key Key) ([]byte, error) {
+// certificate attribute (ESS signing-certificate-v2) PAdES asks for, the
+// revocation answers (Adobe's revocation-info-archival attribute), and the
+// TSA's token over the signature value.
+func buildCMS(ctx context.Context, content []byte, p cmsParts) ([]byte, error) {
 	sd, err := pkcs7.NewSignedData(content)
 	if err != nil {
 		return nil, err
 	}
 	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
-	essAttr, err := signingCertificateV2(key.Certificate)
+	essAttr, err := signingCertificateV2(p.key.Certificate)
 	if err != nil {
 		return nil, err
 	}
-	cfg := pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{essAttr}}
-	if err := sd.AddSignerChain(key.Certificate, key.Signer, key.Chain, cfg); err != nil {
+	attrs := []pkcs7.Attribute{essAttr}
+	if len(p.rev.OCSP)+len(p.rev.CRL) > 0 {
+		attrs = append(attrs, pkcs7.Attribute{Type: oidAdobeRevocation, Value: p.rev})
+	}
+	if err := sd.AddSignerChain(p.key.Certificate, p.key.Signer, p.key.Chain, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
 	sd.Detach()
+	if p.tsa != "" {
+		si := &sd.GetSignedData().SignerInfos[0]
+		token, err := fetchTimestamp(ctx, p.http, p.tsa, si.EncryptedDigest)
+		if err != nil {
+			return nil, err
+		}
+		if err := si.SetUnauthenticatedAttributes([]pkcs7.Attribute{{Type: oidTimeStampToken, Value: asn1.RawValue{FullBytes: token}}}); err != nil {
+			return nil, err
+		}
+	}
 	return sd.Finish()
 }
 

@@ -2,6 +2,7 @@ package signer_test
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -47,7 +48,7 @@ func TestSignVietnameseNamePassesPdfsigAndQpdf(t *testing.T) {
 		Location: "Ủy ban nhân dân xã Tân Lập",
 		Time:     time.Now(),
 	}
-	out, err := signer.Sign(sampleResult(t), key, info, ca.Roots)
+	out, err := signer.Sign(context.Background(), sampleResult(t), key, info, signer.Options{Roots: ca.Roots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestSignVietnameseNamePassesPdfsigAndQpdf(t *testing.T) {
 
 func TestVerifyDetectsAppendedBytesAndTampering(t *testing.T) {
 	ca := signertest.CA(t)
-	out, err := signer.Sign(sampleResult(t), ca.Key(t, "Lê Văn Tám"), signer.Info{Name: "Lê Văn Tám", Time: time.Now()}, ca.Roots)
+	out, err := signer.Sign(context.Background(), sampleResult(t), ca.Key(t, "Lê Văn Tám"), signer.Info{Name: "Lê Văn Tám", Time: time.Now()}, signer.Options{Roots: ca.Roots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestVerifyDetectsAppendedBytesAndTampering(t *testing.T) {
 func TestSignRejectsNonPDF(t *testing.T) {
 	ca := signertest.CA(t)
 	for _, in := range [][]byte{nil, []byte("hello"), []byte("%PDF-1.7\ngarbage")} {
-		if _, err := signer.Sign(in, ca.Key(t, "A"), signer.Info{Name: "A"}, ca.Roots); err == nil {
+		if _, err := signer.Sign(context.Background(), in, ca.Key(t, "A"), signer.Info{Name: "A"}, signer.Options{Roots: ca.Roots}); err == nil {
 			t.Errorf("signed %q", in)
 		}
 	}
@@ -147,7 +148,7 @@ func TestSignsThirdPartyFixtures(t *testing.T) {
 					t.Fatalf("root of %s: %v", f, err)
 				}
 			}
-			out, err := signer.Sign(in, key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, roots)
+			out, err := signer.Sign(context.Background(), in, key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, signer.Options{Roots: roots})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +177,7 @@ func TestKeyTypes(t *testing.T) {
 	for name, k := range map[string]crypto.Signer{"RSA-2048": rsa2048, "RSA-4096": rsa4096, "ECDSA-P256": p256} {
 		t.Run(name, func(t *testing.T) {
 			in := sampleResult(t)
-			out, err := signer.Sign(in, ca.KeyFor(t, "Đoàn Thị Ánh Tuyết", k), signer.Info{Name: "Đoàn Thị Ánh Tuyết", Time: time.Now()}, ca.Roots)
+			out, err := signer.Sign(context.Background(), in, ca.KeyFor(t, "Đoàn Thị Ánh Tuyết", k), signer.Info{Name: "Đoàn Thị Ánh Tuyết", Time: time.Now()}, signer.Options{Roots: ca.Roots})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,11 +199,11 @@ func TestKeyTypes(t *testing.T) {
 
 func TestSecondSignatureKeepsTheFirst(t *testing.T) {
 	ca := signertest.CA(t)
-	once, err := signer.Sign(sampleResult(t), ca.Key(t, "Người Thứ Nhất"), signer.Info{Name: "Người Thứ Nhất", Time: time.Now()}, ca.Roots)
+	once, err := signer.Sign(context.Background(), sampleResult(t), ca.Key(t, "Người Thứ Nhất"), signer.Info{Name: "Người Thứ Nhất", Time: time.Now()}, signer.Options{Roots: ca.Roots})
 	if err != nil {
 		t.Fatal(err)
 	}
-	twice, err := signer.Sign(once, ca.Key(t, "Người Thứ Hai"), signer.Info{Name: "Người Thứ Hai", Time: time.Now()}, ca.Roots)
+	twice, err := signer.Sign(context.Background(), once, ca.Key(t, "Người Thứ Hai"), signer.Info{Name: "Người Thứ Hai", Time: time.Now()}, signer.Options{Roots: ca.Roots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func TestKeysAreCheckedBeforeSigning(t *testing.T) {
 	if err := signer.CheckKey(good, ca.Roots, time.Now()); err != nil {
 		t.Error(err)
 	}
-	if _, err := signer.Sign(sampleResult(t), good, signer.Info{Name: "x"}, other.Roots); !errors.Is(err, signer.ErrCertificate) {
+	if _, err := signer.Sign(context.Background(), sampleResult(t), good, signer.Info{Name: "x"}, signer.Options{Roots: other.Roots}); !errors.Is(err, signer.ErrCertificate) {
 		t.Errorf("signed with an untrusted certificate: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package signer_test
 
 import (
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"os"
@@ -65,7 +66,7 @@ func TestSignWithAKeyOnAPKCS11Token(t *testing.T) {
 	if _, inMemory := key.Signer.(*rsa.PrivateKey); inMemory {
 		t.Fatal("the private key was read off the token")
 	}
-	out, err := signer.Sign(sampleResult(t), key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, ca.Roots)
+	out, err := signer.Sign(context.Background(), sampleResult(t), key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, signer.Options{Roots: ca.Roots})
 	if err != nil {
 		t.Fatal(err)
 	}

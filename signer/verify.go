@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
 )
 
 // Signature is what verification found about one signature of a file.
@@ -29,9 +31,15 @@ type Signature struct {
 	// Valid: the CMS signature and the digest of the signed range check out.
 	Valid bool `json:"valid"`
 	// Trusted: the signer's certificate chains to the given roots at the
-	// signing time.
-	Trusted bool   `json:"trusted"`
-	Problem string `json:"problem,omitempty"`
+	// signing time (the timestamp's time when there is one).
+	Trusted bool `json:"trusted"`
+	// Timestamp is the time an RFC 3161 authority stamped the signature
+	// with, when the signature carries a valid token for its own value.
+	Timestamp          *time.Time `json:"timestamp,omitempty"`
+	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
+	// Revocation counts the OCSP answers and CRLs embedded at signing.
+	Revocation int    `json:"revocation_answers"`
+	Problem    string `json:"problem,omitempty"`
 }
 
 // Report is the verification of a whole file.
@@ -184,6 +192,16 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) Signatu
 		return s
 	}
 	s.Valid = true
+	var rev revocation.InfoArchival
+	if p7.UnmarshalSignedAttribute(oidAdobeRevocation, &rev) == nil {
+		s.Revocation = len(rev.OCSP) + len(rev.CRL)
+	}
+	if len(p7.Signers) == 1 {
+		if problem := checkTimestamp(&s, p7.Signers[0].EncryptedDigest, tokenOf(p7), roots); problem != "" {
+			s.Valid, s.Problem = false, problem
+			return s
+		}
+	}
 	inter := x509.NewCertPool()
 	for _, c := range p7.Certificates {
 		if !bytes.Equal(c.Raw, cert.Raw) {
@@ -191,6 +209,9 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) Signatu
 		}
 	}
 	at := s.SigningTime
+	if s.Timestamp != nil {
+		at = *s.Timestamp
+	}
 	if at.IsZero() {
 		at = time.Now()
 	}
@@ -219,4 +240,52 @@ func sortByOffset(sigs []Signature) {
 			sigs[j], sigs[j-1] = sigs[j-1], sigs[j]
 		}
 	}
+}
+
+// tokenOf returns the timestamp token in the signer's unsigned attributes.
+func tokenOf(p7 *pkcs7.PKCS7) []byte {
+	for _, a := range p7.Signers[0].UnauthenticatedAttributes {
+		if a.Type.Equal(oidTimeStampToken) {
+			return a.Value.Bytes
+		}
+	}
+	return nil
+}
+
+// checkTimestamp checks a timestamp token: signed, over this signature
+// value, by an authority that chains to roots. It returns the problem, or
+// "" when the token is good or absent.
+func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool) string {
+	if token == nil {
+		return ""
+	}
+	ts, err := timestamp.Parse(token)
+	if err != nil {
+		return "timestamp token invalid: " + err.Error()
+	}
+	if !ts.HashAlgorithm.Available() {
+		return "timestamp uses an unknown hash"
+	}
+	h := ts.HashAlgorithm.New()
+	h.Write(signature)
+	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+		return "the timestamp is not for this signature"
+	}
+	t := ts.Time
+	s.Timestamp = &t
+	if len(ts.Certificates) > 0 {
+		tsa := ts.Certificates[0]
+		s.TimestampAuthority = tsa.Subject.CommonName
+		if roots != nil {
+			inter := x509.NewCertPool()
+			for _, c := range ts.Certificates[1:] {
+				inter.AddCert(c)
+			}
+			if _, err := tsa.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: t,
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+				return "timestamp authority not trusted: " + err.Error()
+			}
+		}
+	}
+	return ""
 }

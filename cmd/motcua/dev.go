@@ -33,6 +33,7 @@ func runDev(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "embedded Temporal frontend address")
 	uiAddr := fs.String("ui-addr", "127.0.0.1:8233", "Temporal Web UI address; empty for no UI")
 	portalURL := fs.String("portal-url", "", "national portal URL; empty runs the built-in simulator")
+	pkiAddr := fs.String("pki-addr", "127.0.0.1:8234", "address of the dev CA's TSA, OCSP responder and CRL")
 	usersFile := fs.String("users", "", "users file; empty creates one demo user per role")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,7 +93,25 @@ func runDev(args []string) error {
 	if err := worker.EnsureSearchAttributes(ctx, tc, c.namespace); err != nil {
 		return err
 	}
-	acts, ca, err := newActivities(&c, d, *portalURL, &nf, &sf, log)
+	ca, err := openDevCA(&c)
+	if err != nil {
+		return err
+	}
+	// The dev CA serves a TSA, an OCSP responder and a CRL, so that dev
+	// signatures are timestamped and carry their revocation state.
+	pkiListener, err := listen(*pkiAddr, "pki-addr")
+	if err != nil {
+		return err
+	}
+	go http.Serve(pkiListener, ca.Handler())
+	ca.SetPKIBase("http://" + pkiListener.Addr().String())
+	if sf.signers == "" {
+		if sf.tsa == "" {
+			sf.tsa = ca.TSAURL()
+		}
+		sf.revocation = true
+	}
+	acts, err := newActivities(&c, d, ca, *portalURL, &nf, &sf, log)
 	if err != nil {
 		return err
 	}
@@ -109,6 +128,7 @@ func runDev(args []string) error {
 		fmt.Fprintf(os.Stderr, "  Temporal Web UI http://%s\n", *uiAddr)
 	}
 	fmt.Fprintf(os.Stderr, "  national portal %s\n", *portalURL)
+	fmt.Fprintf(os.Stderr, "  dev CA services http://%s (TSA /tsa, OCSP /ocsp, CRL /crl)\n", pkiListener.Addr())
 	fmt.Fprintf(os.Stderr, "  data            %s (dev CA root: %s)\n", c.data, ca.RootPath())
 	if len(tokens) > 0 {
 		fmt.Fprintf(os.Stderr, "  demo tokens     (also in %s)\n", filepath.Join(c.data, "dev-tokens.json"))
@@ -170,7 +190,11 @@ func runWorker(args []string) error {
 	if err := worker.EnsureSearchAttributes(ctx, tc, c.namespace); err != nil {
 		return err
 	}
-	acts, _, err := newActivities(&c, d, *portalURL, &nf, &sf, log)
+	ca, err := openDevCA(&c)
+	if err != nil {
+		return err
+	}
+	acts, err := newActivities(&c, d, ca, *portalURL, &nf, &sf, log)
 	if err != nil {
 		return err
 	}

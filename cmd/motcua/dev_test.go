@@ -54,13 +54,13 @@ type devProcess struct {
 }
 
 type devConfig struct {
-	data, api, temporal string
+	data, api, temporal, pki string
 }
 
 func startDev(t *testing.T, c devConfig) *devProcess {
 	t.Helper()
 	p := &devProcess{api: "http://" + c.api, stderr: &bytes.Buffer{}}
-	p.cmd = exec.Command(binary, "dev", "--data", c.data, "--api-addr", c.api, "--temporal-addr", c.temporal, "--ui-addr", "")
+	p.cmd = exec.Command(binary, "dev", "--data", c.data, "--api-addr", c.api, "--temporal-addr", c.temporal, "--ui-addr", "", "--pki-addr", c.pki)
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -130,7 +130,7 @@ func tokens(t *testing.T, data string) map[string]string {
 const idNumber = "038201009876"
 
 func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
-	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t)}
+	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
 	p := startDev(t, cfg)
 	tok := tokens(t, cfg.data)
 	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% scanned form\n%%EOF\n"))
@@ -204,6 +204,22 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	}
 	if signed != 1 || st.Result == nil || st.Portal.LastCode != 9 {
 		t.Errorf("final state %+v", st)
+	}
+	// The result is timestamped by the dev TSA and carries its OCSP answer.
+	req, _ := http.NewRequest("GET", p.api+"/v1/dossiers/"+id+"/result", nil)
+	req.Header.Set("Authorization", "Bearer "+tok["clerk"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	result, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	path := filepath.Join(t.TempDir(), "result.pdf")
+	os.WriteFile(path, result, 0o600)
+	report, err := exec.Command(binary, "verify", path, "--data", cfg.data).CombinedOutput()
+	if err != nil || !strings.Contains(string(report), "motcua dev TSA") || !strings.Contains(string(report), "1 trả lời OCSP/CRL") ||
+		!strings.Contains(string(report), "VERDICT: HỢP LỆ / VALID") {
+		t.Errorf("verify: %v\n%s", err, report)
 	}
 	// Exactly one signed result, one email-less SMS in the outbox.
 	sms, _ := filepath.Glob(filepath.Join(cfg.data, "outbox", "*.sms"))

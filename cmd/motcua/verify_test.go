@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +27,7 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	p, _ := motcua.DefaultCatalog.Lookup("1.004227")
 	pdf, _ := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261125-0001", ReceivedAt: time.Now()})
-	signed, err := signer.Sign(pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, ca.Roots())
+	signed, err := signer.Sign(context.Background(), pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,13 +126,17 @@ func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
 // signingFlags choose where leaders' keys come from and which roots are
 // trusted.
 type signingFlags struct {
-	signers string
-	roots   string
+	signers    string
+	roots      string
+	tsa        string
+	revocation bool
 }
 
 func (s *signingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.signers, "signers", "", "signers file: user id -> key source (PKCS#12 file or PKCS#11 token); empty uses the dev CA in DATA/ca")
 	fs.StringVar(&s.roots, "roots", "", "PEM file of trusted root certificates, besides the dev CA's")
+	fs.StringVar(&s.tsa, "tsa-url", "", "RFC 3161 timestamp authority that stamps every signature (motcua dev: its own)")
+	fs.BoolVar(&s.revocation, "check-revocation", false, "check the signer's chain by OCSP, then CRL, before signing and embed the answers (motcua dev: on)")
 }
 
 // keys returns the key of each signing user: from the signers file, or
@@ -173,36 +177,36 @@ func (s *signingFlags) trusted(ca *signer.DevCA) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+func openDevCA(c *common) (*signer.DevCA, error) {
+	return signer.OpenDevCA(filepath.Join(c.data, "ca"), c.unitName)
+}
+
 // newActivities wires the activities over the data folder and the signing
 // configuration.
-func newActivities(c *common, d *data, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, *signer.DevCA, error) {
-	ca, err := signer.OpenDevCA(filepath.Join(c.data, "ca"), c.unitName)
-	if err != nil {
-		return nil, nil, err
-	}
+func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, error) {
 	keys, err := sf.keys(ca)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	roots, err := sf.trusted(ca)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	email, sms, err := nf.channels(c.data)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	return &activities.Activities{
 		Unit:    c.unit(),
 		Catalog: motcua.DefaultCatalog,
 		Store:   d.store,
 		Keys:    keys,
-		Roots:   roots,
+		Signing: signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation},
 		Portal:  &portal.Client{BaseURL: portalURL},
 		Email:   email,
 		SMS:     sms,
 		Log:     log,
-	}, ca, nil
+	}, nil
 }
 
 func newAPI(c *common, d *data, tc client.Client, users *api.Users, log zerolog.Logger) *api.Server {

@@ -1,0 +1,209 @@
+package signer
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/ocsp"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+)
+
+// SetPKIBase tells the CA where its Handler is served (e.g.
+// http://127.0.0.1:8234): certificates issued from now on name its OCSP
+// responder and CRL there.
+func (ca *DevCA) SetPKIBase(url string) { ca.pkiBase = strings.TrimRight(url, "/") }
+
+// TSAURL is the CA's timestamp authority, once SetPKIBase was called.
+func (ca *DevCA) TSAURL() string { return ca.pkiBase + "/tsa" }
+
+// Revoke marks a certificate revoked: the OCSP responder and the CRL say so.
+func (ca *DevCA) Revoke(serial *big.Int) error {
+	f, err := os.OpenFile(filepath.Join(ca.dir, "revoked.txt"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "%x %s\n", serial, time.Now().UTC().Format(time.RFC3339))
+	return err
+}
+
+func (ca *DevCA) revoked() (map[string]time.Time, error) {
+	b, err := os.ReadFile(filepath.Join(ca.dir, "revoked.txt"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]time.Time{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		serial, at, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		t, _ := time.Parse(time.RFC3339, at)
+		out[serial] = t
+	}
+	return out, nil
+}
+
+// Handler serves the CA's public services for signing in development:
+// POST /tsa (RFC 3161), POST /ocsp and GET /ocsp/{base64} (RFC 6960),
+// GET /crl (DER).
+func (ca *DevCA) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /tsa", ca.serveTSA)
+	mux.HandleFunc("POST /ocsp", ca.serveOCSP)
+	mux.HandleFunc("GET /ocsp/{req...}", ca.serveOCSP)
+	mux.HandleFunc("GET /crl", ca.serveCRL)
+	return mux
+}
+
+func (ca *DevCA) serveOCSP(w http.ResponseWriter, r *http.Request) {
+	var raw []byte
+	var err error
+	if r.Method == http.MethodGet {
+		raw, err = base64.StdEncoding.DecodeString(r.PathValue("req"))
+	} else {
+		raw, err = io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	}
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	req, err := ocsp.ParseRequest(raw)
+	if err != nil {
+		w.Write(ocsp.MalformedRequestErrorResponse)
+		return
+	}
+	revoked, err := ca.revoked()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	now := time.Now().UTC().Truncate(time.Minute)
+	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}
+	if at, ok := revoked[fmt.Sprintf("%x", req.SerialNumber)]; ok {
+		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
+	}
+	resp, err := ocsp.CreateResponse(ca.root, ca.root, tmpl, ca.rootKey)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/ocsp-response")
+	w.Write(resp)
+}
+
+func (ca *DevCA) serveCRL(w http.ResponseWriter, r *http.Request) {
+	revoked, err := ca.revoked()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	now := time.Now().UTC()
+	tmpl := &x509.RevocationList{Number: big.NewInt(now.Unix()), ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}
+	for serial, at := range revoked {
+		n, ok := new(big.Int).SetString(serial, 16)
+		if ok {
+			tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: at})
+		}
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.root, ca.rootKey)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pkix-crl")
+	w.Write(der)
+}
+
+var tsaOnce sync.Mutex
+
+// tsaKey returns the CA's timestamping key, issued on first use.
+func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
+	tsaOnce.Lock()
+	defer tsaOnce.Unlock()
+	path := filepath.Join(ca.dir, "tsa.p12")
+	if b, err := os.ReadFile(path); err == nil {
+		k, c, err := pkcs12.Decode(b, ca.password)
+		if err != nil {
+			return nil, nil, err
+		}
+		return k.(crypto.Signer), c, nil
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "motcua dev TSA", Organization: ca.root.Subject.Organization, Country: []string{"VN"}},
+		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, key.Public(), ca.rootKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, _ := x509.ParseCertificate(der)
+	p12, err := pkcs12.Modern.Encode(key, cert, nil, ca.password)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeNew(path, p12); err != nil {
+		return nil, nil, err
+	}
+	return key, cert, nil
+}
+
+// devTSAPolicy is the policy OID of the dev TSA (a private arc).
+var devTSAPolicy = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 2}
+
+func (ca *DevCA) serveTSA(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	req, err := timestamp.ParseRequest(body)
+	if err != nil {
+		http.Error(w, "not a timestamp request", http.StatusBadRequest)
+		return
+	}
+	key, cert, err := ca.tsaKey()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	ts := timestamp.Timestamp{
+		HashAlgorithm: req.HashAlgorithm, HashedMessage: req.HashedMessage, Nonce: req.Nonce,
+		Time: time.Now(), Accuracy: time.Second, SerialNumber: serial(), Policy: devTSAPolicy,
+		AddTSACertificate: req.Certificates, Certificates: []*x509.Certificate{ca.root},
+	}
+	resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/timestamp-reply")
+	w.Write(resp)
+}

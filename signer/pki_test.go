@@ -1,0 +1,80 @@
+package signer_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/signertest"
+)
+
+// The dev CA's own TSA, OCSP responder and CRL, served over HTTP: every
+// signature is timestamped and carries the revocation state at signing.
+func TestTimestampAndRevocationFromTheDevPKI(t *testing.T) {
+	ca := signertest.CA(t)
+	srv := httptest.NewServer(ca.CA.Handler())
+	defer srv.Close()
+	ca.CA.SetPKIBase(srv.URL)
+	key := ca.Key(t, "Nguyễn Văn Vĩnh")
+	if len(key.Certificate.OCSPServer) != 1 || !strings.HasPrefix(key.Certificate.OCSPServer[0], srv.URL) {
+		t.Fatalf("certificate names no OCSP responder: %v", key.Certificate.OCSPServer)
+	}
+	opts := signer.Options{Roots: ca.Roots, TSA: ca.CA.TSAURL(), Revocation: true}
+	out, err := signer.Sign(context.Background(), sampleResult(t), key, signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := signer.Verify(out, ca.Roots)
+	if err != nil || rep.Err() != nil {
+		t.Fatal(err, rep.Err())
+	}
+	s := rep.Signatures[0]
+	if s.Timestamp == nil || s.TimestampAuthority != "motcua dev TSA" || time.Since(*s.Timestamp) > time.Minute {
+		t.Errorf("timestamp %v by %q", s.Timestamp, s.TimestampAuthority)
+	}
+	if s.Revocation != 1 {
+		t.Errorf("%d revocation answers embedded, want the signer's OCSP answer", s.Revocation)
+	}
+	path := filepath.Join(t.TempDir(), "stamped.pdf")
+	os.WriteFile(path, out, 0o600)
+	signertest.Qpdf(t, path)
+	if text := signertest.Pdfsig(t, path); !strings.Contains(text, "Signature is Valid") || !strings.Contains(text, "Total document signed") {
+		t.Errorf("pdfsig:\n%s", text)
+	}
+
+	// A revoked certificate refuses to sign, through OCSP...
+	if err := ca.CA.Revoke(key.Certificate.SerialNumber); err != nil {
+		t.Fatal(err)
+	}
+	_, err = signer.Sign(context.Background(), sampleResult(t), key, signer.Info{Name: "x"}, opts)
+	if !errors.Is(err, signer.ErrCertificate) || !strings.Contains(err.Error(), "revoked") {
+		t.Errorf("revoked certificate: %v", err)
+	}
+	// ...and through the CRL when the certificate names no working OCSP.
+	key.Certificate.OCSPServer = []string{srv.URL + "/nowhere"}
+	_, err = signer.Sign(context.Background(), sampleResult(t), key, signer.Info{Name: "x"}, opts)
+	if !errors.Is(err, signer.ErrCertificate) || !strings.Contains(err.Error(), "revoked (CRL)") {
+		t.Errorf("revoked certificate, CRL: %v", err)
+	}
+}
+
+// Without its TSA the signing fails as unavailable (to be retried): never a
+// signature without the timestamp the configuration asks for.
+func TestNoSignatureWithoutTheTimestamp(t *testing.T) {
+	ca := signertest.CA(t)
+	srv := httptest.NewServer(ca.CA.Handler())
+	ca.CA.SetPKIBase(srv.URL)
+	tsa := ca.CA.TSAURL()
+	srv.Close() // the TSA is down
+	_, err := signer.Sign(context.Background(), sampleResult(t), ca.Key(t, "Lê Văn Tám"), signer.Info{Name: "Lê Văn Tám"},
+		signer.Options{Roots: ca.Roots, TSA: tsa})
+	if !errors.Is(err, signer.ErrUnavailable) {
+		t.Errorf("signed or failed otherwise without the TSA: %v", err)
+	}
+}

@@ -1,0 +1,133 @@
+package signer
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/digitorus/pdfsign/revocation"
+	"golang.org/x/crypto/ocsp"
+)
+
+// ErrUnavailable is returned (wrapped) when a service the signature needs
+// (OCSP, CRL, TSA) cannot be reached: the signing can be retried later.
+var ErrUnavailable = errors.New("a signing service is unavailable")
+
+// checkRevocation asks, for each certificate of the chain below the root,
+// its issuer's OCSP responder (the CRL when OCSP does not answer), refuses
+// a revoked certificate, and returns the answers to embed in the signature
+// as the revocation state at signing time.
+func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certificate) (revocation.InfoArchival, error) {
+	var info revocation.InfoArchival
+	for i := 0; i+1 < len(chain); i++ {
+		cert, issuer := chain[i], chain[i+1]
+		if bytes.Equal(cert.RawSubject, cert.RawIssuer) {
+			break // a self-signed root has no revocation status
+		}
+		raw, revoked, errOCSP := askOCSP(ctx, hc, cert, issuer)
+		if errOCSP == nil {
+			if revoked {
+				return info, fmt.Errorf("%w: %q is revoked (OCSP)", ErrCertificate, cert.Subject.CommonName)
+			}
+			info.AddOCSP(raw)
+			continue
+		}
+		raw, revoked, errCRL := fetchCRL(ctx, hc, cert, issuer)
+		if errCRL != nil {
+			return info, fmt.Errorf("%w: revocation status of %q: OCSP: %v; CRL: %v", ErrUnavailable, cert.Subject.CommonName, errOCSP, errCRL)
+		}
+		if revoked {
+			return info, fmt.Errorf("%w: %q is revoked (CRL)", ErrCertificate, cert.Subject.CommonName)
+		}
+		info.AddCRL(raw)
+	}
+	return info, nil
+}
+
+func askOCSP(ctx context.Context, hc *http.Client, cert, issuer *x509.Certificate) (raw []byte, revoked bool, err error) {
+	if len(cert.OCSPServer) == 0 {
+		return nil, false, errors.New("the certificate names no OCSP responder")
+	}
+	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	raw, err = post(ctx, hc, cert.OCSPServer[0], "application/ocsp-request", req)
+	if err != nil {
+		return nil, false, err
+	}
+	resp, err := ocsp.ParseResponseForCert(raw, cert, issuer)
+	if err != nil {
+		return nil, false, fmt.Errorf("OCSP answer: %w", err)
+	}
+	switch resp.Status {
+	case ocsp.Good:
+		return raw, false, nil
+	case ocsp.Revoked:
+		return raw, true, nil
+	}
+	return nil, false, errors.New("OCSP status unknown")
+}
+
+func fetchCRL(ctx context.Context, hc *http.Client, cert, issuer *x509.Certificate) (raw []byte, revoked bool, err error) {
+	if len(cert.CRLDistributionPoints) == 0 {
+		return nil, false, errors.New("the certificate names no CRL")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cert.CRLDistributionPoints[0], nil)
+	if err != nil {
+		return nil, false, err
+	}
+	raw, err = do(hc, req)
+	if err != nil {
+		return nil, false, err
+	}
+	crl, err := x509.ParseRevocationList(raw)
+	if err != nil {
+		return nil, false, fmt.Errorf("CRL: %w", err)
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return nil, false, fmt.Errorf("CRL signature: %w", err)
+	}
+	if !crl.NextUpdate.IsZero() && time.Now().After(crl.NextUpdate) {
+		return nil, false, errors.New("the CRL is out of date")
+	}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			return raw, true, nil
+		}
+	}
+	return raw, false, nil
+}
+
+func post(ctx context.Context, hc *http.Client, url, contentType string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return do(hc, req)
+}
+
+func do(hc *http.Client, req *http.Request) ([]byte, error) {
+	if hc == nil {
+		hc = &http.Client{Timeout: 20 * time.Second}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s answered %s", req.URL.Host, resp.Status)
+	}
+	return b, nil
+}
