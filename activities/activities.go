@@ -164,6 +164,7 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 		Reason:   "Ký duyệt kết quả giải quyết hồ sơ " + in.Dossier.ID + " (" + in.Signer.Role.SignatureTitle() + ")",
 		Location: a.Unit.Name,
 		Time:     now,
+		Stamp:    &signer.Stamp{Name: in.Signer.Name, Title: in.Signer.Role.SignatureTitle(), Unit: a.Unit.Name, Time: now},
 	}, a.Signing)
 	switch {
 	case errors.Is(err, signer.ErrInvalidInput):

@@ -56,6 +56,8 @@ type Info struct {
 	Location    string
 	ContactInfo string
 	Time        time.Time
+	// Stamp, when set, is drawn on the last page as the visible signature.
+	Stamp *Stamp
 }
 
 // ErrInvalidInput is returned (wrapped) when the input is not a PDF that can
@@ -206,6 +208,17 @@ func prepare(in []byte, key Key, info Info, rev revocation.InfoArchival) ([]byte
 			sd.Signature.Info.Reason = f.placeholder
 		case "/ContactInfo":
 			sd.Signature.Info.ContactInfo = f.placeholder
+		}
+	}
+	if info.Stamp != nil {
+		img, err := info.Stamp.PNG()
+		if err != nil {
+			return nil, nil, err
+		}
+		sd.Appearance = sign.Appearance{
+			Visible: true, Page: uint32(rdr.NumPage()), Image: img,
+			LowerLeftX: stampRight - stampWidth, LowerLeftY: stampBottom,
+			UpperRightX: stampRight, UpperRightY: stampBottom + stampHeight,
 		}
 	}
 	var w lastWrite
