@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ThalesGroup/crypto11"
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/sign"
 
@@ -86,6 +87,31 @@ func BenchmarkVerify(b *testing.B) {
 				rep, err := signer.Verify(signed, ca.Roots)
 				if err != nil || rep.Err() != nil {
 					b.Fatal(err, rep.Err())
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSignSoftHSM signs with a key on a SoftHSM2 token.
+func BenchmarkSignSoftHSM(b *testing.B) {
+	hsm := signertest.NewSoftHSM(b, "bench")
+	ca := signertest.CA(b)
+	admin, err := crypto11.Configure(&crypto11.Config{Path: hsm.Module, TokenLabel: hsm.Token, Pin: hsm.PIN})
+	if err != nil {
+		b.Fatal(err)
+	}
+	kp, err := admin.GenerateRSAKeyPairWithLabel([]byte{1}, []byte("k"), 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := ca.KeyFor(b, "Nguyễn Văn Vĩnh", kp)
+	for name, in := range benchInputs(b) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := signer.Sign(context.Background(), in, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots}); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

@@ -92,7 +92,7 @@ type SoftHSM struct {
 
 // NewSoftHSM creates a token for the test (SOFTHSM2_CONF points at its own
 // folder). Without softhsm2 the test is skipped, or fails under CI.
-func NewSoftHSM(t *testing.T, label string) SoftHSM {
+func NewSoftHSM(t testing.TB, label string) SoftHSM {
 	t.Helper()
 	util := Tool(t, "softhsm2-util")
 	var module string
