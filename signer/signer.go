@@ -105,11 +105,24 @@ func Sign(ctx context.Context, pdfBytes []byte, key Key, info Info, opts Options
 	if err != nil {
 		return nil, err
 	}
-	out, err := finish(ctx, prepared, pdfBytes, fields, cmsParts{key: key, rev: rev, tsa: opts.TSA, http: opts.HTTP})
+	l, err := fixLayout(prepared, pdfBytes, fields)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := Verify(out, opts.Roots)
+	cms, err := buildCMS(ctx, l.signedBytes(), cmsParts{key: key, rev: rev, tsa: opts.TSA, http: opts.HTTP})
+	if err != nil {
+		return nil, err
+	}
+	out, err := l.embed(cms)
+	if err != nil {
+		return nil, err
+	}
+	return verified(out, opts.Roots)
+}
+
+// verified returns out when it verifies against roots.
+func verified(out []byte, roots *x509.CertPool) ([]byte, error) {
+	rep, err := Verify(out, roots)
 	if err != nil {
 		return nil, fmt.Errorf("verify signed output: %w", err)
 	}
@@ -314,15 +327,43 @@ type cmsParts struct {
 	http *http.Client
 }
 
-// finish writes the text fields, the byte range and the real CMS.
-func finish(ctx context.Context, out []byte, orig []byte, fields []textField, parts cmsParts) ([]byte, error) {
+// layout is a prepared file whose Contents, between Open and Close, still
+// waits for the CMS.
+type layout struct {
+	pdf         []byte
+	open, close int // offsets of '<' and '>' around Contents
+}
+
+// signedBytes are the bytes the signature covers: all but Contents.
+func (l layout) signedBytes() []byte {
+	out := make([]byte, 0, len(l.pdf)-(l.close+1-l.open))
+	out = append(out, l.pdf[:l.open]...)
+	return append(out, l.pdf[l.close+1:]...)
+}
+
+// embed writes the CMS into Contents, zero-padded.
+func (l layout) embed(cms []byte) ([]byte, error) {
+	room := l.close - l.open - 1
+	if hex.EncodedLen(len(cms)) > room {
+		return nil, fmt.Errorf("signature of %d bytes does not fit the %d reserved", len(cms), room/2)
+	}
+	out := bytes.Clone(l.pdf)
+	hx := bytes.Repeat([]byte("0"), room)
+	hex.Encode(hx, cms)
+	copy(out[l.open+1:], hx)
+	return out, nil
+}
+
+// fixLayout repairs pdfsign's output: restores the original bytes, writes
+// the text fields and the byte range computed from the file itself.
+func fixLayout(out []byte, orig []byte, fields []textField) (layout, error) {
 	origLen := len(orig)
 	// pdfsign's update never changes earlier bytes, except when its search
 	// for the Contents placeholder hits an earlier signature's padding.
 	copy(out[:origLen], orig)
 	d, err := findSigDict(out, origLen)
 	if err != nil {
-		return nil, err
+		return layout{}, err
 	}
 	dropDuplicateVersion(out[origLen:])
 	obj := out[d.start:d.end]
@@ -330,36 +371,17 @@ func finish(ctx context.Context, out []byte, orig []byte, fields []textField, pa
 		ph := []byte(" " + f.key + " (" + f.placeholder + ")")
 		i := bytes.Index(obj, ph)
 		if i < 0 {
-			return nil, fmt.Errorf("placeholder for %s not found", f.key)
+			return layout{}, fmt.Errorf("placeholder for %s not found", f.key)
 		}
 		copy(obj[i+len(f.key)+2:], f.value)
 	}
-	a := d.contentsOpen
-	b := d.contentsClose + 1
+	a, b := d.contentsOpen, d.contentsClose+1
 	br := fmt.Sprintf("/ByteRange [0 %d %d %d]", a, b, len(out)-b)
 	if len(br) > byteRangeWidth {
-		return nil, errors.New("byte range does not fit its placeholder")
+		return layout{}, errors.New("byte range does not fit its placeholder")
 	}
 	copy(out[d.byteRange:], br+strings.Repeat(" ", byteRangeWidth-len(br)))
-
-	signed := make([]byte, 0, len(out)-(b-a))
-	signed = append(signed, out[:a]...)
-	signed = append(signed, out[b:]...)
-	cms, err := buildCMS(ctx, signed, parts)
-	if err != nil {
-		return nil, err
-	}
-	room := b - a - 2
-	if hex.EncodedLen(len(cms)) > room {
-		return nil, fmt.Errorf("signature of %d bytes does not fit the %d reserved", len(cms), room/2)
-	}
-	hx := make([]byte, room)
-	for i := range hx {
-		hx[i] = '0'
-	}
-	hex.Encode(hx, cms)
-	copy(out[a+1:], hx)
-	return out, nil
+	return layout{pdf: out, open: a, close: d.contentsClose}, nil
 }
 
 // dropDuplicateVersion blanks the /Version pdfsign adds to the new catalog
