@@ -156,6 +156,8 @@ type State struct {
 	Draft   *DocumentRef `json:"draft,omitempty"`
 	// MissingDocuments are the codes asked for by the open supplement request.
 	MissingDocuments []string `json:"missing_documents,omitempty"`
+	// SigningRequest is the open remote signing request, if any.
+	SigningRequest *SigningRequest `json:"signing_request,omitempty"`
 }
 
 // Review decisions.
@@ -187,6 +189,37 @@ type SignDecision struct {
 	// ActorName and ActorRole identify the signer on the result.
 	ActorName string `json:"actor_name,omitempty"`
 	ActorRole Role   `json:"actor_role,omitempty"`
+	// SigningRequestID and SignatureBase64 carry a signature made on the
+	// leader's own token for a signing request (remote signing).
+	SigningRequestID string `json:"signing_request_id,omitempty"`
+	SignatureBase64  string `json:"signature_base64,omitempty"`
+}
+
+// SigningRequestInput asks for a remote signing request: the certificate
+// (PEM) of the leader's own key, and the chain above it.
+type SigningRequestInput struct {
+	CertificatePEM string `json:"certificate_pem"`
+	ChainPEM       string `json:"chain_pem,omitempty"`
+	// Certificate and Chain are the PEM input decoded (DER), as the
+	// workflow receives it.
+	Certificate []byte   `json:"certificate,omitempty"`
+	Chain       [][]byte `json:"chain,omitempty"`
+	Actor       string   `json:"actor,omitempty"`
+	ActorName   string   `json:"actor_name,omitempty"`
+	ActorRole   Role     `json:"actor_role,omitempty"`
+}
+
+// SigningRequest is what the leader's client signs: DigestBase64 is the
+// SHA-256 of the CMS signed attributes, to be signed as is (pre-hashed)
+// with Algorithm by the key of the certificate whose SHA-256 is given.
+type SigningRequest struct {
+	ID                string    `json:"signing_request_id"`
+	DossierID         string    `json:"dossier_id"`
+	Actor             string    `json:"actor"`
+	DigestBase64      string    `json:"digest_base64"`
+	Algorithm         string    `json:"algorithm"`
+	CertificateSHA256 string    `json:"certificate_sha256"`
+	CreatedAt         time.Time `json:"created_at"`
 }
 
 // Supplement carries the documents the citizen added.

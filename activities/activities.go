@@ -7,6 +7,9 @@ package activities
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -119,6 +122,10 @@ type SignInput struct {
 	// of a round is made once.
 	Round int
 	At    time.Time
+	// RemoteRequest and RemoteSignature, when set, complete a remote
+	// signing request with the signature the leader's own token made.
+	RemoteRequest   string `json:"remote_request,omitempty"`
+	RemoteSignature []byte `json:"remote_signature,omitempty"`
 }
 
 // Signed is a made and verified signature.
@@ -135,12 +142,14 @@ type Signed struct {
 // the trusted roots, covering the whole file) and stores it. A round that was
 // already signed returns the stored signature.
 func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, error) {
-	log := a.logger(ctx, in.Dossier.ID)
 	ref := fmt.Sprintf("signature/%s/%d", in.Dossier.ID, in.Round)
 	if sum, err := a.Store.Ref(ref); err == nil {
 		return a.signedFromStore(sum)
 	} else if !errors.Is(err, archive.ErrNotFound) {
 		return Signed{}, err
+	}
+	if in.RemoteRequest != "" {
+		return a.completeRemote(ctx, in, ref)
 	}
 	p, err := a.procedure(in.Dossier.ProcedureCode)
 	if err != nil {
@@ -159,21 +168,37 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 	if err != nil {
 		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
-	out, err := signer.Sign(ctx, pdfBytes, key, signer.Info{
+	out, err := signer.Sign(ctx, pdfBytes, key, a.signatureInfo(in, now), a.Signing)
+	if err != nil {
+		return Signed{}, signingError(err)
+	}
+	return a.keepSigned(ctx, in, ref, out)
+}
+
+func (a *Activities) signatureInfo(in SignInput, now time.Time) signer.Info {
+	return signer.Info{
 		Name:     in.Signer.Name,
 		Reason:   "Ký duyệt kết quả giải quyết hồ sơ " + in.Dossier.ID + " (" + in.Signer.Role.SignatureTitle() + ")",
 		Location: a.Unit.Name,
 		Time:     now,
 		Stamp:    &signer.Stamp{Name: in.Signer.Name, Title: in.Signer.Role.SignatureTitle(), Unit: a.Unit.Name, Time: now},
-	}, a.Signing)
+	}
+}
+
+// signingError types a signer error for the retry policy.
+func signingError(err error) error {
 	switch {
 	case errors.Is(err, signer.ErrInvalidInput):
-		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
-	case errors.Is(err, signer.ErrCertificate):
-		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrSigningKey, err)
-	case err != nil: // a TSA, OCSP or CRL out of reach: retried
-		return Signed{}, fmt.Errorf("sign: %w", err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+	case errors.Is(err, signer.ErrCertificate), errors.Is(err, signer.ErrBadSignature):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrSigningKey, err)
 	}
+	return fmt.Errorf("sign: %w", err) // a TSA, OCSP or CRL out of reach: retried
+}
+
+// keepSigned stores a signed result as the signature of its round.
+func (a *Activities) keepSigned(ctx context.Context, in SignInput, ref string, out []byte) (Signed, error) {
+	log := a.logger(ctx, in.Dossier.ID)
 	sum, err := a.Store.Put(out)
 	if err != nil {
 		return Signed{}, err
@@ -308,4 +333,76 @@ func (a *Activities) PushPortal(ctx context.Context, u portal.Update) error {
 	}
 	a.logger(ctx, u.DossierID).Info().Int("seq", u.Seq).Int("code", u.Code).Msg("portal updated")
 	return nil
+}
+
+// RemoteInput asks for a signing request for the leader's own key.
+type RemoteInput struct {
+	Dossier    motcua.Dossier
+	ApprovedAt time.Time
+	Signer     motcua.User
+	// Certificate and Chain are DER.
+	Certificate []byte
+	Chain       [][]byte
+	At          time.Time
+}
+
+// PrepareRemote checks the leader's certificate and lays the result out for
+// its key; the prepared document is stored and the request names it.
+func (a *Activities) PrepareRemote(ctx context.Context, in RemoteInput) (motcua.SigningRequest, error) {
+	p, err := a.procedure(in.Dossier.ProcedureCode)
+	if err != nil {
+		return motcua.SigningRequest{}, err
+	}
+	cert, err := x509.ParseCertificate(in.Certificate)
+	if err != nil {
+		return motcua.SigningRequest{}, temporal.NewNonRetryableApplicationError("the certificate cannot be read: "+err.Error(), ErrSigningKey, err)
+	}
+	var chain []*x509.Certificate
+	for _, der := range in.Chain {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return motcua.SigningRequest{}, temporal.NewNonRetryableApplicationError("a chain certificate cannot be read", ErrSigningKey, err)
+		}
+		chain = append(chain, c)
+	}
+	pdfBytes, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt, document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})
+	if err != nil {
+		return motcua.SigningRequest{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
+	}
+	now := time.Now()
+	prep, err := signer.Prepare(ctx, pdfBytes, cert, chain, a.signatureInfo(SignInput{Dossier: in.Dossier, Signer: in.Signer}, now), a.Signing)
+	if err != nil {
+		return motcua.SigningRequest{}, signingError(err)
+	}
+	blob, err := json.Marshal(prep)
+	if err != nil {
+		return motcua.SigningRequest{}, err
+	}
+	id, err := a.Store.Put(blob)
+	if err != nil {
+		return motcua.SigningRequest{}, err
+	}
+	a.logger(ctx, in.Dossier.ID).Info().Str("signing_request", id[:16]).Str("signer", in.Signer.ID).Msg("remote signing request prepared")
+	return motcua.SigningRequest{
+		ID: id, DossierID: in.Dossier.ID, Actor: in.Signer.ID,
+		DigestBase64: base64.StdEncoding.EncodeToString(prep.Digest), Algorithm: prep.Algorithm(),
+		CertificateSHA256: archive.Sum(in.Certificate), CreatedAt: now,
+	}, nil
+}
+
+// completeRemote finishes a prepared request with the leader's signature.
+func (a *Activities) completeRemote(ctx context.Context, in SignInput, ref string) (Signed, error) {
+	blob, err := a.Store.Get(in.RemoteRequest)
+	if err != nil {
+		return Signed{}, temporal.NewNonRetryableApplicationError("unknown signing request", ErrSigningKey, err)
+	}
+	var prep signer.Prepared
+	if err := json.Unmarshal(blob, &prep); err != nil {
+		return Signed{}, err
+	}
+	out, err := signer.Complete(ctx, &prep, in.RemoteSignature, a.Signing)
+	if err != nil {
+		return Signed{}, signingError(err)
+	}
+	return a.keepSigned(ctx, in, ref, out)
 }

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -182,23 +184,106 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, st motcua.State,
 		s.fail(w, r, motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s: nothing more can be decided", st.Status))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), decisionTimeout)
-	defer cancel()
-	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: st.DossierID, UpdateName: update, Args: []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var out motcua.State
-	if err == nil {
-		err = h.Get(ctx, &out)
-	}
-	if err != nil {
+	if err := s.update(r.Context(), st.DossierID, update, arg, &out); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).Str("decision", update).
 		Str("by", currentUser(r).ID).Str("status", string(out.Status)).Msg("decision applied")
 	writeJSON(w, http.StatusOK, out)
+}
+
+// update sends an update to a dossier's workflow and decodes its result.
+func (s *Server) update(ctx context.Context, id, name string, arg, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
+	defer cancel()
+	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: name, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, out)
+}
+
+// createSigningRequest prepares a remote signature for the leader's own
+// key: the answer holds the digest their token signs.
+func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
+	var in motcua.SigningRequestInput
+	if e := decode(w, r, &in); e != nil {
+		writeError(w, r, statusOf[e.Code], e)
+		return
+	}
+	bad := map[string]string{}
+	certs, err := pemCertificates(in.CertificatePEM)
+	if err != nil || len(certs) != 1 {
+		bad["certificate_pem"] = "one PEM certificate is required"
+	}
+	chain, err := pemCertificates(in.ChainPEM)
+	if err != nil {
+		bad["chain_pem"] = "PEM certificates"
+	}
+	if len(bad) > 0 {
+		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the certificate cannot be read", Fields: bad})
+		return
+	}
+	st, err := s.state(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if st.Status.Terminal() {
+		s.fail(w, r, motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s", st.Status))
+		return
+	}
+	u := currentUser(r)
+	in.Certificate, in.Chain, in.Actor, in.ActorName, in.ActorRole = certs[0], chain, u.ID, u.Name, u.Role
+	in.CertificatePEM, in.ChainPEM = "", ""
+	var req motcua.SigningRequest
+	if err := s.update(r.Context(), st.DossierID, workflows.UpdateSigningRequest, in, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, req)
+}
+
+func (s *Server) getSigningRequest(w http.ResponseWriter, r *http.Request) {
+	st, err := s.state(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if st.SigningRequest == nil {
+		s.fail(w, r, motcua.Errorf(motcua.CodeNotFound, "dossier %s has no open signing request", st.DossierID))
+		return
+	}
+	writeJSON(w, http.StatusOK, st.SigningRequest)
+}
+
+// pemCertificates decodes the CERTIFICATE blocks of PEM text to DER.
+func pemCertificates(text string) ([][]byte, error) {
+	var out [][]byte
+	rest := []byte(text)
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return nil, err
+		}
+		out = append(out, b.Bytes)
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return nil, errors.New("text outside PEM blocks")
+	}
+	return out, nil
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request) {

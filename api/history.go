@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -125,7 +126,11 @@ func (s *Server) describeDecision(name string, args *commonpb.Payloads) (actor, 
 	case workflows.UpdateSign:
 		var d motcua.SignDecision
 		if s.decodeFirst(args, &d) {
-			return d.Actor, "signature decision: " + d.Decision + " by " + d.ActorName + " (" + string(d.ActorRole) + ")" + withComment(d.Comment)
+			how := ""
+			if d.SigningRequestID != "" {
+				how = " on the leader's own token"
+			}
+			return d.Actor, "signature decision: " + d.Decision + how + " by " + d.ActorName + " (" + string(d.ActorRole) + ")" + withComment(d.Comment)
 		}
 	case workflows.UpdateSupplement:
 		var sp motcua.Supplement
@@ -136,6 +141,11 @@ func (s *Server) describeDecision(name string, args *commonpb.Payloads) (actor, 
 		var wd motcua.Withdrawal
 		if s.decodeFirst(args, &wd) {
 			return wd.Actor, "withdrawn by the citizen" + withComment(wd.Comment)
+		}
+	case workflows.UpdateSigningRequest:
+		var in motcua.SigningRequestInput
+		if s.decodeFirst(args, &in) {
+			return in.Actor, "remote signing request for the certificate " + archive.Sum(in.Certificate)[:16] + "…"
 		}
 	case workflows.UpdateIntake:
 		return "system", "intake confirmed to the caller"

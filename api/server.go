@@ -53,6 +53,8 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "POST /v1/dossiers/{id}/review", roles(motcua.RoleSpecialist), s.review)
 	s.route(mux, "POST /v1/dossiers/{id}/supplement", roles(motcua.RoleClerk, motcua.RoleSystem), s.supplement)
 	s.route(mux, "POST /v1/dossiers/{id}/sign", roles(motcua.RoleChairman, motcua.RoleViceChairman), s.sign)
+	s.route(mux, "POST /v1/dossiers/{id}/signing-request", roles(motcua.RoleChairman, motcua.RoleViceChairman), s.createSigningRequest)
+	s.route(mux, "GET /v1/dossiers/{id}/signing-request", roles(motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor), s.getSigningRequest)
 	s.route(mux, "POST /v1/dossiers/{id}/withdraw", roles(motcua.RoleClerk, motcua.RoleSystem), s.withdraw)
 	s.route(mux, "GET /v1/dossiers/{id}/receipt", any, s.receipt)
 	s.route(mux, "GET /v1/dossiers/{id}/draft", roles(motcua.RoleSpecialist, motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor), s.draft)

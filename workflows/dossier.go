@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -125,23 +126,29 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	s := cmd.sign
 	if s.Decision == motcua.DecisionReturn {
 		w.step(ctx, motcua.StageSignature, s.Actor, "returned", s.Comment)
-		w.state.Draft = nil
+		w.state.Draft, w.state.SigningRequest = nil, nil
 		w.setStatus(ctx, motcua.StatusInReview)
 		w.finish(cmd, nil)
 		return w.review
 	}
 	w.signRound++
-	var signed activities.Signed
-	err := workflow.ExecuteActivity(signCtx(ctx), a.SignResult, activities.SignInput{
+	in := activities.SignInput{
 		Dossier: w.dossier, ApprovedAt: w.approvedAt, Round: w.signRound, At: workflow.Now(ctx),
 		Signer: motcua.User{ID: s.Actor, Name: s.ActorName, Role: s.ActorRole},
-	}).Get(ctx, &signed)
+	}
+	if s.SigningRequestID != "" { // made on the leader's own token
+		in.RemoteRequest = s.SigningRequestID
+		in.RemoteSignature, _ = base64.StdEncoding.DecodeString(s.SignatureBase64)
+	}
+	var signed activities.Signed
+	err := workflow.ExecuteActivity(signCtx(ctx), a.SignResult, in).Get(ctx, &signed)
 	if err != nil {
 		w.step(ctx, motcua.StageSignature, s.Actor, "signing_failed", errorMessage(err))
 		w.finish(cmd, fmt.Errorf("the signature could not be made: %s", errorMessage(err)))
 		return w.signature
 	}
 	w.step(ctx, motcua.StageSignature, s.Actor, "signed", s.Comment)
+	w.state.SigningRequest = nil
 	w.state.Result = &motcua.Result{SHA256: signed.SHA256, SignedBy: s.Actor, SignedAt: signed.SignedAt.In(motcua.Vietnam)}
 	w.setStatus(ctx, motcua.StatusSigned)
 	w.finish(cmd, nil)

@@ -18,7 +18,9 @@ const (
 	UpdateSupplement = "supplement"
 	UpdateSign       = "sign"
 	UpdateWithdraw   = "withdraw"
-	QueryState       = "state"
+	// UpdateSigningRequest prepares a remote signature (see signer.Prepare).
+	UpdateSigningRequest = "signing_request"
+	QueryState           = "state"
 )
 
 // Search attributes of a dossier. None carries personal data.

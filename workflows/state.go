@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"errors"
+
+	"github.com/motcua/motcua/activities"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -140,7 +142,39 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			if s.Actor == "" || !s.ActorRole.Signs() {
 				return temporal.NewApplicationError("only the chairman or a vice-chairman decides on the signature", motcua.CodeForbidden)
 			}
+			if r := w.state.SigningRequest; s.SigningRequestID != "" && (r == nil || r.ID != s.SigningRequestID || r.Actor != s.Actor) {
+				return invalidState("no open signing request "+s.SigningRequestID+" of "+s.Actor, w.state.Status)
+			}
 			return asUpdateError(motcua.ValidateSignDecision(s))
+		}},
+	); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSigningRequest,
+		func(ctx workflow.Context, in motcua.SigningRequestInput) (motcua.SigningRequest, error) {
+			var req motcua.SigningRequest
+			err := workflow.ExecuteActivity(signCtx(ctx), a.PrepareRemote, activities.RemoteInput{
+				Dossier: w.dossier, ApprovedAt: w.approvedAt, At: workflow.Now(ctx),
+				Signer:      motcua.User{ID: in.Actor, Name: in.ActorName, Role: in.ActorRole},
+				Certificate: in.Certificate, Chain: in.Chain,
+			}).Get(ctx, &req)
+			if err != nil {
+				return req, temporal.NewApplicationError("the signing request could not be prepared: "+errorMessage(err), errUnavailable)
+			}
+			w.state.SigningRequest = &req
+			return req, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(in motcua.SigningRequestInput) error {
+			if err := w.ready(motcua.StatusAwaitingSignature, "a signing request"); err != nil {
+				return err
+			}
+			if in.Actor == "" || !in.ActorRole.Signs() {
+				return temporal.NewApplicationError("only the chairman or a vice-chairman asks for a signing request", motcua.CodeForbidden)
+			}
+			if len(in.Certificate) == 0 {
+				return temporal.NewApplicationError("no certificate", errInvalidRequest, map[string]string{"certificate_pem": "required"})
+			}
+			return nil
 		}},
 	); err != nil {
 		return err
