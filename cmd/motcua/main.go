@@ -19,6 +19,8 @@ Usage:
   motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
   motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
   motcua verify     FILE.pdf [--roots FILE] [--data DIR] [--json]
+  motcua sign-remote --dossier ID (--pkcs12 FILE --password-env VAR | --pkcs11-module M --pkcs11-token T --key-label K --pin-env VAR)
+                    [--api URL] [--token-env VAR] [--chain FILE]
 
 Run "motcua COMMAND --help" for the flags of a command.
 `
@@ -40,6 +42,8 @@ func main() {
 		err = runPortalSim(args)
 	case "verify":
 		err = runVerify(args)
+	case "sign-remote":
+		err = runSignRemote(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
