@@ -27,7 +27,7 @@ func (r *Report) WriteText(w io.Writer, name string) error {
 		} else {
 			p("  Dấu thời gian / Timestamp:   không có / none")
 		}
-		p("  Thu hồi / Revocation:        %d trả lời OCSP/CRL kèm theo / OCSP/CRL answers embedded", s.Revocation)
+		p("  Thu hồi / Revocation:        %d trả lời OCSP/CRL kèm theo / OCSP/CRL answers embedded%s", s.Revocation, atSigning(s.RevocationStatus))
 		p("  Toàn vẹn / Integrity:        %s", yesNo(s.Valid, "hợp lệ / valid", "KHÔNG hợp lệ / INVALID"))
 		p("  Tin cậy / Trust:             %s", yesNo(s.Trusted, "chuỗi chứng thư tin cậy / chain trusted", "KHÔNG tin cậy / NOT trusted"))
 		p("  Phạm vi / Coverage:          %s", yesNo(s.CoversWholeFile, "toàn bộ tệp / the whole file",
@@ -54,4 +54,14 @@ func yesNo(ok bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+func atSigning(status string) string {
+	switch status {
+	case "good":
+		return "; chứng thư còn hiệu lực khi ký / certificate good at signing"
+	case "revoked":
+		return "; chứng thư ĐÃ BỊ THU HỒI khi ký / certificate REVOKED at signing"
+	}
+	return ""
 }

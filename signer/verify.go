@@ -14,6 +14,7 @@ import (
 	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/ocsp"
 )
 
 // Signature is what verification found about one signature of a file.
@@ -37,9 +38,12 @@ type Signature struct {
 	// with, when the signature carries a valid token for its own value.
 	Timestamp          *time.Time `json:"timestamp,omitempty"`
 	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
-	// Revocation counts the OCSP answers and CRLs embedded at signing.
-	Revocation int    `json:"revocation_answers"`
-	Problem    string `json:"problem,omitempty"`
+	// Revocation counts the OCSP answers and CRLs embedded at signing;
+	// RevocationStatus is what they said of the signer's certificate then:
+	// "good", "revoked", or "" when they do not cover it.
+	Revocation       int    `json:"revocation_answers"`
+	RevocationStatus string `json:"revocation_status,omitempty"`
+	Problem          string `json:"problem,omitempty"`
 }
 
 // Report is the verification of a whole file.
@@ -195,6 +199,11 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) Signatu
 	var rev revocation.InfoArchival
 	if p7.UnmarshalSignedAttribute(oidAdobeRevocation, &rev) == nil {
 		s.Revocation = len(rev.OCSP) + len(rev.CRL)
+		s.RevocationStatus = statusAtSigning(rev, cert, p7.Certificates)
+		if s.RevocationStatus == "revoked" {
+			s.Valid, s.Problem = false, "the signer's certificate was revoked when it signed"
+			return s
+		}
 	}
 	if len(p7.Signers) == 1 {
 		if problem := checkTimestamp(&s, p7.Signers[0].EncryptedDigest, tokenOf(p7), roots); problem != "" {
@@ -288,4 +297,44 @@ func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool)
 		}
 	}
 	return ""
+}
+
+// statusAtSigning reads the embedded OCSP answers and CRLs for the signer's
+// certificate, checking each against its issuer among certs.
+func statusAtSigning(rev revocation.InfoArchival, cert *x509.Certificate, certs []*x509.Certificate) string {
+	var issuer *x509.Certificate
+	for _, c := range certs {
+		if bytes.Equal(c.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(c) == nil {
+			issuer = c
+		}
+	}
+	if issuer == nil {
+		return ""
+	}
+	status := ""
+	for _, raw := range rev.OCSP {
+		r, err := ocsp.ParseResponseForCert(raw.FullBytes, cert, issuer)
+		if err != nil {
+			continue
+		}
+		switch r.Status {
+		case ocsp.Good:
+			status = "good"
+		case ocsp.Revoked:
+			return "revoked"
+		}
+	}
+	for _, raw := range rev.CRL {
+		crl, err := x509.ParseRevocationList(raw.FullBytes)
+		if err != nil || crl.CheckSignatureFrom(issuer) != nil {
+			continue
+		}
+		status = "good"
+		for _, e := range crl.RevokedCertificateEntries {
+			if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+				return "revoked"
+			}
+		}
+	}
+	return status
 }
