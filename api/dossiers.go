@@ -286,18 +286,30 @@ func pemCertificates(text string) ([][]byte, error) {
 	return out, nil
 }
 
-func (s *Server) review(w http.ResponseWriter, r *http.Request) {
-	var rv motcua.Review
-	if e := decode(w, r, &rv); e != nil {
-		writeError(w, r, statusOf[e.Code], e)
-		return
+// decision reads a decision's body into v and the dossier it is about; on
+// failure it has answered and returns ok false.
+func (s *Server) decision(w http.ResponseWriter, r *http.Request, v any) (st motcua.State, p motcua.Procedure, ok bool) {
+	if r.ContentLength != 0 {
+		if e := decode(w, r, v); e != nil {
+			writeError(w, r, statusOf[e.Code], e)
+			return st, p, false
+		}
 	}
 	st, err := s.state(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
+		return st, p, false
+	}
+	p, _ = s.Catalog.Lookup(st.ProcedureCode)
+	return st, p, true
+}
+
+func (s *Server) review(w http.ResponseWriter, r *http.Request) {
+	var rv motcua.Review
+	st, p, ok := s.decision(w, r, &rv)
+	if !ok {
 		return
 	}
-	p, _ := s.Catalog.Lookup(st.ProcedureCode)
 	rv.Actor = currentUser(r).ID
 	if err := motcua.ValidateReview(p, rv); err != nil {
 		s.fail(w, r, err)
@@ -310,16 +322,10 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Documents []motcua.DocumentUpload `json:"documents"`
 	}
-	if e := decode(w, r, &body); e != nil {
-		writeError(w, r, statusOf[e.Code], e)
+	st, p, ok := s.decision(w, r, &body)
+	if !ok {
 		return
 	}
-	st, err := s.state(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, _ := s.Catalog.Lookup(st.ProcedureCode)
 	contents, err := motcua.ValidateDocuments(p, body.Documents)
 	if err != nil {
 		s.fail(w, r, err)
@@ -339,8 +345,8 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 	var d motcua.SignDecision
-	if e := decode(w, r, &d); e != nil {
-		writeError(w, r, statusOf[e.Code], e)
+	st, _, ok := s.decision(w, r, &d)
+	if !ok {
 		return
 	}
 	u := currentUser(r)
@@ -349,28 +355,16 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	st, err := s.state(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	s.decide(w, r, st, workflows.UpdateSign, d)
 }
 
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	var wd motcua.Withdrawal
-	if r.ContentLength != 0 {
-		if e := decode(w, r, &wd); e != nil {
-			writeError(w, r, statusOf[e.Code], e)
-			return
-		}
-	}
-	wd.Actor = currentUser(r).ID
-	st, err := s.state(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
+	st, _, ok := s.decision(w, r, &wd)
+	if !ok {
 		return
 	}
+	wd.Actor = currentUser(r).ID
 	s.decide(w, r, st, workflows.UpdateWithdraw, wd)
 }
 

@@ -172,21 +172,14 @@ func runWorker(args []string) error {
 	if *portalURL == "" {
 		return errors.New("worker: --portal-url is required")
 	}
-	log, err := c.logger()
-	if err != nil {
-		return err
-	}
 	ctx, stop := signalContext()
 	defer stop()
-	d, err := openData(c.data)
+	conn, err := connect(ctx, &c, *temporalAddr, 5*time.Minute)
 	if err != nil {
 		return err
 	}
-	tc, err := worker.Dial(ctx, *temporalAddr, c.namespace, d.dc, log, 5*time.Minute)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer conn.tc.Close()
+	log, d, tc := conn.log, conn.data, conn.tc
 	if err := worker.EnsureSearchAttributes(ctx, tc, c.namespace); err != nil {
 		return err
 	}
@@ -222,10 +215,6 @@ func runAPI(args []string) error {
 	if *usersFile == "" {
 		return errors.New("api: --users is required")
 	}
-	log, err := c.logger()
-	if err != nil {
-		return err
-	}
 	users, err := api.LoadUsers(*usersFile)
 	if err != nil {
 		return err
@@ -236,17 +225,13 @@ func runAPI(args []string) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	d, err := openData(c.data)
+	conn, err := connect(ctx, &c, *temporalAddr, 5*time.Minute)
 	if err != nil {
 		return err
 	}
-	tc, err := worker.Dial(ctx, *temporalAddr, c.namespace, d.dc, log, 5*time.Minute)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	log.Info().Str("addr", l.Addr().String()).Msg("api listening")
-	err = serve(ctx, l, newAPI(&c, d, tc, users, log).Handler())
+	defer conn.tc.Close()
+	conn.log.Info().Str("addr", l.Addr().String()).Msg("api listening")
+	err = serve(ctx, l, newAPI(&c, conn.data, conn.tc, users, conn.log).Handler())
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -251,3 +251,29 @@ func startWorker(tc client.Client, acts *activities.Activities) (sdkworker.Worke
 	}
 	return w, nil
 }
+
+// connected is what every engine command sets up: its logger, the data
+// folder, and a Temporal client with motcua's data converter.
+type connected struct {
+	log  zerolog.Logger
+	data *data
+	tc   client.Client
+}
+
+// connect opens the data folder and dials Temporal, waiting up to wait for
+// it to answer.
+func connect(ctx context.Context, c *common, temporalAddr string, wait time.Duration) (*connected, error) {
+	log, err := c.logger()
+	if err != nil {
+		return nil, err
+	}
+	d, err := openData(c.data)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := worker.Dial(ctx, temporalAddr, c.namespace, d.dc, log, wait)
+	if err != nil {
+		return nil, err
+	}
+	return &connected{log: log, data: d, tc: tc}, nil
+}
