@@ -1,0 +1,23 @@
+package api_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/motcua/motcua/loadtest"
+)
+
+// A short load run against the test engine: every call answers as the
+// contract says, and dossiers complete. (The one-minute, 50-client run is
+// `motcua load`; its numbers are in the closing note.)
+func TestShortLoadRun(t *testing.T) {
+	rep := loadtest.Run(context.Background(), loadtest.Config{API: env.api.URL, Tokens: env.tokens, Clients: 6, Duration: 3 * time.Second})
+	if rep.Errors > 0 {
+		t.Fatalf("errors under load:\n%s", rep)
+	}
+	if rep.Completed == 0 {
+		t.Fatalf("nothing completed:\n%s", rep)
+	}
+	t.Logf("\n%s", rep)
+}
