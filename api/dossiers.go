@@ -98,29 +98,34 @@ func (s *Server) storeDocuments(up []motcua.DocumentUpload, contents [][]byte) (
 	return refs, nil
 }
 
-// allocate gets the dossier code from the unit's code workflow, starting it
-// on first use.
+// allocate gets the dossier code from the unit's code workflow. The
+// workflow runs for ever (continuing as new); it is started when an update
+// finds it missing.
 func (s *Server) allocate(ctx context.Context, externalID string) (workflows.Allocation, error) {
-	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       workflows.CodesWorkflowID(s.Unit.Code),
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.CodesWorkflow, workflows.CodesState{Unit: s.Unit.Code})
-	h, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName: workflows.UpdateAllocate, Args: []any{workflows.AllocateRequest{ExternalID: externalID}},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
 	var a workflows.Allocation
-	if err == nil {
-		err = h.Get(ctx, &a)
+	for attempt := 0; ; attempt++ {
+		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: workflows.CodesWorkflowID(s.Unit.Code), UpdateName: workflows.UpdateAllocate,
+			Args: []any{workflows.AllocateRequest{ExternalID: externalID}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &a)
+		}
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) && attempt < 3 {
+			_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: workflows.CodesWorkflowID(s.Unit.Code), TaskQueue: workflows.TaskQueue,
+				WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			}, workflows.CodesWorkflow, workflows.CodesState{Unit: s.Unit.Code})
+			if err == nil {
+				continue
+			}
+		}
+		if err != nil {
+			return a, fmt.Errorf("allocate dossier code: %w", err)
+		}
+		return a, nil
 	}
-	if err != nil {
-		return a, fmt.Errorf("allocate dossier code: %w", err)
-	}
-	return a, nil
 }
 
 // startDossier starts the dossier's workflow (or joins the running one) and
