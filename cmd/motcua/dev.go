@@ -73,14 +73,7 @@ func runDev(args []string) error {
 	}
 
 	started := time.Now()
-	srv, err := devserver.Start(devserver.Options{
-		DatabaseFile:     filepath.Join(c.data, "temporal.db"),
-		FrontendAddr:     *temporalAddr,
-		UIAddr:           *uiAddr,
-		Namespace:        c.namespace,
-		SearchAttributes: workflows.SearchAttributes,
-		Logger:           logging.Server{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
-	})
+	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, log)
 	if err != nil {
 		return err
 	}
@@ -154,6 +147,49 @@ func devUsers(dir, usersFile string) (*api.Users, map[motcua.Role]string, error)
 		return u, nil, err
 	}
 	return api.LoadOrCreateDevTokens(filepath.Join(dir, "dev-tokens.json"))
+}
+
+// runServer runs the embedded durable Temporal server alone (and its Web
+// UI), for workers and APIs started as separate processes on one machine.
+func runServer(args []string) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	var c common
+	c.register(fs, "./motcua-data")
+	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
+	uiAddr := fs.String("ui-addr", "127.0.0.1:8233", "Temporal Web UI address; empty for no UI")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, log)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	fmt.Fprintf(os.Stderr, "temporal server on %s (namespace %s, data %s)\n", *temporalAddr, c.namespace, c.data)
+	<-ctx.Done()
+	log.Info().Msg("stopping temporal server")
+	return nil
+}
+
+// startDevServer starts the embedded server on DATA/temporal.db.
+func startDevServer(c *common, temporalAddr, uiAddr string, log zerolog.Logger) (*devserver.Server, error) {
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return nil, err
+	}
+	return devserver.Start(devserver.Options{
+		DatabaseFile:     filepath.Join(c.data, "temporal.db"),
+		FrontendAddr:     temporalAddr,
+		UIAddr:           uiAddr,
+		Namespace:        c.namespace,
+		SearchAttributes: workflows.SearchAttributes,
+		Logger:           logging.Server{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
+	})
 }
 
 func runWorker(args []string) error {

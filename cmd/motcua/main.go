@@ -15,6 +15,7 @@ const usage = `motcua — the one-stop office's dossier engine
 Usage:
   motcua dev        [--data DIR] [--api-addr HOST:PORT] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT]
                     [--portal-url URL] [--users FILE] [--smtp-addr HOST:PORT] [--sms-url URL]
+  motcua server     [--data DIR] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT]
   motcua worker     --temporal-addr HOST:PORT --data DIR --portal-url URL [--smtp-addr ...] [--sms-url URL]
   motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
   motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
@@ -35,6 +36,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "dev":
 		err = runDev(args)
+	case "server":
+		err = runServer(args)
 	case "worker":
 		err = runWorker(args)
 	case "api":

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// proc is a motcua child process.
+type proc struct {
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+func start(t *testing.T, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(binary, args...), out: &bytes.Buffer{}}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	return p
+}
+
+func (p *proc) signal(t *testing.T, s syscall.Signal) error {
+	t.Helper()
+	p.cmd.Process.Signal(s)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%v did not end after %v:\n%s", p.cmd.Args[1], s, p.out)
+		return nil
+	}
+}
+
+// waitStatus polls url until it answers want.
+func waitStatus(t *testing.T, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never answered %d", url, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The worker and the API run as separate processes against the durable
+// server; while the server is down the API answers 503 with the error body,
+// and it recovers by itself when the server is back. SIGTERM stops a worker
+// cleanly.
+func TestSeparateProcessesSurviveTheServerGoingAway(t *testing.T) {
+	data := t.TempDir()
+	temporal, apiAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	token := "test-clerk-token"
+	sum := sha256.Sum256([]byte(token))
+	users := filepath.Join(data, "users.json")
+	b, _ := json.Marshal(map[string]any{"users": []map[string]string{
+		{"id": "clerk1", "name": "Trần Thị Mai", "role": "clerk", "token_sha256": hex.EncodeToString(sum[:])}}})
+	os.WriteFile(users, b, 0o600)
+
+	server := start(t, "server", "--data", data, "--temporal-addr", temporal, "--ui-addr", "")
+	start(t, "portal-sim", "--addr", portalAddr)
+	worker := start(t, "worker", "--data", data, "--temporal-addr", temporal, "--portal-url", "http://"+portalAddr)
+	start(t, "api", "--data", data, "--temporal-addr", temporal, "--users", users, "--api-addr", apiAddr)
+	api := "http://" + apiAddr
+	waitStatus(t, api+"/healthz", 200)
+
+	dev := &devProcess{api: api}
+	var created struct {
+		DossierID string `json:"dossier_id"`
+	}
+	body := map[string]any{
+		"procedure_code": "1.004227", "channel": "online",
+		"applicant": map[string]string{"full_name": "Hoàng Văn Nam", "id_number": "001099012345"},
+		"fields":    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
+		"documents": []map[string]string{{"code": "TK_XNHN", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"}},
+	}
+	if s := dev.call(t, token, "POST", "/v1/dossiers", body, &created); s != 201 {
+		t.Fatalf("create: %d", s)
+	}
+
+	server.signal(t, syscall.SIGKILL)
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if s := dev.call(t, token, "GET", "/v1/dossiers/"+created.DossierID, nil, &e); s != 503 || e.Error.Code != "unavailable" {
+		t.Errorf("with the server down: %d %+v", s, e)
+	}
+	waitStatus(t, api+"/healthz", 503)
+
+	start(t, "server", "--data", data, "--temporal-addr", temporal, "--ui-addr", "")
+	waitStatus(t, api+"/healthz", 200)
+	var st struct {
+		Status string `json:"status"`
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for dev.call(t, token, "GET", "/v1/dossiers/"+created.DossierID, nil, &st); st.Status != "in_review"; dev.call(t, token, "GET", "/v1/dossiers/"+created.DossierID, nil, &st) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the API did not recover: %+v", st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	if err := worker.signal(t, syscall.SIGTERM); err != nil {
+		t.Errorf("worker on SIGTERM: %v\n%s", err, worker.out)
+	}
+	if !bytes.Contains(worker.out.Bytes(), []byte("stopping worker")) {
+		t.Errorf("the worker did not stop cleanly:\n%s", worker.out)
+	}
+}
