@@ -22,6 +22,7 @@ Usage:
   motcua verify     FILE.pdf [--roots FILE] [--data DIR] [--json]
   motcua sign-remote --dossier ID (--pkcs12 FILE --password-env VAR | --pkcs11-module M --pkcs11-token T --key-label K --pin-env VAR)
                     [--api URL] [--token-env VAR] [--chain FILE]
+  motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR]
   motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--json]
 
 Run "motcua COMMAND --help" for the flags of a command.
@@ -50,6 +51,8 @@ func main() {
 		err = runSignRemote(args)
 	case "load":
 		err = runLoad(args)
+	case "chaos":
+		err = runChaos(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

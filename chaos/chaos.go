@@ -1,0 +1,539 @@
+// Package chaos runs motcua for real on this machine (durable Temporal
+// server, workers, API and a failing national portal, each a child
+// process), pushes dossiers through every path while it kills and restarts
+// workers and the server, and then checks that nothing was lost or done
+// twice.
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/worker"
+)
+
+// Config is one chaos run.
+type Config struct {
+	Binary   string // the motcua executable
+	Dir      string // where the run keeps its data
+	Dossiers int
+	Clients  int
+	Kills    int
+	FailRate float64       // of the portal simulator
+	Outage   time.Duration // one total portal outage, early in the run
+	Timeout  time.Duration // for the whole run
+	Progress io.Writer
+}
+
+// path is a way through the procedure, and what the portal must have seen.
+type path struct {
+	name   string
+	final  motcua.Status
+	portal []string
+}
+
+var paths = []path{
+	{"approve-sign", motcua.StatusCompleted, []string{"1", "2", "4", "4", "4", "9"}},
+	{"supplement-round", motcua.StatusCompleted, []string{"1", "2", "4", "5", "4", "4", "4", "9"}},
+	{"reject", motcua.StatusRejected, []string{"1", "2", "4", "3"}},
+	{"return-from-signature", motcua.StatusCompleted, []string{"1", "2", "4", "4", "4", "4", "4", "9"}},
+	{"withdraw", motcua.StatusWithdrawn, []string{"1", "2", "4", "7"}},
+}
+
+// Verdict is what the run found.
+type Verdict struct {
+	Dossiers   int      `json:"dossiers"`
+	Kills      int      `json:"kills"`
+	Elapsed    string   `json:"elapsed"`
+	Violations []string `json:"violations"`
+}
+
+// OK reports whether every invariant held.
+func (v Verdict) OK() bool { return len(v.Violations) == 0 }
+
+// Run runs the scenario.
+func Run(ctx context.Context, cfg Config) (Verdict, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	r := &run{cfg: cfg, tokens: map[motcua.Role]string{}, ids: make([]string, cfg.Dossiers)}
+	start := time.Now()
+	if err := r.startAll(ctx); err != nil {
+		r.stopAll()
+		return Verdict{}, err
+	}
+	defer r.stopAll()
+
+	var kills atomic.Int32
+	killerDone := make(chan struct{})
+	driveCtx, stopKiller := context.WithCancel(ctx)
+	go func() { defer close(killerDone); r.killer(driveCtx, &kills) }()
+	r.drive(ctx)
+	stopKiller()
+	<-killerDone
+	r.progress("all dossiers driven; waiting for the portal to catch up")
+	r.settle(ctx)
+	v := Verdict{Dossiers: cfg.Dossiers, Kills: int(kills.Load())}
+	v.Violations = r.check(ctx)
+	v.Elapsed = time.Since(start).Round(time.Second).String()
+	return v, nil
+}
+
+type child struct {
+	args []string
+	cmd  *exec.Cmd
+	log  *os.File
+}
+
+type run struct {
+	cfg                       Config
+	temporal, api, portalAddr string
+	tokens                    map[motcua.Role]string
+	mu                        sync.Mutex
+	server                    *child
+	workers                   []*child
+	others                    []*child
+	ids                       []string
+	driven                    atomic.Int32
+}
+
+func (r *run) progress(format string, args ...any) {
+	if r.cfg.Progress != nil {
+		fmt.Fprintf(r.cfg.Progress, "[chaos] "+format+"\n", args...)
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func (r *run) spawn(name string, args ...string) (*child, error) {
+	f, err := os.OpenFile(filepath.Join(r.cfg.Dir, name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	c := &child{args: args, log: f}
+	c.cmd = exec.Command(r.cfg.Binary, args...)
+	c.cmd.Stdout, c.cmd.Stderr = f, f
+	return c, c.cmd.Start()
+}
+
+func (r *run) respawn(c *child) error {
+	c.cmd = exec.Command(r.cfg.Binary, c.args...)
+	c.cmd.Stdout, c.cmd.Stderr = c.log, c.log
+	return c.cmd.Start()
+}
+
+func (r *run) startAll(ctx context.Context) error {
+	var err error
+	for _, a := range []*string{&r.temporal, &r.api, &r.portalAddr} {
+		if *a, err = freeAddr(); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(r.cfg.Dir, 0o700); err != nil {
+		return err
+	}
+	var users []map[string]string
+	for _, role := range motcua.Roles {
+		tok := fmt.Sprintf("chaos-%s-%d", role, rand.Int64())
+		r.tokens[role] = tok
+		sum := sha256.Sum256([]byte(tok))
+		users = append(users, map[string]string{"id": string(role) + "1", "name": "Người " + string(role), "role": string(role), "token_sha256": hex.EncodeToString(sum[:])})
+	}
+	b, _ := json.Marshal(map[string]any{"users": users})
+	usersFile := filepath.Join(r.cfg.Dir, "users.json")
+	if err := os.WriteFile(usersFile, b, 0o600); err != nil {
+		return err
+	}
+	data := filepath.Join(r.cfg.Dir, "data")
+	p, err := r.spawn("portal", "portal-sim", "--addr", r.portalAddr, "--fail-rate", strconv.FormatFloat(r.cfg.FailRate, 'f', 2, 64),
+		"--timeout", "3s", "--outage-after", "15", "--outage-for", r.cfg.Outage.String(), "--data", filepath.Join(r.cfg.Dir, "portal"))
+	if err != nil {
+		return err
+	}
+	r.others = append(r.others, p)
+	if r.server, err = r.spawn("server", "server", "--data", data, "--temporal-addr", r.temporal, "--ui-addr", ""); err != nil {
+		return err
+	}
+	for i := range 2 {
+		w, err := r.spawn(fmt.Sprintf("worker%d", i), "worker", "--data", data, "--temporal-addr", r.temporal, "--portal-url", "http://"+r.portalAddr)
+		if err != nil {
+			return err
+		}
+		r.workers = append(r.workers, w)
+	}
+	a, err := r.spawn("api", "api", "--data", data, "--temporal-addr", r.temporal, "--users", usersFile, "--api-addr", r.api)
+	if err != nil {
+		return err
+	}
+	r.others = append(r.others, a)
+	for ctx.Err() == nil {
+		if resp, err := http.Get("http://" + r.api + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				r.progress("engine up: server %s, 2 workers, api %s, portal %s", r.temporal, r.api, r.portalAddr)
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return errors.New("the engine did not come up")
+}
+
+func (r *run) stopAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	all := append(append([]*child{}, r.others...), r.workers...)
+	if r.server != nil {
+		all = append(all, r.server)
+	}
+	for _, c := range all {
+		if c.cmd != nil && c.cmd.Process != nil {
+			c.cmd.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	for _, c := range all {
+		if c.cmd != nil && c.cmd.Process != nil {
+			done := make(chan struct{})
+			go func() { c.cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(40 * time.Second):
+				c.cmd.Process.Kill()
+			}
+			c.log.Close()
+		}
+	}
+}
+
+// killer SIGKILLs a worker or the server at random moments and restarts it.
+func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
+	for int(kills.Load()) < r.cfg.Kills {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(1500+rand.IntN(3000)) * time.Millisecond):
+		}
+		r.mu.Lock()
+		victim := r.server
+		name := "server"
+		if i := rand.IntN(3); i < 2 {
+			victim, name = r.workers[i], fmt.Sprintf("worker%d", i)
+		}
+		victim.cmd.Process.Signal(syscall.SIGKILL)
+		victim.cmd.Wait()
+		kills.Add(1)
+		r.progress("killed %s (%d/%d); %d/%d dossiers driven", name, kills.Load(), r.cfg.Kills, r.driven.Load(), r.cfg.Dossiers)
+		time.Sleep(time.Second)
+		if err := r.respawn(victim); err != nil {
+			r.progress("restart %s: %v", name, err)
+		}
+		r.mu.Unlock()
+	}
+}
+
+var document = base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% chaos form\n%%EOF\n"))
+
+// drive pushes every dossier through its path with simulated users.
+func (r *run) drive(ctx context.Context) {
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range r.cfg.Dossiers {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range r.cfg.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := r.dossier(ctx, i); err != nil {
+					r.progress("dossier %d: %v", i, err)
+				}
+				r.driven.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *run) dossier(ctx context.Context, i int) error {
+	p := paths[i%len(paths)]
+	body := map[string]any{
+		"external_id": fmt.Sprintf("CHAOS-%d", i), "procedure_code": "1.004227", "channel": "online",
+		"applicant": map[string]string{"full_name": "Công Dân Thử", "id_number": fmt.Sprintf("%012d", 100000+i),
+			"email": fmt.Sprintf("cd%d@example.vn", i), "phone": fmt.Sprintf("09%08d", i)},
+		"fields":    map[string]string{"purpose": "Kiểm thử", "marital_status": "Chưa kết hôn"},
+		"documents": []map[string]string{{"code": "TK_XNHN", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": document}},
+	}
+	var created struct {
+		DossierID string `json:"dossier_id"`
+	}
+	// Intake is idempotent on external_id: retry until it answers.
+	if err := r.until(ctx, func() (bool, error) {
+		code, err := r.call(motcua.RoleSystem, "POST", "/v1/dossiers", body, &created)
+		return err == nil && (code == 201 || code == 200), nil
+	}); err != nil {
+		return err
+	}
+	id := created.DossierID
+	r.ids[i] = id
+	step := func(want motcua.Status, role motcua.Role, action string, decision any, from ...motcua.Status) error {
+		return r.until(ctx, func() (bool, error) {
+			st, err := r.state(id)
+			if err != nil {
+				return false, nil
+			}
+			if st == want {
+				return true, nil
+			}
+			if slices.Contains(from, st) {
+				r.call(role, "POST", "/v1/dossiers/"+id+"/"+action, decision, nil)
+			}
+			return false, nil
+		})
+	}
+	approve := map[string]string{"decision": "approve"}
+	sign := map[string]string{"decision": "sign"}
+	var err error
+	switch p.name {
+	case "approve-sign":
+		if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
+			err = step(motcua.StatusCompleted, motcua.RoleChairman, "sign", sign, motcua.StatusAwaitingSignature)
+		}
+	case "supplement-round":
+		ask := map[string]any{"decision": "request_supplement", "comment": "Thiếu tờ khai", "missing_documents": []string{"TK_XNHN"}}
+		if err = step(motcua.StatusSupplementRequested, motcua.RoleSpecialist, "review", ask, motcua.StatusInReview); err == nil {
+			if err = step(motcua.StatusInReview, motcua.RoleClerk, "supplement", map[string]any{"documents": body["documents"]}, motcua.StatusSupplementRequested); err == nil {
+				if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
+					err = step(motcua.StatusCompleted, motcua.RoleChairman, "sign", sign, motcua.StatusAwaitingSignature)
+				}
+			}
+		}
+	case "reject":
+		err = step(motcua.StatusRejected, motcua.RoleSpecialist, "review", map[string]string{"decision": "reject", "comment": "Không đủ điều kiện"}, motcua.StatusInReview)
+	case "return-from-signature":
+		if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
+			if err = step(motcua.StatusInReview, motcua.RoleChairman, "sign", map[string]string{"decision": "return", "comment": "Sửa lại"}, motcua.StatusAwaitingSignature); err == nil {
+				if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
+					err = step(motcua.StatusCompleted, motcua.RoleChairman, "sign", sign, motcua.StatusAwaitingSignature)
+				}
+			}
+		}
+	case "withdraw":
+		err = step(motcua.StatusWithdrawn, motcua.RoleClerk, "withdraw", map[string]string{"comment": "Công dân rút"}, motcua.StatusInReview)
+	}
+	return err
+}
+
+// until retries f every 300 ms until it reports done or ctx ends.
+func (r *run) until(ctx context.Context, f func() (bool, error)) error {
+	for {
+		done, err := f()
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
+
+func (r *run) state(id string) (motcua.Status, error) {
+	var st struct {
+		Status motcua.Status `json:"status"`
+	}
+	code, err := r.call(motcua.RoleAuditor, "GET", "/v1/dossiers/"+id, nil, &st)
+	if err != nil || code != 200 {
+		return "", fmt.Errorf("get %s: %d %v", id, code, err)
+	}
+	return st.Status, nil
+}
+
+func (r *run) call(role motcua.Role, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, "http://"+r.api+path, rd)
+	req.Header.Set("Authorization", "Bearer "+r.tokens[role])
+	resp, err := (&http.Client{Timeout: 70 * time.Second}).Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		return resp.StatusCode, json.Unmarshal(raw, out)
+	}
+	return resp.StatusCode, nil
+}
+
+// settle waits until every dossier is terminal with nothing pending for the
+// portal.
+func (r *run) settle(ctx context.Context) {
+	for _, id := range r.ids {
+		if id == "" {
+			continue
+		}
+		r.until(ctx, func() (bool, error) {
+			var st struct {
+				Status motcua.Status     `json:"status"`
+				Portal motcua.PortalSync `json:"portal"`
+			}
+			code, err := r.call(motcua.RoleAuditor, "GET", "/v1/dossiers/"+id, nil, &st)
+			return err == nil && code == 200 && st.Status.Terminal() && st.Portal.Pending == 0, nil
+		})
+	}
+}
+
+// check verifies the invariants and returns each violation.
+func (r *run) check(ctx context.Context) []string {
+	var bad []string
+	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	data := filepath.Join(r.cfg.Dir, "data")
+	store, err := archive.Open(filepath.Join(data, "archive"))
+	if err != nil {
+		return []string{"open archive: " + err.Error()}
+	}
+	key, err := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
+	if err != nil {
+		return []string{"payload key: " + err.Error()}
+	}
+	dc, _ := codec.DataConverter(key)
+	tc, err := client.DialContext(ctx, client.Options{HostPort: r.temporal, Namespace: worker.Namespace, DataConverter: dc, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		return []string{"dial temporal: " + err.Error()}
+	}
+	defer tc.Close()
+	roots, _ := signer.LoadRoots(filepath.Join(data, "ca", "root.crt"))
+	outbox, _ := os.ReadDir(filepath.Join(data, "outbox"))
+	for i, id := range r.ids {
+		p := paths[i%len(paths)]
+		if id == "" {
+			fail("dossier %d was never taken in", i)
+			continue
+		}
+		st, err := r.state(id)
+		if err != nil || st != p.final {
+			fail("%s (%s): status %s, want %s (%v)", id, p.name, st, p.final, err)
+		}
+		if p.final == motcua.StatusCompleted {
+			rec, err := store.Lookup(id)
+			if err != nil {
+				fail("%s: no archived result: %v", id, err)
+			} else if b, err := store.Get(rec.SHA256); err != nil {
+				fail("%s: archived result unreadable: %v", id, err)
+			} else if rep, err := signer.Verify(b, roots); err != nil || rep.Err() != nil || len(rep.Signatures) != 1 {
+				fail("%s: archived result does not carry exactly one valid signature", id)
+			}
+		}
+		for _, event := range map[motcua.Status][]string{motcua.StatusCompleted: {"completed"}, motcua.StatusRejected: {"rejected"}}[p.final] {
+			for _, ext := range []string{"eml", "sms"} {
+				n := 0
+				for _, e := range outbox {
+					if e.Name() == strings.ReplaceAll(id, "/", "_")+"_"+event+"."+ext {
+						n++
+					}
+				}
+				if n != 1 {
+					fail("%s: %d %s %s notifications, want 1", id, n, event, ext)
+				}
+			}
+		}
+		var got []string
+		for _, rec := range portalRecords(filepath.Join(r.cfg.Dir, "portal"), id) {
+			got = append(got, rec.TrangThaiHoSo)
+		}
+		if !slices.Equal(got, p.portal) {
+			fail("%s (%s): portal got %v, want %v", id, p.name, got, p.portal)
+		}
+		if err := replay(ctx, tc, dc, id); err != nil {
+			fail("%s: history does not replay: %v", id, err)
+		}
+	}
+	return bad
+}
+
+func portalRecords(dir, id string) []portal.Record {
+	f, err := os.Open(filepath.Join(dir, id+".jsonl"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []portal.Record
+	dec := json.NewDecoder(f)
+	for {
+		var rec portal.Record
+		if dec.Decode(&rec) != nil {
+			return out
+		}
+		out = append(out, rec)
+	}
+}
+
+func replay(ctx context.Context, tc client.Client, dc converter.DataConverter, id string) error {
+	it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return err
+		}
+		h.Events = append(h.Events, e)
+	}
+	rp, err := worker.NewReplayer(dc)
+	if err != nil {
+		return err
+	}
+	return rp.ReplayWorkflowHistory(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), &h)
+}
