@@ -95,12 +95,12 @@ func Run(ctx context.Context, cfg Config) (Verdict, error) {
 	}
 	defer r.stopAll()
 
+	// The killer keeps going until it has made every kill, even after the
+	// last dossier was driven: recovery is checked either way.
 	var kills atomic.Int32
 	killerDone := make(chan struct{})
-	driveCtx, stopKiller := context.WithCancel(ctx)
-	go func() { defer close(killerDone); r.killer(driveCtx, &kills) }()
+	go func() { defer close(killerDone); r.killer(ctx, &kills) }()
 	r.drive(ctx)
-	stopKiller()
 	<-killerDone
 	r.progress("all dossiers driven; waiting for the portal to catch up")
 	r.settle(ctx)

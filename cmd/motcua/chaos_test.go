@@ -1,0 +1,17 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The small chaos configuration: 30 dossiers over the five paths, 3 kills
+// of workers or the server, a failing portal with a 20-second outage.
+func TestChaosSmall(t *testing.T) {
+	out, err := exec.Command(binary, "chaos", "--dossiers", "30", "--kills", "3", "--outage", "20s", "--dir", t.TempDir(), "--timeout", "15m").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "VERDICT: OK — 30 dossiers, 3 kills") {
+		t.Fatalf("chaos: %v\n%s", err, out)
+	}
+	t.Logf("\n%s", out)
+}
