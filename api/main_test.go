@@ -17,17 +17,15 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/temporaltest"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/document"
@@ -307,16 +305,11 @@ func record(t *testing.T, id, name string) {
 	if os.Getenv("MOTCUA_RECORD_HISTORIES") == "" {
 		return
 	}
-	it := env.tc.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var h historypb.History
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Events = append(h.Events, e)
+	h, err := audit.History(context.Background(), env.tc, id)
+	if err != nil {
+		t.Fatal(err)
 	}
-	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
+	b, err := audit.Export(h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,14 +30,12 @@ import (
 	"syscall"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
@@ -497,8 +495,10 @@ func (r *run) check(ctx context.Context) []string {
 		if !slices.Equal(got, p.portal) {
 			fail("%s (%s): portal got %v, want %v", id, p.name, got, p.portal)
 		}
-		if err := replay(ctx, tc, dc, id); err != nil {
-			fail("%s: history does not replay: %v", id, err)
+		if h, err := audit.History(ctx, tc, id); err != nil {
+			fail("%s: %v", id, err)
+		} else if err := audit.Replay(dc, h); err != nil {
+			fail("%s: %v", id, err)
 		}
 	}
 	return bad
@@ -519,21 +519,4 @@ func portalRecords(dir, id string) []portal.Record {
 		}
 		out = append(out, rec)
 	}
-}
-
-func replay(ctx context.Context, tc client.Client, dc converter.DataConverter, id string) error {
-	it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var h historypb.History
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			return err
-		}
-		h.Events = append(h.Events, e)
-	}
-	rp, err := worker.NewReplayer(dc)
-	if err != nil {
-		return err
-	}
-	return rp.ReplayWorkflowHistory(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), &h)
 }

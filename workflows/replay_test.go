@@ -1,7 +1,6 @@
 package workflows_test
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,10 +8,9 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
-	"github.com/motcua/motcua/worker"
 )
 
 // The histories in testdata were recorded by the end-to-end tests (run them
@@ -32,14 +30,13 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
-			r, err := worker.NewReplayer(dc)
+			h, err := audit.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
+			if err := audit.Replay(dc, h); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -64,8 +61,15 @@ func TestEditedHistoryFailsToReplay(t *testing.T) {
 	}
 	key, _ := codec.LoadOrCreateKey("testdata/payload.key")
 	dc, _ := codec.DataConverter(key)
-	r, _ := worker.NewReplayer(dc)
-	if err := r.ReplayWorkflowHistory(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), h); err == nil {
+	if err := audit.Replay(dc, h); err == nil {
 		t.Error("an edited history replayed")
+	} else if !strings.Contains(err.Error(), "does not make the decisions this history records") {
+		t.Errorf("unclear replay error: %v", err)
+	}
+	// A history cut before its start fails too.
+	cut, _ := audit.ReadFile("testdata/approve-sign.json")
+	cut.Events = cut.Events[3:]
+	if err := audit.Replay(dc, cut); err == nil {
+		t.Error("a truncated history replayed")
 	}
 }

@@ -1,0 +1,151 @@
+// Package audit is the auditor's side of the event log: it exports a
+// dossier's Temporal history in the format Temporal's own tools read,
+// replays histories against the current workflow code, and checks that an
+// archived result is the one that was signed.
+package audit
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/worker"
+)
+
+// History fetches the full event history of a dossier's workflow.
+func History(ctx context.Context, tc client.Client, dossierID string) (*historypb.History, error) {
+	it := tc.GetWorkflowHistory(ctx, dossierID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", dossierID, err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	if len(h.Events) == 0 {
+		return nil, fmt.Errorf("no history for %s", dossierID)
+	}
+	return &h, nil
+}
+
+// Export is the history as JSON, the format `temporal workflow show
+// --output json` writes.
+func Export(h *historypb.History) ([]byte, error) {
+	return protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+}
+
+// ReadFile reads an exported history.
+func ReadFile(path string) (*historypb.History, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+}
+
+// Replay replays a history against the current workflow code with the
+// workers' data converter. The error says, in words, where it diverged.
+func Replay(dc converter.DataConverter, h *historypb.History) error {
+	r, err := worker.NewReplayer(dc)
+	if err != nil {
+		return err
+	}
+	err = r.ReplayWorkflowHistory(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)), h)
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "nondeterministic"):
+		return fmt.Errorf("today's workflow code does not make the decisions this history records (%d events): %w", len(h.Events), err)
+	case len(h.Events) > 0 && h.Events[0].GetWorkflowExecutionStartedEventAttributes() == nil:
+		return fmt.Errorf("the history does not begin with the dossier's start: it was cut or edited: %w", err)
+	}
+	return fmt.Errorf("the history does not replay: %w", err)
+}
+
+// SignedHash is the SHA-256 of the signed result as the history recorded it
+// when the signing activity completed (the last one, when there were
+// several rounds).
+func SignedHash(dc converter.DataConverter, h *historypb.History) (string, error) {
+	scheduled := map[int64]string{}
+	sum := ""
+	for _, e := range h.Events {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[e.GetEventId()] = a.GetActivityType().GetName()
+		}
+		if a := e.GetActivityTaskCompletedEventAttributes(); a != nil && scheduled[a.GetScheduledEventId()] == "SignResult" {
+			var s activities.Signed
+			if err := dc.FromPayloads(a.GetResult(), &s); err != nil {
+				return "", fmt.Errorf("read the signing result: %w", err)
+			}
+			sum = s.SHA256
+		}
+	}
+	if sum == "" {
+		return "", errors.New("the history records no signature")
+	}
+	return sum, nil
+}
+
+// Finding is what VerifyResult found about a dossier's result.
+type Finding struct {
+	DossierID   string         `json:"dossier_id"`
+	HistorySHA  string         `json:"history_sha256"`
+	ArchivedSHA string         `json:"archived_sha256"`
+	FileSHA     string         `json:"file_sha256"`
+	Report      *signer.Report `json:"signatures,omitempty"`
+	Problems    []string       `json:"problems"`
+}
+
+// VerifyResult checks a dossier's archived result: the file still has the
+// hash it was archived under, that hash is the one the history recorded at
+// signing, and its signatures verify against roots.
+func VerifyResult(dc converter.DataConverter, h *historypb.History, store *archive.Store, dossierID string, roots *x509.CertPool) Finding {
+	f := Finding{DossierID: dossierID}
+	var err error
+	if f.HistorySHA, err = SignedHash(dc, h); err != nil {
+		f.Problems = append(f.Problems, err.Error())
+	}
+	rec, err := store.Lookup(dossierID)
+	if err != nil {
+		f.Problems = append(f.Problems, "no archive record: "+err.Error())
+		return f
+	}
+	f.ArchivedSHA = rec.SHA256
+	b, err := store.Get(rec.SHA256)
+	if err != nil {
+		f.Problems = append(f.Problems, "archived file: "+err.Error())
+		return f
+	}
+	f.FileSHA = archive.Sum(b)
+	if f.HistorySHA != "" && f.HistorySHA != f.ArchivedSHA {
+		f.Problems = append(f.Problems, "the archived result is not the one the history recorded at signing")
+	}
+	rep, err := signer.Verify(b, roots)
+	if err != nil {
+		f.Problems = append(f.Problems, "signature: "+err.Error())
+		return f
+	}
+	f.Report = rep
+	if err := rep.Err(); err != nil {
+		f.Problems = append(f.Problems, "signature: "+err.Error())
+	}
+	return f
+}
