@@ -243,6 +243,42 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	if strings.Contains(p.stderr.String(), idNumber) {
 		t.Error("the log shows the ID number")
 	}
+
+	// The auditor exports, replays and verifies the dossier.
+	auditCmd := func(args ...string) (string, int) {
+		args = append([]string{"audit"}, args...)
+		args = append(args, "--temporal-addr", cfg.temporal, "--data", cfg.data)
+		out, err := exec.Command(binary, args...).CombinedOutput()
+		code := 0
+		if e, ok := err.(*exec.ExitError); ok {
+			code = e.ExitCode()
+		}
+		return string(out), code
+	}
+	exported := filepath.Join(t.TempDir(), id+".json")
+	if out, code := auditCmd("export", "--dossier", id, "-o", exported); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	for _, args := range [][]string{{"replay", exported}, {"replay", "--dossier", id}, {"replay", "--all", "--status", "completed"}} {
+		if out, code := auditCmd(args...); code != 0 || !strings.Contains(out, "ok ") {
+			t.Errorf("audit %v: %d\n%s", args, code, out)
+		}
+	}
+	if out, code := auditCmd("verify", "--dossier", id); code != 0 || !strings.Contains(out, `"problems": null`) {
+		t.Errorf("verify: %d\n%s", code, out)
+	}
+	// Tampering with the archived file is detected.
+	blobs, _ := filepath.Glob(filepath.Join(cfg.data, "archive", "blobs", st.Result.SHA256[:2], st.Result.SHA256))
+	if len(blobs) != 1 {
+		t.Fatalf("archived blob not found: %v", blobs)
+	}
+	os.Chmod(blobs[0], 0o600)
+	b, _ := os.ReadFile(blobs[0])
+	b[len(b)/2] ^= 1
+	os.WriteFile(blobs[0], b, 0o600)
+	if out, code := auditCmd("verify", "--dossier", id); code != 1 || !strings.Contains(out, "altered") {
+		t.Errorf("verify after tampering: %d\n%s", code, out)
+	}
 }
 
 func TestDevRefusesABusyPort(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/motcua/motcua/signer"
 )
@@ -27,7 +28,7 @@ func runVerify(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: motcua verify FILE.pdf [--roots FILE] [--data DIR] [--json]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -96,33 +97,30 @@ func trustedRoots(rootsFile, data string) (*x509.CertPool, error) {
 
 // reorder puts flags before the positional arguments, so that
 // `verify FILE --json` works like `verify --json FILE`.
-func reorder(args []string) []string {
+func reorder(fs *flag.FlagSet, args []string) []string {
 	var flags, rest []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		switch {
-		case a == "--json" || a == "-json":
-			flags = append(flags, a)
-		case len(a) > 1 && a[0] == '-':
-			flags = append(flags, a)
-			if i+1 < len(args) && !containsEq(a) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		default:
+		if len(a) < 2 || a[0] != '-' {
 			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+		}
+		if i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
 		}
 	}
 	return append(flags, rest...)
-}
-
-func containsEq(s string) bool {
-	for _, c := range s {
-		if c == '=' {
-			return true
-		}
-	}
-	return false
 }
 
 // usageError exits 2.

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/workflows"
+)
+
+// runAudit runs the auditor's subcommands: export, replay, verify.
+func runAudit(args []string) error {
+	if len(args) == 0 {
+		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | verify --dossier ID")
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
+	var c common
+	c.register(fs, "./motcua-data")
+	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
+	dossier := fs.String("dossier", "", "dossier id")
+	out := fs.String("o", "", "output file (export); default standard output")
+	all := fs.Bool("all", false, "replay every dossier")
+	status := fs.String("status", "", "with --all: only dossiers in this status")
+	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify)")
+	if err := fs.Parse(reorder(fs, args)); err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	offline := sub == "replay" && fs.NArg() > 0
+	var conn *connected
+	var err error
+	if offline {
+		d, err := openData(c.data)
+		if err != nil {
+			return err
+		}
+		conn = &connected{data: d}
+	} else {
+		if conn, err = connect(ctx, &c, *temporalAddr, 10*time.Second); err != nil {
+			return err
+		}
+		defer conn.tc.Close()
+	}
+	switch sub {
+	case "export":
+		if *dossier == "" {
+			return usageError("audit export: --dossier is required")
+		}
+		h, err := audit.History(ctx, conn.tc, *dossier)
+		if err != nil {
+			return err
+		}
+		b, err := audit.Export(h)
+		if err != nil {
+			return err
+		}
+		if *out == "" {
+			_, err = os.Stdout.Write(append(b, '\n'))
+			return err
+		}
+		return os.WriteFile(*out, b, 0o600)
+	case "replay":
+		return auditReplay(ctx, conn, fs.Args(), *dossier, *all, *status, c.namespace)
+	case "verify":
+		if *dossier == "" {
+			return usageError("audit verify: --dossier is required")
+		}
+		roots, err := trustedRoots(*rootsFile, c.data)
+		if err != nil {
+			return err
+		}
+		h, err := audit.History(ctx, conn.tc, *dossier)
+		if err != nil {
+			return err
+		}
+		f := audit.VerifyResult(conn.data.dc, h, conn.data.store, *dossier, roots)
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(f)
+		if len(f.Problems) > 0 {
+			return errInvalid
+		}
+		return nil
+	}
+	return usageError("audit: unknown subcommand " + sub)
+}
+
+func auditReplay(ctx context.Context, conn *connected, files []string, dossier string, all bool, status, namespace string) error {
+	failed := 0
+	check := func(name string, replay func() error) {
+		if err := replay(); err != nil {
+			failed++
+			fmt.Printf("FAIL %s: %v\n", name, err)
+			return
+		}
+		fmt.Printf("ok   %s\n", name)
+	}
+	switch {
+	case len(files) > 0:
+		for _, f := range files {
+			check(filepath.Base(f), func() error {
+				h, err := audit.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				return audit.Replay(conn.data.dc, h)
+			})
+		}
+	case dossier != "":
+		check(dossier, func() error {
+			h, err := audit.History(ctx, conn.tc, dossier)
+			if err != nil {
+				return err
+			}
+			return audit.Replay(conn.data.dc, h)
+		})
+	case all:
+		q := []string{"WorkflowType = 'DossierWorkflow'"}
+		if status != "" {
+			q = append(q, workflows.AttrStatus.GetName()+" = '"+strings.ReplaceAll(status, "'", "")+"'")
+		}
+		var token []byte
+		for {
+			resp, err := conn.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+				Namespace: namespace, Query: strings.Join(q, " AND "), NextPageToken: token, PageSize: 200})
+			if err != nil {
+				return err
+			}
+			for _, e := range resp.Executions {
+				id := e.GetExecution().GetWorkflowId()
+				check(id, func() error {
+					h, err := audit.History(ctx, conn.tc, id)
+					if err != nil {
+						return err
+					}
+					return audit.Replay(conn.data.dc, h)
+				})
+			}
+			if token = resp.NextPageToken; len(token) == 0 {
+				break
+			}
+		}
+	default:
+		return usageError("audit replay: give FILE..., --dossier ID or --all")
+	}
+	if failed > 0 {
+		return errors.New(fmt.Sprint(failed, " histories do not replay"))
+	}
+	return nil
+}
