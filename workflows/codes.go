@@ -104,6 +104,7 @@ func CodesWorkflow(ctx workflow.Context, st CodesState) error {
 // forget drops external ids older than ExternalIDMemory.
 func forget(st *CodesState, now time.Time) {
 	keys := make([]string, 0, len(st.External))
+	//workflowcheck:ignore the keys are sorted before they are used
 	for k := range st.External {
 		keys = append(keys, k)
 	}
