@@ -20,7 +20,7 @@ import (
 // runAudit runs the auditor's subcommands: export, replay, verify.
 func runAudit(args []string) error {
 	if len(args) == 0 {
-		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | verify --dossier ID")
+		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID")
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
@@ -32,6 +32,7 @@ func runAudit(args []string) error {
 	all := fs.Bool("all", false, "replay every dossier")
 	status := fs.String("status", "", "with --all: only dossiers in this status")
 	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify)")
+	lang := fs.String("lang", "vi", "timeline language: vi or en")
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return err
 	}
@@ -70,6 +71,19 @@ func runAudit(args []string) error {
 			return err
 		}
 		return os.WriteFile(*out, b, 0o600)
+	case "timeline":
+		if *dossier == "" {
+			return usageError("audit timeline: --dossier is required")
+		}
+		if *lang != "vi" && *lang != "en" {
+			return usageError("audit timeline: --lang is vi or en")
+		}
+		h, err := audit.History(ctx, conn.tc, *dossier)
+		if err != nil {
+			return err
+		}
+		audit.WriteTimeline(os.Stdout, conn.data.dc, h, *lang)
+		return nil
 	case "replay":
 		return auditReplay(ctx, conn, fs.Args(), *dossier, *all, *status, c.namespace)
 	case "verify":

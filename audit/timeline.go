@@ -1,0 +1,74 @@
+package audit
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/motcua/motcua"
+)
+
+// vietnamese renders the phrases of the audit trail in Vietnamese; the
+// rest of a summary (names, codes, comments) is kept as written.
+var vietnamese = []struct{ en, vi string }{
+	{"dossier workflow completed", "quy trình hồ sơ kết thúc"},
+	{"intake confirmed to the caller", "xác nhận tiếp nhận cho bên gửi"},
+	{"signature decision: sign on the leader's own token by", "quyết định ký (trên thiết bị ký của lãnh đạo), người ký"},
+	{"signature decision: sign by", "quyết định ký, người ký"},
+	{"signature decision: return by", "trả lại để thẩm định lại, người quyết định"},
+	{"remote signing request for the certificate", "yêu cầu ký từ xa cho chứng thư"},
+	{"review: approve", "thẩm định: chấp thuận"},
+	{"review: reject", "thẩm định: từ chối"},
+	{"review: request_supplement", "thẩm định: yêu cầu bổ sung"},
+	{"supplement:", "bổ sung:"},
+	{"document(s) added", "giấy tờ đã nộp thêm"},
+	{"withdrawn by the citizen", "công dân rút hồ sơ"},
+	{"decision applied", "quyết định đã được áp dụng"},
+	{"decision failed:", "quyết định không thực hiện được:"},
+	{"received for procedure", "được tiếp nhận, thủ tục"},
+	{"dossier", "hồ sơ"},
+	{"status:", "trạng thái:"},
+	{"scheduled", "được giao"},
+	{"started, attempt", "bắt đầu, lần thử"},
+	{"previous attempt failed:", "lần trước lỗi:"},
+	{"completed", "hoàn thành"},
+	{"failed:", "lỗi:"},
+	{"timed out", "quá thời gian"},
+	{"timer started:", "đặt hẹn giờ:"},
+	{"timer fired", "hết hẹn giờ"},
+	{"missing:", "còn thiếu:"},
+}
+
+var activityNames = map[string]string{
+	"IssueReceipt":  "Cấp giấy tiếp nhận (mẫu 01)",
+	"RenderDraft":   "Lập dự thảo kết quả",
+	"SignResult":    "Ký số kết quả",
+	"PrepareRemote": "Chuẩn bị ký từ xa",
+	"ArchiveResult": "Lưu trữ kết quả",
+	"Notify":        "Thông báo công dân",
+	"PushPortal":    "Đồng bộ Cổng DVC quốc gia",
+}
+
+// WriteTimeline writes who did what and when, one line per event, in
+// Vietnamese ("vi") or English ("en"), times in Vietnam.
+func WriteTimeline(w io.Writer, dc converter.DataConverter, h *historypb.History, lang string) {
+	for _, e := range Events(dc, h) {
+		summary := e.Summary
+		actor := e.Actor
+		if lang == "vi" {
+			for en, vi := range activityNames {
+				summary = strings.Replace(summary, en, vi, 1)
+			}
+			for _, p := range vietnamese {
+				summary = strings.Replace(summary, p.en, p.vi, 1)
+			}
+			if actor == "system" {
+				actor = "hệ thống"
+			}
+		}
+		fmt.Fprintf(w, "%s  #%-4d %-14s %s\n", e.Time.In(motcua.Vietnam).Format("2006-01-02 15:04:05"), e.EventID, actor, summary)
+	}
+}
