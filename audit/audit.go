@@ -20,6 +20,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/signer"
@@ -80,28 +81,51 @@ func Replay(dc converter.DataConverter, h *historypb.History) error {
 	return fmt.Errorf("the history does not replay: %w", err)
 }
 
-// SignedHash is the SHA-256 of the signed result as the history recorded it
-// when the signing activity completed (the last one, when there were
-// several rounds).
-func SignedHash(dc converter.DataConverter, h *historypb.History) (string, error) {
+// lastResult decodes into out the result of the last completed run of the
+// named activity; it reports whether there was one.
+func lastResult(dc converter.DataConverter, h *historypb.History, activity string, out any) (bool, error) {
 	scheduled := map[int64]string{}
-	sum := ""
+	found := false
 	for _, e := range h.Events {
 		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
 			scheduled[e.GetEventId()] = a.GetActivityType().GetName()
 		}
-		if a := e.GetActivityTaskCompletedEventAttributes(); a != nil && scheduled[a.GetScheduledEventId()] == "SignResult" {
-			var s activities.Signed
-			if err := dc.FromPayloads(a.GetResult(), &s); err != nil {
-				return "", fmt.Errorf("read the signing result: %w", err)
+		if a := e.GetActivityTaskCompletedEventAttributes(); a != nil && scheduled[a.GetScheduledEventId()] == activity {
+			if err := dc.FromPayloads(a.GetResult(), out); err != nil {
+				return false, fmt.Errorf("read the result of %s: %w", activity, err)
 			}
-			sum = s.SHA256
+			found = true
 		}
 	}
-	if sum == "" {
+	return found, nil
+}
+
+// SignedHash is the SHA-256 of the signed result as the history recorded it
+// when the signing activity completed (the last one, when there were
+// several rounds).
+func SignedHash(dc converter.DataConverter, h *historypb.History) (string, error) {
+	var s activities.Signed
+	found, err := lastResult(dc, h, "SignResult", &s)
+	if err != nil {
+		return "", err
+	}
+	if !found || s.SHA256 == "" {
 		return "", errors.New("the history records no signature")
 	}
-	return sum, nil
+	return s.SHA256, nil
+}
+
+// ReceiptHash is the SHA-256 of the receipt (form 01) the history recorded.
+func ReceiptHash(dc converter.DataConverter, h *historypb.History) (string, error) {
+	var ref motcua.DocumentRef
+	found, err := lastResult(dc, h, "IssueReceipt", &ref)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", errors.New("the history records no receipt")
+	}
+	return ref.SHA256, nil
 }
 
 // Finding is what VerifyResult found about a dossier's result.

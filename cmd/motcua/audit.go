@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/workflows"
 )
@@ -20,7 +22,7 @@ import (
 // runAudit runs the auditor's subcommands: export, replay, verify.
 func runAudit(args []string) error {
 	if len(args) == 0 {
-		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID")
+		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip")
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
@@ -33,12 +35,13 @@ func runAudit(args []string) error {
 	status := fs.String("status", "", "with --all: only dossiers in this status")
 	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify)")
 	lang := fs.String("lang", "vi", "timeline language: vi or en")
+	trustedKey := fs.String("audit-key", "", "check-bundle: SHA-256 of the audit key certificate to trust (default: the one in DATA/keys, if any)")
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return err
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	offline := sub == "replay" && fs.NArg() > 0
+	offline := sub == "replay" && fs.NArg() > 0 || sub == "check-bundle"
 	var conn *connected
 	var err error
 	if offline {
@@ -71,6 +74,54 @@ func runAudit(args []string) error {
 			return err
 		}
 		return os.WriteFile(*out, b, 0o600)
+	case "bundle":
+		if *dossier == "" || *out == "" {
+			return usageError("audit bundle: --dossier and -o are required")
+		}
+		h, err := audit.History(ctx, conn.tc, *dossier)
+		if err != nil {
+			return err
+		}
+		key, err := audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), c.unitName)
+		if err != nil {
+			return err
+		}
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		if err := audit.WriteBundle(f, *dossier, conn.data.dc, h, conn.data.store, key); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	case "check-bundle":
+		if fs.NArg() != 1 {
+			return usageError("audit check-bundle FILE.zip")
+		}
+		b, err := os.ReadFile(fs.Arg(0))
+		if err != nil {
+			return usageError(err.Error())
+		}
+		roots, err := trustedRoots(*rootsFile, c.data)
+		if err != nil {
+			return err
+		}
+		if *trustedKey == "" {
+			if cb, err := os.ReadFile(filepath.Join(c.data, "keys", "audit-key.crt")); err == nil {
+				if blk, _ := pem.Decode(cb); blk != nil {
+					*trustedKey = archive.Sum(blk.Bytes)
+				}
+			}
+		}
+		res := audit.CheckBundle(b, *trustedKey, roots)
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(res)
+		if len(res.Problems) > 0 {
+			return errInvalid
+		}
+		return nil
 	case "timeline":
 		if *dossier == "" {
 			return usageError("audit timeline: --dossier is required")

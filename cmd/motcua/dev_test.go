@@ -271,6 +271,34 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	if out, code := auditCmd("verify", "--dossier", id); code != 0 || !strings.Contains(out, `"problems": null`) {
 		t.Errorf("verify: %d\n%s", code, out)
 	}
+	// An offline bundle checks out with no server; an altered one does not.
+	bundle := filepath.Join(t.TempDir(), "bundle.zip")
+	if out, code := auditCmd("bundle", "--dossier", id, "-o", bundle); code != 0 {
+		t.Fatalf("bundle: %d %s", code, out)
+	}
+	check := func(path string) (string, int) {
+		out, err := exec.Command(binary, "audit", "check-bundle", path, "--data", cfg.data).CombinedOutput()
+		code := 0
+		if e, ok := err.(*exec.ExitError); ok {
+			code = e.ExitCode()
+		}
+		return string(out), code
+	}
+	if out, code := check(bundle); code != 0 || !strings.Contains(out, `"problems": null`) {
+		t.Errorf("check-bundle: %d\n%s", code, out)
+	}
+	zb, _ := os.ReadFile(bundle)
+	if i := bytes.Index(zb, []byte("Ký số kết quả")); i > 0 { // inside the stored timeline
+		zb[i] = 'X'
+	} else {
+		zb[len(zb)/3] ^= 1
+	}
+	altered := filepath.Join(t.TempDir(), "altered.zip")
+	os.WriteFile(altered, zb, 0o600)
+	if out, code := check(altered); code != 1 {
+		t.Errorf("check-bundle of an altered bundle: %d\n%s", code, out)
+	}
+
 	// Tampering with the archived file is detected.
 	blobs, _ := filepath.Glob(filepath.Join(cfg.data, "archive", "blobs", st.Result.SHA256[:2], st.Result.SHA256))
 	if len(blobs) != 1 {

@@ -23,7 +23,8 @@ Usage:
   motcua sign-remote --dossier ID (--pkcs12 FILE --password-env VAR | --pkcs11-module M --pkcs11-token T --key-label K --pin-env VAR)
                     [--api URL] [--token-env VAR] [--chain FILE]
   motcua audit      export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S]
-                    | timeline --dossier ID [--lang vi|en] | verify --dossier ID   (each with [--temporal-addr HOST:PORT] [--data DIR])
+                    | timeline --dossier ID [--lang vi|en] | verify --dossier ID
+                    | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip   (each with [--temporal-addr HOST:PORT] [--data DIR])
   motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR]
   motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--json]
 
