@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
@@ -163,6 +164,13 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 	if h.Events[0].Type != "WorkflowExecutionStarted" || h.Events[0].Actor != env.roleIDs[motcua.RoleClerk] {
 		t.Errorf("first event %+v", h.Events[0])
 	}
+
+	// The auditor downloads the offline bundle; it checks out with no server.
+	zipped := must(t, http.StatusOK, motcua.RoleAuditor, "GET", "/v1/dossiers/"+c.DossierID+"/bundle", nil, nil)
+	if chk := audit.CheckBundle(zipped, "", env.ca.Roots()); len(chk.Problems) > 0 || chk.DossierID != c.DossierID || chk.Files < 5 {
+		t.Errorf("bundle: %+v", chk)
+	}
+	expectError(t, 403, motcua.CodeForbidden, motcua.RoleClerk, "GET", "/v1/dossiers/"+c.DossierID+"/bundle", nil)
 
 	assertNoPersonalDataInTemporal(t, c.DossierID)
 	record(t, c.DossierID, "approve-sign")

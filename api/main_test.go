@@ -155,6 +155,9 @@ func run(m *testing.M) (int, error) {
 		Catalog: motcua.DefaultCatalog, Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
 		Store: env.store, Log: log,
 	}
+	if srv.AuditKey, err = audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), motcua.DefaultUnit.Name); err != nil {
+		return 0, err
+	}
 	env.api = httptest.NewServer(srv.Handler())
 	defer env.api.Close()
 	return m.Run(), nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
 )
 
@@ -35,7 +36,9 @@ type Server struct {
 	Unit          motcua.Unit
 	Calendar      *calendar.Calendar
 	Store         *archive.Store
-	Log           zerolog.Logger
+	// AuditKey signs the offline audit bundles auditors download.
+	AuditKey audit.AuditKey
+	Log      zerolog.Logger
 
 	paths map[string]bool // paths with a method-not-allowed handler
 }
@@ -60,6 +63,7 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/dossiers/{id}/draft", roles(motcua.RoleSpecialist, motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor), s.draft)
 	s.route(mux, "GET /v1/dossiers/{id}/result", any, s.result)
 	s.route(mux, "GET /v1/dossiers/{id}/history", roles(motcua.RoleAuditor), s.history)
+	s.route(mux, "GET /v1/dossiers/{id}/bundle", roles(motcua.RoleAuditor), s.bundle)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, motcua.Errorf(motcua.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -131,7 +131,11 @@ func runDev(args []string) error {
 	}
 	fmt.Fprintln(os.Stderr)
 
-	err = serve(ctx, apiListener, newAPI(&c, d, tc, users, log).Handler())
+	apiServer, err := newAPI(&c, d, tc, users, log)
+	if err != nil {
+		return err
+	}
+	err = serve(ctx, apiListener, apiServer.Handler())
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
@@ -267,7 +271,11 @@ func runAPI(args []string) error {
 	}
 	defer conn.tc.Close()
 	conn.log.Info().Str("addr", l.Addr().String()).Msg("api listening")
-	err = serve(ctx, l, newAPI(&c, conn.data, conn.tc, users, conn.log).Handler())
+	apiServer, err := newAPI(&c, conn.data, conn.tc, users, conn.log)
+	if err != nil {
+		return err
+	}
+	err = serve(ctx, l, apiServer.Handler())
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/logging"
@@ -209,11 +210,16 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 	}, nil
 }
 
-func newAPI(c *common, d *data, tc client.Client, users *api.Users, log zerolog.Logger) *api.Server {
+func newAPI(c *common, d *data, tc client.Client, users *api.Users, log zerolog.Logger) (*api.Server, error) {
+	key, err := audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), c.unitName)
+	if err != nil {
+		return nil, err
+	}
 	return &api.Server{
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
-		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store, Log: log,
-	}
+		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
+		AuditKey: key, Log: log,
+	}, nil
 }
 
 // listen opens a TCP listener with an error that says which flag to change.
