@@ -79,4 +79,5 @@ func TestRemoteSigningThroughTheAPI(t *testing.T) {
 	if sum(result) != st.Result.SHA256 {
 		t.Error("result hash differs")
 	}
+	record(t, id, "remote-sign")
 }
