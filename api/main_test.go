@@ -158,10 +158,16 @@ func run(m *testing.M) (int, error) {
 	if srv.AuditKey, err = audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), motcua.DefaultUnit.Name); err != nil {
 		return 0, err
 	}
+	if srv.Codec, err = codec.New(key); err != nil {
+		return 0, err
+	}
+	srv.UIOrigin = testUIOrigin
 	env.api = httptest.NewServer(srv.Handler())
 	defer env.api.Close()
 	return m.Run(), nil
 }
+
+const testUIOrigin = "http://127.0.0.1:8233"
 
 // call makes an API request as role ("" for no token) and decodes the JSON
 // answer into out when out is not nil. It returns the status and raw body.

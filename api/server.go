@@ -38,9 +38,14 @@ type Server struct {
 	Store         *archive.Store
 	// AuditKey signs the offline audit bundles auditors download.
 	AuditKey audit.AuditKey
+	// Codec decodes payloads for auditors in the Web UI (see codec.go);
+	// UIOrigin is the Web UI's origin, allowed to call it.
+	Codec    converter.PayloadCodec
+	UIOrigin string
 	Log      zerolog.Logger
 
-	paths map[string]bool // paths with a method-not-allowed handler
+	paths         map[string]bool // paths with a method-not-allowed handler
+	codecSessions codecSessions
 }
 
 // Handler returns the routes of the API.
@@ -64,6 +69,9 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/dossiers/{id}/result", any, s.result)
 	s.route(mux, "GET /v1/dossiers/{id}/history", roles(motcua.RoleAuditor), s.history)
 	s.route(mux, "GET /v1/dossiers/{id}/bundle", roles(motcua.RoleAuditor), s.bundle)
+	if s.Codec != nil {
+		s.codecRoutes(mux)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, motcua.Errorf(motcua.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -38,7 +38,8 @@ type Options struct {
 	FrontendAddr string
 	// UIAddr is where the Web UI listens; empty means no UI.
 	UIAddr string
-	// CodecEndpoint is the remote codec the Web UI calls to decode payloads.
+	// CodecEndpoint is the remote codec the Web UI calls, with the browser's
+	// credentials, to decode payloads.
 	CodecEndpoint string
 	// Namespace is created on first start, with SearchAttributes registered.
 	Namespace        string
@@ -141,7 +142,7 @@ func Start(o Options) (*Server, error) {
 			Port:                uiPort,
 			TemporalGRPCAddress: o.FrontendAddr,
 			EnableUI:            true,
-			Codec:               uiconfig.Codec{Endpoint: o.CodecEndpoint},
+			Codec:               uiconfig.Codec{Endpoint: o.CodecEndpoint, IncludeCredentials: o.CodecEndpoint != ""},
 			CORS:                uiconfig.CORS{CookieInsecure: true},
 			HideLogs:            true,
 			DisableNewsFetch:    true,

@@ -73,7 +73,7 @@ func runDev(args []string) error {
 	}
 
 	started := time.Now()
-	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, log)
+	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, "http://"+apiListener.Addr().String()+"/codec", log)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,11 @@ func runDev(args []string) error {
 	}
 	fmt.Fprintln(os.Stderr)
 
-	apiServer, err := newAPI(&c, d, tc, users, log)
+	uiOrigin := ""
+	if *uiAddr != "" {
+		uiOrigin = "http://" + *uiAddr
+	}
+	apiServer, err := newAPI(&c, d, tc, users, uiOrigin, log)
 	if err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func runServer(args []string) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, log)
+	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, "", log)
 	if err != nil {
 		return err
 	}
@@ -182,7 +186,7 @@ func runServer(args []string) error {
 }
 
 // startDevServer starts the embedded server on DATA/temporal.db.
-func startDevServer(c *common, temporalAddr, uiAddr string, log zerolog.Logger) (*devserver.Server, error) {
+func startDevServer(c *common, temporalAddr, uiAddr, codecEndpoint string, log zerolog.Logger) (*devserver.Server, error) {
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, err
 	}
@@ -190,6 +194,7 @@ func startDevServer(c *common, temporalAddr, uiAddr string, log zerolog.Logger) 
 		DatabaseFile:     filepath.Join(c.data, "temporal.db"),
 		FrontendAddr:     temporalAddr,
 		UIAddr:           uiAddr,
+		CodecEndpoint:    codecEndpoint,
 		Namespace:        c.namespace,
 		SearchAttributes: workflows.SearchAttributes,
 		Logger:           logging.Server{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
@@ -249,6 +254,7 @@ func runAPI(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
 	usersFile := fs.String("users", "", "users file (required)")
+	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -271,7 +277,7 @@ func runAPI(args []string) error {
 	}
 	defer conn.tc.Close()
 	conn.log.Info().Str("addr", l.Addr().String()).Msg("api listening")
-	apiServer, err := newAPI(&c, conn.data, conn.tc, users, conn.log)
+	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, conn.log)
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,7 @@ func (c *common) logger() (zerolog.Logger, error) {
 // data is what lives in the data folder.
 type data struct {
 	dc    converter.DataConverter
+	codec *codec.Codec
 	store *archive.Store
 }
 
@@ -82,11 +83,15 @@ func openData(dir string) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
+	pc, err := codec.New(key)
+	if err != nil {
+		return nil, err
+	}
 	store, err := archive.Open(filepath.Join(dir, "archive"))
 	if err != nil {
 		return nil, err
 	}
-	return &data{dc: dc, store: store}, nil
+	return &data{dc: dc, codec: pc, store: store}, nil
 }
 
 // notifyFlags choose the notification channels.
@@ -210,7 +215,7 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 	}, nil
 }
 
-func newAPI(c *common, d *data, tc client.Client, users *api.Users, log zerolog.Logger) (*api.Server, error) {
+func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, log zerolog.Logger) (*api.Server, error) {
 	key, err := audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), c.unitName)
 	if err != nil {
 		return nil, err
@@ -218,7 +223,7 @@ func newAPI(c *common, d *data, tc client.Client, users *api.Users, log zerolog.
 	return &api.Server{
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
 		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
-		AuditKey: key, Log: log,
+		AuditKey: key, Codec: d.codec, UIOrigin: uiOrigin, Log: log,
 	}, nil
 }
 

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"html"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/motcua/motcua"
+)
+
+// The codec endpoint lets auditors read encrypted payloads in the Temporal
+// Web UI: the UI posts payloads to /codec/decode, with the browser's
+// cookies. Only an auditor's session (or bearer token) gets them decoded;
+// anyone else gets 401 or 403. An auditor opens /codec/login once, pastes
+// their token, and the browser holds the session cookie.
+
+const sessionCookie = "motcua_codec"
+
+// codecSessions are auditors' browser sessions.
+type codecSessions struct {
+	mu       sync.Mutex
+	sessions map[string]time.Time // id -> expiry
+}
+
+func (c *codecSessions) start() (string, time.Time) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	exp := time.Now().Add(8 * time.Hour)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sessions == nil {
+		c.sessions = map[string]time.Time{}
+	}
+	c.sessions[id] = exp
+	return id, exp
+}
+
+func (c *codecSessions) valid(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	exp, ok := c.sessions[id]
+	return ok && time.Now().Before(exp)
+}
+
+// codecRoutes registers the codec endpoint.
+func (s *Server) codecRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /codec/login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>motcua — kiểm toán</title>
+<form method="post" action="/codec/login"><p>Mã truy cập của kiểm toán viên / auditor token:
+<input name="token" type="password" size="60" autofocus> <button>Đăng nhập / Sign in</button></p></form>`)
+	})
+	mux.HandleFunc("POST /codec/login", func(w http.ResponseWriter, r *http.Request) {
+		user, ok := s.Users.Authenticate(r.FormValue("token"))
+		if !ok || user.Role != motcua.RoleAuditor {
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, "only auditors can read payloads")
+			return
+		}
+		id, exp := s.codecSessions.start()
+		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/codec", Expires: exp,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!doctype html><meta charset=\"utf-8\"><p>"+html.EscapeString(user.Name)+
+			": the Temporal Web UI can now show decrypted payloads in this browser for 8 hours.</p>")
+		s.Log.Info().Str("user", user.ID).Msg("codec session started")
+	})
+	mux.HandleFunc("OPTIONS /codec/decode", s.codecCORS(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	mux.HandleFunc("POST /codec/decode", s.codecCORS(s.decodePayloads))
+}
+
+// codecCORS lets the Web UI's origin call the endpoint with credentials.
+func (s *Server) codecCORS(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && o == s.UIOrigin {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+			w.Header().Set("Vary", "Origin")
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) decodePayloads(w http.ResponseWriter, r *http.Request) {
+	allowed := false
+	if c, err := r.Cookie(sessionCookie); err == nil && s.codecSessions.valid(c.Value) {
+		allowed = true
+	} else if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		user, ok := s.Users.Authenticate(tok)
+		if !ok {
+			writeError(w, r, http.StatusUnauthorized, motcua.Errorf(motcua.CodeUnauthenticated, "unknown token"))
+			return
+		}
+		allowed = user.Role == motcua.RoleAuditor
+	} else {
+		writeError(w, r, http.StatusUnauthorized, motcua.Errorf(motcua.CodeUnauthenticated, "an auditor's session or token is required"))
+		return
+	}
+	if !allowed {
+		writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "only auditors can read payloads"))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, motcua.Errorf(motcua.CodeInvalidRequest, "unreadable body"))
+		return
+	}
+	var in commonpb.Payloads
+	if err := protojson.Unmarshal(body, &in); err != nil {
+		writeError(w, r, http.StatusBadRequest, motcua.Errorf(motcua.CodeInvalidRequest, "the body is not a list of payloads: %v", err))
+		return
+	}
+	out, err := s.Codec.Decode(in.Payloads)
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, motcua.Errorf(motcua.CodeInvalidRequest, "cannot decode: %v", err))
+		return
+	}
+	b, _ := protojson.Marshal(&commonpb.Payloads{Payloads: out})
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
