@@ -308,10 +308,12 @@ func sum(b []byte) string {
 
 // record writes the dossier's history to workflows/testdata/NAME.json when
 // MOTCUA_RECORD_HISTORIES is set: the histories the replay test keeps
-// replaying against every later version of the workflow.
+// replaying against every later version of the workflow. A recorded
+// history is never overwritten: old versions must keep replaying.
 func record(t *testing.T, id, name string) {
 	t.Helper()
-	if os.Getenv("MOTCUA_RECORD_HISTORIES") == "" {
+	path := filepath.Join("../workflows/testdata", name+".json")
+	if _, err := os.Stat(path); os.Getenv("MOTCUA_RECORD_HISTORIES") == "" || err == nil {
 		return
 	}
 	h, err := audit.History(context.Background(), env.tc, id)
@@ -322,7 +324,7 @@ func record(t *testing.T, id, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join("../workflows/testdata", name+".json"), b, 0o644); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -123,6 +123,19 @@ func (c *Calendar) AddWorkingDays(day time.Time, n int) time.Time {
 	return day
 }
 
+// WorkingDayBefore is the start of the working day before the day of t
+// (08:00 in Vietnam): when a reminder is due.
+func (c *Calendar) WorkingDayBefore(t time.Time) time.Time {
+	t = t.In(motcua.Vietnam)
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, motcua.Vietnam)
+	for {
+		day = day.AddDate(0, 0, -1)
+		if c.IsWorkingDay(day) {
+			return day.Add(8 * time.Hour)
+		}
+	}
+}
+
 // Extend moves a due date by the working days in [from, to): the days the
 // SLA clock was paused waiting for a supplement.
 func (c *Calendar) Extend(due, from, to time.Time) time.Time {

@@ -29,6 +29,8 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	if err != nil {
 		return motcua.State{}, err
 	}
+	// Dossiers started before deadline reminders existed replay without them.
+	w.reminders = workflow.GetVersion(ctx, "deadline-reminders", workflow.DefaultVersion, 1) >= 1
 
 	// Intake: the receipt is issued and the dossier goes to review.
 	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")

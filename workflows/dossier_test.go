@@ -5,6 +5,7 @@ import (
 	"errors"
 	sdklog "go.temporal.io/sdk/log"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -368,5 +369,24 @@ func TestSigningFailureKeepsTheDossierAwaitingSignature(t *testing.T) {
 	}
 	if second.err != nil || st.Status != motcua.StatusCompleted {
 		t.Errorf("second signature: %+v, final %s", second, st.Status)
+	}
+}
+
+func TestRemindersBeforeAndAfterTheDueDate(t *testing.T) {
+	h := newHarness(t)
+	// Due Monday 30/11 17:00: reminded Friday 27/11 08:00, overdue after the
+	// due date; the specialist decides only on 2/12.
+	h.env.SetStartTime(time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam))
+	h.update(7*24*time.Hour, workflows.UpdateReview, approve)
+	h.update(7*24*time.Hour+time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	want := []string{"intake:received", "review:reminder", "review:overdue", "review:approved", "signature:signed", "archive:archived", "notify:completed"}
+	if got := outcomes(st); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("steps %v\nwant  %v", got, want)
+	}
+	for _, s := range st.Steps {
+		if s.Outcome == "reminder" && !s.At.Equal(time.Date(2026, 11, 27, 8, 0, 0, 0, motcua.Vietnam)) {
+			t.Errorf("reminder at %s", s.At)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/audit"
@@ -71,5 +72,30 @@ func TestEditedHistoryFailsToReplay(t *testing.T) {
 	cut.Events = cut.Events[3:]
 	if err := audit.Replay(dc, cut); err == nil {
 		t.Error("a truncated history replayed")
+	}
+}
+
+// Deadline reminders came in behind workflow.GetVersion: the history
+// recorded before them has no version marker and no reminder timer, the one
+// recorded after has both, and both replay (TestRecordedHistoriesReplay).
+func TestHistoriesFromBothSidesOfTheRemindersChange(t *testing.T) {
+	count := func(file string, kind enumspb.EventType) int {
+		h, err := audit.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range h.Events {
+			if e.GetEventType() == kind {
+				n++
+			}
+		}
+		return n
+	}
+	if count("testdata/approve-sign.json", enumspb.EVENT_TYPE_MARKER_RECORDED) != 0 || count("testdata/approve-sign.json", enumspb.EVENT_TYPE_TIMER_STARTED) != 0 {
+		t.Error("the old history already has the reminders")
+	}
+	if count("testdata/approve-sign-with-reminders.json", enumspb.EVENT_TYPE_MARKER_RECORDED) != 1 || count("testdata/approve-sign-with-reminders.json", enumspb.EVENT_TYPE_TIMER_STARTED) == 0 {
+		t.Error("the new history lacks the version marker or the reminder timers")
 	}
 }
