@@ -173,7 +173,7 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 	expectError(t, 403, motcua.CodeForbidden, motcua.RoleClerk, "GET", "/v1/dossiers/"+c.DossierID+"/bundle", nil)
 
 	assertNoPersonalDataInTemporal(t, c.DossierID)
-	record(t, c.DossierID, "approve-sign")                 // recorded before deadline reminders
+	record(t, c.DossierID, "approve-sign")                // recorded before deadline reminders
 	record(t, c.DossierID, "approve-sign-with-reminders") // recorded after them (GetVersion 1)
 }
 
