@@ -87,10 +87,17 @@ func (o Once) Send(ctx context.Context, m Message) (bool, error) {
 		return false, nil
 	}
 	if err := o.Sender.Send(ctx, m); err != nil {
-		return false, err
+		// Servers echo the recipient in their errors; errors end up in the
+		// workflow history in clear, so the address or number is cut out.
+		return false, redacted{msg: strings.ReplaceAll(err.Error(), m.To, "<recipient>")}
 	}
 	return true, o.Ledger.Mark(o.Channel, m.Key)
 }
+
+// redacted is an error whose text no longer names the recipient.
+type redacted struct{ msg string }
+
+func (r redacted) Error() string { return r.msg }
 
 // SMTP sends email through an SMTP server.
 type SMTP struct {

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,5 +60,22 @@ func TestOutboxWritesOneFilePerMessage(t *testing.T) {
 	b, _ := os.ReadFile(files[0])
 	if !strings.Contains(string(b), "To: a@b.vn") {
 		t.Errorf("%s", b)
+	}
+}
+
+type failing struct{}
+
+func (failing) Send(_ context.Context, m notify.Message) error {
+	return errors.New("550 5.1.1 <" + m.To + ">: Recipient address rejected")
+}
+
+// Delivery errors end up in the workflow history: they never name the
+// recipient.
+func TestErrorsDoNotNameTheRecipient(t *testing.T) {
+	ledger, _ := notify.NewLedger(t.TempDir())
+	o := notify.Once{Channel: "email", Sender: failing{}, Ledger: ledger}
+	_, err := o.Send(context.Background(), notify.Message{Key: "k", To: "ngoc@example.vn"})
+	if err == nil || strings.Contains(err.Error(), "ngoc@example.vn") || !strings.Contains(err.Error(), "Recipient address rejected") {
+		t.Errorf("error %v", err)
 	}
 }
