@@ -196,11 +196,7 @@ func signingError(err error) error {
 // keepSigned stores a signed result as the signature of its round.
 func (a *Activities) keepSigned(ctx context.Context, in SignInput, ref string, out []byte) (Signed, error) {
 	log := a.logger(ctx, in.Dossier.ID)
-	sum, err := a.Store.Put(out)
-	if err != nil {
-		return Signed{}, err
-	}
-	sum, err = a.Store.SetRef(ref, sum)
+	sum, err := a.Store.PutRef(ref, out)
 	if err != nil {
 		return Signed{}, err
 	}

@@ -54,7 +54,9 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	began := time.Now()
 	alloc, err := s.allocate(ctx, req.ExternalID)
+	allocated := time.Since(began)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -82,7 +84,8 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).
-		Str("procedure", p.Code).Str("by", d.ReceivedBy).Msg("dossier received")
+		Str("procedure", p.Code).Str("by", d.ReceivedBy).
+		Dur("allocate", allocated).Dur("took", time.Since(began)).Msg("dossier received")
 	writeJSON(w, status, created{st.DossierID, st.Status, st.ReceivedAt, st.DueAt})
 }
 

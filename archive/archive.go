@@ -59,7 +59,11 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("citizen index key: %w", err)
 	}
-	return &Store{dir: dir, citizenKey: raw}, nil
+	s := &Store{dir: dir, citizenKey: raw}
+	if err := s.sweep(time.Now().Add(-staleAfter)); err != nil {
+		return nil, fmt.Errorf("clean the archive's tmp folder: %w", err)
+	}
+	return s, nil
 }
 
 // Sum is the hex SHA-256 of b, the name a blob is stored under.
@@ -219,23 +223,12 @@ func writeOnce(root, path string, b []byte) error {
 		}
 		return ErrConflict
 	}
-	tmp, err := os.CreateTemp(filepath.Join(root, "tmp"), "w-*")
+	tmp, err := syncedTemp(root, b)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return writeOnce(root, path, b)
 		}
@@ -246,6 +239,37 @@ func writeOnce(root, path string, b []byte) error {
 		d.Close()
 	}
 	return os.Chmod(path, 0o400)
+}
+
+// writeReplace writes path with b durably, replacing what was there.
+func writeReplace(root, path string, b []byte) error {
+	tmp, err := syncedTemp(root, b)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	return os.Rename(tmp, path)
+}
+
+// syncedTemp writes b to a new file in root/tmp and syncs it; the caller
+// removes it.
+func syncedTemp(root string, b []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Join(root, "tmp"), "w-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 func safe(id string) string {
@@ -272,11 +296,134 @@ func (s *Store) SetRef(name, sum string) (string, error) {
 	return sum, err
 }
 
-// Ref returns the blob a name refers to, or ErrNotFound.
+// PutRef stores b as the blob name refers to, write-once, and returns the
+// blob the name refers to: b's, or the one stored first. It is for content
+// made anew on every attempt (a signature carries its time): the bytes are
+// staged under the name, the reference is set, and only then is the blob
+// filed, so a crash at any point leaves no unreferenced blob and a retry
+// finds either nothing or the first attempt's blob.
+func (s *Store) PutRef(name string, b []byte) (string, error) {
+	if sum, err := s.Ref(name); !errors.Is(err, ErrNotFound) {
+		return sum, err
+	}
+	stage := s.stagePath(name)
+	if err := writeReplace(s.dir, stage, b); err != nil {
+		return "", fmt.Errorf("stage %s: %w", name, err)
+	}
+	sum, err := s.SetRef(name, Sum(b))
+	if err != nil {
+		return "", err
+	}
+	if sum != Sum(b) { // an earlier attempt won: its blob is the one
+		os.Remove(stage)
+		return s.Ref(name)
+	}
+	return sum, s.fileStaged(name, sum)
+}
+
+// Ref returns the blob a name refers to, or ErrNotFound. A blob PutRef
+// staged but had not filed when it was cut is filed now.
 func (s *Store) Ref(name string) (string, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, "refs", safe(name)))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", ErrNotFound
 	}
-	return string(b), err
+	if err != nil {
+		return "", err
+	}
+	sum := string(b)
+	path, err := s.blobPath(sum)
+	if err != nil {
+		return "", fmt.Errorf("ref %s: %w", name, err)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return sum, s.fileStaged(name, sum)
+	}
+	return sum, nil
+}
+
+func (s *Store) stagePath(name string) string {
+	return filepath.Join(s.dir, "tmp", "ref-"+hex.EncodeToString([]byte(name)))
+}
+
+// fileStaged files the staged blob of name, which must hash to sum.
+func (s *Store) fileStaged(name, sum string) error {
+	stage := s.stagePath(name)
+	b, err := os.ReadFile(stage)
+	if err != nil {
+		return fmt.Errorf("blob %s of %s: %w", sum[:12], name, err)
+	}
+	if Sum(b) != sum {
+		return fmt.Errorf("blob %s of %s: the staged copy differs", sum[:12], name)
+	}
+	if _, err := s.Put(b); err != nil {
+		return err
+	}
+	return os.Remove(stage)
+}
+
+// staleAfter is the age after which a temporary file is known to be left
+// over by a writer that was cut: writes take milliseconds.
+const staleAfter = 10 * time.Minute
+
+// sweep removes the temporary files of writers cut before cutoff; a blob
+// staged for a reference that was set is filed, not removed.
+func (s *Store) sweep(cutoff time.Time) error {
+	dir := filepath.Join(s.dir, "tmp")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		if hexName, ok := strings.CutPrefix(e.Name(), "ref-"); ok {
+			if name, err := hex.DecodeString(hexName); err == nil {
+				if _, err := s.Ref(string(name)); err == nil {
+					continue // Ref filed it
+				}
+			}
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Files lists what the archive holds, for audits: the SHA-256 of every
+// blob, the dossier of every archived record, and every reference with its
+// blob.
+func (s *Store) Files() (blobs, records []string, refs map[string]string, err error) {
+	refs = map[string]string{}
+	err = filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			blobs = append(blobs, d.Name())
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	entries, err := os.ReadDir(filepath.Join(s.dir, "dossiers"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, e := range entries {
+		records = append(records, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	entries, err = os.ReadDir(filepath.Join(s.dir, "refs"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil, err
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(s.dir, "refs", e.Name()))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		refs[e.Name()] = string(b)
+	}
+	return blobs, records, refs, nil
 }

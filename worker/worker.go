@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/motcua/motcua/activities"
@@ -79,11 +80,13 @@ func NewReplayer(dc converter.DataConverter) (sdkworker.WorkflowReplayer, error)
 	return r, nil
 }
 
-// New returns a worker on motcua's task queue. Stop it with Stop: in-flight
-// activities get a grace period to finish.
-func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
+// New returns a worker on motcua's task queue; interceptors, if any, wrap
+// its workflows and activities. Stop it with Stop: in-flight activities get a
+// grace period to finish.
+func New(c client.Client, acts *activities.Activities, interceptors ...interceptor.WorkerInterceptor) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		WorkerStopTimeout: 30 * time.Second,
+		Interceptors:      interceptors,
 	})
 	registerWorkflows(w)
 	w.RegisterActivity(acts)

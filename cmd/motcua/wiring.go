@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/converter"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -255,8 +256,12 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+// workerInterceptors wrap the activities and workflows of the workers this
+// process starts; the crash tests set them to hold an activity mid-way.
+var workerInterceptors []interceptor.WorkerInterceptor
+
 func startWorker(tc client.Client, acts *activities.Activities) (sdkworker.Worker, error) {
-	w := worker.New(tc, acts)
+	w := worker.New(tc, acts, workerInterceptors...)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
