@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	historypb "go.temporal.io/api/history/v1"
+
+	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
 )
@@ -49,5 +52,55 @@ func TestEventsAndTimelineFromARecordedHistory(t *testing.T) {
 		if strings.Contains(e.Summary, "Hồ sơ hợp lệ") {
 			t.Error("another key read the review comment")
 		}
+	}
+}
+
+// A history names every file its dossier put in the archive, and the
+// archive's files that no history names are orphans.
+func TestReferencedAndOrphans(t *testing.T) {
+	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, _ := codec.DataConverter(key)
+	h, err := audit.ReadFile("../workflows/testdata/approve-sign.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := audit.Referenced(dc, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := audit.SignedHash(dc, h)
+	receipt, _ := audit.ReceiptHash(dc, h)
+	if f.Archived != signed || !f.Blobs[signed] || !f.Blobs[receipt] || len(f.Blobs) < 4 {
+		t.Errorf("referenced %+v; want the receipt, the uploaded document, the draft and the signed result %s archived", f, signed[:8])
+	}
+
+	h2, err := audit.ReadFile("../workflows/testdata/supplement-return-vice-sign.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f2, err := audit.Referenced(dc, h2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f2.Blobs) < 4 || !f2.Blobs[f2.Archived] { // documents, receipt, drafts (same day, same bytes), signed
+		t.Errorf("a supplement round and a return name %d files, archived %q: %v", len(f2.Blobs), f2.Archived, f2.Blobs)
+	}
+
+	store, err := archive.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stray, _ := store.Put([]byte("a file nobody took in"))
+	store.SetRef("signature/X/1", stray)
+	store.Archive([]byte("a result of an unknown dossier"), archive.Record{DossierID: "X"}, "001099012345")
+	got, err := audit.Orphans(dc, map[string]*historypb.History{"A": h}, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Errorf("orphans %q; want the stray blob, the unknown result, its record and the reference", got)
 	}
 }

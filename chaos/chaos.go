@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -455,6 +456,7 @@ func (r *run) check(ctx context.Context) []string {
 	defer tc.Close()
 	roots, _ := signer.LoadRoots(filepath.Join(data, "ca", "root.crt"))
 	outbox, _ := os.ReadDir(filepath.Join(data, "outbox"))
+	histories := map[string]*historypb.History{}
 	for i, id := range r.ids {
 		p := paths[i%len(paths)]
 		if id == "" {
@@ -499,6 +501,17 @@ func (r *run) check(ctx context.Context) []string {
 			fail("%s: %v", id, err)
 		} else if err := audit.Replay(dc, h); err != nil {
 			fail("%s: %v", id, err)
+		} else {
+			histories[id] = h
+		}
+	}
+	if len(histories) == len(r.ids) {
+		orphans, err := audit.Orphans(dc, histories, store)
+		if err != nil {
+			fail("orphan check: %v", err)
+		}
+		for _, o := range orphans {
+			fail("archive: %s", o)
 		}
 	}
 	return bad
