@@ -154,6 +154,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.As(err, &nf):
 		e = motcua.Errorf(motcua.CodeNotFound, "no dossier %q", r.PathValue("id"))
+	case (errors.Is(err, context.DeadlineExceeded) || errors.As(err, new(*serviceerror.DeadlineExceeded))) && r.Context().Err() == nil:
+		s.Log.Warn().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("no answer in time")
+		e = motcua.Errorf(motcua.CodeUnavailable, "no answer within %s: the request may still be carried out; look at the dossier before trying again", decisionTimeout)
 	default:
 		s.Log.Error().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("request failed")
 		e = motcua.Errorf(motcua.CodeUnavailable, "the workflow service is unavailable; try again shortly")

@@ -23,6 +23,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if rules := os.Getenv(holdEnv); rules != "" {
+		os.Exit(runHeldWorker(rules, os.Args[2:])) // os.Args[1] is "worker"
+	}
 	dir, err := os.MkdirTemp("", "motcua-bin-")
 	if err != nil {
 		panic(err)

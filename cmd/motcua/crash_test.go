@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/notify/notifytest"
+	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/signer"
+)
+
+// holdEnv, when set, makes the test binary a motcua worker (TestMain) that
+// holds some activities after they did their work and before they report
+// it, as a worker killed at that moment would: "Activity=dossier,..." ("*"
+// for any dossier), first attempts only. It prints "HELD Activity dossier"
+// when it holds one.
+const holdEnv = "MOTCUA_TEST_HOLD"
+
+// runHeldWorker runs `motcua worker args...` with the holds of rules.
+func runHeldWorker(rules string, args []string) int {
+	h := holder{rules: map[string]string{}}
+	for _, r := range strings.Split(rules, ",") {
+		name, id, _ := strings.Cut(r, "=")
+		h.rules[name] = id
+	}
+	workerInterceptors = []interceptor.WorkerInterceptor{&h}
+	if err := runWorker(args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+type holder struct {
+	interceptor.WorkerInterceptorBase
+	rules map[string]string
+}
+
+func (h *holder) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &holdActivity{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, rules: h.rules}
+}
+
+type holdActivity struct {
+	interceptor.ActivityInboundInterceptorBase
+	rules map[string]string
+}
+
+func (a *holdActivity) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	out, err := a.Next.ExecuteActivity(ctx, in)
+	info := activity.GetInfo(ctx)
+	id, ok := a.rules[info.ActivityType.Name]
+	if err == nil && ok && info.Attempt == 1 && (id == "*" || id == info.WorkflowExecution.ID) {
+		fmt.Printf("HELD %s %s\n", info.ActivityType.Name, info.WorkflowExecution.ID)
+		<-make(chan struct{}) // the test kills the process here
+	}
+	return out, err
+}
+
+// Each activity is cut by a SIGKILL of its worker after it did its work and
+// before it reported it: the receipt issued, the draft rendered, the result
+// signed, the result archived, the applicant notified, the portal told. A
+// new worker runs each again (the history shows a second attempt), and
+// none has a second effect: one receipt, one signature, one archived
+// result, one email and one SMS, each portal status once and in order, and
+// nothing in the archive that no history accounts for.
+func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills workers; takes about a minute")
+	}
+	data := t.TempDir()
+	temporalAddr, apiAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	users := filepath.Join(data, "users.json")
+	tok := map[string]string{}
+	var list []map[string]string
+	for _, u := range [][3]string{{"clerk1", "Trần Thị Mai", "clerk"}, {"specialist1", "Lê Văn Hùng", "specialist"}, {"chairman1", "Nguyễn Văn Vĩnh", "chairman"}} {
+		tok[u[2]] = "crash-test-" + u[0]
+		sum := sha256.Sum256([]byte(tok[u[2]]))
+		list = append(list, map[string]string{"id": u[0], "name": u[1], "role": u[2], "token_sha256": hex.EncodeToString(sum[:])})
+	}
+	b, _ := json.Marshal(map[string]any{"users": list})
+	os.WriteFile(users, b, 0o600)
+	smtpSrv, err := notifytest.StartSMTP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpSrv.Close()
+	sms := notifytest.StartSMS()
+	defer sms.Close()
+	workerArgs := []string{"worker", "--data", data, "--temporal-addr", temporalAddr, "--portal-url", "http://" + portalAddr,
+		"--smtp-addr", smtpSrv.Addr, "--sms-url", sms.URL}
+
+	start(t, "server", "--data", data, "--temporal-addr", temporalAddr, "--ui-addr", "")
+	start(t, "portal-sim", "--addr", portalAddr)
+	w0 := start(t, workerArgs...)
+	start(t, "api", "--data", data, "--temporal-addr", temporalAddr, "--users", users, "--api-addr", apiAddr)
+	api := &roleClient{base: "http://" + apiAddr, tokens: tok}
+	waitStatus(t, api.base+"/healthz", 200)
+
+	// Five dossiers are brought to the step before the one that is cut.
+	intake := func(n int) map[string]any {
+		return map[string]any{
+			"procedure_code": "1.004227", "channel": "online",
+			"applicant": map[string]string{"full_name": "Hoàng Văn Nam", "id_number": fmt.Sprintf("0010990%05d", n),
+				"email": fmt.Sprintf("nam%d@example.vn", n), "phone": fmt.Sprintf("09120%05d", n)},
+			"fields":    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
+			"documents": []map[string]string{{"code": "TK_XNHN", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"}},
+		}
+	}
+	approve := map[string]string{"decision": "approve", "comment": "Hồ sơ hợp lệ"}
+	ids := map[string]string{}
+	for i, name := range []string{"RenderDraft", "SignResult", "ArchiveResult", "Notify", "PushPortal"} {
+		var c struct {
+			DossierID string `json:"dossier_id"`
+		}
+		if s, err := api.call("clerk", "POST", "/v1/dossiers", intake(i), &c); s != 201 {
+			t.Fatalf("intake: %d %v", s, err)
+		}
+		ids[name] = c.DossierID
+		if name == "SignResult" || name == "ArchiveResult" {
+			if s, err := api.call("specialist", "POST", "/v1/dossiers/"+c.DossierID+"/review", approve, nil); s != 200 {
+				t.Fatalf("approve: %d %v", s, err)
+			}
+		}
+	}
+	for _, id := range ids {
+		api.await(t, id, func(d dossierView) bool { return d.Portal.Pending == 0 }, "portal synced")
+	}
+	if err := w0.signal(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("worker: %v", err)
+	}
+
+	// The held worker takes over; each dossier's next step is asked for.
+	var rules []string
+	for name, id := range ids {
+		rules = append(rules, name+"="+id)
+	}
+	rules = append(rules, "IssueReceipt=*")
+	held := exec.Command(os.Args[0], workerArgs...)
+	held.Env = append(os.Environ(), holdEnv+"="+strings.Join(rules, ","))
+	var heldLog bytes.Buffer
+	held.Stderr = &heldLog
+	out, _ := held.StdoutPipe()
+	if err := held.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer held.Process.Kill()
+	holds := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "HELD" {
+				holds <- f[1] + "=" + f[2]
+			}
+		}
+	}()
+	var calls sync.WaitGroup
+	answers := make(chan string, 10)
+	ask := func(what, role, path string, body any) {
+		calls.Go(func() {
+			s, err := api.call(role, "POST", path, body, nil)
+			answers <- fmt.Sprintf("%s: %d %v", what, s, err)
+		})
+	}
+	ask("intake", "clerk", "/v1/dossiers", intake(9))
+	ask("approve", "specialist", "/v1/dossiers/"+ids["RenderDraft"]+"/review", approve)
+	ask("sign", "chairman", "/v1/dossiers/"+ids["SignResult"]+"/sign", map[string]string{"decision": "sign"})
+	ask("sign", "chairman", "/v1/dossiers/"+ids["ArchiveResult"]+"/sign", map[string]string{"decision": "sign"})
+	ask("reject", "specialist", "/v1/dossiers/"+ids["Notify"]+"/review", map[string]string{"decision": "reject", "comment": "Không đủ điều kiện"})
+	ask("supplement", "specialist", "/v1/dossiers/"+ids["PushPortal"]+"/review",
+		map[string]any{"decision": "request_supplement", "comment": "Thiếu tờ khai", "missing_documents": []string{"TK_XNHN"}})
+
+	seen := map[string]bool{}
+	timeout := time.After(90 * time.Second)
+	for len(seen) < 6 {
+		select {
+		case h := <-holds:
+			name, id, _ := strings.Cut(h, "=")
+			if name == "IssueReceipt" {
+				ids[name] = id
+			}
+			seen[name] = true
+		case <-timeout:
+			t.Fatalf("held only %v\n%s", seen, heldLog.String())
+		}
+	}
+	held.Process.Signal(syscall.SIGKILL)
+	held.Wait()
+	start(t, workerArgs...)
+	calls.Wait()
+	close(answers)
+	for a := range answers {
+		t.Log(a) // a call may have timed out waiting (503); the dossier goes on regardless
+	}
+
+	final := map[string]string{"IssueReceipt": "in_review", "RenderDraft": "awaiting_signature", "SignResult": "completed",
+		"ArchiveResult": "completed", "Notify": "rejected", "PushPortal": "supplement_requested"}
+	views := map[string]dossierView{}
+	for name, id := range ids {
+		views[name] = api.await(t, id, func(d dossierView) bool {
+			return string(d.Status) == final[name] && d.Portal.Pending == 0
+		}, final[name])
+	}
+
+	// Each cut activity ran again, and had no second effect.
+	key, _ := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
+	dc, _ := codec.DataConverter(key)
+	tc, err := client.Dial(client.Options{HostPort: temporalAddr, Namespace: "motcua", DataConverter: dc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	histories := map[string]*historypb.History{}
+	for name, id := range ids {
+		h, err := audit.History(context.Background(), tc, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		histories[id] = h
+		if n := attempts(h, name); n < 2 {
+			t.Errorf("%s of %s completed on attempt %d; the held attempt should have been cut", name, id, n)
+		}
+		if err := audit.Replay(dc, h); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	store, err := archive.Open(filepath.Join(data, "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, _ := signer.LoadRoots(filepath.Join(data, "ca", "root.crt"))
+	blobs, records, refs, _ := store.Files()
+	signed := 0
+	for _, sum := range blobs {
+		if b, _ := store.Get(sum); bytes.HasPrefix(b, []byte("%PDF")) {
+			if rep, err := signer.Verify(b, roots); err == nil && len(rep.Signatures) > 0 {
+				signed++
+				if rep.Err() != nil || len(rep.Signatures) != 1 {
+					t.Errorf("blob %s: %d signatures, %v", sum[:12], len(rep.Signatures), rep.Err())
+				}
+			}
+		}
+	}
+	if signed != 2 || len(refs) != 2 || !slices.Equal(records, []string{ids["SignResult"], ids["ArchiveResult"]}) && !slices.Equal(records, []string{ids["ArchiveResult"], ids["SignResult"]}) {
+		t.Errorf("%d signed files, %d signature references, archived %v; want one of each for the two signed dossiers", signed, len(refs), records)
+	}
+	for _, name := range []string{"SignResult", "ArchiveResult"} {
+		if r := views[name].Result; r == nil || refs["signature_"+ids[name]+"_1"] != r.SHA256 {
+			t.Errorf("%s: result %+v is not the signature made once (%v)", name, r, refs)
+		}
+	}
+	if orphans, err := audit.Orphans(dc, histories, store); err != nil || len(orphans) > 0 {
+		t.Errorf("orphans: %v %v", orphans, err)
+	}
+	if v := views["IssueReceipt"]; v.Receipt == nil {
+		t.Error("the dossier whose receipt was cut has no receipt")
+	}
+
+	rejected := ids["Notify"]
+	mails := 0
+	for _, m := range smtpSrv.Mail() {
+		if strings.Contains(m.Data, rejected) {
+			mails++
+		}
+	}
+	texts := 0
+	for _, m := range sms.Messages() {
+		if m.ID == rejected+"/rejected" {
+			texts++
+		}
+	}
+	if mails != 1 || texts != 1 {
+		t.Errorf("the rejected applicant got %d emails and %d SMS; want one of each", mails, texts)
+	}
+	if !slices.ContainsFunc(views["Notify"].Steps, func(s stepView) bool {
+		return s.Stage == "notify" && s.Comment == "email: already_sent, sms: already_sent"
+	}) {
+		t.Errorf("the retried notification should have found both channels sent: %+v", views["Notify"].Steps)
+	}
+
+	resp, err := http.Get("http://" + portalAddr + "/records/" + ids["PushPortal"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []portal.Record
+	json.NewDecoder(resp.Body).Decode(&recs)
+	resp.Body.Close()
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.TrangThaiHoSo)
+	}
+	if want := []string{"1", "2", "4", "5"}; !slices.Equal(got, want) {
+		t.Errorf("the portal holds %v for the dossier whose push was cut; want %v once each, in order", got, want)
+	}
+}
+
+// attempts is the attempt on which the last run of the named activity
+// completed.
+func attempts(h *historypb.History, activityType string) int32 {
+	scheduled := map[int64]string{}
+	started := map[int64]int32{}
+	var n int32
+	for _, e := range h.Events {
+		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			scheduled[e.GetEventId()] = e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			a := e.GetActivityTaskStartedEventAttributes()
+			started[a.GetScheduledEventId()] = a.GetAttempt()
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			if id := e.GetActivityTaskCompletedEventAttributes().GetScheduledEventId(); scheduled[id] == activityType {
+				n = max(n, started[id])
+			}
+		}
+	}
+	return n
+}
+
+// roleClient calls the API with a token per role; safe for concurrent use.
+type roleClient struct {
+	base   string
+	tokens map[string]string
+}
+
+type stepView struct {
+	Stage, Outcome, Comment string
+}
+
+type dossierView struct {
+	Status  string
+	Steps   []stepView
+	Receipt *struct{ SHA256 string }
+	Result  *struct{ SHA256 string }
+	Portal  struct{ Pending int }
+}
+
+func (c *roleClient) call(role, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.tokens[role])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s: %w", raw, err)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s", raw)
+	}
+	return resp.StatusCode, nil
+}
+
+// await polls a dossier until ok, for up to three minutes.
+func (c *roleClient) await(t *testing.T, id string, ok func(dossierView) bool, what string) dossierView {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		var d dossierView
+		c.call("clerk", "GET", "/v1/dossiers/"+id, nil, &d)
+		if ok(d) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never became %s: %+v", id, what, d)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
