@@ -242,13 +242,23 @@ func (r *run) stopAll() {
 	}
 }
 
-// killer SIGKILLs a worker or the server at random moments and restarts it.
+// killer SIGKILLs a worker or the server at random moments spread over the
+// run (the k-th once k/(kills+1) of the dossiers are through) and restarts
+// it.
 func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
 	for int(kills.Load()) < r.cfg.Kills {
+		due := (int(kills.Load()) + 1) * r.cfg.Dossiers / (r.cfg.Kills + 1)
+		for int(r.driven.Load()) < due {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Duration(1500+rand.IntN(3000)) * time.Millisecond):
+		case <-time.After(time.Duration(rand.IntN(3000)) * time.Millisecond):
 		}
 		r.mu.Lock()
 		victim := r.server
