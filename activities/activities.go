@@ -342,6 +342,14 @@ type RemoteInput struct {
 // PrepareRemote checks the leader's certificate and lays the result out for
 // its key; the prepared document is stored and the request names it.
 func (a *Activities) PrepareRemote(ctx context.Context, in RemoteInput) (motcua.SigningRequest, error) {
+	// A retried preparation returns the request its first attempt stored.
+	info := activity.GetInfo(ctx)
+	ref := "signing-request/" + info.WorkflowExecution.RunID + "/" + info.ActivityID
+	if id, err := a.Store.Ref(ref); err == nil {
+		return a.signingRequest(id, in)
+	} else if !errors.Is(err, archive.ErrNotFound) {
+		return motcua.SigningRequest{}, err
+	}
 	p, err := a.procedure(in.Dossier.ProcedureCode)
 	if err != nil {
 		return motcua.SigningRequest{}, err
@@ -371,15 +379,28 @@ func (a *Activities) PrepareRemote(ctx context.Context, in RemoteInput) (motcua.
 	if err != nil {
 		return motcua.SigningRequest{}, err
 	}
-	id, err := a.Store.Put(blob)
+	id, err := a.Store.PutRef(ref, blob)
 	if err != nil {
 		return motcua.SigningRequest{}, err
 	}
 	a.logger(ctx, in.Dossier.ID).Info().Str("signing_request", id[:16]).Str("signer", in.Signer.ID).Msg("remote signing request prepared")
+	return a.signingRequest(id, in)
+}
+
+// signingRequest describes the prepared request stored as blob id.
+func (a *Activities) signingRequest(id string, in RemoteInput) (motcua.SigningRequest, error) {
+	blob, err := a.Store.Get(id)
+	if err != nil {
+		return motcua.SigningRequest{}, err
+	}
+	var prep signer.Prepared
+	if err := json.Unmarshal(blob, &prep); err != nil {
+		return motcua.SigningRequest{}, fmt.Errorf("signing request %s: %w", id[:12], err)
+	}
 	return motcua.SigningRequest{
 		ID: id, DossierID: in.Dossier.ID, Actor: in.Signer.ID,
 		DigestBase64: base64.StdEncoding.EncodeToString(prep.Digest), Algorithm: prep.Algorithm(),
-		CertificateSHA256: archive.Sum(in.Certificate), CreatedAt: now,
+		CertificateSHA256: archive.Sum(in.Certificate), CreatedAt: in.At,
 	}, nil
 }
 

@@ -4,9 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +30,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
@@ -83,7 +88,8 @@ func (a *holdActivity) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 
 // Each activity is cut by a SIGKILL of its worker after it did its work and
 // before it reported it: the receipt issued, the draft rendered, the result
-// signed, the result archived, the applicant notified, the portal told. A
+// signed, the result archived, the applicant notified, the portal told, a
+// remote signing request prepared. A
 // new worker runs each again (the history shows a second attempt), and
 // none has a second effect: one receipt, one signature, one archived
 // result, one email and one SMS, each portal status once and in order, and
@@ -133,7 +139,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 	approve := map[string]string{"decision": "approve", "comment": "Hồ sơ hợp lệ"}
 	ids := map[string]string{}
-	for i, name := range []string{"RenderDraft", "SignResult", "ArchiveResult", "Notify", "PushPortal"} {
+	for i, name := range []string{"RenderDraft", "SignResult", "ArchiveResult", "Notify", "PushPortal", "PrepareRemote"} {
 		var c struct {
 			DossierID string `json:"dossier_id"`
 		}
@@ -141,7 +147,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 			t.Fatalf("intake: %d %v", s, err)
 		}
 		ids[name] = c.DossierID
-		if name == "SignResult" || name == "ArchiveResult" {
+		if name == "SignResult" || name == "ArchiveResult" || name == "PrepareRemote" {
 			if s, err := api.call("specialist", "POST", "/v1/dossiers/"+c.DossierID+"/review", approve, nil); s != 200 {
 				t.Fatalf("approve: %d %v", s, err)
 			}
@@ -193,10 +199,22 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	ask("reject", "specialist", "/v1/dossiers/"+ids["Notify"]+"/review", map[string]string{"decision": "reject", "comment": "Không đủ điều kiện"})
 	ask("supplement", "specialist", "/v1/dossiers/"+ids["PushPortal"]+"/review",
 		map[string]any{"decision": "request_supplement", "comment": "Thiếu tờ khai", "missing_documents": []string{"TK_XNHN"}})
+	ca, err := signer.OpenDevCA(filepath.Join(data, "ca"), motcua.DefaultUnit.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // the chairman's own token
+	cert, err := ca.Certify("Nguyễn Văn Vĩnh", token.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, _ := os.ReadFile(ca.RootPath())
+	ask("signing request", "chairman", "/v1/dossiers/"+ids["PrepareRemote"]+"/signing-request",
+		map[string]string{"certificate_pem": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})), "chain_pem": string(chain)})
 
 	seen := map[string]bool{}
 	timeout := time.After(90 * time.Second)
-	for len(seen) < 6 {
+	for len(seen) < 7 {
 		select {
 		case h := <-holds:
 			name, id, _ := strings.Cut(h, "=")
@@ -218,11 +236,11 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 
 	final := map[string]string{"IssueReceipt": "in_review", "RenderDraft": "awaiting_signature", "SignResult": "completed",
-		"ArchiveResult": "completed", "Notify": "rejected", "PushPortal": "supplement_requested"}
+		"ArchiveResult": "completed", "Notify": "rejected", "PushPortal": "supplement_requested", "PrepareRemote": "awaiting_signature"}
 	views := map[string]dossierView{}
 	for name, id := range ids {
 		views[name] = api.await(t, id, func(d dossierView) bool {
-			return string(d.Status) == final[name] && d.Portal.Pending == 0
+			return string(d.Status) == final[name] && d.Portal.Pending == 0 && (name != "PrepareRemote" || d.SigningRequest != nil)
 		}, final[name])
 	}
 
@@ -254,6 +272,12 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 	roots, _ := signer.LoadRoots(filepath.Join(data, "ca", "root.crt"))
 	blobs, records, refs, _ := store.Files()
+	signatures := 0
+	for name := range refs {
+		if strings.HasPrefix(name, "signature_") {
+			signatures++
+		}
+	}
 	signed := 0
 	for _, sum := range blobs {
 		if b, _ := store.Get(sum); bytes.HasPrefix(b, []byte("%PDF")) {
@@ -265,8 +289,8 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 			}
 		}
 	}
-	if signed != 2 || len(refs) != 2 || !slices.Equal(records, []string{ids["SignResult"], ids["ArchiveResult"]}) && !slices.Equal(records, []string{ids["ArchiveResult"], ids["SignResult"]}) {
-		t.Errorf("%d signed files, %d signature references, archived %v; want one of each for the two signed dossiers", signed, len(refs), records)
+	if signed != 2 || signatures != 2 || !slices.Equal(records, []string{ids["SignResult"], ids["ArchiveResult"]}) && !slices.Equal(records, []string{ids["ArchiveResult"], ids["SignResult"]}) {
+		t.Errorf("%d signed files, %d signature references, archived %v; want one of each for the two signed dossiers", signed, signatures, records)
 	}
 	for _, name := range []string{"SignResult", "ArchiveResult"} {
 		if r := views[name].Result; r == nil || refs["signature_"+ids[name]+"_1"] != r.SHA256 {
@@ -278,6 +302,9 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 	if v := views["IssueReceipt"]; v.Receipt == nil {
 		t.Error("the dossier whose receipt was cut has no receipt")
+	}
+	if r := views["PrepareRemote"].SigningRequest; r == nil || !slices.Contains(blobs, r.ID) {
+		t.Errorf("the signing request prepared twice is not the one stored: %+v", r)
 	}
 
 	rejected := ids["Notify"]
@@ -355,7 +382,11 @@ type dossierView struct {
 	Steps   []stepView
 	Receipt *struct{ SHA256 string }
 	Result  *struct{ SHA256 string }
-	Portal  struct{ Pending int }
+	// SigningRequest is the open remote signing request.
+	SigningRequest *struct {
+		ID string `json:"signing_request_id"`
+	} `json:"signing_request"`
+	Portal struct{ Pending int }
 }
 
 func (c *roleClient) call(role, method, path string, body, out any) (int, error) {
