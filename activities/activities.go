@@ -317,15 +317,27 @@ func message(u motcua.Unit, p motcua.Procedure, in NotifyInput) (string, string)
 	return "Hồ sơ " + d.ID, greeting + "Trạng thái hồ sơ " + d.ID + ": " + in.Event + sign
 }
 
-// PushPortal sends one status update to the national portal. The portal
-// ignores a replayed (dossier, sequence), so retries have no second effect.
-func (a *Activities) PushPortal(ctx context.Context, u portal.Update) error {
-	if err := a.Portal.Push(ctx, u); err != nil {
-		a.logger(ctx, u.DossierID).Warn().Err(err).Int("seq", u.Seq).Int("code", u.Code).Msg("portal push failed")
+// PushPortalUpdates sends a dossier's queued status updates to the national
+// portal in one request, in order. The portal ignores a replayed (dossier,
+// sequence), so retries have no second effect.
+func (a *Activities) PushPortalUpdates(ctx context.Context, us []portal.Update) error {
+	if len(us) == 0 {
+		return nil
+	}
+	first, last := us[0], us[len(us)-1]
+	log := a.logger(ctx, first.DossierID)
+	if err := a.Portal.Push(ctx, us...); err != nil {
+		log.Warn().Err(err).Int("seq", first.Seq).Int("to_seq", last.Seq).Msg("portal push failed")
 		return err
 	}
-	a.logger(ctx, u.DossierID).Info().Int("seq", u.Seq).Int("code", u.Code).Msg("portal updated")
+	log.Info().Int("seq", first.Seq).Int("to_seq", last.Seq).Int("code", last.Code).Msg("portal updated")
 	return nil
+}
+
+// PushPortal sends one status update; dossiers started before updates were
+// pushed together (workflow version "portal-batches") still call it.
+func (a *Activities) PushPortal(ctx context.Context, u portal.Update) error {
+	return a.PushPortalUpdates(ctx, []portal.Update{u})
 }
 
 // RemoteInput asks for a signing request for the leader's own key.

@@ -175,6 +175,7 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 	assertNoPersonalDataInTemporal(t, c.DossierID)
 	record(t, c.DossierID, "approve-sign")                // recorded before deadline reminders
 	record(t, c.DossierID, "approve-sign-with-reminders") // recorded after them (GetVersion 1)
+	record(t, c.DossierID, "approve-sign-portal-batches") // recorded after portal updates were pushed together
 }
 
 // assertNoPersonalDataInTemporal reads the history as Temporal stores it
@@ -314,6 +315,7 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 		t.Errorf("portal codes %v, want %v", codes, want)
 	}
 	record(t, c.DossierID, "portal-outage")
+	record(t, c.DossierID, "portal-outage-batches")
 }
 
 func TestListingByStatusAndProcedure(t *testing.T) {

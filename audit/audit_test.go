@@ -104,3 +104,21 @@ func TestReferencedAndOrphans(t *testing.T) {
 		t.Errorf("orphans %q; want the stray blob, the unknown result, its record and the reference", got)
 	}
 }
+
+// Portal requests that carry several updates read as portal syncs too.
+func TestTimelineNamesBatchedPortalPushes(t *testing.T) {
+	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, _ := codec.DataConverter(key)
+	h, err := audit.ReadFile("../workflows/testdata/portal-outage-batches.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vi bytes.Buffer
+	audit.WriteTimeline(&vi, dc, h, "vi")
+	if !strings.Contains(vi.String(), "Đồng bộ Cổng DVC quốc gia") || strings.Contains(vi.String(), "PushPortal") {
+		t.Errorf("portal pushes in the timeline:\n%s", vi.String())
+	}
+}

@@ -42,14 +42,17 @@ var vietnamese = []struct{ en, vi string }{
 	{"missing:", "còn thiếu:"},
 }
 
-var activityNames = map[string]string{
-	"IssueReceipt":  "Cấp giấy tiếp nhận (mẫu 01)",
-	"RenderDraft":   "Lập dự thảo kết quả",
-	"SignResult":    "Ký số kết quả",
-	"PrepareRemote": "Chuẩn bị ký từ xa",
-	"ArchiveResult": "Lưu trữ kết quả",
-	"Notify":        "Thông báo công dân",
-	"PushPortal":    "Đồng bộ Cổng DVC quốc gia",
+// activityNames are the activities' names for auditors; a name that starts
+// another comes after it.
+var activityNames = []struct{ en, vi string }{
+	{"IssueReceipt", "Cấp giấy tiếp nhận (mẫu 01)"},
+	{"RenderDraft", "Lập dự thảo kết quả"},
+	{"SignResult", "Ký số kết quả"},
+	{"PrepareRemote", "Chuẩn bị ký từ xa"},
+	{"ArchiveResult", "Lưu trữ kết quả"},
+	{"Notify", "Thông báo công dân"},
+	{"PushPortalUpdates", "Đồng bộ Cổng DVC quốc gia"},
+	{"PushPortal", "Đồng bộ Cổng DVC quốc gia"},
 }
 
 // WriteTimeline writes who did what and when, one line per event, in
@@ -59,8 +62,8 @@ func WriteTimeline(w io.Writer, dc converter.DataConverter, h *historypb.History
 		summary := e.Summary
 		actor := e.Actor
 		if lang == "vi" {
-			for en, vi := range activityNames {
-				summary = strings.Replace(summary, en, vi, 1)
+			for _, a := range activityNames {
+				summary = strings.Replace(summary, a.en, a.vi, 1)
 			}
 			for _, p := range vietnamese {
 				summary = strings.Replace(summary, p.en, p.vi, 1)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -91,10 +92,17 @@ type Error struct {
 
 func (e *Error) Error() string { return "portal refused: " + e.Code + " " + e.Message }
 
-// Push sends one update. A replayed update (same dossier and sequence) is
-// accepted by the portal without a second effect.
-func (c *Client) Push(ctx context.Context, u Update) error {
-	body, err := json.Marshal(Request{Service: "DongBoHoSoMC", Data: []Record{u.ToRecord()}})
+// Push sends updates in one request, in order. A replayed update (same
+// dossier and sequence) is accepted by the portal without a second effect.
+func (c *Client) Push(ctx context.Context, us ...Update) error {
+	if len(us) == 0 {
+		return errors.New("portal: nothing to push")
+	}
+	records := make([]Record, len(us))
+	for i, u := range us {
+		records[i] = u.ToRecord()
+	}
+	body, err := json.Marshal(Request{Service: "DongBoHoSoMC", Data: records})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ type harness struct {
 	t        *testing.T
 	env      *testsuite.TestWorkflowEnvironment
 	pushes   []portal.Update
+	requests int // successful portal requests
 	notified []string
 	failFrom int // after this many successful pushes...
 	failPush int // ...the next failPush pushes fail
@@ -63,13 +64,14 @@ func newHarness(t *testing.T) *harness {
 			h.notified = append(h.notified, in.Event)
 			return activities.Notified{Email: "sent", SMS: "sent"}, nil
 		})
-	h.env.OnActivity(a.PushPortal, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, u portal.Update) error {
+	h.env.OnActivity(a.PushPortalUpdates, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, us []portal.Update) error {
 			if len(h.pushes) >= h.failFrom && h.failPush > 0 {
 				h.failPush--
 				return errors.New("portal down")
 			}
-			h.pushes = append(h.pushes, u)
+			h.pushes = append(h.pushes, us...)
+			h.requests++
 			return nil
 		})
 	return h
@@ -343,6 +345,11 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 	}
 	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9}; !equalInts(got, want) {
 		t.Errorf("portal codes after recovery %v, want %v", got, want)
+	}
+	// [1] and [2 4] at intake; the updates that waited out the outage go
+	// together (behind the one being retried, if it was still being retried).
+	if h.requests > 4 {
+		t.Errorf("%d portal requests for 6 updates: those that waited out the outage should go together", h.requests)
 	}
 	if st.Portal.Pending != 0 || st.Portal.LastCode != 9 {
 		t.Errorf("final portal state %+v", st.Portal)

@@ -99,3 +99,35 @@ func TestHistoriesFromBothSidesOfTheRemindersChange(t *testing.T) {
 		t.Error("the new history lacks the version marker or the reminder timers")
 	}
 }
+
+// Portal updates came to be pushed together behind workflow.GetVersion
+// ("portal-batches"): histories recorded before push each update with
+// PushPortal, those recorded after push what is queued with
+// PushPortalUpdates, and all replay (TestRecordedHistoriesReplay).
+func TestHistoriesFromBothSidesOfThePortalBatchesChange(t *testing.T) {
+	activities := func(file string) (single, together int) {
+		h, err := audit.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range h.Events {
+			switch e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() {
+			case "PushPortal":
+				single++
+			case "PushPortalUpdates":
+				together++
+			}
+		}
+		return single, together
+	}
+	for _, old := range []string{"approve-sign", "approve-sign-with-reminders", "portal-outage"} {
+		if single, together := activities("testdata/" + old + ".json"); single != 6 || together != 0 {
+			t.Errorf("%s: %d single pushes and %d batches; want the 6 updates one by one", old, single, together)
+		}
+	}
+	for _, now := range []string{"approve-sign-portal-batches", "portal-outage-batches"} {
+		if single, together := activities("testdata/" + now + ".json"); single != 0 || together == 0 || together >= 6 {
+			t.Errorf("%s: %d single pushes and %d batches; want fewer requests than the 6 updates", now, single, together)
+		}
+	}
+}

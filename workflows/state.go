@@ -322,28 +322,41 @@ func (w *dossier) queuePortal(ctx workflow.Context, code int, status string) {
 	w.portalQueue = append(w.portalQueue, u)
 }
 
-// syncPortal pushes queued updates one at a time, in order; each push
-// retries until the portal takes it.
+// syncPortal pushes the queued updates in order: all that are waiting in one
+// request (dossiers started before "portal-batches": one at a time). A push
+// is retried for as long as the portal is down; the dossier goes on
+// meanwhile.
 func (w *dossier) syncPortal(ctx workflow.Context) {
+	together := workflow.GetVersion(ctx, "portal-batches", workflow.DefaultVersion, 1) >= 1
 	for {
 		if err := workflow.Await(ctx, func() bool { return len(w.portalQueue) > 0 }); err != nil {
 			return
 		}
-		u := w.portalQueue[0]
-		if err := workflow.ExecuteActivity(portalCtx(ctx), a.PushPortal, u).Get(ctx, nil); err != nil {
+		n, f := 1, workflow.Future(nil)
+		if together {
+			n = min(len(w.portalQueue), maxPortalBatch)
+			f = workflow.ExecuteActivity(portalCtx(ctx), a.PushPortalUpdates, w.portalQueue[:n])
+		} else {
+			f = workflow.ExecuteActivity(portalCtx(ctx), a.PushPortal, w.portalQueue[0])
+		}
+		if err := f.Get(ctx, nil); err != nil {
 			if temporal.IsCanceledError(err) || ctx.Err() != nil {
 				return
 			}
 			// The activity gave up (a timeout bounded its retries): the
-			// update stays first in line and is tried again.
+			// updates stay first in line and are tried again.
 			_ = workflow.Sleep(ctx, portalPause)
 			continue
 		}
-		w.portalQueue = w.portalQueue[1:]
+		last := w.portalQueue[n-1]
+		w.portalQueue = w.portalQueue[n:]
 		now := workflow.Now(ctx).In(motcua.Vietnam)
-		w.state.Portal.LastCode, w.state.Portal.SyncedAt = u.Code, &now
+		w.state.Portal.LastCode, w.state.Portal.SyncedAt = last.Code, &now
 	}
 }
+
+// maxPortalBatch bounds the updates sent in one request.
+const maxPortalBatch = 20
 
 // portalPause is the wait before an update whose retries ran out is tried
 // again.

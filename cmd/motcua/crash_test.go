@@ -139,7 +139,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 	approve := map[string]string{"decision": "approve", "comment": "Hồ sơ hợp lệ"}
 	ids := map[string]string{}
-	for i, name := range []string{"RenderDraft", "SignResult", "ArchiveResult", "Notify", "PushPortal", "PrepareRemote"} {
+	for i, name := range []string{"RenderDraft", "SignResult", "ArchiveResult", "Notify", "PushPortalUpdates", "PrepareRemote"} {
 		var c struct {
 			DossierID string `json:"dossier_id"`
 		}
@@ -197,7 +197,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	ask("sign", "chairman", "/v1/dossiers/"+ids["SignResult"]+"/sign", map[string]string{"decision": "sign"})
 	ask("sign", "chairman", "/v1/dossiers/"+ids["ArchiveResult"]+"/sign", map[string]string{"decision": "sign"})
 	ask("reject", "specialist", "/v1/dossiers/"+ids["Notify"]+"/review", map[string]string{"decision": "reject", "comment": "Không đủ điều kiện"})
-	ask("supplement", "specialist", "/v1/dossiers/"+ids["PushPortal"]+"/review",
+	ask("supplement", "specialist", "/v1/dossiers/"+ids["PushPortalUpdates"]+"/review",
 		map[string]any{"decision": "request_supplement", "comment": "Thiếu tờ khai", "missing_documents": []string{"TK_XNHN"}})
 	ca, err := signer.OpenDevCA(filepath.Join(data, "ca"), motcua.DefaultUnit.Name)
 	if err != nil {
@@ -236,7 +236,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 
 	final := map[string]string{"IssueReceipt": "in_review", "RenderDraft": "awaiting_signature", "SignResult": "completed",
-		"ArchiveResult": "completed", "Notify": "rejected", "PushPortal": "supplement_requested", "PrepareRemote": "awaiting_signature"}
+		"ArchiveResult": "completed", "Notify": "rejected", "PushPortalUpdates": "supplement_requested", "PrepareRemote": "awaiting_signature"}
 	views := map[string]dossierView{}
 	for name, id := range ids {
 		views[name] = api.await(t, id, func(d dossierView) bool {
@@ -329,7 +329,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 		t.Errorf("the retried notification should have found both channels sent: %+v", views["Notify"].Steps)
 	}
 
-	resp, err := http.Get("http://" + portalAddr + "/records/" + ids["PushPortal"])
+	resp, err := http.Get("http://" + portalAddr + "/records/" + ids["PushPortalUpdates"])
 	if err != nil {
 		t.Fatal(err)
 	}
