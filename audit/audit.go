@@ -82,16 +82,13 @@ func Replay(dc converter.DataConverter, h *historypb.History) error {
 }
 
 // lastResult decodes into out the result of the last completed run of the
-// named activity; it reports whether there was one.
+// named activity, regular or local; it reports whether there was one.
 func lastResult(dc converter.DataConverter, h *historypb.History, activity string, out any) (bool, error) {
 	scheduled := map[int64]string{}
 	found := false
 	for _, e := range h.Events {
-		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
-			scheduled[e.GetEventId()] = a.GetActivityType().GetName()
-		}
-		if a := e.GetActivityTaskCompletedEventAttributes(); a != nil && scheduled[a.GetScheduledEventId()] == activity {
-			if err := dc.FromPayloads(a.GetResult(), out); err != nil {
+		if name, result, ok := completedActivity(dc, e, scheduled); ok && name == activity {
+			if err := dc.FromPayloads(result, out); err != nil {
 				return false, fmt.Errorf("read the result of %s: %w", activity, err)
 			}
 			found = true

@@ -122,3 +122,32 @@ func TestTimelineNamesBatchedPortalPushes(t *testing.T) {
 		t.Errorf("portal pushes in the timeline:\n%s", vi.String())
 	}
 }
+
+// A history whose receipt was a local activity gives auditors
+// the same answers: the receipt's hash, every file, the timeline.
+func TestLocalActivitiesInTheAuditTrail(t *testing.T) {
+	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, _ := codec.DataConverter(key)
+	h, err := audit.ReadFile("../workflows/testdata/approve-sign-local-receipt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt, err := audit.ReceiptHash(dc, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := audit.Referenced(dc, h)
+	if err != nil || !f.Blobs[receipt] || len(f.Blobs) < 4 || f.Archived == "" {
+		t.Errorf("referenced %+v %v; want the receipt, document, draft and signed result", f, err)
+	}
+	var vi bytes.Buffer
+	audit.WriteTimeline(&vi, dc, h, "vi")
+	for _, want := range []string{"Cấp giấy tiếp nhận (mẫu 01) hoàn thành, lần thử 1", "Lập dự thảo kết quả hoàn thành"} {
+		if !strings.Contains(vi.String(), want) {
+			t.Errorf("timeline lacks %q:\n%s", want, vi.String())
+		}
+	}
+}

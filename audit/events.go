@@ -82,6 +82,16 @@ func describe(dc converter.DataConverter, e *historypb.HistoryEvent, scheduled m
 		ev.Summary = scheduled[at.GetScheduledEventId()] + " failed: " + at.GetFailure().GetMessage()
 	case *historypb.HistoryEvent_ActivityTaskTimedOutEventAttributes:
 		ev.Summary = scheduled[a.ActivityTaskTimedOutEventAttributes.GetScheduledEventId()] + " timed out"
+	case *historypb.HistoryEvent_MarkerRecordedEventAttributes:
+		la, ok := readLocalActivity(dc, e)
+		switch {
+		case !ok:
+			ev.Summary = "marker: " + a.MarkerRecordedEventAttributes.GetMarkerName()
+		case la.Failure != "":
+			ev.Summary = fmt.Sprintf("%s failed: %s", la.Type, la.Failure)
+		default:
+			ev.Summary = fmt.Sprintf("%s completed, attempt %d", la.Type, la.Attempt)
+		}
 	case *historypb.HistoryEvent_UpsertWorkflowSearchAttributesEventAttributes:
 		var status string
 		f := a.UpsertWorkflowSearchAttributesEventAttributes.GetSearchAttributes().GetIndexedFields()

@@ -47,26 +47,27 @@ func Referenced(dc converter.DataConverter, h *historypb.History) (Files, error)
 					docs(s.Documents)
 				}
 			}
-		case e.GetActivityTaskScheduledEventAttributes() != nil:
-			scheduled[e.GetEventId()] = e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
-		case e.GetActivityTaskCompletedEventAttributes() != nil:
-			a := e.GetActivityTaskCompletedEventAttributes()
-			switch scheduled[a.GetScheduledEventId()] {
+		default:
+			name, result, ok := completedActivity(dc, e, scheduled)
+			if !ok {
+				break
+			}
+			switch name {
 			case "IssueReceipt", "RenderDraft":
 				var r motcua.DocumentRef
-				err = dc.FromPayloads(a.GetResult(), &r)
+				err = dc.FromPayloads(result, &r)
 				f.Blobs[r.SHA256] = true
 			case "PrepareRemote":
 				var r motcua.SigningRequest
-				err = dc.FromPayloads(a.GetResult(), &r)
+				err = dc.FromPayloads(result, &r)
 				f.Blobs[r.ID] = true
 			case "SignResult":
 				var s activities.Signed
-				err = dc.FromPayloads(a.GetResult(), &s)
+				err = dc.FromPayloads(result, &s)
 				f.Blobs[s.SHA256] = true
 			case "ArchiveResult":
 				var r archive.Record
-				err = dc.FromPayloads(a.GetResult(), &r)
+				err = dc.FromPayloads(result, &r)
 				f.Blobs[r.SHA256], f.Archived = true, r.SHA256
 			}
 		}

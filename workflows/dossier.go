@@ -31,12 +31,15 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	}
 	// Dossiers started before deadline reminders existed replay without them.
 	w.reminders = workflow.GetVersion(ctx, "deadline-reminders", workflow.DefaultVersion, 1) >= 1
+	// Since "local-receipt" the receipt is rendered by the worker running the
+	// workflow, without a round trip through the task queue.
+	w.localReceipt = workflow.GetVersion(ctx, "local-receipt", workflow.DefaultVersion, 1) >= 1
 
 	// Intake: the receipt is issued and the dossier goes to review.
 	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")
 	w.setStatus(ctx, motcua.StatusReceived)
 	var receipt motcua.DocumentRef
-	if err := workflow.ExecuteActivity(documentCtx(ctx), a.IssueReceipt, d).Get(ctx, &receipt); err != nil {
+	if err := w.issueReceipt(ctx, d).Get(ctx, &receipt); err != nil {
 		return w.state, fmt.Errorf("issue receipt: %w", err)
 	}
 	w.state.Receipt = &receipt
@@ -230,6 +233,21 @@ func errorMessage(err error) string {
 // Activity options, per kind of side effect. Start-to-close timeouts are
 // short: a worker that dies mid-activity (a power cut) holds its task until
 // the timeout, then another worker retries it.
+// issueReceipt renders the receipt. It depends on the dossier alone, so a
+// re-run renders the same bytes; since "local-receipt" it runs as a local
+// activity (recorded in the workflow task, re-run after a crash), which
+// answers intake sooner. The draft stays a regular activity: it carries the
+// approval time, which a re-run workflow task would read anew.
+func (w *dossier) issueReceipt(ctx workflow.Context, d motcua.Dossier) workflow.Future {
+	if w.localReceipt {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+		}), a.IssueReceipt, d)
+	}
+	return workflow.ExecuteActivity(documentCtx(ctx), a.IssueReceipt, d)
+}
+
 func documentCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,

@@ -131,3 +131,32 @@ func TestHistoriesFromBothSidesOfThePortalBatchesChange(t *testing.T) {
 		}
 	}
 }
+
+// The receipt came to be rendered as a local activity behind
+// workflow.GetVersion ("local-receipt"): histories recorded before schedule
+// it as an activity, the one recorded after records it as a local activity
+// marker, and all replay (TestRecordedHistoriesReplay).
+func TestHistoriesFromBothSidesOfTheLocalReceiptChange(t *testing.T) {
+	scheduled := func(file string) (documents, markers int) {
+		h, err := audit.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range h.Events {
+			switch e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() {
+			case "IssueReceipt", "RenderDraft":
+				documents++
+			}
+			if e.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity" {
+				markers++
+			}
+		}
+		return documents, markers
+	}
+	if documents, markers := scheduled("testdata/approve-sign-portal-batches.json"); documents != 2 || markers != 0 {
+		t.Errorf("before: %d document activities, %d local activity markers", documents, markers)
+	}
+	if documents, markers := scheduled("testdata/approve-sign-local-receipt.json"); documents != 1 || markers != 1 {
+		t.Errorf("after: %d document activities, %d local activity markers; want the receipt as a marker, the draft as an activity", documents, markers)
+	}
+}

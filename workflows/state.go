@@ -35,6 +35,8 @@ type dossier struct {
 	// (workflow.GetVersion "deadline-reminders"); reminded and overdue
 	// record that each was written once.
 	reminders, reminded, overdue bool
+	// localReceipt renders the receipt as a local activity.
+	localReceipt bool
 }
 
 // command is a decision handed from an update handler to the main flow.
