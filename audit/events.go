@@ -85,6 +85,8 @@ func describe(dc converter.DataConverter, e *historypb.HistoryEvent, scheduled m
 	case *historypb.HistoryEvent_MarkerRecordedEventAttributes:
 		la, ok := readLocalActivity(dc, e)
 		switch {
+		case !ok && a.MarkerRecordedEventAttributes.GetMarkerName() == "Version":
+			ev.Summary = "workflow code version recorded"
 		case !ok:
 			ev.Summary = "marker: " + a.MarkerRecordedEventAttributes.GetMarkerName()
 		case la.Failure != "":

@@ -38,6 +38,7 @@ var vietnamese = []struct{ en, vi string }{
 	{"completed", "hoàn thành"},
 	{"failed:", "lỗi:"},
 	{"marker:", "đánh dấu:"},
+	{"workflow code version recorded", "ghi nhận phiên bản mã quy trình"},
 	{"timed out", "quá thời gian"},
 	{"timer started:", "đặt hẹn giờ:"},
 	{"timer fired", "hết hẹn giờ"},
