@@ -230,9 +230,6 @@ func errorMessage(err error) string {
 	return err.Error()
 }
 
-// Activity options, per kind of side effect. Start-to-close timeouts are
-// short: a worker that dies mid-activity (a power cut) holds its task until
-// the timeout, then another worker retries it.
 // issueReceipt renders the receipt. It depends on the dossier alone, so a
 // re-run renders the same bytes; since "local-receipt" it runs as a local
 // activity (recorded in the workflow task, re-run after a crash), which
@@ -240,19 +237,30 @@ func errorMessage(err error) string {
 // approval time, which a re-run workflow task would read anew.
 func (w *dossier) issueReceipt(ctx workflow.Context, d motcua.Dossier) workflow.Future {
 	if w.localReceipt {
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-			StartToCloseTimeout: 30 * time.Second,
-			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-		}), a.IssueReceipt, d)
+		return workflow.ExecuteLocalActivity(localDocumentCtx(ctx), a.IssueReceipt, d)
 	}
 	return workflow.ExecuteActivity(documentCtx(ctx), a.IssueReceipt, d)
 }
 
+// Activity options, per kind of side effect. Start-to-close timeouts are
+// short: a worker that dies mid-activity (a power cut) holds its task until
+// the timeout, then another worker retries it.
 func documentCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+		StartToCloseTimeout: 30 * time.Second, RetryPolicy: documentRetry(),
 	})
+}
+
+// localDocumentCtx is documentCtx for a document rendered by the workflow's
+// own worker.
+func localDocumentCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second, RetryPolicy: documentRetry(),
+	})
+}
+
+func documentRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
 }
 
 func signCtx(ctx workflow.Context) workflow.Context {
