@@ -299,22 +299,23 @@ func (s *Store) SetRef(name, sum string) (string, error) {
 // PutRef stores b as the blob name refers to, write-once, and returns the
 // blob the name refers to: b's, or the one stored first. It is for content
 // made anew on every attempt (a signature carries its time): the bytes are
-// staged under the name, the reference is set, and only then is the blob
-// filed, so a crash at any point leaves no unreferenced blob and a retry
-// finds either nothing or the first attempt's blob.
+// staged, the reference is set, and only then is the blob filed, so a crash
+// at any point leaves no unreferenced blob and a retry finds either nothing
+// or the first attempt's blob. Each attempt stages its own copy, so an
+// attempt that outlived its timeout cannot spoil the winner's.
 func (s *Store) PutRef(name string, b []byte) (string, error) {
 	if sum, err := s.Ref(name); !errors.Is(err, ErrNotFound) {
 		return sum, err
 	}
-	stage := s.stagePath(name)
-	if err := writeReplace(s.dir, stage, b); err != nil {
+	stage, err := s.stage(name, b)
+	if err != nil {
 		return "", fmt.Errorf("stage %s: %w", name, err)
 	}
 	sum, err := s.SetRef(name, Sum(b))
 	if err != nil {
 		return "", err
 	}
-	if sum != Sum(b) { // an earlier attempt won: its blob is the one
+	if sum != Sum(b) { // another attempt won: its blob is the one
 		os.Remove(stage)
 		return s.Ref(name)
 	}
@@ -342,32 +343,47 @@ func (s *Store) Ref(name string) (string, error) {
 	return sum, nil
 }
 
-func (s *Store) stagePath(name string) string {
-	return filepath.Join(s.dir, "tmp", "ref-"+hex.EncodeToString([]byte(name)))
+// stagePrefix starts the names of the staged copies for name in tmp.
+func stagePrefix(name string) string { return "ref-" + hex.EncodeToString([]byte(name)) + "-" }
+
+// stage writes b to tmp as a staged copy for name and returns its path.
+func (s *Store) stage(name string, b []byte) (string, error) {
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", err
+	}
+	path := filepath.Join(s.dir, "tmp", stagePrefix(name)+hex.EncodeToString(r[:]))
+	return path, writeReplace(s.dir, path, b)
 }
 
-// fileStaged files the staged blob of name, which must hash to sum.
+// fileStaged files the staged copy for name that hashes to sum, unless
+// another attempt filed it already.
 func (s *Store) fileStaged(name, sum string) error {
-	stage := s.stagePath(name)
-	b, err := os.ReadFile(stage)
-	if err != nil {
-		return fmt.Errorf("blob %s of %s: %w", sum[:12], name, err)
-	}
-	if Sum(b) != sum {
-		return fmt.Errorf("blob %s of %s: the staged copy differs", sum[:12], name)
-	}
-	if _, err := s.Put(b); err != nil {
+	if path, err := s.blobPath(sum); err != nil {
 		return err
+	} else if _, err := os.Stat(path); err == nil {
+		return nil
 	}
-	return os.Remove(stage)
+	staged, _ := filepath.Glob(filepath.Join(s.dir, "tmp", stagePrefix(name)+"*"))
+	for _, path := range staged {
+		b, err := os.ReadFile(path)
+		if err != nil || Sum(b) != sum {
+			continue
+		}
+		if _, err := s.Put(b); err != nil {
+			return err
+		}
+		return os.Remove(path)
+	}
+	return fmt.Errorf("blob %s of %s: %w (no staged copy)", sum[:12], name, ErrNotFound)
 }
 
 // staleAfter is the age after which a temporary file is known to be left
 // over by a writer that was cut: writes take milliseconds.
 const staleAfter = 10 * time.Minute
 
-// sweep removes the temporary files of writers cut before cutoff; a blob
-// staged for a reference that was set is filed, not removed.
+// sweep removes the temporary files of writers cut before cutoff; a copy
+// staged for a reference that was set is filed first.
 func (s *Store) sweep(cutoff time.Time) error {
 	dir := filepath.Join(s.dir, "tmp")
 	entries, err := os.ReadDir(dir)
@@ -379,10 +395,10 @@ func (s *Store) sweep(cutoff time.Time) error {
 		if err != nil || info.ModTime().After(cutoff) {
 			continue
 		}
-		if hexName, ok := strings.CutPrefix(e.Name(), "ref-"); ok {
-			if name, err := hex.DecodeString(hexName); err == nil {
-				if _, err := s.Ref(string(name)); err == nil {
-					continue // Ref filed it
+		if rest, ok := strings.CutPrefix(e.Name(), "ref-"); ok {
+			if i := strings.LastIndexByte(rest, '-'); i > 0 {
+				if name, err := hex.DecodeString(rest[:i]); err == nil {
+					s.Ref(string(name)) // files the reference's copy if it is still staged
 				}
 			}
 		}

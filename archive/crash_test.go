@@ -19,11 +19,9 @@ func TestPutRefLeavesNoOrphanWhereverItIsCut(t *testing.T) {
 		want []byte         // the blob the reference ends on
 	}{
 		{"before anything", func(*Store) {}, second},
-		{"after staging", func(s *Store) {
-			writeReplace(s.dir, s.stagePath("sig"), first)
-		}, second},
+		{"after staging", func(s *Store) { s.stage("sig", first) }, second},
 		{"after setting the reference", func(s *Store) {
-			writeReplace(s.dir, s.stagePath("sig"), first)
+			s.stage("sig", first)
 			s.SetRef("sig", Sum(first))
 		}, first},
 		{"after filing", func(s *Store) { s.PutRef("sig", first) }, first},
@@ -55,8 +53,16 @@ func TestPutRefLeavesNoOrphanWhereverItIsCut(t *testing.T) {
 			if !slices.Equal(blobs, []string{sum}) || len(refs) != 1 {
 				t.Errorf("blobs %v, refs %v; want only the referenced blob", blobs, refs)
 			}
+			// What a cut attempt left in tmp goes with the next sweep, and the
+			// referenced blob stays.
+			if err := s.sweep(time.Now().Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
 			if tmp, _ := os.ReadDir(filepath.Join(s.dir, "tmp")); len(tmp) != 0 {
-				t.Errorf("left in tmp: %v", tmp)
+				t.Errorf("left in tmp after a sweep: %v", tmp)
+			}
+			if _, err := s.Get(sum); err != nil {
+				t.Errorf("after the sweep: %v", err)
 			}
 		})
 	}
@@ -72,15 +78,16 @@ func TestOpenSweepsLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	signed := []byte("signed, reference set, then the power went off")
-	writeReplace(dir, s.stagePath("kept"), signed)
+	kept, _ := s.stage("kept", signed)
 	s.SetRef("kept", Sum(signed))
-	writeReplace(dir, s.stagePath("never-referenced"), []byte("staged only"))
+	loser, _ := s.stage("kept", []byte("signed by an attempt that lost"))
+	orphan, _ := s.stage("never-referenced", []byte("staged only"))
 	old := filepath.Join(dir, "tmp", "w-old")
 	fresh := filepath.Join(dir, "tmp", "w-fresh")
 	os.WriteFile(old, []byte("x"), 0o600)
 	os.WriteFile(fresh, []byte("y"), 0o600)
 	long := time.Now().Add(-time.Hour)
-	for _, f := range []string{old, s.stagePath("kept"), s.stagePath("never-referenced")} {
+	for _, f := range []string{old, kept, loser, orphan} {
 		os.Chtimes(f, long, long)
 	}
 
@@ -93,5 +100,26 @@ func TestOpenSweepsLeftovers(t *testing.T) {
 	}
 	if b, err := s.Get(Sum(signed)); err != nil || string(b) != string(signed) {
 		t.Errorf("the staged blob of a set reference was not filed: %v", err)
+	}
+}
+
+// Two attempts at once (one outlived its timeout while the retry ran): the
+// one that set the reference may find the other already filed its blob.
+func TestPutRefRacingAttempts(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := []byte("attempt 1"), []byte("attempt 2")
+	s.stage("sig", first) // attempt 1 staged and set the reference...
+	s.SetRef("sig", Sum(first))
+	if sum, err := s.PutRef("sig", second); err != nil || sum != Sum(first) { // ...attempt 2 ran in between...
+		t.Fatalf("attempt 2: %s %v", sum, err)
+	}
+	if err := s.fileStaged("sig", Sum(first)); err != nil { // ...and attempt 1 goes on
+		t.Errorf("attempt 1 filing after attempt 2 filed its copy: %v", err)
+	}
+	if blobs, _, _, _ := s.Files(); !slices.Equal(blobs, []string{Sum(first)}) {
+		t.Errorf("blobs %v", blobs)
 	}
 }
