@@ -215,7 +215,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 		map[string]string{"certificate_pem": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})), "chain_pem": string(chain)})
 
 	seen := map[string]bool{}
-	timeout := time.After(90 * time.Second)
+	timeout := time.After(2 * time.Minute)
 	for len(seen) < 7 {
 		select {
 		case h := <-holds:
