@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
@@ -14,15 +15,7 @@ import (
 
 // The recorded approve-and-sign history reads as an auditor expects.
 func TestEventsAndTimelineFromARecordedHistory(t *testing.T) {
-	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, _ := codec.DataConverter(key)
-	h, err := audit.ReadFile("../workflows/testdata/approve-sign.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc, h := recorded(t, "approve-sign")
 	events := audit.Events(dc, h)
 	var lines []string
 	for _, e := range events {
@@ -58,15 +51,7 @@ func TestEventsAndTimelineFromARecordedHistory(t *testing.T) {
 // A history names every file its dossier put in the archive, and the
 // archive's files that no history names are orphans.
 func TestReferencedAndOrphans(t *testing.T) {
-	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, _ := codec.DataConverter(key)
-	h, err := audit.ReadFile("../workflows/testdata/approve-sign.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc, h := recorded(t, "approve-sign")
 	f, err := audit.Referenced(dc, h)
 	if err != nil {
 		t.Fatal(err)
@@ -77,10 +62,7 @@ func TestReferencedAndOrphans(t *testing.T) {
 		t.Errorf("referenced %+v; want the receipt, the uploaded document, the draft and the signed result %s archived", f, signed[:8])
 	}
 
-	h2, err := audit.ReadFile("../workflows/testdata/supplement-return-vice-sign.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h2 := recorded(t, "supplement-return-vice-sign")
 	f2, err := audit.Referenced(dc, h2)
 	if err != nil {
 		t.Fatal(err)
@@ -107,15 +89,7 @@ func TestReferencedAndOrphans(t *testing.T) {
 
 // Portal requests that carry several updates read as portal syncs too.
 func TestTimelineNamesBatchedPortalPushes(t *testing.T) {
-	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, _ := codec.DataConverter(key)
-	h, err := audit.ReadFile("../workflows/testdata/portal-outage-batches.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc, h := recorded(t, "portal-outage-batches")
 	var vi bytes.Buffer
 	audit.WriteTimeline(&vi, dc, h, "vi")
 	if !strings.Contains(vi.String(), "Đồng bộ Cổng DVC quốc gia") || strings.Contains(vi.String(), "PushPortal") {
@@ -126,15 +100,7 @@ func TestTimelineNamesBatchedPortalPushes(t *testing.T) {
 // A history whose receipt was a local activity gives auditors
 // the same answers: the receipt's hash, every file, the timeline.
 func TestLocalActivitiesInTheAuditTrail(t *testing.T) {
-	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, _ := codec.DataConverter(key)
-	h, err := audit.ReadFile("../workflows/testdata/approve-sign-local-receipt.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc, h := recorded(t, "approve-sign-local-receipt")
 	receipt, err := audit.ReceiptHash(dc, h)
 	if err != nil {
 		t.Fatal(err)
@@ -150,4 +116,20 @@ func TestLocalActivitiesInTheAuditTrail(t *testing.T) {
 			t.Errorf("timeline lacks %q:\n%s", want, vi.String())
 		}
 	}
+}
+
+// recorded reads a history the end-to-end tests recorded, with the data
+// converter of its payload key.
+func recorded(t *testing.T, name string) (converter.DataConverter, *historypb.History) {
+	t.Helper()
+	key, err := codec.LoadOrCreateKey("../workflows/testdata/payload.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, _ := codec.DataConverter(key)
+	h, err := audit.ReadFile("../workflows/testdata/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dc, h
 }

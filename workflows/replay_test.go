@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/audit"
@@ -79,24 +81,39 @@ func TestEditedHistoryFailsToReplay(t *testing.T) {
 // recorded before them has no version marker and no reminder timer, the one
 // recorded after has both, and both replay (TestRecordedHistoriesReplay).
 func TestHistoriesFromBothSidesOfTheRemindersChange(t *testing.T) {
-	count := func(file string, kind enumspb.EventType) int {
-		h, err := audit.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, e := range h.Events {
-			if e.GetEventType() == kind {
-				n++
-			}
-		}
-		return n
+	of := func(kind enumspb.EventType) func(*historypb.HistoryEvent) bool {
+		return func(e *historypb.HistoryEvent) bool { return e.GetEventType() == kind }
 	}
-	if count("testdata/approve-sign.json", enumspb.EVENT_TYPE_MARKER_RECORDED) != 0 || count("testdata/approve-sign.json", enumspb.EVENT_TYPE_TIMER_STARTED) != 0 {
+	markers, timers := of(enumspb.EVENT_TYPE_MARKER_RECORDED), of(enumspb.EVENT_TYPE_TIMER_STARTED)
+	if countEvents(t, "approve-sign", markers) != 0 || countEvents(t, "approve-sign", timers) != 0 {
 		t.Error("the old history already has the reminders")
 	}
-	if count("testdata/approve-sign-with-reminders.json", enumspb.EVENT_TYPE_MARKER_RECORDED) != 1 || count("testdata/approve-sign-with-reminders.json", enumspb.EVENT_TYPE_TIMER_STARTED) == 0 {
+	if countEvents(t, "approve-sign-with-reminders", markers) != 1 || countEvents(t, "approve-sign-with-reminders", timers) == 0 {
 		t.Error("the new history lacks the version marker or the reminder timers")
+	}
+}
+
+// countEvents counts the events of a recorded history (testdata/NAME.json)
+// that match.
+func countEvents(t *testing.T, name string, match func(*historypb.HistoryEvent) bool) int {
+	t.Helper()
+	h, err := audit.ReadFile("testdata/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range h.Events {
+		if match(e) {
+			n++
+		}
+	}
+	return n
+}
+
+// scheduled matches the scheduling of the named activities.
+func scheduled(names ...string) func(*historypb.HistoryEvent) bool {
+	return func(e *historypb.HistoryEvent) bool {
+		return slices.Contains(names, e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName())
 	}
 }
 
@@ -105,28 +122,16 @@ func TestHistoriesFromBothSidesOfTheRemindersChange(t *testing.T) {
 // PushPortal, those recorded after push what is queued with
 // PushPortalUpdates, and all replay (TestRecordedHistoriesReplay).
 func TestHistoriesFromBothSidesOfThePortalBatchesChange(t *testing.T) {
-	activities := func(file string) (single, together int) {
-		h, err := audit.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range h.Events {
-			switch e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() {
-			case "PushPortal":
-				single++
-			case "PushPortalUpdates":
-				together++
-			}
-		}
-		return single, together
+	activities := func(name string) (single, together int) {
+		return countEvents(t, name, scheduled("PushPortal")), countEvents(t, name, scheduled("PushPortalUpdates"))
 	}
 	for _, old := range []string{"approve-sign", "approve-sign-with-reminders", "portal-outage"} {
-		if single, together := activities("testdata/" + old + ".json"); single != 6 || together != 0 {
+		if single, together := activities(old); single != 6 || together != 0 {
 			t.Errorf("%s: %d single pushes and %d batches; want the 6 updates one by one", old, single, together)
 		}
 	}
 	for _, now := range []string{"approve-sign-portal-batches", "portal-outage-batches"} {
-		if single, together := activities("testdata/" + now + ".json"); single != 0 || together == 0 || together >= 6 {
+		if single, together := activities(now); single != 0 || together == 0 || together >= 6 {
 			t.Errorf("%s: %d single pushes and %d batches; want fewer requests than the 6 updates", now, single, together)
 		}
 	}
@@ -137,26 +142,14 @@ func TestHistoriesFromBothSidesOfThePortalBatchesChange(t *testing.T) {
 // it as an activity, the one recorded after records it as a local activity
 // marker, and all replay (TestRecordedHistoriesReplay).
 func TestHistoriesFromBothSidesOfTheLocalReceiptChange(t *testing.T) {
-	scheduled := func(file string) (documents, markers int) {
-		h, err := audit.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range h.Events {
-			switch e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() {
-			case "IssueReceipt", "RenderDraft":
-				documents++
-			}
-			if e.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity" {
-				markers++
-			}
-		}
-		return documents, markers
+	local := func(e *historypb.HistoryEvent) bool {
+		return e.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity"
 	}
-	if documents, markers := scheduled("testdata/approve-sign-portal-batches.json"); documents != 2 || markers != 0 {
-		t.Errorf("before: %d document activities, %d local activity markers", documents, markers)
+	documents := scheduled("IssueReceipt", "RenderDraft")
+	if d, m := countEvents(t, "approve-sign-portal-batches", documents), countEvents(t, "approve-sign-portal-batches", local); d != 2 || m != 0 {
+		t.Errorf("before: %d document activities, %d local activity markers", d, m)
 	}
-	if documents, markers := scheduled("testdata/approve-sign-local-receipt.json"); documents != 1 || markers != 1 {
-		t.Errorf("after: %d document activities, %d local activity markers; want the receipt as a marker, the draft as an activity", documents, markers)
+	if d, m := countEvents(t, "approve-sign-local-receipt", documents), countEvents(t, "approve-sign-local-receipt", local); d != 1 || m != 1 {
+		t.Errorf("after: %d document activities, %d local activity markers; want the receipt as a marker, the draft as an activity", d, m)
 	}
 }
