@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"os"
 	"testing"
 	"time"
 
@@ -17,14 +16,10 @@ import (
 	"github.com/motcua/motcua/signer/signertest"
 )
 
-// benchInputs: a rendered result (~45 KB) and the 4.3 MB photo scan from
-// the shared fixtures.
+// benchInputs: a rendered result (~45 KB) and the 4.3 MB photo scan of
+// testdata/pdf.
 func benchInputs(b *testing.B) map[string][]byte {
-	in := map[string][]byte{"result-45KB": sampleResult(b)}
-	if big, err := os.ReadFile("../../shared/fixtures/pdf/photo-scan-5mb.pdf"); err == nil {
-		in["scan-4MB"] = big
-	}
-	return in
+	return map[string][]byte{"result-45KB": sampleResult(b), "scan-4MB": fixture(b, "photo-scan-5mb.pdf")}
 }
 
 // BenchmarkSign is motcua's signing: key check, pdfsign's pass, the

@@ -17,10 +17,7 @@ import (
 // stays valid over the whole file.
 func TestVisibleStampOnTheLastPage(t *testing.T) {
 	ca := signertest.CA(t)
-	in, err := os.ReadFile("../../shared/fixtures/pdf/scan-12-pages-large.pdf")
-	if err != nil {
-		in = sampleResult(t)
-	}
+	in := fixture(t, "scan-12-pages-large.pdf")
 	stamp := &signer.Stamp{Name: "Phạm Thị Hương", Title: "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", Unit: "Ủy ban nhân dân xã Tân Lập", Time: time.Now()}
 	out, err := signer.Sign(context.Background(), in, ca.Key(t, "Phạm Thị Hương"), signer.Info{Name: stamp.Name, Time: stamp.Time, Stamp: stamp}, signer.Options{Roots: ca.Roots})
 	if err != nil {
