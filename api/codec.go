@@ -53,13 +53,13 @@ func (c *codecSessions) valid(id string) bool {
 
 // codecRoutes registers the codec endpoint.
 func (s *Server) codecRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /codec/login", func(w http.ResponseWriter, r *http.Request) {
+	s.handle(mux, "GET /codec/login", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>motcua — kiểm toán</title>
 <form method="post" action="/codec/login"><p>Mã truy cập của kiểm toán viên / auditor token:
 <input name="token" type="password" size="60" autofocus> <button>Đăng nhập / Sign in</button></p></form>`)
 	})
-	mux.HandleFunc("POST /codec/login", func(w http.ResponseWriter, r *http.Request) {
+	s.handle(mux, "POST /codec/login", func(w http.ResponseWriter, r *http.Request) {
 		user, ok := s.Users.Authenticate(r.FormValue("token"))
 		if !ok || user.Role != motcua.RoleAuditor {
 			w.WriteHeader(http.StatusForbidden)
@@ -74,10 +74,10 @@ func (s *Server) codecRoutes(mux *http.ServeMux) {
 			": the Temporal Web UI can now show decrypted payloads in this browser for 8 hours.</p>")
 		s.Log.Info().Str("user", user.ID).Msg("codec session started")
 	})
-	mux.HandleFunc("OPTIONS /codec/decode", s.codecCORS(func(w http.ResponseWriter, r *http.Request) {
+	s.handle(mux, "OPTIONS /codec/decode", s.codecCORS(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	mux.HandleFunc("POST /codec/decode", s.codecCORS(s.decodePayloads))
+	s.handle(mux, "POST /codec/decode", s.codecCORS(s.decodePayloads))
 }
 
 // codecCORS lets the Web UI's origin call the endpoint with credentials.

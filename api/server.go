@@ -1,10 +1,11 @@
-// Package api serves motcua's HTTP API, version 1 (see api.md): JSON in and
+// Package api serves motcua's HTTP API, version 1 (its contract is openapi.json, served at /v1/openapi.json): JSON in and
 // out, bearer-token authentication by role, and one error body for every
 // failure.
 package api
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -45,15 +46,17 @@ type Server struct {
 	Log      zerolog.Logger
 
 	paths         map[string]bool // paths with a method-not-allowed handler
+	patterns      []string        // every "METHOD /path" registered
 	codecSessions codecSessions
 }
 
 // Handler returns the routes of the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.paths = map[string]bool{}
-	mux.HandleFunc("GET /healthz", s.healthz)
+	s.paths, s.patterns = map[string]bool{}, nil
+	s.handle(mux, "GET /healthz", s.healthz)
 	any := motcua.Roles
+	s.route(mux, "GET /v1/openapi.json", any, s.openAPI)
 	s.route(mux, "GET /v1/procedures", any, s.procedures)
 	s.route(mux, "POST /v1/dossiers", roles(motcua.RoleClerk, motcua.RoleSystem), s.createDossier)
 	s.route(mux, "GET /v1/dossiers", any, s.listDossiers)
@@ -80,12 +83,28 @@ func (s *Server) Handler() http.Handler {
 
 func roles(r ...motcua.Role) []motcua.Role { return r }
 
+// Routes lists the "METHOD /path" patterns Handler registers, in order: the
+// endpoints the OpenAPI document must describe.
+func (s *Server) Routes() []string {
+	if s.patterns == nil {
+		s.Handler()
+	}
+	return append([]string(nil), s.patterns...)
+}
+
+// handle registers an endpoint that checks who is asking itself (or needs
+// no one).
+func (s *Server) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
+	mux.HandleFunc(pattern, h)
+}
+
 type userKey struct{}
 
 // route registers an authenticated handler open to the given roles; the
 // same path with another method answers 405 with the error body.
 func (s *Server) route(mux *http.ServeMux, pattern string, allowed []motcua.Role, h http.HandlerFunc) {
-	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.handle(mux, pattern, func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		user, known := s.Users.Authenticate(strings.TrimSpace(token))
 		if !ok || !known {
@@ -198,6 +217,16 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// OpenAPI is the API's contract, an OpenAPI 3.1 document.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(OpenAPI)
 }
 
 func (s *Server) procedures(w http.ResponseWriter, r *http.Request) {
