@@ -89,16 +89,34 @@ type IntakeRequest struct {
 
 // Dossier is the input of a dossier's workflow: everything accepted at intake.
 type Dossier struct {
-	ID            string            `json:"id"`
-	ExternalID    string            `json:"external_id,omitempty"`
-	ProcedureCode string            `json:"procedure_code"`
-	Channel       Channel           `json:"channel"`
-	Applicant     Applicant         `json:"applicant"`
-	Fields        map[string]string `json:"fields"`
-	Documents     []DocumentRef     `json:"documents"`
-	ReceivedBy    string            `json:"received_by"`
-	ReceivedAt    time.Time         `json:"received_at"`
-	DueAt         time.Time         `json:"due_at"`
+	ID            string `json:"id"`
+	ExternalID    string `json:"external_id,omitempty"`
+	ProcedureCode string `json:"procedure_code"`
+	// Procedure is the procedure as the catalog described it when the
+	// dossier was taken in, recorded in its history so that a later
+	// catalog changes new dossiers only. Dossiers taken in before it was
+	// recorded have none: theirs is DefaultCatalog's.
+	Procedure  *Procedure        `json:"procedure,omitempty"`
+	Channel    Channel           `json:"channel"`
+	Applicant  Applicant         `json:"applicant"`
+	Fields     map[string]string `json:"fields"`
+	Documents  []DocumentRef     `json:"documents"`
+	ReceivedBy string            `json:"received_by"`
+	// ReceivedByName is the full name of the user who took the dossier in,
+	// as documents print it.
+	ReceivedByName string    `json:"received_by_name,omitempty"`
+	ReceivedAt     time.Time `json:"received_at"`
+	DueAt          time.Time `json:"due_at"`
+}
+
+// ProcedureTakenIn returns the procedure the dossier was taken in with: the
+// one recorded at intake, or for dossiers from before it was recorded,
+// DefaultCatalog's.
+func (d Dossier) ProcedureTakenIn() (Procedure, bool) {
+	if d.Procedure != nil {
+		return *d.Procedure, true
+	}
+	return DefaultCatalog.Lookup(d.ProcedureCode)
 }
 
 // Stage names the part of the procedure a step belongs to.
@@ -160,6 +178,25 @@ type State struct {
 	SigningRequest *SigningRequest `json:"signing_request,omitempty"`
 }
 
+// Summary is a dossier as a list shows it.
+type Summary struct {
+	DossierID     string     `json:"dossier_id"`
+	ProcedureCode string     `json:"procedure_code"`
+	Status        Status     `json:"status"`
+	ReceivedAt    *time.Time `json:"received_at"`
+	DueAt         *time.Time `json:"due_at"`
+}
+
+// Event is one line of a dossier's audit trail, drawn from one event of its
+// workflow history: who did what, when.
+type Event struct {
+	EventID int64     `json:"event_id"`
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"`
+	Actor   string    `json:"actor"`
+	Summary string    `json:"summary"`
+}
+
 // Review decisions.
 const (
 	DecisionApprove           = "approve"
@@ -189,19 +226,16 @@ type SignDecision struct {
 	// ActorName and ActorRole identify the signer on the result.
 	ActorName string `json:"actor_name,omitempty"`
 	ActorRole Role   `json:"actor_role,omitempty"`
-	// SigningRequestID and SignatureBase64 carry a signature made on the
-	// leader's own token for a signing request (remote signing).
+	// SigningRequestID and Signature carry a signature made on the
+	// leader's own token for a signing request (remote signing): the raw
+	// signature of the request's digest.
 	SigningRequestID string `json:"signing_request_id,omitempty"`
-	SignatureBase64  string `json:"signature_base64,omitempty"`
+	Signature        []byte `json:"signature,omitempty"`
 }
 
 // SigningRequestInput asks for a remote signing request: the certificate
-// (PEM) of the leader's own key, and the chain above it.
+// (DER) of the leader's own key, and the chain above it.
 type SigningRequestInput struct {
-	CertificatePEM string `json:"certificate_pem"`
-	ChainPEM       string `json:"chain_pem,omitempty"`
-	// Certificate and Chain are the PEM input decoded (DER), as the
-	// workflow receives it.
 	Certificate []byte   `json:"certificate,omitempty"`
 	Chain       [][]byte `json:"chain,omitempty"`
 	Actor       string   `json:"actor,omitempty"`

@@ -33,7 +33,7 @@ type Procedure struct {
 	Fields            []Field            `json:"fields"`
 	RequiredDocuments []RequiredDocument `json:"required_documents"`
 	// ResultTitle is the title printed on the signed result document.
-	ResultTitle string `json:"-"`
+	ResultTitle string `json:"result_title"`
 }
 
 // Document returns the required document with the given code.

@@ -31,10 +31,9 @@ type KeySource func(user motcua.User) (signer.Key, error)
 
 // Activities holds the adapters the activities use.
 type Activities struct {
-	Unit    motcua.Unit
-	Catalog motcua.Catalog
-	Store   *archive.Store
-	Keys    KeySource
+	Unit  motcua.Unit
+	Store *archive.Store
+	Keys  KeySource
 	// Signing says what a signature needs: trusted roots, TSA, revocation.
 	Signing signer.Options
 	Portal  *portal.Client
@@ -49,10 +48,11 @@ const (
 	ErrSigningKey      = "SigningKey"
 )
 
-func (a *Activities) procedure(code string) (motcua.Procedure, error) {
-	p, ok := a.Catalog.Lookup(code)
+// procedure is the procedure the dossier was taken in with.
+func procedure(d motcua.Dossier) (motcua.Procedure, error) {
+	p, ok := d.ProcedureTakenIn()
 	if !ok {
-		return p, temporal.NewNonRetryableApplicationError("unknown procedure "+code, ErrInvalidDocument, nil)
+		return p, temporal.NewNonRetryableApplicationError("unknown procedure "+d.ProcedureCode, ErrInvalidDocument, nil)
 	}
 	return p, nil
 }
@@ -75,7 +75,7 @@ func (a *Activities) store(b []byte, name, contentType string) (motcua.DocumentR
 // IssueReceipt renders and stores the receipt, form 01. The rendering is
 // deterministic, so a re-run stores the same bytes under the same hash.
 func (a *Activities) IssueReceipt(ctx context.Context, d motcua.Dossier) (motcua.DocumentRef, error) {
-	p, err := a.procedure(d.ProcedureCode)
+	p, err := procedure(d)
 	if err != nil {
 		return motcua.DocumentRef{}, err
 	}
@@ -98,7 +98,7 @@ type DraftInput struct {
 
 // RenderDraft renders and stores the unsigned result.
 func (a *Activities) RenderDraft(ctx context.Context, in DraftInput) (motcua.DocumentRef, error) {
-	p, err := a.procedure(in.Dossier.ProcedureCode)
+	p, err := procedure(in.Dossier)
 	if err != nil {
 		return motcua.DocumentRef{}, err
 	}
@@ -151,7 +151,7 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 	if in.RemoteRequest != "" {
 		return a.completeRemote(ctx, in, ref)
 	}
-	p, err := a.procedure(in.Dossier.ProcedureCode)
+	p, err := procedure(in.Dossier)
 	if err != nil {
 		return Signed{}, err
 	}
@@ -267,7 +267,7 @@ type Notified struct {
 // message of a dossier's event once; a channel already sent is skipped on
 // retry.
 func (a *Activities) Notify(ctx context.Context, in NotifyInput) (Notified, error) {
-	p, _ := a.Catalog.Lookup(in.Dossier.ProcedureCode)
+	p, _ := in.Dossier.ProcedureTakenIn()
 	subject, body := message(a.Unit, p, in)
 	key := in.Dossier.ID + "/" + in.Event
 	var out Notified
@@ -362,7 +362,7 @@ func (a *Activities) PrepareRemote(ctx context.Context, in RemoteInput) (motcua.
 	} else if !errors.Is(err, archive.ErrNotFound) {
 		return motcua.SigningRequest{}, err
 	}
-	p, err := a.procedure(in.Dossier.ProcedureCode)
+	p, err := procedure(in.Dossier)
 	if err != nil {
 		return motcua.SigningRequest{}, err
 	}

@@ -35,7 +35,7 @@ func setup(t *testing.T) (*activities.Activities, *notifytest.SMTPServer) {
 	t.Cleanup(smtp.Close)
 	ledger, _ := notify.NewLedger(filepath.Join(dir, "notify"))
 	return &activities.Activities{
-		Unit: motcua.DefaultUnit, Catalog: motcua.DefaultCatalog, Store: store,
+		Unit: motcua.DefaultUnit, Store: store,
 		Keys: func(u motcua.User) (signer.Key, error) {
 			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
 		},

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -12,20 +11,10 @@ import (
 	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/workflows"
 )
-
-// decisionTimeout bounds how long a request waits for the workflow.
-const decisionTimeout = 60 * time.Second
 
 // created is the answer to POST /v1/dossiers.
 type created struct {
@@ -46,8 +35,6 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), decisionTimeout)
-	defer cancel()
 	// Documents are stored before anything refers to them.
 	docs, err := s.storeDocuments(req.Documents, contents)
 	if err != nil {
@@ -55,37 +42,21 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	began := time.Now()
-	alloc, err := s.allocate(ctx, req.ExternalID)
-	allocated := time.Since(began)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if alloc.Existing {
-		if st, err := s.state(ctx, alloc.Code); err == nil {
-			writeJSON(w, http.StatusOK, created{st.DossierID, st.Status, st.ReceivedAt, st.DueAt})
-			return
-		}
-		// the earlier request was cut before its workflow started: start it now
-	}
-	d := motcua.Dossier{
-		ID: alloc.Code, ExternalID: req.ExternalID, ProcedureCode: p.Code, Channel: req.Channel,
-		Applicant: req.Applicant, Fields: req.Fields, Documents: docs,
-		ReceivedBy: currentUser(r).ID, ReceivedAt: alloc.ReceivedAt,
-		DueAt: s.Calendar.DueDate(alloc.ReceivedAt, p.SLAWorkingDays),
-	}
-	st, err := s.startDossier(ctx, d)
+	st, existing, err := s.dossiers().Start(r.Context(), workflows.Intake{
+		ExternalID: req.ExternalID, Procedure: p, Channel: req.Channel, Applicant: req.Applicant,
+		Fields: req.Fields, Documents: docs, ReceivedBy: currentUser(r),
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	status := http.StatusCreated
-	if alloc.Existing {
+	if existing {
 		status = http.StatusOK
 	}
 	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).
-		Str("procedure", p.Code).Str("by", d.ReceivedBy).
-		Dur("allocate", allocated).Dur("took", time.Since(began)).Msg("dossier received")
+		Str("procedure", p.Code).Str("by", currentUser(r).ID).Bool("existing", existing).
+		Dur("took", time.Since(began)).Msg("dossier received")
 	writeJSON(w, status, created{st.DossierID, st.Status, st.ReceivedAt, st.DueAt})
 }
 
@@ -101,83 +72,8 @@ func (s *Server) storeDocuments(up []motcua.DocumentUpload, contents [][]byte) (
 	return refs, nil
 }
 
-// allocate gets the dossier code from the unit's code workflow. The
-// workflow runs for ever (continuing as new); it is started when an update
-// finds it missing.
-func (s *Server) allocate(ctx context.Context, externalID string) (workflows.Allocation, error) {
-	var a workflows.Allocation
-	for attempt := 0; ; attempt++ {
-		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: workflows.CodesWorkflowID(s.Unit.Code), UpdateName: workflows.UpdateAllocate,
-			Args: []any{workflows.AllocateRequest{ExternalID: externalID}}, WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil {
-			err = h.Get(ctx, &a)
-		}
-		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) && attempt < 3 {
-			_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID: workflows.CodesWorkflowID(s.Unit.Code), TaskQueue: workflows.TaskQueue,
-				WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-			}, workflows.CodesWorkflow, workflows.CodesState{Unit: s.Unit.Code})
-			if err == nil {
-				continue
-			}
-		}
-		if err != nil {
-			return a, fmt.Errorf("allocate dossier code: %w", err)
-		}
-		return a, nil
-	}
-}
-
-// startDossier starts the dossier's workflow (or joins the running one) and
-// waits until intake is done: the receipt issued, review open.
-func (s *Server) startDossier(ctx context.Context, d motcua.Dossier) (motcua.State, error) {
-	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       d.ID,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AttrStatus.ValueSet(string(motcua.StatusReceived)),
-			workflows.AttrProcedure.ValueSet(d.ProcedureCode),
-			workflows.AttrReceivedAt.ValueSet(d.ReceivedAt),
-			workflows.AttrDueAt.ValueSet(d.DueAt),
-		),
-	}, workflows.DossierWorkflow, d)
-	h, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName: workflows.UpdateIntake, WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	var st motcua.State
-	if err == nil {
-		err = h.Get(ctx, &st)
-	}
-	return st, err
-}
-
-// state asks the dossier's workflow for its state.
-func (s *Server) state(ctx context.Context, id string) (motcua.State, error) {
-	var st motcua.State
-	if !motcua.ValidDossierID(id) {
-		return st, motcua.Errorf(motcua.CodeNotFound, "no dossier %q", id)
-	}
-	v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.QueryState)
-	if err != nil {
-		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) {
-			return st, motcua.Errorf(motcua.CodeNotFound, "no dossier %q", id)
-		}
-		return st, err
-	}
-	return st, v.Get(&st)
-}
-
 func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
-	st, err := s.state(r.Context(), r.PathValue("id"))
+	st, err := s.dossiers().State(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -185,51 +81,34 @@ func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// decide sends a decision to the dossier's workflow and answers with the
-// dossier once the decision is applied.
-func (s *Server) decide(w http.ResponseWriter, r *http.Request, st motcua.State, update string, arg any) {
-	if st.Status.Terminal() {
-		s.fail(w, r, motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s: nothing more can be decided", st.Status))
-		return
-	}
-	var out motcua.State
-	if err := s.update(r.Context(), st.DossierID, update, arg, &out); err != nil {
+// decided answers a decision with the dossier as it stands after it.
+func (s *Server) decided(w http.ResponseWriter, r *http.Request, decision string, st motcua.State, err error) {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).Str("decision", update).
-		Str("by", currentUser(r).ID).Str("status", string(out.Status)).Msg("decision applied")
-	writeJSON(w, http.StatusOK, out)
-}
-
-// update sends an update to a dossier's workflow and decodes its result.
-func (s *Server) update(ctx context.Context, id, name string, arg, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
-	defer cancel()
-	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: name, Args: []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return err
-	}
-	return h.Get(ctx, out)
+	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).Str("decision", decision).
+		Str("by", currentUser(r).ID).Str("status", string(st.Status)).Msg("decision applied")
+	writeJSON(w, http.StatusOK, st)
 }
 
 // createSigningRequest prepares a remote signature for the leader's own
 // key: the answer holds the digest their token signs.
 func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
-	var in motcua.SigningRequestInput
-	if e := decode(w, r, &in); e != nil {
+	var body struct {
+		CertificatePEM string `json:"certificate_pem"`
+		ChainPEM       string `json:"chain_pem"`
+	}
+	if e := decode(w, r, &body); e != nil {
 		writeError(w, r, statusOf[e.Code], e)
 		return
 	}
 	bad := map[string]string{}
-	certs, err := pemCertificates(in.CertificatePEM)
+	certs, err := pemCertificates(body.CertificatePEM)
 	if err != nil || len(certs) != 1 {
 		bad["certificate_pem"] = "one PEM certificate is required"
 	}
-	chain, err := pemCertificates(in.ChainPEM)
+	chain, err := pemCertificates(body.ChainPEM)
 	if err != nil {
 		bad["chain_pem"] = "PEM certificates"
 	}
@@ -237,20 +116,11 @@ func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the certificate cannot be read", Fields: bad})
 		return
 	}
-	st, err := s.state(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if st.Status.Terminal() {
-		s.fail(w, r, motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s", st.Status))
-		return
-	}
 	u := currentUser(r)
-	in.Certificate, in.Chain, in.Actor, in.ActorName, in.ActorRole = certs[0], chain, u.ID, u.Name, u.Role
-	in.CertificatePEM, in.ChainPEM = "", ""
-	var req motcua.SigningRequest
-	if err := s.update(r.Context(), st.DossierID, workflows.UpdateSigningRequest, in, &req); err != nil {
+	req, err := s.dossiers().PrepareSigning(r.Context(), r.PathValue("id"), motcua.SigningRequestInput{
+		Certificate: certs[0], Chain: chain, Actor: u.ID, ActorName: u.Name, ActorRole: u.Role,
+	})
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -258,7 +128,7 @@ func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getSigningRequest(w http.ResponseWriter, r *http.Request) {
-	st, err := s.state(r.Context(), r.PathValue("id"))
+	st, err := s.dossiers().State(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -294,46 +164,44 @@ func pemCertificates(text string) ([][]byte, error) {
 	return out, nil
 }
 
-// decision reads a decision's body into v and the dossier it is about; on
-// failure it has answered and returns ok false.
-func (s *Server) decision(w http.ResponseWriter, r *http.Request, v any) (st motcua.State, p motcua.Procedure, ok bool) {
-	if r.ContentLength != 0 {
-		if e := decode(w, r, v); e != nil {
-			writeError(w, r, statusOf[e.Code], e)
-			return st, p, false
-		}
+// body reads an optional JSON body into v; on failure it has answered and
+// returns false.
+func (s *Server) body(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.ContentLength == 0 {
+		return true
 	}
-	st, err := s.state(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return st, p, false
+	if e := decode(w, r, v); e != nil {
+		writeError(w, r, statusOf[e.Code], e)
+		return false
 	}
-	p, _ = s.Catalog.Lookup(st.ProcedureCode)
-	return st, p, true
+	return true
 }
 
+// review hands the specialist's decision to the dossier, whose workflow
+// checks it against the procedure the dossier was taken in with.
 func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 	var rv motcua.Review
-	st, p, ok := s.decision(w, r, &rv)
-	if !ok {
+	if !s.body(w, r, &rv) {
 		return
 	}
 	rv.Actor = currentUser(r).ID
-	if err := motcua.ValidateReview(p, rv); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.decide(w, r, st, workflows.UpdateReview, rv)
+	st, err := s.dossiers().Review(r.Context(), r.PathValue("id"), rv)
+	s.decided(w, r, "review", st, err)
 }
 
 func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Documents []motcua.DocumentUpload `json:"documents"`
 	}
-	st, p, ok := s.decision(w, r, &body)
-	if !ok {
+	if !s.body(w, r, &body) {
 		return
 	}
+	st, err := s.dossiers().State(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, _ := s.Catalog.Lookup(st.ProcedureCode)
 	contents, err := motcua.ValidateDocuments(p, body.Documents)
 	if err != nil {
 		s.fail(w, r, err)
@@ -348,32 +216,45 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.decide(w, r, st, workflows.UpdateSupplement, motcua.Supplement{Documents: docs, Actor: currentUser(r).ID})
+	st, err = s.dossiers().Supplement(r.Context(), st.DossierID, motcua.Supplement{Documents: docs, Actor: currentUser(r).ID})
+	s.decided(w, r, "supplement", st, err)
 }
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
-	var d motcua.SignDecision
-	st, _, ok := s.decision(w, r, &d)
-	if !ok {
+	var body struct {
+		Decision         string `json:"decision"`
+		Comment          string `json:"comment"`
+		SigningRequestID string `json:"signing_request_id"`
+		SignatureBase64  string `json:"signature_base64"`
+	}
+	if !s.body(w, r, &body) {
+		return
+	}
+	sig, err := base64.StdEncoding.DecodeString(body.SignatureBase64)
+	if err != nil {
+		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the decision has invalid fields",
+			Fields: map[string]string{"signature_base64": "not valid base64"}})
 		return
 	}
 	u := currentUser(r)
-	d.Actor, d.ActorName, d.ActorRole = u.ID, u.Name, u.Role
+	d := motcua.SignDecision{Decision: body.Decision, Comment: body.Comment, Actor: u.ID, ActorName: u.Name, ActorRole: u.Role,
+		SigningRequestID: body.SigningRequestID, Signature: sig}
 	if err := motcua.ValidateSignDecision(d); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.decide(w, r, st, workflows.UpdateSign, d)
+	st, err := s.dossiers().Sign(r.Context(), r.PathValue("id"), d)
+	s.decided(w, r, "sign", st, err)
 }
 
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	var wd motcua.Withdrawal
-	st, _, ok := s.decision(w, r, &wd)
-	if !ok {
+	if !s.body(w, r, &wd) {
 		return
 	}
 	wd.Actor = currentUser(r).ID
-	s.decide(w, r, st, workflows.UpdateWithdraw, wd)
+	st, err := s.dossiers().Withdraw(r.Context(), r.PathValue("id"), wd)
+	s.decided(w, r, "withdraw", st, err)
 }
 
 func (s *Server) receipt(w http.ResponseWriter, r *http.Request) {
@@ -406,7 +287,7 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, pick func(motcua.State) (sum, filename string)) {
-	st, err := s.state(r.Context(), r.PathValue("id"))
+	st, err := s.dossiers().State(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -433,31 +314,22 @@ func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, pick func(motc
 	_, _ = w.Write(b)
 }
 
-// listed is one row of GET /v1/dossiers.
-type listed struct {
-	DossierID     string        `json:"dossier_id"`
-	ProcedureCode string        `json:"procedure_code"`
-	Status        motcua.Status `json:"status"`
-	ReceivedAt    *time.Time    `json:"received_at"`
-	DueAt         *time.Time    `json:"due_at"`
-}
-
 func (s *Server) listDossiers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	query := []string{"WorkflowType = 'DossierWorkflow'"}
+	var f workflows.Filter
 	if v := q.Get("status"); v != "" {
 		if !motcua.Status(v).Valid() {
 			s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "unknown status", Fields: map[string]string{"status": "unknown status " + strconv.Quote(v)}})
 			return
 		}
-		query = append(query, workflows.AttrStatus.GetName()+" = '"+v+"'")
+		f.Status = motcua.Status(v)
 	}
 	if v := q.Get("procedure_code"); v != "" {
 		if _, ok := s.Catalog.Lookup(v); !ok {
 			s.fail(w, r, &motcua.Error{Code: motcua.CodeUnknownProcedure, Message: "unknown procedure", Fields: map[string]string{"procedure_code": "unknown"}})
 			return
 		}
-		query = append(query, workflows.AttrProcedure.GetName()+" = '"+v+"'")
+		f.ProcedureCode = v
 	}
 	pageSize := 50
 	if v := q.Get("page_size"); v != "" {
@@ -468,44 +340,22 @@ func (s *Server) listDossiers(w http.ResponseWriter, r *http.Request) {
 		}
 		pageSize = n
 	}
+	badToken := &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "bad page token", Fields: map[string]string{"page_token": "not a token this API gave"}}
 	token, err := base64.RawURLEncoding.DecodeString(q.Get("page_token"))
 	if err != nil {
-		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "bad page token", Fields: map[string]string{"page_token": "not a token this API gave"}})
+		s.fail(w, r, badToken)
 		return
 	}
-	resp, err := s.Temporal.ListWorkflow(r.Context(), &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: s.Namespace, PageSize: int32(pageSize), NextPageToken: token,
-		Query: strings.Join(query, " AND "),
-	})
+	page, next, err := s.dossiers().List(r.Context(), f, pageSize, token)
+	if errors.Is(err, workflows.ErrBadPageToken) {
+		err = badToken
+	}
 	if err != nil {
-		var inv *serviceerror.InvalidArgument
-		if errors.As(err, &inv) && len(token) > 0 {
-			s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "bad page token", Fields: map[string]string{"page_token": "not a token this API gave"}})
-			return
-		}
 		s.fail(w, r, err)
 		return
 	}
-	out := struct {
-		Dossiers      []listed `json:"dossiers"`
-		NextPageToken string   `json:"next_page_token"`
-	}{Dossiers: []listed{}, NextPageToken: base64.RawURLEncoding.EncodeToString(resp.NextPageToken)}
-	dc := converter.GetDefaultDataConverter()
-	for _, e := range resp.Executions {
-		row := listed{DossierID: e.Execution.GetWorkflowId()}
-		fields := e.GetSearchAttributes().GetIndexedFields()
-		var status string
-		_ = dc.FromPayload(fields[workflows.AttrStatus.GetName()], &status)
-		row.Status = motcua.Status(status)
-		_ = dc.FromPayload(fields[workflows.AttrProcedure.GetName()], &row.ProcedureCode)
-		var rec, due time.Time
-		if dc.FromPayload(fields[workflows.AttrReceivedAt.GetName()], &rec) == nil && !rec.IsZero() {
-			row.ReceivedAt = &rec
-		}
-		if dc.FromPayload(fields[workflows.AttrDueAt.GetName()], &due) == nil && !due.IsZero() {
-			row.DueAt = &due
-		}
-		out.Dossiers = append(out.Dossiers, row)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, struct {
+		Dossiers      []motcua.Summary `json:"dossiers"`
+		NextPageToken string           `json:"next_page_token"`
+	}{page, base64.RawURLEncoding.EncodeToString(next)})
 }

@@ -12,7 +12,7 @@ import (
 // dossierHistory reads the history of the dossier the request names; on
 // failure it has answered and returns nil.
 func (s *Server) dossierHistory(w http.ResponseWriter, r *http.Request) (string, *historypb.History) {
-	st, err := s.state(r.Context(), r.PathValue("id"))
+	st, err := s.dossiers().State(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return "", nil

@@ -126,7 +126,7 @@ func run(m *testing.M) (int, error) {
 		log = zerolog.New(os.Stderr)
 	}
 	acts := &activities.Activities{
-		Unit: motcua.DefaultUnit, Catalog: motcua.DefaultCatalog, Store: env.store,
+		Unit: motcua.DefaultUnit, Store: env.store,
 		Keys: func(u motcua.User) (signer.Key, error) {
 			return env.ca.Key(signer.Person{ID: u.ID, Name: u.Name})
 		},

@@ -22,6 +22,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/workflows"
 )
 
 // MaxBodyBytes bounds a request body: a dossier with its documents.
@@ -82,6 +83,11 @@ func (s *Server) Handler() http.Handler {
 }
 
 func roles(r ...motcua.Role) []motcua.Role { return r }
+
+// dossiers is the Go surface over the unit's dossier workflows.
+func (s *Server) dossiers() *workflows.Dossiers {
+	return &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar}
+}
 
 // Routes lists the "METHOD /path" patterns Handler registers, in order: the
 // endpoints the OpenAPI document must describe.
@@ -175,7 +181,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		e = motcua.Errorf(motcua.CodeNotFound, "no dossier %q", r.PathValue("id"))
 	case (errors.Is(err, context.DeadlineExceeded) || errors.As(err, new(*serviceerror.DeadlineExceeded))) && r.Context().Err() == nil:
 		s.Log.Warn().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("no answer in time")
-		e = motcua.Errorf(motcua.CodeUnavailable, "no answer within %s: the request may still be carried out; look at the dossier before trying again", decisionTimeout)
+		e = motcua.Errorf(motcua.CodeUnavailable, "no answer within %s: the request may still be carried out; look at the dossier before trying again", workflows.DecisionTimeout)
 	default:
 		s.Log.Error().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("request failed")
 		e = motcua.Errorf(motcua.CodeUnavailable, "the workflow service is unavailable; try again shortly")

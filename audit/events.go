@@ -3,7 +3,6 @@ package audit
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -15,15 +14,8 @@ import (
 	"github.com/motcua/motcua/workflows"
 )
 
-// Event is one line of a dossier's audit trail, drawn from one history
-// event: who did what.
-type Event struct {
-	EventID int64     `json:"event_id"`
-	Time    time.Time `json:"time"`
-	Type    string    `json:"type"`
-	Actor   string    `json:"actor"`
-	Summary string    `json:"summary"`
-}
+// Event is one line of a dossier's audit trail (motcua.Event).
+type Event = motcua.Event
 
 // Events describes a history for auditors, oldest first.
 func Events(dc converter.DataConverter, h *historypb.History) []Event {

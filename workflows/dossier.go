@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -142,8 +141,7 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 		Signer: motcua.User{ID: s.Actor, Name: s.ActorName, Role: s.ActorRole},
 	}
 	if s.SigningRequestID != "" { // made on the leader's own token
-		in.RemoteRequest = s.SigningRequestID
-		in.RemoteSignature, _ = base64.StdEncoding.DecodeString(s.SignatureBase64)
+		in.RemoteRequest, in.RemoteSignature = s.SigningRequestID, s.Signature
 	}
 	var signed activities.Signed
 	err := workflow.ExecuteActivity(signCtx(ctx), a.SignResult, in).Get(ctx, &signed)

@@ -78,10 +78,11 @@ func asUpdateError(err error) error {
 }
 
 func newDossier(ctx workflow.Context, d motcua.Dossier) (*dossier, error) {
-	p, ok := motcua.DefaultCatalog.Lookup(d.ProcedureCode)
+	p, ok := d.ProcedureTakenIn()
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError("unknown procedure "+d.ProcedureCode, motcua.CodeUnknownProcedure, nil)
 	}
+	d.Procedure = &p // the activities read it from the dossier
 	w := &dossier{dossier: d, procedure: p, state: motcua.State{
 		DossierID: d.ID, ProcedureCode: d.ProcedureCode, Channel: d.Channel,
 		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, Applicant: d.Applicant.Masked(),
@@ -112,13 +113,13 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			return w.submit(ctx, &command{review: &r})
 		},
 		workflow.UpdateHandlerOptions{Validator: func(r motcua.Review) error {
-			if err := w.ready(motcua.StatusInReview, "a review decision"); err != nil {
-				return err
-			}
 			if r.Actor == "" {
 				return temporal.NewApplicationError("the decision names no actor", errInvalidRequest)
 			}
-			return asUpdateError(motcua.ValidateReview(w.procedure, r))
+			if err := motcua.ValidateReview(w.procedure, r); err != nil {
+				return asUpdateError(err)
+			}
+			return w.ready(motcua.StatusInReview, "a review decision")
 		}},
 	); err != nil {
 		return err
@@ -294,12 +295,7 @@ func (w *dossier) step(ctx workflow.Context, stage motcua.Stage, actor, outcome,
 func (w *dossier) setStatus(ctx workflow.Context, s motcua.Status) {
 	first := w.state.Status == motcua.StatusReceived && s == motcua.StatusInReview
 	w.state.Status = s
-	_ = workflow.UpsertTypedSearchAttributes(ctx,
-		AttrStatus.ValueSet(string(s)),
-		AttrProcedure.ValueSet(w.state.ProcedureCode),
-		AttrReceivedAt.ValueSet(w.state.ReceivedAt),
-		AttrDueAt.ValueSet(w.state.DueAt),
-	)
+	_ = workflow.UpsertTypedSearchAttributes(ctx, searchAttributes(s, w.state.ProcedureCode, w.state.ReceivedAt, w.state.DueAt)...)
 	if first {
 		w.queuePortal(ctx, motcua.PortalAccepted, "accepted")
 	}

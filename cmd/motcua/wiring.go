@@ -205,7 +205,6 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 	}
 	return &activities.Activities{
 		Unit:    c.unit(),
-		Catalog: motcua.DefaultCatalog,
 		Store:   d.store,
 		Keys:    keys,
 		Signing: signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation},

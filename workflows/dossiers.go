@@ -1,0 +1,285 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/calendar"
+)
+
+// DecisionTimeout bounds how long a caller waits for the workflow to carry
+// a decision out. A decision still running then may yet be carried out.
+const DecisionTimeout = 60 * time.Second
+
+// Dossiers starts, decides on and lists the dossiers of one unit: the one
+// place outside the workflows that speaks to Temporal about them. The API's
+// handlers and the audit command use it; none of them builds a workflow
+// call or a visibility query of its own.
+type Dossiers struct {
+	Temporal  client.Client
+	Namespace string
+	Unit      motcua.Unit
+	Calendar  *calendar.Calendar
+}
+
+// Intake is a dossier accepted at the counter or from a back-office
+// system: validated, its documents stored, not yet numbered.
+type Intake struct {
+	ExternalID string
+	Procedure  motcua.Procedure
+	Channel    motcua.Channel
+	Applicant  motcua.Applicant
+	Fields     map[string]string
+	Documents  []motcua.DocumentRef
+	// ReceivedBy is the user taking the dossier in.
+	ReceivedBy motcua.User
+}
+
+// Start gives the dossier its code and starts its workflow, answering once
+// the receipt is issued and review is open. existing is true when the
+// external id was seen before: the answer is that earlier dossier.
+func (s *Dossiers) Start(ctx context.Context, in Intake) (st motcua.State, existing bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, DecisionTimeout)
+	defer cancel()
+	alloc, err := s.allocate(ctx, in.ExternalID)
+	if err != nil {
+		return st, false, err
+	}
+	if alloc.Existing {
+		if st, err := s.State(ctx, alloc.Code); err == nil {
+			return st, true, nil
+		}
+		// the earlier request was cut before its workflow started: start it now
+	}
+	p := in.Procedure
+	d := motcua.Dossier{
+		ID: alloc.Code, ExternalID: in.ExternalID, ProcedureCode: p.Code, Procedure: &p, Channel: in.Channel,
+		Applicant: in.Applicant, Fields: in.Fields, Documents: in.Documents,
+		ReceivedBy: in.ReceivedBy.ID, ReceivedByName: in.ReceivedBy.Name, ReceivedAt: alloc.ReceivedAt,
+		DueAt: s.Calendar.DueDate(alloc.ReceivedAt, p.SLAWorkingDays),
+	}
+	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       d.ID,
+		TaskQueue:                TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(searchAttributes(motcua.StatusReceived, d.ProcedureCode, d.ReceivedAt, d.DueAt)...),
+	}, DossierWorkflow, d)
+	h, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions:          client.UpdateWorkflowOptions{UpdateName: UpdateIntake, WaitForStage: client.WorkflowUpdateStageCompleted},
+	})
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	if err != nil {
+		return st, false, fmt.Errorf("start dossier %s: %w", d.ID, err)
+	}
+	return st, alloc.Existing, nil
+}
+
+// allocate gets the dossier code from the unit's code workflow, starting
+// that workflow (it runs for ever, continuing as new) when it is missing.
+func (s *Dossiers) allocate(ctx context.Context, externalID string) (Allocation, error) {
+	var a Allocation
+	for attempt := 0; ; attempt++ {
+		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: CodesWorkflowID(s.Unit.Code), UpdateName: UpdateAllocate,
+			Args: []any{AllocateRequest{ExternalID: externalID}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &a)
+		}
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) && attempt < 3 {
+			_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: CodesWorkflowID(s.Unit.Code), TaskQueue: TaskQueue,
+				WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			}, CodesWorkflow, CodesState{Unit: s.Unit.Code})
+			if err == nil {
+				continue
+			}
+		}
+		if err != nil {
+			return a, fmt.Errorf("allocate dossier code: %w", err)
+		}
+		return a, nil
+	}
+}
+
+// State returns the dossier as its workflow holds it; a dossier that does
+// not exist is a motcua.Error with code not_found.
+func (s *Dossiers) State(ctx context.Context, id string) (motcua.State, error) {
+	var st motcua.State
+	if !motcua.ValidDossierID(id) {
+		return st, motcua.Errorf(motcua.CodeNotFound, "no dossier %q", id)
+	}
+	v, err := s.Temporal.QueryWorkflow(ctx, id, "", QueryState)
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return st, motcua.Errorf(motcua.CodeNotFound, "no dossier %q", id)
+		}
+		return st, err
+	}
+	return st, v.Get(&st)
+}
+
+// Review hands the specialist's decision to the dossier.
+func (s *Dossiers) Review(ctx context.Context, id string, r motcua.Review) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateReview, r)
+}
+
+// Supplement adds the documents a supplement request asked for.
+func (s *Dossiers) Supplement(ctx context.Context, id string, sp motcua.Supplement) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateSupplement, sp)
+}
+
+// Sign hands the leader's decision on the draft to the dossier.
+func (s *Dossiers) Sign(ctx context.Context, id string, d motcua.SignDecision) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateSign, d)
+}
+
+// Withdraw ends the dossier at the citizen's request.
+func (s *Dossiers) Withdraw(ctx context.Context, id string, wd motcua.Withdrawal) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateWithdraw, wd)
+}
+
+// PrepareSigning asks the dossier for a remote signing request.
+func (s *Dossiers) PrepareSigning(ctx context.Context, id string, in motcua.SigningRequestInput) (motcua.SigningRequest, error) {
+	var req motcua.SigningRequest
+	return req, s.update(ctx, id, UpdateSigningRequest, in, &req)
+}
+
+// decide sends a decision and returns the dossier once it is carried out.
+// A finished dossier refuses every decision before Temporal is asked.
+func (s *Dossiers) decide(ctx context.Context, id, update string, arg any) (motcua.State, error) {
+	var out motcua.State
+	st, err := s.State(ctx, id)
+	if err != nil {
+		return out, err
+	}
+	if st.Status.Terminal() {
+		return out, motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s: nothing more can be decided", st.Status)
+	}
+	return out, s.update(ctx, id, update, arg, &out)
+}
+
+// update sends an update and waits, at most DecisionTimeout, for its result.
+func (s *Dossiers) update(ctx context.Context, id, name string, arg, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, DecisionTimeout)
+	defer cancel()
+	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, out)
+}
+
+// Filter selects dossiers; zero fields select all.
+type Filter struct {
+	Status        motcua.Status
+	ProcedureCode string
+}
+
+// query is the visibility query of f. Its values are checked against the
+// known statuses and procedure codes by the callers; quotes are dropped so
+// no value can change the query's shape.
+func (f Filter) query() string {
+	q := []string{"WorkflowType = 'DossierWorkflow'"}
+	clean := func(v string) string { return strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(v) }
+	if f.Status != "" {
+		q = append(q, AttrStatus.GetName()+" = '"+clean(string(f.Status))+"'")
+	}
+	if f.ProcedureCode != "" {
+		q = append(q, AttrProcedure.GetName()+" = '"+clean(f.ProcedureCode)+"'")
+	}
+	return strings.Join(q, " AND ")
+}
+
+// ErrBadPageToken is List's answer to a page token it did not give.
+var ErrBadPageToken = errors.New("not a page token of this list")
+
+// List returns one page of dossiers (at most size) from the search
+// attributes, and the token of the next page (nil on the last).
+func (s *Dossiers) List(ctx context.Context, f Filter, size int, token []byte) ([]motcua.Summary, []byte, error) {
+	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: s.Namespace, PageSize: int32(size), NextPageToken: token, Query: f.query(),
+	})
+	if err != nil {
+		var inv *serviceerror.InvalidArgument
+		if errors.As(err, &inv) && len(token) > 0 {
+			return nil, nil, ErrBadPageToken
+		}
+		return nil, nil, fmt.Errorf("list dossiers: %w", err)
+	}
+	out := make([]motcua.Summary, 0, len(resp.Executions))
+	for _, e := range resp.Executions {
+		out = append(out, summary(e.GetExecution().GetWorkflowId(), e.GetSearchAttributes()))
+	}
+	return out, resp.NextPageToken, nil
+}
+
+// Each calls fn with every dossier f selects, page by page.
+func (s *Dossiers) Each(ctx context.Context, f Filter, fn func(motcua.Summary) error) error {
+	var token []byte
+	for {
+		page, next, err := s.List(ctx, f, 200, token)
+		if err != nil {
+			return err
+		}
+		for _, d := range page {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		if token = next; len(token) == 0 {
+			return nil
+		}
+	}
+}
+
+// summary reads a dossier's list row from its search attributes (which
+// Temporal keeps in clear: they hold no personal data).
+func summary(id string, attrs *commonpb.SearchAttributes) motcua.Summary {
+	dc := converter.GetDefaultDataConverter()
+	fields := attrs.GetIndexedFields()
+	row := motcua.Summary{DossierID: id}
+	var status string
+	_ = dc.FromPayload(fields[AttrStatus.GetName()], &status)
+	row.Status = motcua.Status(status)
+	_ = dc.FromPayload(fields[AttrProcedure.GetName()], &row.ProcedureCode)
+	var rec, due time.Time
+	if dc.FromPayload(fields[AttrReceivedAt.GetName()], &rec) == nil && !rec.IsZero() {
+		row.ReceivedAt = &rec
+	}
+	if dc.FromPayload(fields[AttrDueAt.GetName()], &due) == nil && !due.IsZero() {
+		row.DueAt = &due
+	}
+	return row
+}
+
+// searchAttributes are a dossier's attributes for a status: the same at
+// the start and at every change of status.
+func searchAttributes(s motcua.Status, procedure string, receivedAt, dueAt time.Time) []temporal.SearchAttributeUpdate {
+	return []temporal.SearchAttributeUpdate{
+		AttrStatus.ValueSet(string(s)),
+		AttrProcedure.ValueSet(procedure),
+		AttrReceivedAt.ValueSet(receivedAt),
+		AttrDueAt.ValueSet(dueAt),
+	}
+}
