@@ -19,5 +19,8 @@ func TestShortLoadRun(t *testing.T) {
 	if rep.Completed == 0 {
 		t.Fatalf("nothing completed:\n%s", rep)
 	}
+	if rep.Completed+rep.Rejected != rep.Started {
+		t.Fatalf("%d dossiers started, %d completed and %d rejected:\n%s", rep.Started, rep.Completed, rep.Rejected, rep)
+	}
 	t.Logf("\n%s", rep)
 }

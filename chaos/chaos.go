@@ -6,7 +6,6 @@
 package chaos
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -35,6 +34,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
@@ -86,7 +86,7 @@ func (v Verdict) OK() bool { return len(v.Violations) == 0 }
 func Run(ctx context.Context, cfg Config) (Verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	r := &run{cfg: cfg, tokens: map[motcua.Role]string{}, ids: make([]string, cfg.Dossiers)}
+	r := &run{cfg: cfg, as: map[motcua.Role]*apiclient.Client{}, ids: make([]string, cfg.Dossiers)}
 	start := time.Now()
 	if err := r.startAll(ctx); err != nil {
 		r.stopAll()
@@ -118,7 +118,7 @@ type child struct {
 type run struct {
 	cfg                       Config
 	temporal, api, portalAddr string
-	tokens                    map[motcua.Role]string
+	as                        map[motcua.Role]*apiclient.Client // the API as each role
 	mu                        sync.Mutex
 	server                    *child
 	workers                   []*child
@@ -170,9 +170,10 @@ func (r *run) startAll(ctx context.Context) error {
 		return err
 	}
 	var users []map[string]string
+	api := apiclient.New("http://"+r.api, "", &http.Client{Timeout: 70 * time.Second})
 	for _, role := range motcua.Roles {
 		tok := fmt.Sprintf("chaos-%s-%d", role, rand.Int64())
-		r.tokens[role] = tok
+		r.as[role] = api.As(tok)
 		sum := sha256.Sum256([]byte(tok))
 		users = append(users, map[string]string{"id": string(role) + "1", "name": "Người " + string(role), "role": string(role), "token_sha256": hex.EncodeToString(sum[:])})
 	}
@@ -204,12 +205,9 @@ func (r *run) startAll(ctx context.Context) error {
 	}
 	r.others = append(r.others, a)
 	for ctx.Err() == nil {
-		if resp, err := http.Get("http://" + r.api + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				r.progress("engine up: server %s, 2 workers, api %s, portal %s", r.temporal, r.api, r.portalAddr)
-				return nil
-			}
+		if r.as[motcua.RoleAuditor].Health(ctx) == nil {
+			r.progress("engine up: server %s, 2 workers, api %s, portal %s", r.temporal, r.api, r.portalAddr)
+			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -311,28 +309,31 @@ func (r *run) drive(ctx context.Context) {
 
 func (r *run) dossier(ctx context.Context, i int) error {
 	p := paths[i%len(paths)]
-	body := map[string]any{
-		"external_id": fmt.Sprintf("CHAOS-%d", i), "procedure_code": "1.004227", "channel": "online",
-		"applicant": map[string]string{"full_name": "Công Dân Thử", "id_number": fmt.Sprintf("%012d", 100000+i),
-			"email": fmt.Sprintf("cd%d@example.vn", i), "phone": fmt.Sprintf("09%08d", i)},
-		"fields":    map[string]string{"purpose": "Kiểm thử", "marital_status": "Chưa kết hôn"},
-		"documents": []map[string]string{{"code": "TK_XNHN", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": document}},
+	docs := []motcua.DocumentUpload{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", ContentBase64: document}}
+	intake := motcua.IntakeRequest{
+		ExternalID: fmt.Sprintf("CHAOS-%d", i), ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+		Applicant: motcua.Applicant{FullName: "Công Dân Thử", IDNumber: fmt.Sprintf("%012d", 100000+i),
+			Email: fmt.Sprintf("cd%d@example.vn", i), Phone: fmt.Sprintf("09%08d", i)},
+		Fields:    map[string]string{"purpose": "Kiểm thử", "marital_status": "Chưa kết hôn"},
+		Documents: docs,
 	}
-	var created struct {
-		DossierID string `json:"dossier_id"`
-	}
+	var created apiclient.Created
 	// Intake is idempotent on external_id: retry until it answers.
 	if err := r.until(ctx, func() (bool, error) {
-		code, err := r.call(motcua.RoleSystem, "POST", "/v1/dossiers", body, &created)
-		return err == nil && (code == 201 || code == 200), nil
+		var err error
+		created, err = r.as[motcua.RoleSystem].Create(ctx, intake)
+		return err == nil, nil
 	}); err != nil {
 		return err
 	}
 	id := created.DossierID
 	r.ids[i] = id
-	step := func(want motcua.Status, role motcua.Role, action string, decision any, from ...motcua.Status) error {
+	// step makes the decision while the dossier is in one of from, until
+	// it is want: a decision cut by a kill is made again, one carried out
+	// already is not.
+	step := func(want motcua.Status, decide func() error, from ...motcua.Status) error {
 		return r.until(ctx, func() (bool, error) {
-			st, err := r.state(id)
+			st, err := r.state(ctx, id)
 			if err != nil {
 				return false, nil
 			}
@@ -340,40 +341,50 @@ func (r *run) dossier(ctx context.Context, i int) error {
 				return true, nil
 			}
 			if slices.Contains(from, st) {
-				r.call(role, "POST", "/v1/dossiers/"+id+"/"+action, decision, nil)
+				_ = decide()
 			}
 			return false, nil
 		})
 	}
-	approve := map[string]string{"decision": "approve"}
-	sign := map[string]string{"decision": "sign"}
+	review := func(rv motcua.Review) func() error {
+		return func() error { _, err := r.as[motcua.RoleSpecialist].Review(ctx, id, rv); return err }
+	}
+	sign := func(d motcua.SignDecision) func() error {
+		return func() error { _, err := r.as[motcua.RoleChairman].Sign(ctx, id, d); return err }
+	}
+	approve := review(motcua.Review{Decision: motcua.DecisionApprove})
+	signIt := sign(motcua.SignDecision{Decision: motcua.DecisionSign})
 	var err error
 	switch p.name {
 	case "approve-sign":
-		if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
-			err = step(motcua.StatusCompleted, motcua.RoleChairman, "sign", sign, motcua.StatusAwaitingSignature)
+		if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
+			err = step(motcua.StatusCompleted, signIt, motcua.StatusAwaitingSignature)
 		}
 	case "supplement-round":
-		ask := map[string]any{"decision": "request_supplement", "comment": "Thiếu tờ khai", "missing_documents": []string{"TK_XNHN"}}
-		if err = step(motcua.StatusSupplementRequested, motcua.RoleSpecialist, "review", ask, motcua.StatusInReview); err == nil {
-			if err = step(motcua.StatusInReview, motcua.RoleClerk, "supplement", map[string]any{"documents": body["documents"]}, motcua.StatusSupplementRequested); err == nil {
-				if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
-					err = step(motcua.StatusCompleted, motcua.RoleChairman, "sign", sign, motcua.StatusAwaitingSignature)
+		ask := review(motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}})
+		supplement := func() error { _, err := r.as[motcua.RoleClerk].Supplement(ctx, id, docs); return err }
+		if err = step(motcua.StatusSupplementRequested, ask, motcua.StatusInReview); err == nil {
+			if err = step(motcua.StatusInReview, supplement, motcua.StatusSupplementRequested); err == nil {
+				if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
+					err = step(motcua.StatusCompleted, signIt, motcua.StatusAwaitingSignature)
 				}
 			}
 		}
 	case "reject":
-		err = step(motcua.StatusRejected, motcua.RoleSpecialist, "review", map[string]string{"decision": "reject", "comment": "Không đủ điều kiện"}, motcua.StatusInReview)
+		err = step(motcua.StatusRejected, review(motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện"}), motcua.StatusInReview)
 	case "return-from-signature":
-		if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
-			if err = step(motcua.StatusInReview, motcua.RoleChairman, "sign", map[string]string{"decision": "return", "comment": "Sửa lại"}, motcua.StatusAwaitingSignature); err == nil {
-				if err = step(motcua.StatusAwaitingSignature, motcua.RoleSpecialist, "review", approve, motcua.StatusInReview); err == nil {
-					err = step(motcua.StatusCompleted, motcua.RoleChairman, "sign", sign, motcua.StatusAwaitingSignature)
+		if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
+			if err = step(motcua.StatusInReview, sign(motcua.SignDecision{Decision: motcua.DecisionReturn, Comment: "Sửa lại"}), motcua.StatusAwaitingSignature); err == nil {
+				if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
+					err = step(motcua.StatusCompleted, signIt, motcua.StatusAwaitingSignature)
 				}
 			}
 		}
 	case "withdraw":
-		err = step(motcua.StatusWithdrawn, motcua.RoleClerk, "withdraw", map[string]string{"comment": "Công dân rút"}, motcua.StatusInReview)
+		err = step(motcua.StatusWithdrawn, func() error {
+			_, err := r.as[motcua.RoleClerk].Withdraw(ctx, id, "Công dân rút")
+			return err
+		}, motcua.StatusInReview)
 	}
 	return err
 }
@@ -396,35 +407,9 @@ func (r *run) until(ctx context.Context, f func() (bool, error)) error {
 	}
 }
 
-func (r *run) state(id string) (motcua.Status, error) {
-	var st struct {
-		Status motcua.Status `json:"status"`
-	}
-	code, err := r.call(motcua.RoleAuditor, "GET", "/v1/dossiers/"+id, nil, &st)
-	if err != nil || code != 200 {
-		return "", fmt.Errorf("get %s: %d %v", id, code, err)
-	}
-	return st.Status, nil
-}
-
-func (r *run) call(role motcua.Role, method, path string, body, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, "http://"+r.api+path, rd)
-	req.Header.Set("Authorization", "Bearer "+r.tokens[role])
-	resp, err := (&http.Client{Timeout: 70 * time.Second}).Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		return resp.StatusCode, json.Unmarshal(raw, out)
-	}
-	return resp.StatusCode, nil
+func (r *run) state(ctx context.Context, id string) (motcua.Status, error) {
+	st, err := r.as[motcua.RoleAuditor].Get(ctx, id)
+	return st.Status, err
 }
 
 // settle waits until every dossier is terminal with nothing pending for the
@@ -435,12 +420,8 @@ func (r *run) settle(ctx context.Context) {
 			continue
 		}
 		r.until(ctx, func() (bool, error) {
-			var st struct {
-				Status motcua.Status     `json:"status"`
-				Portal motcua.PortalSync `json:"portal"`
-			}
-			code, err := r.call(motcua.RoleAuditor, "GET", "/v1/dossiers/"+id, nil, &st)
-			return err == nil && code == 200 && st.Status.Terminal() && st.Portal.Pending == 0, nil
+			st, err := r.as[motcua.RoleAuditor].Get(ctx, id)
+			return err == nil && st.Status.Terminal() && st.Portal.Pending == 0, nil
 		})
 	}
 }
@@ -473,7 +454,7 @@ func (r *run) check(ctx context.Context) []string {
 			fail("dossier %d was never taken in", i)
 			continue
 		}
-		st, err := r.state(id)
+		st, err := r.state(ctx, id)
 		if err != nil || st != p.final {
 			fail("%s (%s): status %s, want %s (%v)", id, p.name, st, p.final, err)
 		}

@@ -5,12 +5,9 @@
 package loadtest
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -19,6 +16,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/apiclient"
 )
 
 // Config is one run.
@@ -43,6 +41,7 @@ type Call struct {
 type Report struct {
 	Clients    int           `json:"clients"`
 	Elapsed    time.Duration `json:"elapsed"`
+	Started    int           `json:"dossiers_started"`
 	Completed  int           `json:"dossiers_completed"`
 	Rejected   int           `json:"dossiers_rejected"`
 	PerSecond  float64       `json:"dossiers_per_second"`
@@ -54,8 +53,8 @@ type Report struct {
 // String formats the report as a table.
 func (r Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clients for %s: %d dossiers completed, %d rejected, %.2f dossiers/s, %d errors\n",
-		r.Clients, r.Elapsed.Round(time.Millisecond), r.Completed, r.Rejected, r.PerSecond, r.Errors)
+	fmt.Fprintf(&b, "%d clients for %s: %d dossiers started, %d completed, %d rejected, %.2f dossiers/s, %d errors\n",
+		r.Clients, r.Elapsed.Round(time.Millisecond), r.Started, r.Completed, r.Rejected, r.PerSecond, r.Errors)
 	fmt.Fprintf(&b, "%-12s %7s %7s %9s %9s %9s\n", "call", "count", "errors", "p50", "p99", "max")
 	for _, c := range r.Calls {
 		fmt.Fprintf(&b, "%-12s %7d %7d %9s %9s %9s\n", c.Name, c.Count, c.Errors,
@@ -71,9 +70,24 @@ type recorder struct {
 	mu        sync.Mutex
 	lat       map[string][]time.Duration
 	errs      map[string]int
+	started   int
 	completed int
 	rejected  int
 	first     string
+}
+
+// count records a dossier that was started or reached a final status.
+func (r *recorder) count(s motcua.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch s {
+	case motcua.StatusReceived:
+		r.started++
+	case motcua.StatusRejected:
+		r.rejected++
+	default:
+		r.completed++
+	}
 }
 
 func (r *recorder) add(name string, d time.Duration, err error) {
@@ -88,12 +102,17 @@ func (r *recorder) add(name string, d time.Duration, err error) {
 	}
 }
 
-// Run drives the API until cfg.Duration passes; calls under way then are
-// finished (each is bounded by a 60 s timeout).
+// Run drives the API until cfg.Duration passes; dossiers under way then are
+// finished (each call is bounded by a 70 s timeout). Every dossier started
+// ends completed or rejected, or the run reports an error for it.
 func Run(ctx context.Context, cfg Config) Report {
 	rec := &recorder{lat: map[string][]time.Duration{}, errs: map[string]int{}}
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	api := apiclient.New(cfg.API, "", &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}})
+	as := map[motcua.Role]*apiclient.Client{}
+	for role, token := range cfg.Tokens {
+		as[role] = api.As(token)
+	}
+	running, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -101,14 +120,14 @@ func Run(ctx context.Context, cfg Config) Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := client{cfg: cfg, hc: hc, rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano())))}
-			for ctx.Err() == nil {
-				c.dossier()
+			c := client{as: as, rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano())))}
+			for running.Err() == nil {
+				c.dossier(ctx) // a dossier under way is finished
 			}
 		}()
 	}
 	wg.Wait()
-	rep := Report{Clients: cfg.Clients, Elapsed: time.Since(start), Completed: rec.completed, Rejected: rec.rejected, FirstError: rec.first}
+	rep := Report{Clients: cfg.Clients, Elapsed: time.Since(start), Started: rec.started, Completed: rec.completed, Rejected: rec.rejected, FirstError: rec.first}
 	rep.PerSecond = float64(rep.Completed+rep.Rejected) / rep.Elapsed.Seconds()
 	names := make([]string, 0, len(rec.lat))
 	for n := range rec.lat {
@@ -126,8 +145,7 @@ func Run(ctx context.Context, cfg Config) Report {
 }
 
 type client struct {
-	cfg Config
-	hc  *http.Client
+	as  map[motcua.Role]*apiclient.Client
 	rec *recorder
 	rng *rand.Rand
 }
@@ -136,83 +154,67 @@ var document = base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% load test f
 
 // dossier takes one dossier through: 85% approved and signed, 10% with a
 // supplement round first, 5% rejected.
-func (c *client) dossier() {
-	var created struct {
-		DossierID string `json:"dossier_id"`
-	}
-	body := map[string]any{
-		"procedure_code": "1.004227", "channel": "online",
-		"applicant": map[string]string{"full_name": "Người Thử Tải", "id_number": fmt.Sprintf("%012d", c.rng.Int64N(1e12))},
-		"fields":    map[string]string{"purpose": "Kiểm thử tải", "marital_status": "Chưa kết hôn"},
-		"documents": []map[string]string{{"code": "TK_XNHN", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": document}},
-	}
-	if c.call("intake", motcua.RoleSystem, "POST", "/v1/dossiers", body, http.StatusCreated, &created) != nil {
+func (c *client) dossier(ctx context.Context) {
+	docs := []motcua.DocumentUpload{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", ContentBase64: document}}
+	var created apiclient.Created
+	if c.call("intake", func() (err error) {
+		created, err = c.as[motcua.RoleSystem].Create(ctx, motcua.IntakeRequest{
+			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+			Applicant: motcua.Applicant{FullName: "Người Thử Tải", IDNumber: fmt.Sprintf("%012d", c.rng.Int64N(1e12))},
+			Fields:    map[string]string{"purpose": "Kiểm thử tải", "marital_status": "Chưa kết hôn"},
+			Documents: docs,
+		})
+		return err
+	}) != nil {
 		return
 	}
-	path := "/v1/dossiers/" + created.DossierID
+	c.rec.count(motcua.StatusReceived)
+	id := created.DossierID
+	specialist, clerk, chairman := c.as[motcua.RoleSpecialist], c.as[motcua.RoleClerk], c.as[motcua.RoleChairman]
+	review := func(r motcua.Review) error {
+		return c.call("review", func() error { _, err := specialist.Review(ctx, id, r); return err })
+	}
 	switch p := c.rng.IntN(100); {
 	case p < 5:
-		if c.call("review", motcua.RoleSpecialist, "POST", path+"/review", map[string]string{"decision": "reject", "comment": "Không đủ điều kiện"}, 200, nil) == nil {
-			c.rec.mu.Lock()
-			c.rec.rejected++
-			c.rec.mu.Unlock()
+		if review(motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện"}) == nil {
+			c.rec.count(motcua.StatusRejected)
 		}
 		return
 	case p < 15:
-		if c.call("review", motcua.RoleSpecialist, "POST", path+"/review", map[string]any{"decision": "request_supplement", "comment": "Thiếu", "missing_documents": []string{"TK_XNHN"}}, 200, nil) != nil {
+		if review(motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu", MissingDocuments: []string{"TK_XNHN"}}) != nil {
 			return
 		}
-		if c.call("supplement", motcua.RoleClerk, "POST", path+"/supplement", map[string]any{"documents": body["documents"]}, 200, nil) != nil {
+		if c.call("supplement", func() error { _, err := clerk.Supplement(ctx, id, docs); return err }) != nil {
 			return
 		}
 	}
-	if c.call("review", motcua.RoleSpecialist, "POST", path+"/review", map[string]string{"decision": "approve"}, 200, nil) != nil {
+	if review(motcua.Review{Decision: motcua.DecisionApprove}) != nil {
 		return
 	}
-	if c.call("sign", motcua.RoleChairman, "POST", path+"/sign", map[string]string{"decision": "sign"}, 200, nil) != nil {
+	if c.call("sign", func() error {
+		_, err := chairman.Sign(ctx, id, motcua.SignDecision{Decision: motcua.DecisionSign})
+		return err
+	}) != nil {
 		return
 	}
 	for range 600 {
-		var st struct {
-			Status motcua.Status `json:"status"`
-		}
-		if c.call("get", motcua.RoleClerk, "GET", path, nil, 200, &st) != nil {
+		var st motcua.State
+		if c.call("get", func() (err error) { st, err = clerk.Get(ctx, id); return err }) != nil {
 			return
 		}
 		if st.Status == motcua.StatusCompleted {
-			c.rec.mu.Lock()
-			c.rec.completed++
-			c.rec.mu.Unlock()
+			c.rec.count(motcua.StatusCompleted)
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	c.rec.add("complete", 60*time.Second, fmt.Errorf("dossier %s not completed within 60 s of its signature", id))
 }
 
-func (c *client) call(name string, role motcua.Role, method, path string, body any, want int, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.cfg.API+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.cfg.Tokens[role])
-	req.Header.Set("Content-Type", "application/json")
+// call times one API call.
+func (c *client) call(name string, f func() error) error {
 	start := time.Now()
-	resp, err := c.hc.Do(req)
-	if err == nil {
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode != want:
-			err = fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(raw))
-		case out != nil:
-			err = json.Unmarshal(raw, out)
-		}
-	}
+	err := f()
 	c.rec.add(name, time.Since(start), err)
 	return err
 }

@@ -1,22 +1,19 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"crypto"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/signer"
 )
 
@@ -67,62 +64,32 @@ func runSignRemote(args []string) error {
 		}
 		chain.Write(b)
 	}
-	c := apiClient{base: strings.TrimRight(*apiURL, "/"), token: os.Getenv(*tokenEnv)}
-	if c.token == "" {
+	token := os.Getenv(*tokenEnv)
+	if token == "" {
 		return usageError("sign-remote: $" + *tokenEnv + " holds no token")
 	}
-	var req motcua.SigningRequest
-	if err := c.post("/v1/dossiers/"+*dossier+"/signing-request", map[string]string{"certificate_pem": certPEM, "chain_pem": chain.String()}, &req); err != nil {
-		return err
+	c := apiclient.New(*apiURL, token, nil)
+	ctx := context.Background()
+	req, err := c.CreateSigningRequest(ctx, *dossier, certPEM, chain.String())
+	if err != nil {
+		return fmt.Errorf("signing request: %w", err)
 	}
 	digest, err := base64.StdEncoding.DecodeString(req.DigestBase64)
 	if err != nil {
-		return err
+		return fmt.Errorf("the signing request's digest: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "signing request %s… for %s: %s over %x\n", req.ID[:12], req.DossierID, req.Algorithm, digest)
+	fmt.Fprintf(os.Stderr, "signing request %s… for %s: %s over %x\n", req.ID[:min(12, len(req.ID))], req.DossierID, req.Algorithm, digest)
 	sig, err := key.Signer.Sign(rand.Reader, digest, crypto.SHA256)
 	if err != nil {
 		return fmt.Errorf("the key refused to sign: %w", err)
 	}
-	var st motcua.State
-	if err := c.post("/v1/dossiers/"+*dossier+"/sign", map[string]string{
-		"decision": "sign", "comment": *comment, "signing_request_id": req.ID,
-		"signature_base64": base64.StdEncoding.EncodeToString(sig),
-	}, &st); err != nil {
-		return err
+	st, err := c.Sign(ctx, *dossier, motcua.SignDecision{
+		Decision: motcua.DecisionSign, Comment: *comment, SigningRequestID: req.ID, Signature: sig,
+	})
+	if err != nil {
+		return fmt.Errorf("sign: %w", err)
 	}
 	out, _ := json.MarshalIndent(map[string]any{"dossier_id": st.DossierID, "status": st.Status, "result": st.Result}, "", "  ")
 	fmt.Println(string(out))
 	return nil
-}
-
-// apiClient calls the motcua API with a bearer token.
-type apiClient struct {
-	base, token string
-}
-
-func (c apiClient) post(path string, body, out any) error {
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest(http.MethodPost, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error motcua.Error `json:"error"`
-		}
-		if json.Unmarshal(raw, &e) == nil && e.Error.Code != "" {
-			return fmt.Errorf("%s: %s (%d %s)", path, e.Error.Message, resp.StatusCode, e.Error.Code)
-		}
-		return errors.New(path + ": " + resp.Status)
-	}
-	return json.Unmarshal(raw, out)
 }
