@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
@@ -37,8 +38,10 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 		t.Errorf("due %s, want %s", c.DueAt, want)
 	}
 	// The back office sends the same dossier again: the same dossier answers.
-	var again createdBody
-	must(t, http.StatusOK, motcua.RoleSystem, "POST", "/v1/dossiers", birthRequest(ext), &again)
+	again, err := as(motcua.RoleSystem).Create(context.Background(), birthRequest(ext))
+	if err != nil || !again.Existing {
+		t.Fatalf("second intake of %s: %+v, %v; want the existing dossier (200)", ext, again, err)
+	}
 	if again.DossierID != c.DossierID {
 		t.Fatalf("second intake of %s gave %s, want %s", ext, again.DossierID, c.DossierID)
 	}
@@ -361,7 +364,7 @@ func TestConcurrentIntakesGetDistinctSequentialCodes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var c createdBody
+			var c apiclient.Created
 			status, raw := call(t, motcua.RoleSystem, "POST", "/v1/dossiers", maritalRequest(), &c)
 			if status != http.StatusCreated {
 				t.Errorf("status %d: %s", status, raw)

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -24,6 +22,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
@@ -169,45 +168,26 @@ func run(m *testing.M) (int, error) {
 
 const testUIOrigin = "http://127.0.0.1:8233"
 
+// as is the API client of a role ("" for none: no token).
+func as(role motcua.Role) *apiclient.Client {
+	return apiclient.New(env.api.URL, env.tokens[role], nil)
+}
+
 // call makes an API request as role ("" for no token) and decodes the JSON
 // answer into out when out is not nil. It returns the status and raw body.
+// Typed calls go through as(role); call is for the HTTP layer itself.
 func call(t testing.TB, role motcua.Role, method, path string, body any, out any) (int, []byte) {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, env.api.URL+path, rd)
+	resp, err := as(role).Raw(context.Background(), method, path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+env.tokens[role])
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && len(raw) > 0 && resp.Header.Get("Content-Type") != "application/pdf" {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, path, err, raw)
+	if out != nil && len(resp.Body) > 0 && resp.Header.Get("Content-Type") != "application/pdf" {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
+			t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, path, err, resp.Body)
 		}
 	}
-	return resp.StatusCode, raw
+	return resp.Status, resp.Body
 }
 
 // must is call that fails the test unless the status is want.
@@ -263,24 +243,24 @@ func maritalRequest() motcua.IntakeRequest {
 	}
 }
 
-type createdBody struct {
-	DossierID  string        `json:"dossier_id"`
-	Status     motcua.Status `json:"status"`
-	ReceivedAt time.Time     `json:"received_at"`
-	DueAt      time.Time     `json:"due_at"`
-}
-
-func create(t testing.TB, req motcua.IntakeRequest) createdBody {
+func create(t testing.TB, req motcua.IntakeRequest) apiclient.Created {
 	t.Helper()
-	var c createdBody
-	must(t, http.StatusCreated, motcua.RoleClerk, "POST", "/v1/dossiers", req, &c)
+	c, err := as(motcua.RoleClerk).Create(context.Background(), req)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if c.Existing {
+		t.Fatalf("create: answered with an existing dossier %s", c.DossierID)
+	}
 	return c
 }
 
 func get(t testing.TB, id string) motcua.State {
 	t.Helper()
-	var st motcua.State
-	must(t, http.StatusOK, motcua.RoleAuditor, "GET", "/v1/dossiers/"+id, nil, &st)
+	st, err := as(motcua.RoleAuditor).Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("get %s: %v", id, err)
+	}
 	return st
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,7 +82,6 @@ func TestNoSignatureWithoutTheTimestamp(t *testing.T) {
 // With the dev root in an NSS database, poppler's pdfsig trusts the
 // certificate too.
 func TestPdfsigTrustsTheDevRootFromAnNSSDatabase(t *testing.T) {
-	certutil := signertest.Tool(t, "certutil")
 	ca := signertest.CA(t)
 	srv := httptest.NewServer(ca.CA.Handler())
 	defer srv.Close()
@@ -93,23 +91,9 @@ func TestPdfsigTrustsTheDevRootFromAnNSSDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	db := filepath.Join(dir, "nss")
-	os.Mkdir(db, 0o700)
-	for _, args := range [][]string{
-		{"-N", "-d", "sql:" + db, "--empty-password"},
-		{"-A", "-d", "sql:" + db, "-n", "motcua-dev-root", "-t", "CT,C,C", "-i", ca.CA.RootPath()},
-	} {
-		if b, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %v: %v\n%s", args, err, b)
-		}
-	}
-	path := filepath.Join(dir, "signed.pdf")
+	path := filepath.Join(t.TempDir(), "signed.pdf")
 	os.WriteFile(path, out, 0o600)
-	report, err := exec.Command(signertest.Tool(t, "pdfsig"), "-nssdir", "sql:"+db, path).CombinedOutput()
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := signertest.PdfsigTrusting(t, path, ca.CA.RootPath())
 	for _, want := range []string{"Signature is Valid", "Certificate is Trusted", "Total document signed"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("pdfsig lacks %q:\n%s", want, report)

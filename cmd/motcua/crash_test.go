@@ -13,7 +13,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -33,6 +32,7 @@ import (
 	"go.temporal.io/sdk/interceptor"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
@@ -126,37 +126,36 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	start(t, "portal-sim", "--addr", portalAddr)
 	w0 := start(t, workerArgs...)
 	start(t, "api", "--data", data, "--temporal-addr", temporalAddr, "--users", users, "--api-addr", apiAddr)
-	api := &roleClient{base: "http://" + apiAddr, tokens: tok}
-	waitStatus(t, api.base+"/healthz", 200)
+	api := newRoleClient("http://"+apiAddr, tok)
+	waitStatus(t, "http://"+apiAddr+"/healthz", 200)
 
 	// Five dossiers are brought to the step before the one that is cut.
-	intake := func(n int) map[string]any {
-		return map[string]any{
-			"procedure_code": "1.004227", "channel": "online",
-			"applicant": map[string]string{"full_name": "Hoàng Văn Nam", "id_number": fmt.Sprintf("0010990%05d", n),
-				"email": fmt.Sprintf("nam%d@example.vn", n), "phone": fmt.Sprintf("09120%05d", n)},
-			"fields":    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-			"documents": []map[string]string{{"code": "TK_XNHN", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"}},
+	intake := func(n int) motcua.IntakeRequest {
+		return motcua.IntakeRequest{
+			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+			Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: fmt.Sprintf("0010990%05d", n),
+				Email: fmt.Sprintf("nam%d@example.vn", n), Phone: fmt.Sprintf("09120%05d", n)},
+			Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
+			Documents: []motcua.DocumentUpload{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", ContentBase64: "JVBERi0xLjQKJSVFT0YK"}},
 		}
 	}
-	approve := map[string]string{"decision": "approve", "comment": "Hồ sơ hợp lệ"}
+	approve := motcua.Review{Decision: motcua.DecisionApprove, Comment: "Hồ sơ hợp lệ"}
+	ctx := context.Background()
 	ids := map[string]string{}
 	for i, name := range []string{"RenderDraft", "SignResult", "ArchiveResult", "Notify", "PushPortalUpdates", "PrepareRemote"} {
-		var c struct {
-			DossierID string `json:"dossier_id"`
-		}
-		if s, err := api.call("clerk", "POST", "/v1/dossiers", intake(i), &c); s != 201 {
-			t.Fatalf("intake: %d %v", s, err)
+		c, err := api["clerk"].Create(ctx, intake(i))
+		if err != nil {
+			t.Fatalf("intake: %v", err)
 		}
 		ids[name] = c.DossierID
 		if name == "SignResult" || name == "ArchiveResult" || name == "PrepareRemote" {
-			if s, err := api.call("specialist", "POST", "/v1/dossiers/"+c.DossierID+"/review", approve, nil); s != 200 {
-				t.Fatalf("approve: %d %v", s, err)
+			if _, err := api["specialist"].Review(ctx, c.DossierID, approve); err != nil {
+				t.Fatalf("approve: %v", err)
 			}
 		}
 	}
 	for _, id := range ids {
-		api.await(t, id, func(d dossierView) bool { return d.Portal.Pending == 0 }, "portal synced")
+		await(t, api["clerk"], id, func(d motcua.State) bool { return d.Portal.Pending == 0 }, "portal synced")
 	}
 	if err := w0.signal(t, syscall.SIGTERM); err != nil {
 		t.Fatalf("worker: %v", err)
@@ -188,19 +187,24 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}()
 	var calls sync.WaitGroup
 	answers := make(chan string, 10)
-	ask := func(what, role, path string, body any) {
-		calls.Go(func() {
-			s, err := api.call(role, "POST", path, body, nil)
-			answers <- fmt.Sprintf("%s: %d %v", what, s, err)
-		})
+	ask := func(what string, call func() error) {
+		calls.Go(func() { answers <- fmt.Sprintf("%s: %v", what, call()) })
 	}
-	ask("intake", "clerk", "/v1/dossiers", intake(9))
-	ask("approve", "specialist", "/v1/dossiers/"+ids["RenderDraft"]+"/review", approve)
-	ask("sign", "chairman", "/v1/dossiers/"+ids["SignResult"]+"/sign", map[string]string{"decision": "sign"})
-	ask("sign", "chairman", "/v1/dossiers/"+ids["ArchiveResult"]+"/sign", map[string]string{"decision": "sign"})
-	ask("reject", "specialist", "/v1/dossiers/"+ids["Notify"]+"/review", map[string]string{"decision": "reject", "comment": "Không đủ điều kiện"})
-	ask("supplement", "specialist", "/v1/dossiers/"+ids["PushPortalUpdates"]+"/review",
-		map[string]any{"decision": "request_supplement", "comment": "Thiếu tờ khai", "missing_documents": []string{"TK_XNHN"}})
+	review := func(id string, r motcua.Review) func() error {
+		return func() error { _, err := api["specialist"].Review(ctx, id, r); return err }
+	}
+	sign := func(id string) func() error {
+		return func() error {
+			_, err := api["chairman"].Sign(ctx, id, motcua.SignDecision{Decision: motcua.DecisionSign})
+			return err
+		}
+	}
+	ask("intake", func() error { _, err := api["clerk"].Create(ctx, intake(9)); return err })
+	ask("approve", review(ids["RenderDraft"], approve))
+	ask("sign", sign(ids["SignResult"]))
+	ask("sign", sign(ids["ArchiveResult"]))
+	ask("reject", review(ids["Notify"], motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện"}))
+	ask("supplement", review(ids["PushPortalUpdates"], motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}}))
 	ca, err := signer.OpenDevCA(filepath.Join(data, "ca"), motcua.DefaultUnit.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -211,8 +215,10 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 		t.Fatal(err)
 	}
 	chain, _ := os.ReadFile(ca.RootPath())
-	ask("signing request", "chairman", "/v1/dossiers/"+ids["PrepareRemote"]+"/signing-request",
-		map[string]string{"certificate_pem": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})), "chain_pem": string(chain)})
+	ask("signing request", func() error {
+		_, err := api["chairman"].CreateSigningRequest(ctx, ids["PrepareRemote"], string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})), string(chain))
+		return err
+	})
 
 	seen := map[string]bool{}
 	timeout := time.After(2 * time.Minute)
@@ -239,9 +245,9 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 
 	final := map[string]string{"IssueReceipt": "in_review", "RenderDraft": "awaiting_signature", "SignResult": "completed",
 		"ArchiveResult": "completed", "Notify": "rejected", "PushPortalUpdates": "supplement_requested", "PrepareRemote": "awaiting_signature"}
-	views := map[string]dossierView{}
+	views := map[string]motcua.State{}
 	for name, id := range ids {
-		views[name] = api.await(t, id, func(d dossierView) bool {
+		views[name] = await(t, api["clerk"], id, func(d motcua.State) bool {
 			return string(d.Status) == final[name] && d.Portal.Pending == 0 && (name != "PrepareRemote" || d.SigningRequest != nil)
 		}, final[name])
 	}
@@ -325,7 +331,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	if mails != 1 || texts != 1 {
 		t.Errorf("the rejected applicant got %d emails and %d SMS; want one of each", mails, texts)
 	}
-	if !slices.ContainsFunc(views["Notify"].Steps, func(s stepView) bool {
+	if !slices.ContainsFunc(views["Notify"].Steps, func(s motcua.Step) bool {
 		return s.Stage == "notify" && s.Comment == "email: already_sent, sms: already_sent"
 	}) {
 		t.Errorf("the retried notification should have found both channels sent: %+v", views["Notify"].Steps)
@@ -391,65 +397,27 @@ func redone(dc converter.DataConverter, h *historypb.History, activityType strin
 	return nil
 }
 
-// roleClient calls the API with a token per role; safe for concurrent use.
-type roleClient struct {
-	base   string
-	tokens map[string]string
-}
-
-type stepView struct {
-	Stage, Outcome, Comment string
-}
-
-type dossierView struct {
-	Status  string
-	Steps   []stepView
-	Receipt *struct{ SHA256 string }
-	Result  *struct{ SHA256 string }
-	// SigningRequest is the open remote signing request.
-	SigningRequest *struct {
-		ID string `json:"signing_request_id"`
-	} `json:"signing_request"`
-	Portal struct{ Pending int }
-}
-
-func (c *roleClient) call(role, method, path string, body, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+// newRoleClient returns the API's client for each role of tokens.
+func newRoleClient(base string, tokens map[string]string) map[string]*apiclient.Client {
+	api := apiclient.New(base, "", nil)
+	out := map[string]*apiclient.Client{}
+	for role, tok := range tokens {
+		out[role] = api.As(tok)
 	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.tokens[role])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s: %w", raw, err)
-		}
-	}
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("%s", raw)
-	}
-	return resp.StatusCode, nil
+	return out
 }
 
 // await polls a dossier until ok, for up to three minutes.
-func (c *roleClient) await(t *testing.T, id string, ok func(dossierView) bool, what string) dossierView {
+func await(t *testing.T, api *apiclient.Client, id string, ok func(motcua.State) bool, what string) motcua.State {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		var d dossierView
-		c.call("clerk", "GET", "/v1/dossiers/"+id, nil, &d)
-		if ok(d) {
+		d, err := api.Get(context.Background(), id)
+		if err == nil && ok(d) {
 			return d
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s never became %s: %+v", id, what, d)
+			t.Fatalf("%s never became %s: %+v (%v)", id, what, d, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

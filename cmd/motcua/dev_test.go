@@ -2,10 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/motcua/motcua/apiclient"
+	"github.com/motcua/motcua/signer/signertest"
 )
 
 // The tests here run the real binary, as a user would: `motcua dev` on a
@@ -94,27 +97,20 @@ func (p *devProcess) kill(t *testing.T) {
 	p.cmd.Wait()
 }
 
+// call makes an API request with token through the API client and decodes
+// the answer (an error body too) into out; it returns the status.
 func (p *devProcess) call(t *testing.T, token, method, path string, body any, out any) int {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, p.api+path, rd)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiclient.New(p.api, token, nil).Raw(context.Background(), method, path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
 	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		if err := json.Unmarshal(resp.Body, out); err != nil {
+			t.Fatalf("%s %s: %d %s", method, path, resp.Status, resp.Body)
 		}
 	}
-	return resp.StatusCode
+	return resp.Status
 }
 
 func tokens(t *testing.T, data string) map[string]string {
@@ -209,16 +205,19 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 		t.Errorf("final state %+v", st)
 	}
 	// The result is timestamped by the dev TSA and carries its OCSP answer.
-	req, _ := http.NewRequest("GET", p.api+"/v1/dossiers/"+id+"/result", nil)
-	req.Header.Set("Authorization", "Bearer "+tok["clerk"])
-	resp, err := http.DefaultClient.Do(req)
+	result, err := apiclient.New(p.api, tok["clerk"], nil).Result(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	result, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	path := filepath.Join(t.TempDir(), "result.pdf")
 	os.WriteFile(path, result, 0o600)
+	// ...and the independent checkers agree: one valid signature over the
+	// whole file, trusted through the dev root, and a sound file.
+	signertest.Qpdf(t, path)
+	if text := signertest.PdfsigTrusting(t, path, filepath.Join(cfg.data, "ca", "root.crt")); strings.Count(text, "Signature is Valid") != 1 ||
+		!strings.Contains(text, "Total document signed") || !strings.Contains(text, "Certificate is Trusted") {
+		t.Errorf("pdfsig:\n%s", text)
+	}
 	report, err := exec.Command(binary, "verify", path, "--data", cfg.data).CombinedOutput()
 	if err != nil || !strings.Contains(string(report), "motcua dev TSA") || !strings.Contains(string(report), "1 trả lời OCSP/CRL") ||
 		!strings.Contains(string(report), "VERDICT: HỢP LỆ / VALID") {

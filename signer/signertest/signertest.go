@@ -85,6 +85,30 @@ func Pdfsig(t testing.TB, path string) string {
 	return string(out)
 }
 
+// PdfsigTrusting returns pdfsig's report of path with the root certificate
+// (PEM file) trusted: an NSS database of the test holds it.
+func PdfsigTrusting(t testing.TB, path, root string) string {
+	t.Helper()
+	certutil := Tool(t, "certutil")
+	db := filepath.Join(t.TempDir(), "nss")
+	if err := os.Mkdir(db, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-N", "-d", "sql:" + db, "--empty-password"},
+		{"-A", "-d", "sql:" + db, "-n", "motcua-test-root", "-t", "CT,C,C", "-i", root},
+	} {
+		if b, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v: %v\n%s", args, err, b)
+		}
+	}
+	out, err := exec.Command(Tool(t, "pdfsig"), "-nssdir", "sql:"+db, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfsig: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
 // SoftHSM is an initialised SoftHSM2 token in a temporary folder.
 type SoftHSM struct {
 	Module, Token, PIN string
