@@ -1,6 +1,7 @@
 package motcua
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/mail"
 	"regexp"
@@ -112,6 +113,8 @@ func validateDocuments(p Procedure, docs []DocumentUpload, prefix string, bad ma
 			bad[path+".content_base64"] = "empty"
 		case len(b) > MaxDocumentBytes:
 			bad[path+".content_base64"] = "larger than 10 MiB"
+		case accepted(d.ContentType) && !isContentType(b, d.ContentType):
+			bad[path+".content_base64"] = "the content is not " + d.ContentType
 		}
 		contents[i] = b
 		given[d.Code] = true
@@ -212,6 +215,21 @@ func accepted(ct string) bool {
 		if a == ct {
 			return true
 		}
+	}
+	return false
+}
+
+// isContentType reports whether b starts as a file of the type says: a PDF
+// header within its first 1024 bytes (as readers accept it), or the JPEG
+// or PNG signature.
+func isContentType(b []byte, contentType string) bool {
+	switch contentType {
+	case "application/pdf":
+		return bytes.Contains(b[:min(len(b), 1024)], []byte("%PDF-"))
+	case "image/jpeg":
+		return bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF})
+	case "image/png":
+		return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n"))
 	}
 	return false
 }

@@ -27,17 +27,25 @@ func TestValidateIntake(t *testing.T) {
 		code   string
 		field  string
 	}{
-		"id of 11 digits":   {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000" }, motcua.CodeInvalidRequest, "applicant.id_number"},
-		"id with letters":   {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000A" }, motcua.CodeInvalidRequest, "applicant.id_number"},
-		"no name":           {func(r *motcua.IntakeRequest) { r.Applicant.FullName = " " }, motcua.CodeInvalidRequest, "applicant.full_name"},
-		"bad phone":         {func(r *motcua.IntakeRequest) { r.Applicant.Phone = "12" }, motcua.CodeInvalidRequest, "applicant.phone"},
-		"bad channel":       {func(r *motcua.IntakeRequest) { r.Channel = "" }, motcua.CodeInvalidRequest, "channel"},
-		"not a number":      {func(r *motcua.IntakeRequest) { r.Fields["copies"] = "ba" }, motcua.CodeInvalidRequest, "fields.copies"},
-		"unknown field":     {func(r *motcua.IntakeRequest) { r.Fields["colour"] = "red" }, motcua.CodeInvalidRequest, "fields.colour"},
-		"missing document":  {func(r *motcua.IntakeRequest) { r.Documents = nil }, motcua.CodeInvalidRequest, "documents.BAN_CHINH"},
-		"foreign document":  {func(r *motcua.IntakeRequest) { r.Documents[0].Code = "GCS" }, motcua.CodeInvalidRequest, "documents[0].code"},
-		"word file":         {func(r *motcua.IntakeRequest) { r.Documents[0].ContentType = "application/msword" }, motcua.CodeInvalidRequest, "documents[0].content_type"},
-		"empty document":    {func(r *motcua.IntakeRequest) { r.Documents[0].ContentBase64 = "" }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
+		"id of 11 digits":  {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000" }, motcua.CodeInvalidRequest, "applicant.id_number"},
+		"id with letters":  {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000A" }, motcua.CodeInvalidRequest, "applicant.id_number"},
+		"no name":          {func(r *motcua.IntakeRequest) { r.Applicant.FullName = " " }, motcua.CodeInvalidRequest, "applicant.full_name"},
+		"bad phone":        {func(r *motcua.IntakeRequest) { r.Applicant.Phone = "12" }, motcua.CodeInvalidRequest, "applicant.phone"},
+		"bad channel":      {func(r *motcua.IntakeRequest) { r.Channel = "" }, motcua.CodeInvalidRequest, "channel"},
+		"not a number":     {func(r *motcua.IntakeRequest) { r.Fields["copies"] = "ba" }, motcua.CodeInvalidRequest, "fields.copies"},
+		"unknown field":    {func(r *motcua.IntakeRequest) { r.Fields["colour"] = "red" }, motcua.CodeInvalidRequest, "fields.colour"},
+		"missing document": {func(r *motcua.IntakeRequest) { r.Documents = nil }, motcua.CodeInvalidRequest, "documents.BAN_CHINH"},
+		"foreign document": {func(r *motcua.IntakeRequest) { r.Documents[0].Code = "GCS" }, motcua.CodeInvalidRequest, "documents[0].code"},
+		"word file":        {func(r *motcua.IntakeRequest) { r.Documents[0].ContentType = "application/msword" }, motcua.CodeInvalidRequest, "documents[0].content_type"},
+		"empty document":   {func(r *motcua.IntakeRequest) { r.Documents[0].ContentBase64 = "" }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
+		"text as a PDF": {func(r *motcua.IntakeRequest) {
+			r.Documents[0].ContentBase64 = base64.StdEncoding.EncodeToString([]byte("hello, not a PDF"))
+		}, motcua.CodeInvalidRequest, "documents[0].content_base64"},
+		"PDF as a JPEG": {func(r *motcua.IntakeRequest) { r.Documents[0].ContentType = "image/jpeg" }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
+		"JPEG as a PNG": {func(r *motcua.IntakeRequest) {
+			r.Documents[0].ContentType = "image/png"
+			r.Documents[0].ContentBase64 = base64.StdEncoding.EncodeToString([]byte("\xFF\xD8\xFF\xE0 jpeg"))
+		}, motcua.CodeInvalidRequest, "documents[0].content_base64"},
 		"unknown procedure": {func(r *motcua.IntakeRequest) { r.ProcedureCode = "0.000000" }, motcua.CodeUnknownProcedure, "procedure_code"},
 		"no procedure":      {func(r *motcua.IntakeRequest) { r.ProcedureCode = "" }, motcua.CodeInvalidRequest, "procedure_code"},
 	}
@@ -48,6 +56,21 @@ func TestValidateIntake(t *testing.T) {
 		e, ok := err.(*motcua.Error)
 		if !ok || e.Code != c.code || e.Fields[c.field] == "" {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// Documents whose bytes are what their type says pass.
+func TestValidateAcceptsEachTypeByItsContent(t *testing.T) {
+	for ct, b := range map[string][]byte{
+		"application/pdf": []byte("%PDF-1.7\n%%EOF\n"),
+		"image/jpeg":      {0xFF, 0xD8, 0xFF, 0xDB, 0, 0x43},
+		"image/png":       []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+	} {
+		r := validRequest()
+		r.Documents[0].ContentType, r.Documents[0].ContentBase64 = ct, base64.StdEncoding.EncodeToString(b)
+		if _, _, err := motcua.ValidateIntake(motcua.DefaultCatalog, r); err != nil {
+			t.Errorf("%s: %v", ct, err)
 		}
 	}
 }

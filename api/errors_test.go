@@ -2,10 +2,14 @@ package api_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,4 +181,28 @@ func mustUsers(t *testing.T) *api.Users {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// A document whose bytes are not what its content_type says is refused
+// with the field named, and nothing is stored.
+func TestDocumentOfTheWrongTypeIsRefusedAndNotStored(t *testing.T) {
+	before, _, _, err := env.store.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := maritalRequest()
+	fake := []byte("MZ\x90\x00 an executable named like a scan")
+	req.Documents[0].ContentBase64 = base64.StdEncoding.EncodeToString(fake)
+	_, err = as(motcua.RoleClerk).Create(context.Background(), req)
+	var e *motcua.Error
+	if !errors.As(err, &e) || e.Code != motcua.CodeInvalidRequest || e.Fields["documents[0].content_base64"] == "" {
+		t.Fatalf("intake of a non-PDF: %v, want invalid_request naming documents[0].content_base64", err)
+	}
+	after, _, _, err := env.store.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) || slices.Contains(after, sum(fake)) {
+		t.Fatalf("the refused document was stored: %d blobs before, %d after", len(before), len(after))
+	}
 }

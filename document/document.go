@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-fonts/liberation/liberationserifbold"
 	"github.com/go-fonts/liberation/liberationserifitalic"
@@ -110,7 +112,11 @@ func Receipt(u motcua.Unit, p motcua.Procedure, d motcua.Dossier) ([]byte, error
 	labelValue(f, "Thời gian trả kết quả giải quyết hồ sơ", clock(d.DueAt))
 	labelValue(f, "Đăng ký nhận kết quả tại", "Bộ phận Tiếp nhận và Trả kết quả")
 	f.Ln(8)
-	signatureBlocks(f, "NGƯỜI NỘP HỒ SƠ", d.Applicant.FullName, "NGƯỜI TIẾP NHẬN HỒ SƠ", d.ReceivedBy)
+	receiver := d.ReceivedByName
+	if receiver == "" { // dossiers taken in before the name was recorded
+		receiver = d.ReceivedBy
+	}
+	signatureBlocks(f, "NGƯỜI NỘP HỒ SƠ", d.Applicant.FullName, "NGƯỜI TIẾP NHẬN HỒ SƠ", receiver)
 	return bytesOf(f)
 }
 
@@ -134,7 +140,7 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 	f.CellFormat(0, 7, dateLine(u.Place, dated), "", 1, "R", false, 0, "")
 	f.Ln(4)
 	title(f, p.ResultTitle, "Số hồ sơ: "+d.ID)
-	para(f, "Căn cứ hồ sơ đề nghị "+strings.ToLower(p.Name[:1])+p.Name[1:]+" tiếp nhận ngày "+
+	para(f, "Căn cứ hồ sơ đề nghị "+lowerFirst(p.Name)+" tiếp nhận ngày "+
 		d.ReceivedAt.In(motcua.Vietnam).Format("02/01/2006")+";")
 	para(f, "Xét đề nghị của công chức chuyên môn,")
 	f.Ln(2)
@@ -145,7 +151,7 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 	labelValue(f, "Thủ tục hành chính", p.Name+" (mã "+p.Code+")")
 	for _, fld := range p.Fields {
 		if v := d.Fields[fld.Name]; v != "" {
-			labelValue(f, fld.Label, v)
+			labelValue(f, fld.Label, fieldValue(fld, v))
 		}
 	}
 	for _, k := range extraFields(p, d.Fields) {
@@ -192,6 +198,26 @@ func signatureBlocks(f *fpdf.Fpdf, leftTitle, leftName, rightTitle, rightName st
 	f.MultiCell(80, 7, leftName, "", "C", false)
 	f.SetXY(105, y+35)
 	f.MultiCell(90, 7, rightName, "", "C", false)
+}
+
+// lowerFirst lowers the first letter of s, whole: "Đăng ký" gives "đăng
+// ký" (a byte-wise lowering would split the UTF-8 of "Đ").
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// fieldValue is a form value as documents print it: dates as dd/mm/yyyy.
+func fieldValue(fld motcua.Field, v string) string {
+	if fld.Type == motcua.FieldDate {
+		if t, err := time.Parse(time.DateOnly, strings.TrimSpace(v)); err == nil {
+			return t.Format("02/01/2006")
+		}
+	}
+	return v
 }
 
 func documentName(p motcua.Procedure, code string) string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/document"
@@ -60,4 +61,87 @@ func TestDocumentsAreDeterministicA4WithVietnameseText(t *testing.T) {
 			t.Errorf("result lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// Every document of every procedure reads back as valid Vietnamese text:
+// no broken character (U+FFFD), the procedure's name lowered whole, form
+// dates as dd/mm/yyyy, the receiving clerk by full name.
+func TestEveryDocumentReadsBackAsValidText(t *testing.T) {
+	received := time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam)
+	for _, p := range motcua.DefaultCatalog {
+		fields := map[string]string{}
+		for _, f := range p.Fields {
+			switch f.Type {
+			case motcua.FieldDate:
+				fields[f.Name] = "2026-11-01"
+			case motcua.FieldNumber:
+				fields[f.Name] = "2"
+			default:
+				fields[f.Name] = "Nguyễn Thị Ánh Tuyết"
+			}
+		}
+		d := motcua.Dossier{
+			ID: "000.00.01.H22-261125-0007", ProcedureCode: p.Code, Procedure: &p, Fields: fields,
+			Applicant:  motcua.Applicant{FullName: "Đặng Văn Đức", IDNumber: "040301001122"},
+			Documents:  []motcua.DocumentRef{{Code: p.RequiredDocuments[0].Code, Name: "giấy-tờ.pdf"}},
+			ReceivedBy: "clerk1", ReceivedByName: "Trần Thị Mai", ReceivedAt: received, DueAt: received.Add(72 * time.Hour),
+		}
+		receipt, err := document.Receipt(motcua.DefaultUnit, p, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		draft, err := document.Result(motcua.DefaultUnit, p, d, received.Add(time.Hour), document.Signer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		result, err := document.Result(motcua.DefaultUnit, p, d, received.Add(time.Hour), document.Signer{Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman, At: received.Add(2 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lowered := []rune(p.Name)
+		lowered[0] = []rune(strings.ToLower(string(lowered[0])))[0]
+		for name, b := range map[string][]byte{"receipt": receipt, "draft": draft, "result": result} {
+			text := pdfText(t, b)
+			if !utf8.ValidString(text) || strings.ContainsRune(text, utf8.RuneError) {
+				t.Errorf("%s %s: broken characters:\n%s", p.Code, name, text)
+			}
+			want := []string{"Đặng Văn Đức", p.Name}
+			switch name {
+			case "receipt":
+				want = append(want, "Trần Thị Mai")
+				if strings.Contains(text, "clerk1") {
+					t.Errorf("%s receipt names the clerk by user id:\n%s", p.Code, text)
+				}
+			default:
+				want = append(want, "Căn cứ hồ sơ đề nghị "+string(lowered))
+				if strings.Contains(text, "2026-11-01") {
+					t.Errorf("%s %s prints an ISO date:\n%s", p.Code, name, text)
+				}
+			}
+			for _, f := range p.Fields {
+				if f.Type == motcua.FieldDate && name != "receipt" {
+					want = append(want, "01/11/2026")
+				}
+			}
+			for _, w := range want {
+				if !strings.Contains(strings.Join(strings.Fields(text), " "), w) {
+					t.Errorf("%s %s lacks %q:\n%s", p.Code, name, w, text)
+				}
+			}
+		}
+	}
+}
+
+// pdfText is the text pdftotext reads from a PDF.
+func pdfText(t *testing.T, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(signertest.Tool(t, "pdftotext"), path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }
