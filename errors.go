@@ -14,6 +14,10 @@ const (
 	CodeNotFound         = "not_found"
 	CodeInvalidState     = "invalid_state"
 	CodeTooLarge         = "too_large"
+	// CodeSigningFailed: the signature cannot be made for a reason a retry
+	// will not fix (a bad remote signature, an expired or revoked
+	// certificate, no key for the user); the reason is also a step.
+	CodeSigningFailed = "signing_failed"
 	CodeUnavailable      = "unavailable"
 )
 

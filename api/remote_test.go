@@ -56,13 +56,16 @@ func TestRemoteSigningThroughTheAPI(t *testing.T) {
 		map[string]string{"decision": "sign", "signing_request_id": req.ID, "signature_base64": base64.StdEncoding.EncodeToString(sig)})
 	bad := append([]byte(nil), sig...)
 	bad[len(bad)-1] ^= 0xff
-	expectError(t, 503, motcua.CodeUnavailable, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/sign",
+	expectError(t, 422, motcua.CodeSigningFailed, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/sign",
 		map[string]string{"decision": "sign", "signing_request_id": req.ID, "signature_base64": base64.StdEncoding.EncodeToString(bad)})
-	if st := get(t, id); st.Status != motcua.StatusAwaitingSignature {
+	st := get(t, id)
+	if st.Status != motcua.StatusAwaitingSignature {
 		t.Fatalf("after a bad signature the dossier is %s", st.Status)
 	}
+	if last := st.Steps[len(st.Steps)-1]; last.Outcome != "signing_failed" || last.Comment == "" {
+		t.Fatalf("the failure is not a step with its reason: %+v", last)
+	}
 
-	var st motcua.State
 	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/sign",
 		map[string]string{"decision": "sign", "signing_request_id": req.ID, "signature_base64": base64.StdEncoding.EncodeToString(sig)}, &st)
 	if st.Status != motcua.StatusSigned {

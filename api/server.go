@@ -155,6 +155,7 @@ var statusOf = map[string]int{
 	motcua.CodeNotFound:         http.StatusNotFound,
 	motcua.CodeInvalidState:     http.StatusConflict,
 	motcua.CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	motcua.CodeSigningFailed:    http.StatusUnprocessableEntity,
 	motcua.CodeUnavailable:      http.StatusServiceUnavailable,
 }
 

@@ -3,8 +3,9 @@ package workflows
 import (
 	"errors"
 
-	"github.com/motcua/motcua/activities"
 	"time"
+
+	"github.com/motcua/motcua/activities"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -221,7 +222,11 @@ func (w *dossier) submit(ctx workflow.Context, c *command) (motcua.State, error)
 	if err := workflow.Await(ctx, func() bool { return c.finished }); err != nil {
 		return motcua.State{}, err
 	}
-	if c.err != nil {
+	var e *motcua.Error
+	switch {
+	case errors.As(c.err, &e):
+		return w.snapshot(), asUpdateError(e)
+	case c.err != nil:
 		return w.snapshot(), temporal.NewApplicationError(c.err.Error(), errUnavailable)
 	}
 	return w.snapshot(), nil
