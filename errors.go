@@ -18,7 +18,7 @@ const (
 	// will not fix (a bad remote signature, an expired or revoked
 	// certificate, no key for the user); the reason is also a step.
 	CodeSigningFailed = "signing_failed"
-	CodeUnavailable      = "unavailable"
+	CodeUnavailable   = "unavailable"
 )
 
 // Error is a domain error a caller can act on: a code from the list above, a
