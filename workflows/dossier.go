@@ -24,21 +24,25 @@ var a *activities.Activities // activity references, never called directly
 // national portal is told of every status change on the side, in order,
 // without holding the dossier up.
 func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, error) {
-	w, err := newDossier(ctx, d)
+	w, err := newDossier(d)
 	if err != nil {
 		return motcua.State{}, err
 	}
+	if err := w.registerHandlers(ctx); err != nil {
+		return motcua.State{}, err
+	}
+	workflow.Go(ctx, w.syncPortal) // the portal is told of each status, on the side
 	// Dossiers started before deadline reminders existed replay without them.
-	w.reminders = workflow.GetVersion(ctx, "deadline-reminders", workflow.DefaultVersion, 1) >= 1
-	// Since "local-receipt" the receipt is rendered by the worker running the
+	w.reminders = workflow.GetVersion(ctx, changeReminders, workflow.DefaultVersion, 1) >= 1
+	// Since local-receipt the receipt is rendered by the worker running the
 	// workflow, without a round trip through the task queue.
-	w.localReceipt = workflow.GetVersion(ctx, "local-receipt", workflow.DefaultVersion, 1) >= 1
+	w.localReceipt = workflow.GetVersion(ctx, changeLocalReceipt, workflow.DefaultVersion, 1) >= 1
 
 	// Intake: the receipt is issued and the dossier goes to review.
 	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")
 	w.setStatus(ctx, motcua.StatusReceived)
 	var receipt motcua.DocumentRef
-	if err := w.issueReceipt(ctx, d).Get(ctx, &receipt); err != nil {
+	if err := w.issueReceipt(ctx, w.dossier).Get(ctx, &receipt); err != nil {
 		return w.state, fmt.Errorf("issue receipt: %w", err)
 	}
 	w.state.Receipt = &receipt
@@ -250,58 +254,4 @@ func (w *dossier) issueReceipt(ctx workflow.Context, d motcua.Dossier) workflow.
 		return workflow.ExecuteLocalActivity(localDocumentCtx(ctx), a.IssueReceipt, d)
 	}
 	return workflow.ExecuteActivity(documentCtx(ctx), a.IssueReceipt, d)
-}
-
-// Activity options, per kind of side effect. Start-to-close timeouts are
-// short: a worker that dies mid-activity (a power cut) holds its task until
-// the timeout, then another worker retries it.
-func documentCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second, RetryPolicy: documentRetry(),
-	})
-}
-
-// localDocumentCtx is documentCtx for a document rendered by the workflow's
-// own worker.
-func localDocumentCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second, RetryPolicy: documentRetry(),
-	})
-}
-
-func documentRetry() *temporal.RetryPolicy {
-	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
-}
-
-func signCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		// The leader waits for the answer: a few quick tries, then the
-		// dossier stays awaiting_signature and the leader can sign again.
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 4,
-			NonRetryableErrorTypes: []string{activities.ErrSigningKey, activities.ErrInvalidDocument}},
-	})
-}
-
-func archiveCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrInvalidDocument}},
-	})
-}
-
-func notifyCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 12},
-	})
-}
-
-func portalCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second, // the client gives up after 20s
-		// The portal goes down for hours: retry forever, at most every 5 minutes.
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
-	})
 }

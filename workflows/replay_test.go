@@ -11,9 +11,11 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/workflows"
 )
 
 // The histories in testdata were recorded by the end-to-end tests (run them
@@ -152,4 +154,64 @@ func TestHistoriesFromBothSidesOfTheLocalReceiptChange(t *testing.T) {
 	if d, m := countEvents(t, "approve-sign-local-receipt", documents), countEvents(t, "approve-sign-local-receipt", local); d != 1 || m != 1 {
 		t.Errorf("after: %d document activities, %d local activity markers; want the receipt as a marker, the draft as an activity", d, m)
 	}
+}
+
+// Every change made behind workflow.GetVersion is listed with a history
+// from each side: the one before holds no version marker of the change, the
+// one after does, and both replay (TestRecordedHistoriesReplay). The ids
+// marked in any recorded history are all listed.
+func TestEveryVersionChangeHasAHistoryOnEachSide(t *testing.T) {
+	listed := map[string]bool{}
+	for _, c := range workflows.Changes {
+		listed[c.ID] = true
+		if n := countEvents(t, c.Before, versionMarker(c.ID)); n != 0 {
+			t.Errorf("%s: %s, recorded before the change, has %d markers of it", c.ID, c.Before, n)
+		}
+		if n := countEvents(t, c.After, versionMarker(c.ID)); n != 1 {
+			t.Errorf("%s: %s, recorded after the change, has %d markers of it, want 1", c.ID, c.After, n)
+		}
+	}
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, f := range files {
+		h, err := audit.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range h.Events {
+			if id := changeID(e); id != "" && !listed[id] {
+				t.Errorf("%s marks version change %q, which workflows.Changes does not list", f, id)
+			}
+		}
+	}
+}
+
+// testDataConverter reads the recorded histories (encrypted with
+// testdata/payload.key, as every payload of motcua is).
+var testDataConverter = func() converter.DataConverter {
+	key, err := codec.LoadOrCreateKey("testdata/payload.key")
+	if err != nil {
+		panic(err)
+	}
+	dc, err := codec.DataConverter(key)
+	if err != nil {
+		panic(err)
+	}
+	return dc
+}()
+
+// changeID is the change id of a version marker event, or "".
+func changeID(e *historypb.HistoryEvent) string {
+	m := e.GetMarkerRecordedEventAttributes()
+	if m.GetMarkerName() != "Version" {
+		return ""
+	}
+	var id string
+	if p := m.GetDetails()["change-id"]; p != nil {
+		_ = testDataConverter.FromPayloads(p, &id)
+	}
+	return id
+}
+
+func versionMarker(id string) func(*historypb.HistoryEvent) bool {
+	return func(e *historypb.HistoryEvent) bool { return changeID(e) == id }
 }
