@@ -180,6 +180,7 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 	record(t, c.DossierID, "approve-sign-with-reminders") // recorded after them (GetVersion 1)
 	record(t, c.DossierID, "approve-sign-portal-batches") // recorded after portal updates were pushed together
 	record(t, c.DossierID, "approve-sign-local-receipt")  // recorded after the receipt became a local activity
+	record(t, c.DossierID, "approve-sign-procedure")      // recorded since the dossier carries its procedure
 }
 
 // assertNoPersonalDataInTemporal reads the history as Temporal stores it

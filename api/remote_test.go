@@ -83,4 +83,5 @@ func TestRemoteSigningThroughTheAPI(t *testing.T) {
 		t.Error("result hash differs")
 	}
 	record(t, id, "remote-sign")
+	record(t, id, "remote-sign-signature-bytes") // since the decision carries the signature's bytes
 }
