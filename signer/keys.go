@@ -19,6 +19,7 @@ import (
 
 	"crypto"
 	"slices"
+
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
@@ -40,16 +41,32 @@ func LoadPKCS12(path, password string) (Key, error) {
 	return Key{Signer: s, Certificate: cert, Chain: chain}, nil
 }
 
-// LoadRoots reads PEM certificates into a pool.
+// LoadRoots reads the PEM certificates of the files into a new pool of
+// trusted roots; empty paths are skipped.
 func LoadRoots(paths ...string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
+	return addRoots(x509.NewCertPool(), paths)
+}
+
+// SystemRoots is LoadRoots over the system's trusted roots.
+func SystemRoots(paths ...string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	return addRoots(pool, paths)
+}
+
+func addRoots(pool *x509.CertPool, paths []string) (*x509.CertPool, error) {
 	for _, p := range paths {
+		if p == "" {
+			continue
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("read roots: %w", err)
+			return nil, fmt.Errorf("trusted roots: %w", err)
 		}
 		if !pool.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("%s holds no PEM certificate", p)
+			return nil, fmt.Errorf("trusted roots: %s holds no PEM certificate", p)
 		}
 	}
 	return pool, nil

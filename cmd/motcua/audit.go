@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
-
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/workflows"
@@ -191,30 +189,22 @@ func auditReplay(ctx context.Context, conn *connected, files []string, dossier s
 			return audit.Replay(conn.data.dc, h)
 		})
 	case all:
-		q := []string{"WorkflowType = 'DossierWorkflow'"}
-		if status != "" {
-			q = append(q, workflows.AttrStatus.GetName()+" = '"+strings.ReplaceAll(status, "'", "")+"'")
+		if status != "" && !motcua.Status(status).Valid() {
+			return usageError("audit replay: unknown status " + status)
 		}
-		var token []byte
-		for {
-			resp, err := conn.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-				Namespace: namespace, Query: strings.Join(q, " AND "), NextPageToken: token, PageSize: 200})
-			if err != nil {
-				return err
-			}
-			for _, e := range resp.Executions {
-				id := e.GetExecution().GetWorkflowId()
-				check(id, func() error {
-					h, err := audit.History(ctx, conn.tc, id)
-					if err != nil {
-						return err
-					}
-					return audit.Replay(conn.data.dc, h)
-				})
-			}
-			if token = resp.NextPageToken; len(token) == 0 {
-				break
-			}
+		dossiers := &workflows.Dossiers{Temporal: conn.tc, Namespace: namespace}
+		err := dossiers.Each(ctx, workflows.Filter{Status: motcua.Status(status)}, func(d motcua.Summary) error {
+			check(d.DossierID, func() error {
+				h, err := audit.History(ctx, conn.tc, d.DossierID)
+				if err != nil {
+					return err
+				}
+				return audit.Replay(conn.data.dc, h)
+			})
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	default:
 		return usageError("audit replay: give FILE..., --dossier ID or --all")

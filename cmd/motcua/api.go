@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/calendar"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+)
+
+func runAPI(args []string) error {
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	var c common
+	c.register(fs, "./motcua-data")
+	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
+	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
+	usersFile := fs.String("users", "", "users file (required)")
+	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *usersFile == "" {
+		return errors.New("api: --users is required")
+	}
+	users, err := api.LoadUsers(*usersFile)
+	if err != nil {
+		return err
+	}
+	l, err := listen(*apiAddr, "api-addr")
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	conn, err := connect(ctx, &c, *temporalAddr, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	defer conn.tc.Close()
+	conn.log.Info().Str("addr", l.Addr().String()).Msg("api listening")
+	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, conn.log)
+	if err != nil {
+		return err
+	}
+	err = serve(ctx, l, apiServer.Handler())
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, log zerolog.Logger) (*api.Server, error) {
+	key, err := audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), c.unitName)
+	if err != nil {
+		return nil, err
+	}
+	return &api.Server{
+		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
+		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
+		AuditKey: key, Codec: d.codec, UIOrigin: uiOrigin, Log: log,
+	}, nil
+}

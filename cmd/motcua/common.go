@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/worker"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+)
+
+// The flags, folders, connections and errors every subcommand shares.
+
+// common are the flags every engine command shares.
+type common struct {
+	data      string
+	namespace string
+	logLevel  string
+	unitCode  string
+	unitName  string
+	unitPlace string
+}
+
+func (c *common) register(fs *flag.FlagSet, dataDefault string) {
+	fs.StringVar(&c.data, "data", dataDefault, "data folder: encryption key, archive, dev CA, outbox")
+	fs.StringVar(&c.namespace, "namespace", worker.Namespace, "Temporal namespace")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.unitCode, "unit-code", motcua.DefaultUnit.Code, "code of the administrative unit, prefix of dossier codes")
+	fs.StringVar(&c.unitName, "unit-name", motcua.DefaultUnit.Name, "name of the unit on documents")
+	fs.StringVar(&c.unitPlace, "unit-place", motcua.DefaultUnit.Place, "place name written before dates")
+}
+
+func (c *common) unit() motcua.Unit {
+	return motcua.Unit{Code: c.unitCode, Name: c.unitName, Place: c.unitPlace}
+}
+
+func (c *common) logger() (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(c.logLevel)
+	if err != nil {
+		return zerolog.Logger{}, fmt.Errorf("--log-level: %w", err)
+	}
+	return logging.New(os.Stderr, lvl), nil
+}
+
+// data is what lives in the data folder.
+type data struct {
+	dc    converter.DataConverter
+	codec *codec.Codec
+	store *archive.Store
+}
+
+func openData(dir string) (*data, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	key, err := codec.LoadOrCreateKey(filepath.Join(dir, "keys", "payload.key"))
+	if err != nil {
+		return nil, err
+	}
+	dc, err := codec.DataConverter(key)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := codec.New(key)
+	if err != nil {
+		return nil, err
+	}
+	store, err := archive.Open(filepath.Join(dir, "archive"))
+	if err != nil {
+		return nil, err
+	}
+	return &data{dc: dc, codec: pc, store: store}, nil
+}
+
+// connected is what every engine command sets up: its logger, the data
+// folder, and a Temporal client with motcua's data converter.
+type connected struct {
+	log  zerolog.Logger
+	data *data
+	tc   client.Client
+}
+
+// connect opens the data folder and dials Temporal, waiting up to wait for
+// it to answer.
+func connect(ctx context.Context, c *common, temporalAddr string, wait time.Duration) (*connected, error) {
+	log, err := c.logger()
+	if err != nil {
+		return nil, err
+	}
+	d, err := openData(c.data)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := worker.Dial(ctx, temporalAddr, c.namespace, d.dc, log, wait)
+	if err != nil {
+		return nil, err
+	}
+	return &connected{log: log, data: d, tc: tc}, nil
+}
+
+// listen opens a TCP listener with an error that says which flag to change.
+func listen(addr, flagName string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s (change --%s or stop what uses it): %w", addr, flagName, err)
+	}
+	return l, nil
+}
+
+// serve runs an HTTP server on l until ctx ends, then drains it.
+func serve(ctx context.Context, l net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return srv.Shutdown(shut)
+	}
+}
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// reorder puts flags before the positional arguments, so that
+// `verify FILE --json` works like `verify --json FILE`.
+func reorder(fs *flag.FlagSet, args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+		}
+		if i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	return append(flags, rest...)
+}
+
+// errInvalid makes the command exit 1 without printing more.
+var errInvalid = errors.New("")
+
+// usageError exits 2.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }

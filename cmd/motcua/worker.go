@@ -1,0 +1,194 @@
+package main
+
+import (
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/smtp"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/worker"
+	"github.com/motcua/motcua/workflows"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	sdkworker "go.temporal.io/sdk/worker"
+)
+
+func runWorker(args []string) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	var c common
+	var nf notifyFlags
+	var sf signingFlags
+	c.register(fs, "./motcua-data")
+	nf.register(fs)
+	sf.register(fs)
+	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
+	portalURL := fs.String("portal-url", "", "national portal URL (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *portalURL == "" {
+		return errors.New("worker: --portal-url is required")
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	conn, err := connect(ctx, &c, *temporalAddr, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	defer conn.tc.Close()
+	log, d, tc := conn.log, conn.data, conn.tc
+	if err := worker.EnsureSearchAttributes(ctx, tc, c.namespace); err != nil {
+		return err
+	}
+	ca, err := openDevCA(&c)
+	if err != nil {
+		return err
+	}
+	acts, err := newActivities(&c, d, ca, *portalURL, &nf, &sf, log)
+	if err != nil {
+		return err
+	}
+	w, err := startWorker(tc, acts)
+	if err != nil {
+		return err
+	}
+	log.Info().Str("temporal", *temporalAddr).Str("task_queue", workflows.TaskQueue).Msg("worker started")
+	<-ctx.Done()
+	log.Info().Msg("stopping worker: in-flight activities get 30s to finish")
+	w.Stop()
+	return nil
+}
+
+// workerInterceptors wrap the activities and workflows of the workers this
+// process starts; the crash tests set them to hold an activity mid-way.
+var workerInterceptors []interceptor.WorkerInterceptor
+
+func startWorker(tc client.Client, acts *activities.Activities) (sdkworker.Worker, error) {
+	w := worker.New(tc, acts, workerInterceptors...)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return w, nil
+}
+
+// newActivities wires the activities over the data folder and the signing
+// configuration.
+func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, error) {
+	keys, err := sf.keys(ca)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := sf.trusted(ca)
+	if err != nil {
+		return nil, err
+	}
+	email, sms, err := nf.channels(c.data)
+	if err != nil {
+		return nil, err
+	}
+	return &activities.Activities{
+		Unit:    c.unit(),
+		Store:   d.store,
+		Keys:    keys,
+		Signing: signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation},
+		Portal:  &portal.Client{BaseURL: portalURL},
+		Email:   email,
+		SMS:     sms,
+		Log:     log,
+	}, nil
+}
+
+// notifyFlags choose the notification channels.
+type notifyFlags struct {
+	smtpAddr, smtpFrom, smtpUser, smtpPassEnv string
+	smsURL                                    string
+}
+
+func (n *notifyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&n.smtpAddr, "smtp-addr", "", "SMTP server for email (host:port); empty writes emails to DATA/outbox")
+	fs.StringVar(&n.smtpFrom, "smtp-from", "motcua@localhost", "sender address of emails")
+	fs.StringVar(&n.smtpUser, "smtp-user", "", "SMTP user (PLAIN auth); the password is read from $MOTCUA_SMTP_PASSWORD")
+	fs.StringVar(&n.smsURL, "sms-url", "", "SMS gateway URL (HTTP POST JSON); empty writes SMS to DATA/outbox")
+}
+
+func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
+	ledger, err := notify.NewLedger(filepath.Join(dir, "notify"))
+	if err != nil {
+		return email, sms, err
+	}
+	outbox := filepath.Join(dir, "outbox")
+	email = notify.Once{Channel: "email", Ledger: ledger, Sender: notify.Outbox{Dir: outbox, Extension: "eml"}}
+	if n.smtpAddr != "" {
+		s := notify.SMTP{Addr: n.smtpAddr, From: n.smtpFrom}
+		if n.smtpUser != "" {
+			host, _, _ := net.SplitHostPort(n.smtpAddr)
+			s.Auth = smtp.PlainAuth("", n.smtpUser, os.Getenv("MOTCUA_SMTP_PASSWORD"), host)
+		}
+		email.Sender = s
+	}
+	sms = notify.Once{Channel: "sms", Ledger: ledger, Sender: notify.Outbox{Dir: outbox, Extension: "sms"}}
+	if n.smsURL != "" {
+		sms.Sender = notify.SMSGateway{URL: n.smsURL}
+	}
+	return email, sms, nil
+}
+
+// signingFlags choose where leaders' keys come from and which roots are
+// trusted.
+type signingFlags struct {
+	signers    string
+	roots      string
+	tsa        string
+	revocation bool
+}
+
+func (s *signingFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.signers, "signers", "", "signers file: user id -> key source (PKCS#12 file or PKCS#11 token); empty uses the dev CA in DATA/ca")
+	fs.StringVar(&s.roots, "roots", "", "PEM file of trusted root certificates, besides the dev CA's")
+	fs.StringVar(&s.tsa, "tsa-url", "", "RFC 3161 timestamp authority that stamps every signature (motcua dev: its own)")
+	fs.BoolVar(&s.revocation, "check-revocation", false, "check the signer's chain by OCSP, then CRL, before signing and embed the answers (motcua dev: on)")
+}
+
+// keys returns the key of each signing user: from the signers file, or
+// issued by the dev CA.
+func (s *signingFlags) keys(ca *signer.DevCA) (activities.KeySource, error) {
+	if s.signers == "" {
+		return func(u motcua.User) (signer.Key, error) {
+			if !u.Role.Signs() {
+				return signer.Key{}, fmt.Errorf("%s is not a signing role", u.Role)
+			}
+			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
+		}, nil
+	}
+	signers, err := signer.LoadSigners(s.signers)
+	if err != nil {
+		return nil, err
+	}
+	return func(u motcua.User) (signer.Key, error) {
+		src, ok := signers[u.ID]
+		if !ok {
+			return signer.Key{}, fmt.Errorf("no key is configured for %s in %s", u.ID, filepath.Base(s.signers))
+		}
+		return src.Key()
+	}, nil
+}
+
+// trusted are the dev CA's root and those of --roots.
+func (s *signingFlags) trusted(ca *signer.DevCA) (*x509.CertPool, error) {
+	return signer.LoadRoots(ca.RootPath(), s.roots)
+}
+
+func openDevCA(c *common) (*signer.DevCA, error) {
+	return signer.OpenDevCA(filepath.Join(c.data, "ca"), c.unitName)
+}
