@@ -9,6 +9,7 @@ import (
 // The small chaos configuration: 30 dossiers over the five paths, 3 kills
 // of workers or the server, a failing portal with a 20-second outage.
 func TestChaosSmall(t *testing.T) {
+	processTest(t, "30 dossiers with kills, about 2 minutes")
 	out, err := exec.Command(binary, "chaos", "--dossiers", "30", "--kills", "3", "--outage", "20s", "--dir", t.TempDir(), "--timeout", "15m").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "VERDICT: OK — 30 dossiers, 3 kills") {
 		t.Fatalf("chaos: %v\n%s", err, out)

@@ -97,9 +97,7 @@ func (a *holdActivity) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 // result, one email and one SMS, each portal status once and in order, and
 // nothing in the archive that no history accounts for.
 func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills workers; takes about a minute")
-	}
+	processTest(t, "kills workers; takes about a minute")
 	data := t.TempDir()
 	temporalAddr, apiAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	users := filepath.Join(data, "users.json")

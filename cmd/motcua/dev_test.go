@@ -43,6 +43,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// processTest marks a test that runs motcua's processes for real: skipped
+// by `go test -short` (the developers' loop), and run in parallel with the
+// others, each on its own folder and ports.
+func processTest(t *testing.T, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("process-level test (" + what + "); runs without -short")
+	}
+	t.Parallel()
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -129,6 +140,7 @@ func tokens(t *testing.T, data string) map[string]string {
 const idNumber = "038201009876"
 
 func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
+	processTest(t, "kills motcua dev mid-dossier")
 	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
 	p := startDev(t, cfg)
 	tok := tokens(t, cfg.data)

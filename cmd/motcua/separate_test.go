@@ -69,6 +69,7 @@ func waitStatus(t *testing.T, url string, want int) {
 // and it recovers by itself when the server is back. SIGTERM stops a worker
 // cleanly.
 func TestSeparateProcessesSurviveTheServerGoingAway(t *testing.T) {
+	processTest(t, "stops and restarts the server")
 	data := t.TempDir()
 	temporal, apiAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	token := "test-clerk-token"

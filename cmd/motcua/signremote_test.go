@@ -13,6 +13,7 @@ import (
 // `motcua sign-remote` signs a dossier awaiting signature with a key that
 // stays on the leader's side (here a PKCS#12 file from the dev CA).
 func TestSignRemoteCommand(t *testing.T) {
+	processTest(t, "runs motcua dev")
 	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
 	p := startDev(t, cfg)
 	tok := tokens(t, cfg.data)
