@@ -34,6 +34,9 @@ func NewUsers(records []UserRecord) (*Users, error) {
 		if err != nil || len(h) != sha256.Size {
 			return nil, fmt.Errorf("user %s: token_sha256 must be 64 hex digits", r.ID)
 		}
+		if empty := sha256.Sum256(nil); hex.EncodeToString(h) == hex.EncodeToString(empty[:]) {
+			return nil, fmt.Errorf("user %s: token_sha256 is the hash of an empty token", r.ID)
+		}
 		u.byHash[hex.EncodeToString(h)] = r.User
 		u.list = append(u.list, r.User)
 	}

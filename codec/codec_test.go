@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/motcua/motcua/codec"
@@ -53,4 +54,47 @@ func TestPayloadsAreSealedAndOpened(t *testing.T) {
 	if err := dc.FromPayload(plain, &s); err != nil || s != "x" {
 		t.Errorf("plain payload: %v %q", err, s)
 	}
+}
+
+// FuzzDecode: a payload from anyone who reaches Temporal, whatever its
+// metadata and bytes, is opened only when this key sealed it; otherwise
+// Decode errors or passes it through untouched, and never panics. What the
+// codec seals it opens again, byte for byte.
+func FuzzDecode(f *testing.F) {
+	key, err := codec.NewKey(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := codec.New(key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sealed, _ := c.Encode([]*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`{"id_number":"001203004567"}`)}})
+	f.Add([]byte("binary/encrypted"), []byte(key.ID), sealed[0].Data)
+	f.Add([]byte("binary/encrypted"), []byte("other"), sealed[0].Data)
+	f.Add([]byte("json/plain"), []byte(""), []byte(`"hello"`))
+	f.Add([]byte("binary/encrypted"), []byte(key.ID), []byte{1, 2})
+	f.Fuzz(func(t *testing.T, encoding, keyID, data []byte) {
+		in := &commonpb.Payload{Metadata: map[string][]byte{"encoding": encoding, "encryption-key-id": keyID}, Data: data}
+		out, err := c.Decode([]*commonpb.Payload{in})
+		if err != nil {
+			return
+		}
+		// The only payload this key ever sealed is the seed's: anything
+		// else that opens was forged.
+		if string(encoding) == "binary/encrypted" && !bytes.Equal(out[0].Data, []byte(`{"id_number":"001203004567"}`)) {
+			t.Fatalf("opened a payload this key did not seal: %x", data)
+		}
+		if string(encoding) != "binary/encrypted" && out[0] != in {
+			t.Fatal("a plain payload was changed")
+		}
+		again, err := c.Encode(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := c.Decode(again)
+		if err != nil || !bytes.Equal(back[0].Data, out[0].Data) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
 }

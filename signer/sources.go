@@ -198,6 +198,9 @@ func LoadSigners(path string) (Signers, error) {
 		switch {
 		case c.PKCS12 != nil && c.PKCS11 == nil:
 			p := *c.PKCS12
+			if p.Path == "" {
+				return nil, fmt.Errorf("signer %s: pkcs12 needs file", user)
+			}
 			p.Path, p.Password.File = rel(p.Path), rel(p.Password.File)
 			out[user] = p
 		case c.PKCS11 != nil && c.PKCS12 == nil:

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -41,6 +43,48 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// rewriteZip returns the zip with the named file changed (or added) and
+// every checksum valid, as a forger would write it.
+func rewriteZip(t *testing.T, zb []byte, name string, change func([]byte) []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	found := false
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == name {
+			found = true
+			changed := change(b)
+			if bytes.Equal(changed, b) {
+				t.Fatalf("the change to %s changed nothing", name)
+			}
+			b = changed
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(b)
+	}
+	if !found {
+		w, _ := zw.Create(name)
+		w.Write(change(nil))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // processTest marks a test that runs motcua's processes for real: skipped
@@ -301,16 +345,21 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	if out, code := check(bundle); code != 0 || !strings.Contains(out, `"problems": null`) {
 		t.Errorf("check-bundle: %d\n%s", code, out)
 	}
+	// A forger rewrites the zip with valid checksums: a line of the
+	// timeline changed, or a file slipped in; the signed manifest catches
+	// each.
 	zb, _ := os.ReadFile(bundle)
-	if i := bytes.Index(zb, []byte("Ký số kết quả")); i > 0 { // inside the stored timeline
-		zb[i] = 'X'
-	} else {
-		zb[len(zb)/3] ^= 1
-	}
-	altered := filepath.Join(t.TempDir(), "altered.zip")
-	os.WriteFile(altered, zb, 0o600)
-	if out, code := check(altered); code != 1 {
-		t.Errorf("check-bundle of an altered bundle: %d\n%s", code, out)
+	for name, forged := range map[string][]byte{
+		"timeline-vi.txt": rewriteZip(t, zb, "timeline-vi.txt", func(b []byte) []byte {
+			return bytes.Replace(b, []byte("Ký số kết quả"), []byte("Trả lại hồ sơ"), 1)
+		}),
+		"extra.txt": rewriteZip(t, zb, "extra.txt", func([]byte) []byte { return []byte("added later") }),
+	} {
+		altered := filepath.Join(t.TempDir(), "altered.zip")
+		os.WriteFile(altered, forged, 0o600)
+		if out, code := check(altered); code != 1 || !strings.Contains(out, name) {
+			t.Errorf("check-bundle of a bundle with %s forged: %d\n%s", name, code, out)
+		}
 	}
 
 	// Tampering with the archived file is detected.
