@@ -147,7 +147,13 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		return k.(crypto.Signer), c, nil
+		if timestampingCritical(c) {
+			return k.(crypto.Signer), c, nil
+		}
+		// issued before the extension was marked critical: issue anew
+		if err := os.Remove(path); err != nil {
+			return nil, nil, err
+		}
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -157,8 +163,10 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: "motcua dev TSA", Organization: ca.root.Subject.Organization, Country: []string{"VN"}},
 		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+		KeyUsage: x509.KeyUsageDigitalSignature,
+		// RFC 3161 2.3: the extended key usage is timeStamping alone, and
+		// critical (Go marks it non-critical, which OpenSSL refuses).
+		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: timestampingEKU}},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, key.Public(), ca.rootKey)
 	if err != nil {
@@ -173,6 +181,24 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 		return nil, nil, err
 	}
 	return key, cert, nil
+}
+
+var (
+	oidExtKeyUsage  = asn1.ObjectIdentifier{2, 5, 29, 37}
+	timestampingEKU = func() []byte {
+		b, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+		return b
+	}()
+)
+
+// timestampingCritical reports whether c's extended key usage is critical.
+func timestampingCritical(c *x509.Certificate) bool {
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidExtKeyUsage) {
+			return e.Critical
+		}
+	}
+	return false
 }
 
 // devTSAPolicy is the policy OID of the dev TSA (a private arc).

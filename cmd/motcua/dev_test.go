@@ -270,6 +270,9 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	// ...and the independent checkers agree: one valid signature over the
 	// whole file, trusted through the dev root, and a sound file.
 	signertest.Qpdf(t, path)
+	if !signertest.OpenSSL(t, path, filepath.Join(cfg.data, "ca", "root.crt")) {
+		t.Error("openssl found no timestamp on the dev result")
+	}
 	if text := signertest.PdfsigTrusting(t, path, filepath.Join(cfg.data, "ca", "root.crt")); strings.Count(text, "Signature is Valid") != 1 ||
 		!strings.Contains(text, "Total document signed") || !strings.Contains(text, "Certificate is Trusted") {
 		t.Errorf("pdfsig:\n%s", text)

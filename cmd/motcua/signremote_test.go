@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
+	"crypto/elliptic"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ThalesGroup/crypto11"
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/signertest"
 )
 
 // `motcua sign-remote` signs a dossier awaiting signature with a key that
@@ -17,22 +23,27 @@ func TestSignRemoteCommand(t *testing.T) {
 	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
 	p := startDev(t, cfg)
 	tok := tokens(t, cfg.data)
-	var created struct {
-		DossierID string `json:"dossier_id"`
+	api := apiclient.New(p.api, "", nil)
+	ctx := context.Background()
+	// Two dossiers await the chairman: one is signed with a PKCS#12 file,
+	// the other with a key on a PKCS#11 token (SoftHSM2).
+	var ids []string
+	for range 2 {
+		c, err := api.As(tok["clerk"]).Create(ctx, motcua.IntakeRequest{
+			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+			Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
+			Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
+			Documents: []motcua.DocumentUpload{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", ContentBase64: "JVBERi0xLjQKJSVFT0YK"}},
+		})
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		if _, err := api.As(tok["specialist"]).Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
+			t.Fatalf("review: %v", err)
+		}
+		ids = append(ids, c.DossierID)
 	}
-	body := map[string]any{
-		"procedure_code": "1.004227", "channel": "online",
-		"applicant": map[string]string{"full_name": "Hoàng Văn Nam", "id_number": "001099012345"},
-		"fields":    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-		"documents": []map[string]string{{"code": "TK_XNHN", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"}},
-	}
-	if s := p.call(t, tok["clerk"], "POST", "/v1/dossiers", body, &created); s != 201 {
-		t.Fatalf("create: %d", s)
-	}
-	if s := p.call(t, tok["specialist"], "POST", "/v1/dossiers/"+created.DossierID+"/review", map[string]string{"decision": "approve"}, nil); s != 200 {
-		t.Fatalf("review: %d", s)
-	}
-	// The leader's own key, certified by the dev CA (with its OCSP responder).
+	// The leader's own keys, certified by the dev CA (with its OCSP responder).
 	ca, err := signer.OpenDevCA(filepath.Join(cfg.data, "ca"), "x")
 	if err != nil {
 		t.Fatal(err)
@@ -42,14 +53,57 @@ func TestSignRemoteCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	pw, _ := os.ReadFile(filepath.Join(cfg.data, "ca", "pkcs12-password"))
-	cmd := exec.Command(binary, "sign-remote", "--api", p.api, "--dossier", created.DossierID,
-		"--pkcs12", filepath.Join(cfg.data, "ca", "chairman-usb.p12"), "--password-env", "P12_PASSWORD")
-	cmd.Env = append(os.Environ(), "MOTCUA_TOKEN="+tok["chairman"], "P12_PASSWORD="+strings.TrimSpace(string(pw)))
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), `"status": "signed"`) {
-		t.Fatalf("sign-remote: %v\n%s", err, out)
+	signRemote := func(id string, env []string, args ...string) string {
+		cmd := exec.Command(binary, append([]string{"sign-remote", "--api", p.api, "--dossier", id}, args...)...)
+		cmd.Env = append(append(os.Environ(), "MOTCUA_TOKEN="+tok["chairman"]), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"status": "signed"`) {
+			t.Fatalf("sign-remote %v: %v\n%s", args, err, out)
+		}
+		return string(out)
 	}
-	if strings.Contains(string(out), strings.TrimSpace(string(pw))) {
+	out := signRemote(ids[0], []string{"P12_PASSWORD=" + strings.TrimSpace(string(pw))},
+		"--pkcs12", filepath.Join(cfg.data, "ca", "chairman-usb.p12"), "--password-env", "P12_PASSWORD")
+	if strings.Contains(out, strings.TrimSpace(string(pw))) {
 		t.Error("sign-remote printed the password")
+	}
+
+	hsm := signertest.NewSoftHSM(t, "chairman-token")
+	admin, err := crypto11.Configure(&crypto11.Config{Path: hsm.Module, TokenLabel: hsm.Token, Pin: hsm.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := admin.GenerateECDSAKeyPairWithLabel([]byte{1}, []byte("chairman1"), elliptic.P256())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Certify("Nguyễn Văn Vĩnh", kp.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.ImportCertificateWithLabel([]byte{1}, []byte("chairman1"), cert); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	out = signRemote(ids[1], []string{"SOFTHSM2_CONF=" + hsm.Conf, "TOKEN_PIN=" + hsm.PIN},
+		"--pkcs11-module", hsm.Module, "--pkcs11-token", hsm.Token, "--key-label", "chairman1", "--pin-env", "TOKEN_PIN", "--chain", ca.RootPath())
+	if strings.Contains(out, hsm.PIN) {
+		t.Error("sign-remote printed the PIN")
+	}
+	for _, id := range ids {
+		st := await(t, api.As(tok["clerk"]), id, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
+		result, err := api.As(tok["clerk"]).Result(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "result.pdf")
+		os.WriteFile(path, result, 0o600)
+		signertest.Qpdf(t, path)
+		if !signertest.OpenSSL(t, path, ca.RootPath()) {
+			t.Errorf("%s: openssl found no timestamp on the remote signature", id)
+		}
+		if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "Nguyễn Văn Vĩnh") {
+			t.Errorf("%s (%s): pdfsig:\n%s", id, st.Status, text)
+		}
 	}
 }

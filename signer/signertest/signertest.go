@@ -3,14 +3,20 @@
 package signertest
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/digitorus/pkcs7"
 	"github.com/motcua/motcua/signer"
 )
 
@@ -112,10 +118,15 @@ func PdfsigTrusting(t testing.TB, path, root string) string {
 // SoftHSM is an initialised SoftHSM2 token in a temporary folder.
 type SoftHSM struct {
 	Module, Token, PIN string
+	// Conf is the token's SoftHSM2 configuration: child processes that use
+	// the token need SOFTHSM2_CONF=Conf in their environment.
+	Conf string
 }
 
-// NewSoftHSM creates a token for the test (SOFTHSM2_CONF points at its own
-// folder). Without softhsm2 the test is skipped, or fails under CI.
+// NewSoftHSM creates a token for the test and points this process's
+// SOFTHSM2_CONF at it until the test ends (so no two tests of one process
+// may use SoftHSM at the same time). Without softhsm2 the test is skipped,
+// or fails under CI.
 func NewSoftHSM(t testing.TB, label string) SoftHSM {
 	t.Helper()
 	util := Tool(t, "softhsm2-util")
@@ -134,11 +145,86 @@ func NewSoftHSM(t testing.TB, label string) SoftHSM {
 		t.Fatal(err)
 	}
 	os.WriteFile(conf, []byte("directories.tokendir = "+filepath.Join(dir, "tokens")+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
-	t.Setenv("SOFTHSM2_CONF", conf)
-	h := SoftHSM{Module: module, Token: label, PIN: "246810"}
+	old, had := os.LookupEnv("SOFTHSM2_CONF")
+	os.Setenv("SOFTHSM2_CONF", conf)
+	t.Cleanup(func() {
+		if had {
+			os.Setenv("SOFTHSM2_CONF", old)
+		} else {
+			os.Unsetenv("SOFTHSM2_CONF")
+		}
+	})
+	h := SoftHSM{Module: module, Token: label, PIN: "246810", Conf: conf}
 	out, err := exec.Command(util, "--init-token", "--free", "--label", label, "--pin", h.PIN, "--so-pin", "13579").CombinedOutput()
 	if err != nil {
 		t.Fatalf("init token: %v\n%s", err, out)
 	}
 	return h
+}
+
+var lastByteRange = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
+
+// OpenSSL checks the last signature of the PDF at path with OpenSSL, not
+// with anything of motcua's or pdfsign's: `openssl cms -verify` over the
+// bytes its /ByteRange covers, chaining to root (a PEM file), and, when the
+// signature carries an RFC 3161 timestamp, `openssl ts -verify` of that
+// token over the signature value. It returns whether a timestamp was
+// checked.
+func OpenSSL(t testing.TB, path, root string) (timestamped bool) {
+	t.Helper()
+	openssl := Tool(t, "openssl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := lastByteRange.FindAllSubmatchIndex(b, -1)
+	if len(all) == 0 {
+		t.Fatal("no /ByteRange in " + path)
+	}
+	m := all[len(all)-1]
+	var r [4]int
+	for i := range r {
+		r[i], _ = strconv.Atoi(string(b[m[2+2*i]:m[3+2*i]]))
+	}
+	if r[0]+r[1] >= r[2] || r[2]+r[3] > len(b) {
+		t.Fatalf("byte range %v does not fit a file of %d bytes", r, len(b))
+	}
+	hexSig := bytes.Trim(b[r[0]+r[1]:r[2]], "<> \r\n")
+	der, err := hex.DecodeString(string(hexSig))
+	if err != nil {
+		t.Fatalf("/Contents is not hex: %v", err)
+	}
+	var whole asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &whole); err != nil {
+		t.Fatalf("/Contents is not DER: %v", err)
+	}
+	dir := t.TempDir()
+	sigFile, content := filepath.Join(dir, "sig.der"), filepath.Join(dir, "signed.bin")
+	os.WriteFile(sigFile, whole.FullBytes, 0o600)
+	os.WriteFile(content, append(append([]byte(nil), b[r[0]:r[0]+r[1]]...), b[r[2]:r[2]+r[3]]...), 0o600)
+	out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sigFile, "-content", content,
+		"-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Verification successful") {
+		t.Fatalf("openssl cms -verify: %v\n%s", err, out)
+	}
+
+	p7, err := pkcs7.Parse(whole.FullBytes)
+	if err != nil || len(p7.Signers) != 1 {
+		t.Fatalf("the CMS does not parse to one signer: %v", err)
+	}
+	si := p7.Signers[0]
+	for _, a := range si.UnauthenticatedAttributes {
+		if !a.Type.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}) {
+			continue
+		}
+		token, value := filepath.Join(dir, "token.der"), filepath.Join(dir, "signature.bin")
+		os.WriteFile(token, a.Value.Bytes, 0o600)
+		os.WriteFile(value, si.EncryptedDigest, 0o600)
+		out, err := exec.Command(openssl, "ts", "-verify", "-in", token, "-token_in", "-data", value, "-CAfile", root).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Verification: OK") {
+			t.Fatalf("openssl ts -verify: %v\n%s", err, out)
+		}
+		timestamped = true
+	}
+	return timestamped
 }
