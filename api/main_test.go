@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,6 +12,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +55,26 @@ var env struct {
 	dir     string
 	tokens  map[motcua.Role]string
 	roleIDs map[motcua.Role]string
+	logs    lockedBuffer
+}
+
+// lockedBuffer collects log lines written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// Lines returns the lines written so far.
+func (l *lockedBuffer) Lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Split(strings.TrimSpace(l.b.String()), "\n")
 }
 
 func TestMain(m *testing.M) {
@@ -89,10 +112,13 @@ func run(m *testing.M) (int, error) {
 	}
 	env.ts = temporaltest.NewServer(temporaltest.WithBaseClientOptions(client.Options{Logger: sdklog.Logger(quiet{})}))
 	defer env.ts.Stop()
-	var sdkLogger sdklog.Logger = quiet{}
+	// Every log line of the engine is kept (env.logs) for the tests that
+	// read them, and shown with MOTCUA_TEST_LOG set.
+	var logTo io.Writer = &env.logs
 	if os.Getenv("MOTCUA_TEST_LOG") != "" {
-		sdkLogger = logging.SDK{L: zerolog.New(os.Stderr)}
+		logTo = io.MultiWriter(&env.logs, os.Stderr)
 	}
+	var sdkLogger sdklog.Logger = logging.SDK{L: zerolog.New(logTo)}
 	tc := env.ts.NewClientWithOptions(client.Options{DataConverter: dc, Logger: sdkLogger})
 	env.raw = env.ts.GetDefaultClient()
 	env.tc = tc
@@ -120,10 +146,7 @@ func run(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	log := zerolog.New(io.Discard)
-	if os.Getenv("MOTCUA_TEST_LOG") != "" {
-		log = zerolog.New(os.Stderr)
-	}
+	log := zerolog.New(logTo)
 	acts := &activities.Activities{
 		Unit: motcua.DefaultUnit, Store: env.store,
 		Keys: func(u motcua.User) (signer.Key, error) {

@@ -260,8 +260,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			ev = s.Log.Error()
 		}
-		ev.Str("method", r.Method).Str("path", r.URL.Path).Int("status", rec.status).
-			Str("dossier_id", dossierIDOf(r.URL.Path)).Dur("took", time.Since(start)).Msg("http request")
+		ev = ev.Str("method", r.Method).Str("path", r.URL.Path).Int("status", rec.status)
+		if id := dossierIDOf(r.URL.Path); id != "" {
+			ev = ev.Str("dossier_id", id).Str("workflow_id", id) // a dossier's workflow id is its id
+		}
+		ev.Dur("took", time.Since(start)).Msg("http request")
 	})
 }
 

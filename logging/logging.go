@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/motcua/motcua"
 	"github.com/rs/zerolog"
 	sdklog "go.temporal.io/sdk/log"
 	serverlog "go.temporal.io/server/common/log"
@@ -61,6 +62,11 @@ func fields(kv []any) map[string]any {
 		switch key {
 		case "WorkflowID":
 			key = "workflow_id"
+			// A dossier's workflow id is its dossier id: lines about it
+			// carry both, as motcua's own do.
+			if id, ok := kv[i+1].(string); ok && motcua.ValidDossierID(id) {
+				m["dossier_id"] = id
+			}
 		case "RunID":
 			key = "run_id"
 		}

@@ -36,6 +36,11 @@ type harness struct {
 	failFrom int // after this many successful pushes...
 	failPush int // ...the next failPush pushes fail
 	signErr  error
+	// draftErr fails the draft's rendering (once, then it renders);
+	// notifyErr fails every notification, counted in notifyTries.
+	draftErr    error
+	notifyErr   error
+	notifyTries int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -47,7 +52,14 @@ func newHarness(t *testing.T) *harness {
 	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{WorkflowRunTimeout: 365 * 24 * time.Hour})
 	h.env.RegisterActivity(a)
 	h.env.OnActivity(a.IssueReceipt, mock.Anything, mock.Anything).Return(motcua.DocumentRef{SHA256: "receipt"}, nil)
-	h.env.OnActivity(a.RenderDraft, mock.Anything, mock.Anything).Return(motcua.DocumentRef{SHA256: "draft"}, nil)
+	h.env.OnActivity(a.RenderDraft, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.DraftInput) (motcua.DocumentRef, error) {
+			if err := h.draftErr; err != nil {
+				h.draftErr = nil
+				return motcua.DocumentRef{}, err
+			}
+			return motcua.DocumentRef{SHA256: "draft"}, nil
+		})
 	h.env.OnActivity(a.SignResult, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SignInput) (activities.Signed, error) {
 			if h.signErr != nil {
@@ -63,6 +75,10 @@ func newHarness(t *testing.T) *harness {
 		})
 	h.env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NotifyInput) (activities.Notified, error) {
+			if h.notifyErr != nil {
+				h.notifyTries++
+				return activities.Notified{}, h.notifyErr
+			}
 			h.notified = append(h.notified, in.Event)
 			return activities.Notified{Email: "sent", SMS: "sent"}, nil
 		})
@@ -401,5 +417,48 @@ func TestRemindersBeforeAndAfterTheDueDate(t *testing.T) {
 		if s.Outcome == "reminder" && !s.At.Equal(time.Date(2026, 11, 27, 8, 0, 0, 0, motcua.Vietnam)) {
 			t.Errorf("reminder at %s", s.At)
 		}
+	}
+}
+
+// The applicant cannot be reached: the notification gives up after 12
+// tries, records not_reached with the reason, and the dossier completes.
+func TestNotificationGivesUpAfterTwelveTries(t *testing.T) {
+	h := newHarness(t)
+	h.notifyErr = errors.New("mail server refused: 554")
+	h.update(time.Hour, workflows.UpdateReview, approve)
+	h.update(2*time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if h.notifyTries != 12 {
+		t.Errorf("%d tries, want 12", h.notifyTries)
+	}
+	last := st.Steps[len(st.Steps)-1]
+	if st.Status != motcua.StatusCompleted || last.Stage != motcua.StageNotify || last.Outcome != "not_reached" || !strings.Contains(last.Comment, "554") {
+		t.Errorf("status %s, last step %+v", st.Status, last)
+	}
+}
+
+// The draft cannot be rendered: the approval fails with the reason, the
+// dossier stays in review with a draft_failed step, and a later approval
+// goes through.
+func TestDraftFailureKeepsTheDossierInReview(t *testing.T) {
+	h := newHarness(t)
+	h.draftErr = temporal.NewNonRetryableApplicationError("template broken", activities.ErrInvalidDocument, nil)
+	first := h.update(time.Hour, workflows.UpdateReview, approve)
+	var between motcua.State
+	h.env.RegisterDelayedCallback(func() {
+		v, _ := h.env.QueryWorkflow(workflows.QueryState)
+		v.Get(&between)
+	}, time.Hour+time.Minute)
+	h.update(2*time.Hour, workflows.UpdateReview, approve)
+	h.update(3*time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if first.err == nil || !strings.Contains(first.err.Error(), "template broken") {
+		t.Errorf("first approval: %+v", first)
+	}
+	if between.Status != motcua.StatusInReview || between.Steps[len(between.Steps)-1].Outcome != "draft_failed" {
+		t.Errorf("after the failure: %s, steps %v", between.Status, outcomes(between))
+	}
+	if st.Status != motcua.StatusCompleted {
+		t.Errorf("final status %s", st.Status)
 	}
 }
