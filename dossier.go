@@ -59,12 +59,12 @@ func MaskID(id string) string {
 	return strings.Repeat("*", len(id)-3) + id[len(id)-3:]
 }
 
-// DocumentUpload is a document as a client sends it.
-type DocumentUpload struct {
-	Code          string `json:"code"`
-	Name          string `json:"name"`
-	ContentType   string `json:"content_type"`
-	ContentBase64 string `json:"content_base64"`
+// Document is a paper handed in, as its bytes.
+type Document struct {
+	Code        string
+	Name        string
+	ContentType string
+	Content     []byte
 }
 
 // DocumentRef is a stored document: the workflow carries references, never
@@ -77,14 +77,17 @@ type DocumentRef struct {
 	Size        int64  `json:"size"`
 }
 
-// IntakeRequest is the body of POST /v1/dossiers.
-type IntakeRequest struct {
-	ExternalID    string            `json:"external_id,omitempty"`
-	ProcedureCode string            `json:"procedure_code"`
-	Channel       Channel           `json:"channel"`
-	Applicant     Applicant         `json:"applicant"`
-	Fields        map[string]string `json:"fields"`
-	Documents     []DocumentUpload  `json:"documents"`
+// Application is a citizen's request as the office receives it, before it
+// is a dossier: checked by ValidateIntake, its documents then stored.
+type Application struct {
+	// ExternalID is the sending system's own id; the same one again is the
+	// same dossier.
+	ExternalID    string
+	ProcedureCode string
+	Channel       Channel
+	Applicant     Applicant
+	Fields        map[string]string
+	Documents     []Document
 }
 
 // Dossier is the input of a dossier's workflow: everything accepted at intake.

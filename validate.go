@@ -2,7 +2,6 @@ package motcua
 
 import (
 	"bytes"
-	"encoding/base64"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -19,18 +18,18 @@ var AcceptedContentTypes = []string{"application/pdf", "image/jpeg", "image/png"
 
 var phoneNumber = regexp.MustCompile(`^\+?[0-9]{9,12}$`)
 
-// ValidateIntake checks an intake request against the catalog. It returns
-// the procedure, the decoded documents (in request order), or an *Error naming
-// every field at fault.
-func ValidateIntake(c Catalog, r IntakeRequest) (Procedure, [][]byte, error) {
+// ValidateIntake checks an application against the catalog. It returns the
+// procedure, or an *Error naming every field at fault (by the API's field
+// paths).
+func ValidateIntake(c Catalog, r Application) (Procedure, error) {
 	bad := map[string]string{}
 	if r.ProcedureCode == "" {
 		bad["procedure_code"] = "required"
-		return Procedure{}, nil, &Error{Code: CodeInvalidRequest, Message: "the request has invalid fields", Fields: bad}
+		return Procedure{}, &Error{Code: CodeInvalidRequest, Message: "the request has invalid fields", Fields: bad}
 	}
 	p, ok := c.Lookup(r.ProcedureCode)
 	if !ok {
-		return Procedure{}, nil, &Error{Code: CodeUnknownProcedure,
+		return Procedure{}, &Error{Code: CodeUnknownProcedure,
 			Message: "no procedure with code " + strconv.Quote(r.ProcedureCode),
 			Fields:  map[string]string{"procedure_code": "unknown"}}
 	}
@@ -65,37 +64,39 @@ func ValidateIntake(c Catalog, r IntakeRequest) (Procedure, [][]byte, error) {
 			bad["fields."+name] = "not a field of procedure " + p.Code
 		}
 	}
-	contents, given := validateDocuments(p, r.Documents, "documents", bad)
+	given := validateDocuments(p, r.Documents, bad)
 	for _, d := range p.RequiredDocuments {
 		if !given[d.Code] {
 			bad["documents."+d.Code] = "required: " + d.Name
 		}
 	}
 	if len(bad) > 0 {
-		return p, nil, &Error{Code: CodeInvalidRequest, Message: "the request has invalid fields", Fields: bad}
+		return p, &Error{Code: CodeInvalidRequest, Message: "the request has invalid fields", Fields: bad}
 	}
-	return p, contents, nil
+	return p, nil
 }
 
-// ValidateDocuments checks uploaded documents against a procedure: each has a
-// known code, a name, an accepted type and base64 content within size.
-func ValidateDocuments(p Procedure, docs []DocumentUpload) ([][]byte, error) {
+// ValidateDocuments checks documents handed in later (a supplement)
+// against a procedure: each has a known code, a name, and content within
+// size of an accepted type.
+func ValidateDocuments(p Procedure, docs []Document) error {
 	bad := map[string]string{}
 	if len(docs) == 0 {
 		bad["documents"] = "at least one document is required"
 	}
-	contents, _ := validateDocuments(p, docs, "documents", bad)
+	validateDocuments(p, docs, bad)
 	if len(bad) > 0 {
-		return nil, &Error{Code: CodeInvalidRequest, Message: "the request has invalid fields", Fields: bad}
+		return &Error{Code: CodeInvalidRequest, Message: "the request has invalid fields", Fields: bad}
 	}
-	return contents, nil
+	return nil
 }
 
-func validateDocuments(p Procedure, docs []DocumentUpload, prefix string, bad map[string]string) ([][]byte, map[string]bool) {
+// validateDocuments records what is wrong with each document in bad and
+// returns the codes handed in.
+func validateDocuments(p Procedure, docs []Document, bad map[string]string) map[string]bool {
 	given := map[string]bool{}
-	contents := make([][]byte, len(docs))
 	for i, d := range docs {
-		path := prefix + "[" + strconv.Itoa(i) + "]"
+		path := "documents[" + strconv.Itoa(i) + "]"
 		if _, ok := p.Document(d.Code); !ok {
 			bad[path+".code"] = "not a document of procedure " + p.Code
 		}
@@ -105,10 +106,7 @@ func validateDocuments(p Procedure, docs []DocumentUpload, prefix string, bad ma
 		if !accepted(d.ContentType) {
 			bad[path+".content_type"] = "must be one of " + strings.Join(AcceptedContentTypes, ", ")
 		}
-		b, err := base64.StdEncoding.DecodeString(d.ContentBase64)
-		switch {
-		case err != nil:
-			bad[path+".content_base64"] = "not valid base64"
+		switch b := d.Content; {
 		case len(b) == 0:
 			bad[path+".content_base64"] = "empty"
 		case len(b) > MaxDocumentBytes:
@@ -116,10 +114,9 @@ func validateDocuments(p Procedure, docs []DocumentUpload, prefix string, bad ma
 		case accepted(d.ContentType) && !isContentType(b, d.ContentType):
 			bad[path+".content_base64"] = "the content is not " + d.ContentType
 		}
-		contents[i] = b
 		given[d.Code] = true
 	}
-	return contents, given
+	return given
 }
 
 func validateApplicant(a Applicant, bad map[string]string) {

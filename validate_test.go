@@ -1,58 +1,56 @@
 package motcua_test
 
 import (
-	"encoding/base64"
 	"testing"
 
 	"github.com/motcua/motcua"
 )
 
-func validRequest() motcua.IntakeRequest {
-	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4 form"))
-	return motcua.IntakeRequest{
+func validRequest() motcua.Application {
+	return motcua.Application{
 		ProcedureCode: "2.000815", Channel: motcua.ChannelPostal,
 		Applicant: motcua.Applicant{FullName: "Đặng Thu Thảo", IDNumber: "001300000001", Phone: "+84912345678", Email: "thao@example.vn"},
 		Fields:    map[string]string{"document_title": "Học bạ", "copies": "3"},
-		Documents: []motcua.DocumentUpload{{Code: "BAN_CHINH", Name: "hocba.pdf", ContentType: "application/pdf", ContentBase64: pdf}},
+		Documents: []motcua.Document{{Code: "BAN_CHINH", Name: "hocba.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 form")}},
 	}
 }
 
 func TestValidateIntake(t *testing.T) {
-	p, docs, err := motcua.ValidateIntake(motcua.DefaultCatalog, validRequest())
-	if err != nil || p.Code != "2.000815" || len(docs) != 1 || string(docs[0]) != "%PDF-1.4 form" {
-		t.Fatalf("valid request: %v %v %q", err, p.Code, docs)
+	p, err := motcua.ValidateIntake(motcua.DefaultCatalog, validRequest())
+	if err != nil || p.Code != "2.000815" {
+		t.Fatalf("valid request: %v %v", err, p.Code)
 	}
 	cases := map[string]struct {
-		change func(*motcua.IntakeRequest)
+		change func(*motcua.Application)
 		code   string
 		field  string
 	}{
-		"id of 11 digits":  {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000" }, motcua.CodeInvalidRequest, "applicant.id_number"},
-		"id with letters":  {func(r *motcua.IntakeRequest) { r.Applicant.IDNumber = "00130000000A" }, motcua.CodeInvalidRequest, "applicant.id_number"},
-		"no name":          {func(r *motcua.IntakeRequest) { r.Applicant.FullName = " " }, motcua.CodeInvalidRequest, "applicant.full_name"},
-		"bad phone":        {func(r *motcua.IntakeRequest) { r.Applicant.Phone = "12" }, motcua.CodeInvalidRequest, "applicant.phone"},
-		"bad channel":      {func(r *motcua.IntakeRequest) { r.Channel = "" }, motcua.CodeInvalidRequest, "channel"},
-		"not a number":     {func(r *motcua.IntakeRequest) { r.Fields["copies"] = "ba" }, motcua.CodeInvalidRequest, "fields.copies"},
-		"unknown field":    {func(r *motcua.IntakeRequest) { r.Fields["colour"] = "red" }, motcua.CodeInvalidRequest, "fields.colour"},
-		"missing document": {func(r *motcua.IntakeRequest) { r.Documents = nil }, motcua.CodeInvalidRequest, "documents.BAN_CHINH"},
-		"foreign document": {func(r *motcua.IntakeRequest) { r.Documents[0].Code = "GCS" }, motcua.CodeInvalidRequest, "documents[0].code"},
-		"word file":        {func(r *motcua.IntakeRequest) { r.Documents[0].ContentType = "application/msword" }, motcua.CodeInvalidRequest, "documents[0].content_type"},
-		"empty document":   {func(r *motcua.IntakeRequest) { r.Documents[0].ContentBase64 = "" }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
-		"text as a PDF": {func(r *motcua.IntakeRequest) {
-			r.Documents[0].ContentBase64 = base64.StdEncoding.EncodeToString([]byte("hello, not a PDF"))
+		"id of 11 digits":  {func(r *motcua.Application) { r.Applicant.IDNumber = "00130000000" }, motcua.CodeInvalidRequest, "applicant.id_number"},
+		"id with letters":  {func(r *motcua.Application) { r.Applicant.IDNumber = "00130000000A" }, motcua.CodeInvalidRequest, "applicant.id_number"},
+		"no name":          {func(r *motcua.Application) { r.Applicant.FullName = " " }, motcua.CodeInvalidRequest, "applicant.full_name"},
+		"bad phone":        {func(r *motcua.Application) { r.Applicant.Phone = "12" }, motcua.CodeInvalidRequest, "applicant.phone"},
+		"bad channel":      {func(r *motcua.Application) { r.Channel = "" }, motcua.CodeInvalidRequest, "channel"},
+		"not a number":     {func(r *motcua.Application) { r.Fields["copies"] = "ba" }, motcua.CodeInvalidRequest, "fields.copies"},
+		"unknown field":    {func(r *motcua.Application) { r.Fields["colour"] = "red" }, motcua.CodeInvalidRequest, "fields.colour"},
+		"missing document": {func(r *motcua.Application) { r.Documents = nil }, motcua.CodeInvalidRequest, "documents.BAN_CHINH"},
+		"foreign document": {func(r *motcua.Application) { r.Documents[0].Code = "GCS" }, motcua.CodeInvalidRequest, "documents[0].code"},
+		"word file":        {func(r *motcua.Application) { r.Documents[0].ContentType = "application/msword" }, motcua.CodeInvalidRequest, "documents[0].content_type"},
+		"empty document":   {func(r *motcua.Application) { r.Documents[0].Content = nil }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
+		"text as a PDF": {func(r *motcua.Application) {
+			r.Documents[0].Content = []byte("hello, not a PDF")
 		}, motcua.CodeInvalidRequest, "documents[0].content_base64"},
-		"PDF as a JPEG": {func(r *motcua.IntakeRequest) { r.Documents[0].ContentType = "image/jpeg" }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
-		"JPEG as a PNG": {func(r *motcua.IntakeRequest) {
+		"PDF as a JPEG": {func(r *motcua.Application) { r.Documents[0].ContentType = "image/jpeg" }, motcua.CodeInvalidRequest, "documents[0].content_base64"},
+		"JPEG as a PNG": {func(r *motcua.Application) {
 			r.Documents[0].ContentType = "image/png"
-			r.Documents[0].ContentBase64 = base64.StdEncoding.EncodeToString([]byte("\xFF\xD8\xFF\xE0 jpeg"))
+			r.Documents[0].Content = []byte("\xFF\xD8\xFF\xE0 jpeg")
 		}, motcua.CodeInvalidRequest, "documents[0].content_base64"},
-		"unknown procedure": {func(r *motcua.IntakeRequest) { r.ProcedureCode = "0.000000" }, motcua.CodeUnknownProcedure, "procedure_code"},
-		"no procedure":      {func(r *motcua.IntakeRequest) { r.ProcedureCode = "" }, motcua.CodeInvalidRequest, "procedure_code"},
+		"unknown procedure": {func(r *motcua.Application) { r.ProcedureCode = "0.000000" }, motcua.CodeUnknownProcedure, "procedure_code"},
+		"no procedure":      {func(r *motcua.Application) { r.ProcedureCode = "" }, motcua.CodeInvalidRequest, "procedure_code"},
 	}
 	for name, c := range cases {
 		r := validRequest()
 		c.change(&r)
-		_, _, err := motcua.ValidateIntake(motcua.DefaultCatalog, r)
+		_, err := motcua.ValidateIntake(motcua.DefaultCatalog, r)
 		e, ok := err.(*motcua.Error)
 		if !ok || e.Code != c.code || e.Fields[c.field] == "" {
 			t.Errorf("%s: %v", name, err)
@@ -68,8 +66,8 @@ func TestValidateAcceptsEachTypeByItsContent(t *testing.T) {
 		"image/png":       []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
 	} {
 		r := validRequest()
-		r.Documents[0].ContentType, r.Documents[0].ContentBase64 = ct, base64.StdEncoding.EncodeToString(b)
-		if _, _, err := motcua.ValidateIntake(motcua.DefaultCatalog, r); err != nil {
+		r.Documents[0].ContentType, r.Documents[0].Content = ct, b
+		if _, err := motcua.ValidateIntake(motcua.DefaultCatalog, r); err != nil {
 			t.Errorf("%s: %v", ct, err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/api/wire"
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/portal"
@@ -38,7 +39,7 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 		t.Errorf("due %s, want %s", c.DueAt, want)
 	}
 	// The back office sends the same dossier again: the same dossier answers.
-	again, err := as(motcua.RoleSystem).Create(context.Background(), birthRequest(ext))
+	again, err := as(motcua.RoleSystem).Create(context.Background(), application(t, birthRequest(ext)))
 	if err != nil || !again.Existing {
 		t.Fatalf("second intake of %s: %+v, %v; want the existing dossier (200)", ext, again, err)
 	}
@@ -229,7 +230,7 @@ func TestSupplementRoundReturnAndViceChairman(t *testing.T) {
 		t.Fatalf("after the request: %+v", st)
 	}
 	must(t, http.StatusOK, motcua.RoleClerk, "POST", "/v1/dossiers/"+id+"/supplement",
-		map[string]any{"documents": []motcua.DocumentUpload{doc("TK_XNHN")}}, &st)
+		map[string]any{"documents": []wire.Document{doc("TK_XNHN")}}, &st)
 	if st.Status != motcua.StatusInReview {
 		t.Fatalf("after the supplement: %s", st.Status)
 	}

@@ -1,50 +1,41 @@
 package api
 
 import (
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/api/wire"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/workflows"
 )
 
-// created is the answer to POST /v1/dossiers.
-type created struct {
-	DossierID  string        `json:"dossier_id"`
-	Status     motcua.Status `json:"status"`
-	ReceivedAt time.Time     `json:"received_at"`
-	DueAt      time.Time     `json:"due_at"`
-}
-
 func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
-	var req motcua.IntakeRequest
+	var req wire.IntakeRequest
 	if e := decode(w, r, &req); e != nil {
 		writeError(w, r, statusOf[e.Code], e)
 		return
 	}
-	p, contents, err := motcua.ValidateIntake(s.Catalog, req)
-	if err != nil {
+	app, bad := req.Decode()
+	p, err := motcua.ValidateIntake(s.Catalog, app)
+	if err = withFields(err, bad); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	// Documents are stored before anything refers to them.
-	docs, err := s.storeDocuments(req.Documents, contents)
+	docs, err := s.storeDocuments(app.Documents)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	began := time.Now()
 	st, existing, err := s.dossiers().Start(r.Context(), workflows.Intake{
-		ExternalID: req.ExternalID, Procedure: p, Channel: req.Channel, Applicant: req.Applicant,
-		Fields: req.Fields, Documents: docs, ReceivedBy: currentUser(r),
+		ExternalID: app.ExternalID, Procedure: p, Channel: app.Channel, Applicant: app.Applicant,
+		Fields: app.Fields, Documents: docs, ReceivedBy: currentUser(r),
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -57,17 +48,39 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).
 		Str("procedure", p.Code).Str("by", currentUser(r).ID).Bool("existing", existing).
 		Dur("took", time.Since(began)).Msg("dossier received")
-	writeJSON(w, status, created{st.DossierID, st.Status, st.ReceivedAt, st.DueAt})
+	writeJSON(w, status, wire.Created{DossierID: st.DossierID, Status: st.Status, ReceivedAt: st.ReceivedAt, DueAt: st.DueAt})
 }
 
-func (s *Server) storeDocuments(up []motcua.DocumentUpload, contents [][]byte) ([]motcua.DocumentRef, error) {
-	refs := make([]motcua.DocumentRef, len(up))
-	for i, d := range up {
-		sum, err := s.Store.Put(contents[i])
+// withFields adds the fields that could not be decoded to a validation
+// error (or makes one of them): one answer names every field at fault.
+func withFields(err error, bad map[string]string) error {
+	if len(bad) == 0 {
+		return err
+	}
+	var e *motcua.Error
+	switch {
+	case err == nil:
+		e = &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the request has invalid fields"}
+	case !errors.As(err, &e):
+		return err
+	}
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	for k, v := range bad {
+		e.Fields[k] = v
+	}
+	return e
+}
+
+func (s *Server) storeDocuments(docs []motcua.Document) ([]motcua.DocumentRef, error) {
+	refs := make([]motcua.DocumentRef, len(docs))
+	for i, d := range docs {
+		sum, err := s.Store.Put(d.Content)
 		if err != nil {
 			return nil, fmt.Errorf("store document: %w", err)
 		}
-		refs[i] = motcua.DocumentRef{Code: d.Code, Name: d.Name, ContentType: d.ContentType, SHA256: sum, Size: int64(len(contents[i]))}
+		refs[i] = motcua.DocumentRef{Code: d.Code, Name: d.Name, ContentType: d.ContentType, SHA256: sum, Size: int64(len(d.Content))}
 	}
 	return refs, nil
 }
@@ -95,30 +108,19 @@ func (s *Server) decided(w http.ResponseWriter, r *http.Request, decision string
 // createSigningRequest prepares a remote signature for the leader's own
 // key: the answer holds the digest their token signs.
 func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		CertificatePEM string `json:"certificate_pem"`
-		ChainPEM       string `json:"chain_pem"`
-	}
+	var body wire.SigningRequestBody
 	if e := decode(w, r, &body); e != nil {
 		writeError(w, r, statusOf[e.Code], e)
 		return
 	}
-	bad := map[string]string{}
-	certs, err := pemCertificates(body.CertificatePEM)
-	if err != nil || len(certs) != 1 {
-		bad["certificate_pem"] = "one PEM certificate is required"
-	}
-	chain, err := pemCertificates(body.ChainPEM)
-	if err != nil {
-		bad["chain_pem"] = "PEM certificates"
-	}
+	cert, chain, bad := body.Decode()
 	if len(bad) > 0 {
 		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the certificate cannot be read", Fields: bad})
 		return
 	}
 	u := currentUser(r)
 	req, err := s.dossiers().PrepareSigning(r.Context(), r.PathValue("id"), motcua.SigningRequestInput{
-		Certificate: certs[0], Chain: chain, Actor: u.ID, ActorName: u.Name, ActorRole: u.Role,
+		Certificate: cert, Chain: chain, Actor: u.ID, ActorName: u.Name, ActorRole: u.Role,
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -138,30 +140,6 @@ func (s *Server) getSigningRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st.SigningRequest)
-}
-
-// pemCertificates decodes the CERTIFICATE blocks of PEM text to DER.
-func pemCertificates(text string) ([][]byte, error) {
-	var out [][]byte
-	rest := []byte(text)
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			return nil, err
-		}
-		out = append(out, b.Bytes)
-	}
-	if strings.TrimSpace(string(rest)) != "" {
-		return nil, errors.New("text outside PEM blocks")
-	}
-	return out, nil
 }
 
 // body reads an optional JSON body into v; on failure it has answered and
@@ -190,9 +168,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Documents []motcua.DocumentUpload `json:"documents"`
-	}
+	var body wire.SupplementRequest
 	if !s.body(w, r, &body) {
 		return
 	}
@@ -201,9 +177,9 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	docs, bad := wire.DecodeDocuments(body.Documents)
 	p, _ := s.Catalog.Lookup(st.ProcedureCode)
-	contents, err := motcua.ValidateDocuments(p, body.Documents)
-	if err != nil {
+	if err := withFields(motcua.ValidateDocuments(p, docs), bad); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -211,35 +187,24 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, motcua.Errorf(motcua.CodeInvalidState, "a supplement is only taken when the dossier is supplement_requested (it is %s)", st.Status))
 		return
 	}
-	docs, err := s.storeDocuments(body.Documents, contents)
+	refs, err := s.storeDocuments(docs)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	st, err = s.dossiers().Supplement(r.Context(), st.DossierID, motcua.Supplement{Documents: docs, Actor: currentUser(r).ID})
+	st, err = s.dossiers().Supplement(r.Context(), st.DossierID, motcua.Supplement{Documents: refs, Actor: currentUser(r).ID})
 	s.decided(w, r, "supplement", st, err)
 }
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Decision         string `json:"decision"`
-		Comment          string `json:"comment"`
-		SigningRequestID string `json:"signing_request_id"`
-		SignatureBase64  string `json:"signature_base64"`
-	}
+	var body wire.SignRequest
 	if !s.body(w, r, &body) {
 		return
 	}
-	sig, err := base64.StdEncoding.DecodeString(body.SignatureBase64)
-	if err != nil {
-		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the decision has invalid fields",
-			Fields: map[string]string{"signature_base64": "not valid base64"}})
-		return
-	}
+	d, bad := body.Decode()
 	u := currentUser(r)
-	d := motcua.SignDecision{Decision: body.Decision, Comment: body.Comment, Actor: u.ID, ActorName: u.Name, ActorRole: u.Role,
-		SigningRequestID: body.SigningRequestID, Signature: sig}
-	if err := motcua.ValidateSignDecision(d); err != nil {
+	d.Actor, d.ActorName, d.ActorRole = u.ID, u.Name, u.Role
+	if err := withFields(motcua.ValidateSignDecision(d), bad); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -354,8 +319,5 @@ func (s *Server) listDossiers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Dossiers      []motcua.Summary `json:"dossiers"`
-		NextPageToken string           `json:"next_page_token"`
-	}{page, base64.RawURLEncoding.EncodeToString(next)})
+	writeJSON(w, http.StatusOK, wire.DossierList{Dossiers: page, NextPageToken: base64.RawURLEncoding.EncodeToString(next)})
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/api/wire"
 )
 
 type errorBody struct {
@@ -112,7 +113,7 @@ func TestEveryErrorOfTheContract(t *testing.T) {
 		expectError(t, 409, motcua.CodeInvalidState, motcua.RoleChairman, "POST", "/v1/dossiers/"+inReview+"/sign", map[string]any{"decision": "sign"})
 		expectError(t, 409, motcua.CodeInvalidState, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+awaiting+"/review", map[string]any{"decision": "approve"})
 		expectError(t, 409, motcua.CodeInvalidState, motcua.RoleClerk, "POST", "/v1/dossiers/"+inReview+"/supplement",
-			map[string]any{"documents": []motcua.DocumentUpload{doc("TK_XNHN")}})
+			map[string]any{"documents": []wire.Document{doc("TK_XNHN")}})
 	})
 	t.Run("413 for a body too large", func(t *testing.T) {
 		huge := append([]byte(`{"procedure_code":"1.004227","external_id":"`), bytes.Repeat([]byte("x"), 41<<20)...)
@@ -193,7 +194,8 @@ func TestDocumentOfTheWrongTypeIsRefusedAndNotStored(t *testing.T) {
 	req := maritalRequest()
 	fake := []byte("MZ\x90\x00 an executable named like a scan")
 	req.Documents[0].ContentBase64 = base64.StdEncoding.EncodeToString(fake)
-	_, err = as(motcua.RoleClerk).Create(context.Background(), req)
+	app, _ := req.Decode()
+	_, err = as(motcua.RoleClerk).Create(context.Background(), app)
 	var e *motcua.Error
 	if !errors.As(err, &e) || e.Code != motcua.CodeInvalidRequest || e.Fields["documents[0].content_base64"] == "" {
 		t.Fatalf("intake of a non-PDF: %v, want invalid_request naming documents[0].content_base64", err)

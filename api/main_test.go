@@ -25,6 +25,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/api/wire"
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
@@ -233,8 +234,8 @@ var samplePDF = func() []byte {
 	return b
 }()
 
-func doc(code string) motcua.DocumentUpload {
-	return motcua.DocumentUpload{Code: code, Name: code + ".pdf", ContentType: "application/pdf",
+func doc(code string) wire.Document {
+	return wire.Document{Code: code, Name: code + ".pdf", ContentType: "application/pdf",
 		ContentBase64: base64.StdEncoding.EncodeToString(samplePDF)}
 }
 
@@ -246,29 +247,39 @@ const (
 	sampleAddress = "Số 12, thôn Đông Hòa, xã Tân Lập"
 )
 
-func birthRequest(ext string) motcua.IntakeRequest {
-	return motcua.IntakeRequest{
+func birthRequest(ext string) wire.IntakeRequest {
+	return wire.IntakeRequest{
 		ExternalID: ext, ProcedureCode: "1.001193", Channel: motcua.ChannelCounter,
 		Applicant: motcua.Applicant{FullName: "Trần Thị Bích Ngọc", IDNumber: sampleID,
 			Phone: samplePhone, Email: sampleEmail, Address: sampleAddress},
 		Fields: map[string]string{"child_name": "Trần Minh Khôi", "child_birth_date": "2026-11-01",
 			"birth_place": "Trạm y tế xã Tân Lập", "relationship": "Mẹ"},
-		Documents: []motcua.DocumentUpload{doc("TK_KS"), doc("GCS")},
+		Documents: []wire.Document{doc("TK_KS"), doc("GCS")},
 	}
 }
 
-func maritalRequest() motcua.IntakeRequest {
-	return motcua.IntakeRequest{
+func maritalRequest() wire.IntakeRequest {
+	return wire.IntakeRequest{
 		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
 		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345", Email: "nam@example.vn"},
 		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa đăng ký kết hôn"},
-		Documents: []motcua.DocumentUpload{doc("TK_XNHN")},
+		Documents: []wire.Document{doc("TK_XNHN")},
 	}
 }
 
-func create(t testing.TB, req motcua.IntakeRequest) apiclient.Created {
+// application is what the typed client sends for a wire body.
+func application(t testing.TB, req wire.IntakeRequest) motcua.Application {
 	t.Helper()
-	c, err := as(motcua.RoleClerk).Create(context.Background(), req)
+	a, bad := req.Decode()
+	if len(bad) > 0 {
+		t.Fatalf("the test's request does not decode: %v", bad)
+	}
+	return a
+}
+
+func create(t testing.TB, req wire.IntakeRequest) apiclient.Created {
+	t.Helper()
+	c, err := as(motcua.RoleClerk).Create(context.Background(), application(t, req))
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}

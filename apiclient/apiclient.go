@@ -7,7 +7,6 @@ package apiclient
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/api/wire"
 )
 
 // Timeout bounds one call: the API waits up to 60 s for a decision to be
@@ -50,20 +50,14 @@ func (c *Client) As(token string) *Client {
 
 // Created is the answer to an intake.
 type Created struct {
-	DossierID  string        `json:"dossier_id"`
-	Status     motcua.Status `json:"status"`
-	ReceivedAt time.Time     `json:"received_at"`
-	DueAt      time.Time     `json:"due_at"`
+	wire.Created
 	// Existing is true when the external id was seen before: the answer is
 	// that earlier dossier (HTTP 200 rather than 201).
-	Existing bool `json:"-"`
+	Existing bool
 }
 
 // Page is one page of a list of dossiers.
-type Page struct {
-	Dossiers      []motcua.Summary `json:"dossiers"`
-	NextPageToken string           `json:"next_page_token"`
-}
+type Page = wire.DossierList
 
 // Filter selects dossiers to list; zero fields select all.
 type Filter struct {
@@ -88,11 +82,23 @@ func (c *Client) Procedures(ctx context.Context) ([]motcua.Procedure, error) {
 }
 
 // Create takes a dossier in.
-func (c *Client) Create(ctx context.Context, req motcua.IntakeRequest) (Created, error) {
+func (c *Client) Create(ctx context.Context, a motcua.Application) (Created, error) {
+	req := wire.IntakeRequest{
+		ExternalID: a.ExternalID, ProcedureCode: a.ProcedureCode, Channel: a.Channel,
+		Applicant: a.Applicant, Fields: a.Fields, Documents: uploads(a.Documents),
+	}
 	var out Created
-	status, err := c.call(ctx, http.MethodPost, "/v1/dossiers", req, &out)
+	status, err := c.call(ctx, http.MethodPost, "/v1/dossiers", req, &out.Created)
 	out.Existing = status == http.StatusOK
 	return out, err
+}
+
+func uploads(docs []motcua.Document) []wire.Document {
+	out := make([]wire.Document, len(docs))
+	for i, d := range docs {
+		out[i] = wire.Upload(d)
+	}
+	return out
 }
 
 // Get returns a dossier and its steps.
@@ -132,26 +138,15 @@ func (c *Client) Review(ctx context.Context, id string, r motcua.Review) (motcua
 }
 
 // Supplement adds the documents a supplement request asked for.
-func (c *Client) Supplement(ctx context.Context, id string, docs []motcua.DocumentUpload) (motcua.State, error) {
-	return c.decide(ctx, id, "supplement", struct {
-		Documents []motcua.DocumentUpload `json:"documents"`
-	}{docs})
+func (c *Client) Supplement(ctx context.Context, id string, docs []motcua.Document) (motcua.State, error) {
+	return c.decide(ctx, id, "supplement", wire.SupplementRequest{Documents: uploads(docs)})
 }
 
 // Sign sends the leader's decision on the draft: sign, or return. A
 // signature made on the leader's own token goes with the signing request's
 // id (the actor fields are the API's to fill: it knows who is asking).
 func (c *Client) Sign(ctx context.Context, id string, d motcua.SignDecision) (motcua.State, error) {
-	body := struct {
-		Decision         string `json:"decision"`
-		Comment          string `json:"comment,omitempty"`
-		SigningRequestID string `json:"signing_request_id,omitempty"`
-		SignatureBase64  string `json:"signature_base64,omitempty"`
-	}{Decision: d.Decision, Comment: d.Comment, SigningRequestID: d.SigningRequestID}
-	if len(d.Signature) > 0 {
-		body.SignatureBase64 = base64.StdEncoding.EncodeToString(d.Signature)
-	}
-	return c.decide(ctx, id, "sign", body)
+	return c.decide(ctx, id, "sign", wire.SignBody(d))
 }
 
 // Withdraw records the citizen's withdrawal.
@@ -160,12 +155,11 @@ func (c *Client) Withdraw(ctx context.Context, id, comment string) (motcua.State
 }
 
 // CreateSigningRequest prepares a signature on the leader's own token for
-// the certificate (PEM) and the chain above it (PEM, may be empty).
-func (c *Client) CreateSigningRequest(ctx context.Context, id, certificatePEM, chainPEM string) (motcua.SigningRequest, error) {
+// the certificate (DER) and the chain above it (DER, may be empty).
+func (c *Client) CreateSigningRequest(ctx context.Context, id string, certificate []byte, chain [][]byte) (motcua.SigningRequest, error) {
 	var req motcua.SigningRequest
-	err := c.do(ctx, http.MethodPost, dossierPath(id, "signing-request"), map[string]string{
-		"certificate_pem": certificatePEM, "chain_pem": chainPEM,
-	}, &req)
+	err := c.do(ctx, http.MethodPost, dossierPath(id, "signing-request"),
+		wire.SigningRequestBody{CertificatePEM: wire.PEM(certificate), ChainPEM: wire.PEM(chain...)}, &req)
 	return req, err
 }
 

@@ -8,7 +8,6 @@ package chaos
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -276,7 +275,7 @@ func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
 	}
 }
 
-var document = base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% chaos form\n%%EOF\n"))
+var document = []byte("%PDF-1.4\n% chaos form\n%%EOF\n")
 
 // drive pushes every dossier through its path with simulated users.
 func (r *run) drive(ctx context.Context) {
@@ -309,8 +308,8 @@ func (r *run) drive(ctx context.Context) {
 
 func (r *run) dossier(ctx context.Context, i int) error {
 	p := paths[i%len(paths)]
-	docs := []motcua.DocumentUpload{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", ContentBase64: document}}
-	intake := motcua.IntakeRequest{
+	docs := []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: document}}
+	intake := motcua.Application{
 		ExternalID: fmt.Sprintf("CHAOS-%d", i), ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
 		Applicant: motcua.Applicant{FullName: "Công Dân Thử", IDNumber: fmt.Sprintf("%012d", 100000+i),
 			Email: fmt.Sprintf("cd%d@example.vn", i), Phone: fmt.Sprintf("09%08d", i)},

@@ -6,7 +6,6 @@ package loadtest
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -150,15 +149,15 @@ type client struct {
 	rng *rand.Rand
 }
 
-var document = base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% load test form\n%%EOF\n"))
+var document = []byte("%PDF-1.4\n% load test form\n%%EOF\n")
 
 // dossier takes one dossier through: 85% approved and signed, 10% with a
 // supplement round first, 5% rejected.
 func (c *client) dossier(ctx context.Context) {
-	docs := []motcua.DocumentUpload{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", ContentBase64: document}}
+	docs := []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: document}}
 	var created apiclient.Created
 	if c.call("intake", func() (err error) {
-		created, err = c.as[motcua.RoleSystem].Create(ctx, motcua.IntakeRequest{
+		created, err = c.as[motcua.RoleSystem].Create(ctx, motcua.Application{
 			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
 			Applicant: motcua.Applicant{FullName: "Người Thử Tải", IDNumber: fmt.Sprintf("%012d", c.rng.Int64N(1e12))},
 			Fields:    map[string]string{"purpose": "Kiểm thử tải", "marital_status": "Chưa kết hôn"},

@@ -121,14 +121,15 @@ func (p PKCS11Token) Key() (Key, error) {
 	}
 	k := Key{Signer: s, Certificate: cert}
 	if p.ChainFile != "" {
-		if k.Chain, err = readPEMCertificates(p.ChainFile); err != nil {
+		if k.Chain, err = ReadCertificates(p.ChainFile); err != nil {
 			return Key{}, err
 		}
 	}
 	return k, nil
 }
 
-func readPEMCertificates(path string) ([]*x509.Certificate, error) {
+// ReadCertificates reads the certificates of a PEM file.
+func ReadCertificates(path string) ([]*x509.Certificate, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read chain: %w", err)

@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -128,13 +127,13 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	waitStatus(t, "http://"+apiAddr+"/healthz", 200)
 
 	// Five dossiers are brought to the step before the one that is cut.
-	intake := func(n int) motcua.IntakeRequest {
-		return motcua.IntakeRequest{
+	intake := func(n int) motcua.Application {
+		return motcua.Application{
 			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
 			Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: fmt.Sprintf("0010990%05d", n),
 				Email: fmt.Sprintf("nam%d@example.vn", n), Phone: fmt.Sprintf("09120%05d", n)},
 			Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-			Documents: []motcua.DocumentUpload{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", ContentBase64: "JVBERi0xLjQKJSVFT0YK"}},
+			Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
 		}
 	}
 	approve := motcua.Review{Decision: motcua.DecisionApprove, Comment: "Hồ sơ hợp lệ"}
@@ -212,9 +211,8 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, _ := os.ReadFile(ca.RootPath())
 	ask("signing request", func() error {
-		_, err := api["chairman"].CreateSigningRequest(ctx, ids["PrepareRemote"], string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})), string(chain))
+		_, err := api["chairman"].CreateSigningRequest(ctx, ids["PrepareRemote"], cert.Raw, [][]byte{ca.Chain()[0].Raw})
 		return err
 	})
 

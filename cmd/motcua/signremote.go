@@ -6,11 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
@@ -52,17 +50,15 @@ func runSignRemote(args []string) error {
 	if err != nil {
 		return err
 	}
-	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: key.Certificate.Raw}))
-	var chain strings.Builder
-	for _, c := range key.Chain {
-		chain.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
-	}
-	if *chainFile != "" && len(key.Chain) == 0 {
-		b, err := os.ReadFile(*chainFile)
-		if err != nil {
+	chain := key.Chain
+	if *chainFile != "" && len(chain) == 0 {
+		if chain, err = signer.ReadCertificates(*chainFile); err != nil {
 			return err
 		}
-		chain.Write(b)
+	}
+	var chainDER [][]byte
+	for _, c := range chain {
+		chainDER = append(chainDER, c.Raw)
 	}
 	token := os.Getenv(*tokenEnv)
 	if token == "" {
@@ -70,7 +66,7 @@ func runSignRemote(args []string) error {
 	}
 	c := apiclient.New(*apiURL, token, nil)
 	ctx := context.Background()
-	req, err := c.CreateSigningRequest(ctx, *dossier, certPEM, chain.String())
+	req, err := c.CreateSigningRequest(ctx, *dossier, key.Certificate.Raw, chainDER)
 	if err != nil {
 		return fmt.Errorf("signing request: %w", err)
 	}
