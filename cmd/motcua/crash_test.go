@@ -44,7 +44,8 @@ import (
 // holds some activities after they did their work and before they report
 // it, as a worker killed at that moment would: "Activity=dossier,..." ("*"
 // for any dossier), first attempts only. It prints "HELD Activity dossier"
-// when it holds one.
+// when it holds one. "Activity=dossier~10s" holds for that long, then
+// reports: a slow activity rather than a cut one.
 const holdEnv = "MOTCUA_TEST_HOLD"
 
 // runHeldWorker runs `motcua worker args...` with the holds of rules.
@@ -79,10 +80,16 @@ type holdActivity struct {
 func (a *holdActivity) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
 	out, err := a.Next.ExecuteActivity(ctx, in)
 	info := activity.GetInfo(ctx)
-	id, ok := a.rules[info.ActivityType.Name]
+	rule, ok := a.rules[info.ActivityType.Name]
+	id, hold, slow := strings.Cut(rule, "~")
 	if err == nil && ok && info.Attempt == 1 && (id == "*" || id == info.WorkflowExecution.ID) {
 		fmt.Printf("HELD %s %s\n", info.ActivityType.Name, info.WorkflowExecution.ID)
-		<-make(chan struct{}) // the test kills the process here
+		if !slow {
+			<-make(chan struct{}) // the test kills the process here
+		}
+		d, _ := time.ParseDuration(hold)
+		time.Sleep(d)
+		fmt.Printf("DONE %s %s\n", info.ActivityType.Name, info.WorkflowExecution.ID)
 	}
 	return out, err
 }
@@ -99,16 +106,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	processTest(t, "kills workers; takes about a minute")
 	data := t.TempDir()
 	temporalAddr, apiAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	users := filepath.Join(data, "users.json")
-	tok := map[string]string{}
-	var list []map[string]string
-	for _, u := range [][3]string{{"clerk1", "Trần Thị Mai", "clerk"}, {"specialist1", "Lê Văn Hùng", "specialist"}, {"chairman1", "Nguyễn Văn Vĩnh", "chairman"}} {
-		tok[u[2]] = "crash-test-" + u[0]
-		sum := sha256.Sum256([]byte(tok[u[2]]))
-		list = append(list, map[string]string{"id": u[0], "name": u[1], "role": u[2], "token_sha256": hex.EncodeToString(sum[:])})
-	}
-	b, _ := json.Marshal(map[string]any{"users": list})
-	os.WriteFile(users, b, 0o600)
+	users, tok := writeUsers(t, data)
 	smtpSrv, err := notifytest.StartSMTP()
 	if err != nil {
 		t.Fatal(err)
@@ -164,24 +162,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 		rules = append(rules, name+"="+id)
 	}
 	rules = append(rules, "IssueReceipt=*")
-	held := exec.Command(os.Args[0], workerArgs...)
-	held.Env = append(os.Environ(), holdEnv+"="+strings.Join(rules, ","))
-	var heldLog bytes.Buffer
-	held.Stderr = &heldLog
-	out, _ := held.StdoutPipe()
-	if err := held.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer held.Process.Kill()
-	holds := make(chan string, 10)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "HELD" {
-				holds <- f[1] + "=" + f[2]
-			}
-		}
-	}()
+	held, holds, heldLog := startHeld(t, rules, workerArgs)
 	var calls sync.WaitGroup
 	answers := make(chan string, 10)
 	ask := func(what string, call func() error) {
@@ -221,7 +202,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	for len(seen) < 7 {
 		select {
 		case h := <-holds:
-			name, id, _ := strings.Cut(h, "=")
+			name, id, _ := strings.Cut(strings.TrimPrefix(h, "HELD "), "=")
 			if name == "IssueReceipt" {
 				ids[name] = id
 			}
@@ -391,6 +372,69 @@ func redone(dc converter.DataConverter, h *historypb.History, activityType strin
 		return fmt.Errorf("recorded %d times, want once", local)
 	}
 	return nil
+}
+
+// writeUsers writes a users file with a clerk, a specialist and the
+// chairman, and returns it with their tokens by role.
+func writeUsers(t *testing.T, dir string) (string, map[string]string) {
+	t.Helper()
+	tok := map[string]string{}
+	var list []map[string]string
+	for _, u := range [][3]string{{"clerk1", "Trần Thị Mai", "clerk"}, {"specialist1", "Lê Văn Hùng", "specialist"}, {"chairman1", "Nguyễn Văn Vĩnh", "chairman"}} {
+		tok[u[2]] = "process-test-" + u[0]
+		sum := sha256.Sum256([]byte(tok[u[2]]))
+		list = append(list, map[string]string{"id": u[0], "name": u[1], "role": u[2], "token_sha256": hex.EncodeToString(sum[:])})
+	}
+	b, _ := json.Marshal(map[string]any{"users": list})
+	path := filepath.Join(dir, "users.json")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, tok
+}
+
+// startHeld starts `motcua worker args...` holding the activities of rules
+// (see holdEnv); each "HELD" or "DONE" line it prints comes on the
+// channel as "HELD Activity=dossier". Its log is in the buffer.
+func startHeld(t *testing.T, rules []string, args []string) (*exec.Cmd, chan string, *syncBuffer) {
+	t.Helper()
+	held := exec.Command(os.Args[0], args...)
+	held.Env = append(os.Environ(), holdEnv+"="+strings.Join(rules, ","))
+	log := &syncBuffer{}
+	held.Stderr = log
+	out, _ := held.StdoutPipe()
+	if err := held.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { held.Process.Kill(); held.Wait() })
+	holds := make(chan string, 20)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) == 3 && (f[0] == "HELD" || f[0] == "DONE") {
+				holds <- f[0] + " " + f[1] + "=" + f[2]
+			}
+		}
+	}()
+	return held, holds, log
+}
+
+// syncBuffer is a buffer a child process and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // newRoleClient returns the API's client for each role of tokens.

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/codec"
+)
+
+// Slow work, as on a commune's slow link: a decision whose work outlasts
+// the API's 60-second wait is answered 503 saying it may still be carried
+// out, and it is; a worker stopped with SIGTERM while an activity runs lets
+// it finish (it is not tried again) and exits cleanly.
+func TestSlowActivitiesAndTheDrainOnSIGTERM(t *testing.T) {
+	processTest(t, "waits out the API's 60 s")
+	data := t.TempDir()
+	temporalAddr, apiAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	users, tok := writeUsers(t, data)
+	workerArgs := []string{"worker", "--data", data, "--temporal-addr", temporalAddr, "--portal-url", "http://" + portalAddr}
+	start(t, "server", "--data", data, "--temporal-addr", temporalAddr, "--ui-addr", "")
+	start(t, "portal-sim", "--addr", portalAddr)
+	w1 := start(t, workerArgs...)
+	start(t, "api", "--data", data, "--temporal-addr", temporalAddr, "--users", users, "--api-addr", apiAddr)
+	waitStatus(t, "http://"+apiAddr+"/healthz", 200)
+	api := newRoleClient("http://"+apiAddr, tok)
+	ctx := context.Background()
+
+	var ids []string
+	for range 2 {
+		c, err := api["clerk"].Create(ctx, motcua.Application{
+			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+			Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
+			Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
+			Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.DossierID)
+	}
+	slow, drained := ids[0], ids[1]
+	for _, id := range ids {
+		if _, err := api["specialist"].Review(ctx, id, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w1.signal(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("an idle worker stopped with SIGTERM: %v\n%s", err, w1.out)
+	}
+
+	// The first signature of one dossier takes 62 s (it times out after its
+	// minute and is made again); archiving the other takes 5 s.
+	held, holds, heldLog := startHeld(t, []string{"SignResult=" + slow + "~62s", "ArchiveResult=" + drained + "~5s"}, workerArgs)
+	began := time.Now()
+	_, err := api["chairman"].Sign(ctx, slow, motcua.SignDecision{Decision: motcua.DecisionSign})
+	var e *motcua.Error
+	if !errors.As(err, &e) || e.Code != motcua.CodeUnavailable || !strings.Contains(e.Message, "may still be carried out") {
+		t.Fatalf("a decision that outlasts the wait: %v", err)
+	}
+	if waited := time.Since(began); waited < 60*time.Second || waited > 90*time.Second {
+		t.Errorf("answered after %s, want the 60 s wait", waited)
+	}
+	await(t, api["clerk"], slow, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed: the decision was carried out")
+
+	signed := make(chan error, 1)
+	go func() {
+		_, err := api["chairman"].Sign(ctx, drained, motcua.SignDecision{Decision: motcua.DecisionSign})
+		signed <- err
+	}()
+	for h := range holds {
+		if h == "HELD ArchiveResult="+drained {
+			break
+		}
+	}
+	held.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- held.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the worker stopped during an activity exited with %v:\n%s", err, heldLog)
+		}
+	case <-time.After(45 * time.Second):
+		t.Fatalf("the worker did not exit within 45 s of SIGTERM:\n%s", heldLog)
+	}
+	finished := false
+	for len(holds) > 0 {
+		finished = finished || <-holds == "DONE ArchiveResult="+drained
+	}
+	if !finished {
+		t.Errorf("the worker exited before the archive it was writing was done:\n%s", heldLog)
+	}
+	start(t, workerArgs...)
+	if err := <-signed; err != nil && motcua.ErrorCode(err) != motcua.CodeUnavailable {
+		t.Errorf("sign: %v", err)
+	}
+	await(t, api["clerk"], drained, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
+
+	// The result was archived once: its activity completed on its first
+	// attempt, by the worker that was stopping.
+	key, _ := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
+	dc, _ := codec.DataConverter(key)
+	tc, err := client.Dial(client.Options{HostPort: temporalAddr, Namespace: "motcua", DataConverter: dc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	h, err := audit.History(ctx, tc, drained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheduled, archived := map[int64]string{}, 0
+	for _, ev := range h.Events {
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[ev.GetEventId()] = a.GetActivityType().GetName()
+		}
+		if ev.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED {
+			a := ev.GetActivityTaskStartedEventAttributes()
+			if scheduled[a.GetScheduledEventId()] == "ArchiveResult" {
+				archived++
+				if a.GetAttempt() != 1 {
+					t.Errorf("ArchiveResult ran on attempt %d: the stopping worker did not finish it", a.GetAttempt())
+				}
+			}
+		}
+	}
+	if archived != 1 {
+		t.Errorf("%d ArchiveResult activities started, want 1", archived)
+	}
+}
