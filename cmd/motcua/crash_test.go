@@ -230,13 +230,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 
 	// Each cut activity ran again, and had no second effect.
-	key, _ := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
-	dc, _ := codec.DataConverter(key)
-	tc, err := client.Dial(client.Options{HostPort: temporalAddr, Namespace: "motcua", DataConverter: dc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
+	tc, dc := dialTemporal(t, temporalAddr, data)
 	histories := map[string]*historypb.History{}
 	for name, id := range ids {
 		h, err := audit.History(context.Background(), tc, id)
@@ -372,6 +366,27 @@ func redone(dc converter.DataConverter, h *historypb.History, activityType strin
 		return fmt.Errorf("recorded %d times, want once", local)
 	}
 	return nil
+}
+
+// dialTemporal connects to the server at addr with the data folder's
+// payload key, as motcua's own processes do; the client closes with the
+// test.
+func dialTemporal(t *testing.T, addr, data string) (client.Client, converter.DataConverter) {
+	t.Helper()
+	key, err := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := codec.DataConverter(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := client.Dial(client.Options{HostPort: addr, Namespace: "motcua", DataConverter: dc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	return tc, dc
 }
 
 // writeUsers writes a users file with a clerk, a specialist and the

@@ -3,18 +3,15 @@ package main
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/audit"
-	"github.com/motcua/motcua/codec"
 )
 
 // Slow work, as on a commune's slow link: a decision whose work outlasts
@@ -108,13 +105,7 @@ func TestSlowActivitiesAndTheDrainOnSIGTERM(t *testing.T) {
 
 	// The result was archived once: its activity completed on its first
 	// attempt, by the worker that was stopping.
-	key, _ := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
-	dc, _ := codec.DataConverter(key)
-	tc, err := client.Dial(client.Options{HostPort: temporalAddr, Namespace: "motcua", DataConverter: dc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
+	tc, _ := dialTemporal(t, temporalAddr, data)
 	h, err := audit.History(ctx, tc, drained)
 	if err != nil {
 		t.Fatal(err)
