@@ -33,6 +33,15 @@ func TestRemoteSigningThroughTheAPI(t *testing.T) {
 	must(t, http.StatusOK, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+id+"/review", map[string]any{"decision": "approve"}, nil)
 	expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/signing-request", map[string]string{"certificate_pem": "not pem"}, "certificate_pem")
 	expectError(t, 403, motcua.CodeForbidden, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+id+"/signing-request", map[string]string{"certificate_pem": certPEM})
+	// A certificate no trusted root vouches for is the leader's to fix: 422,
+	// not a 503 that clients would retry for ever.
+	other := signertest.CA(t)
+	stranger, err := other.CA.Certify("Nguyễn Văn Vĩnh", token.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, 422, motcua.CodeSigningFailed, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/signing-request",
+		map[string]string{"certificate_pem": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: stranger.Raw}))})
 
 	var req motcua.SigningRequest
 	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/signing-request",

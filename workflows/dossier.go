@@ -151,7 +151,7 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	err := workflow.ExecuteActivity(signCtx(ctx), a.SignResult, in).Get(ctx, &signed)
 	if err != nil {
 		w.step(ctx, motcua.StageSignature, s.Actor, "signing_failed", errorMessage(err))
-		w.finish(cmd, signingFailure(err))
+		w.finish(cmd, signingFailure("the signature could not be made", err))
 		return w.signature
 	}
 	w.step(ctx, motcua.StageSignature, s.Actor, "signed", s.Comment)
@@ -224,16 +224,16 @@ func (w *dossier) currentStage() motcua.Stage {
 	return motcua.StageReview
 }
 
-// signingFailure is the answer to a signature that could not be made: a
-// permanent failure (the key, the certificate, the remote signature, the
-// document) is the caller's to fix; anything else ran out of retries and
-// may work later.
-func signingFailure(err error) error {
+// signingFailure is the answer to a signature (or a signing request) that
+// could not be made: a permanent failure (the key, the certificate, the
+// remote signature, the document) is the caller's to fix, signing_failed;
+// anything else ran out of retries and may work later, unavailable.
+func signingFailure(what string, err error) error {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) && (app.Type() == activities.ErrSigningKey || app.Type() == activities.ErrInvalidDocument) {
-		return motcua.Errorf(motcua.CodeSigningFailed, "the signature could not be made: %s", app.Message())
+		return asUpdateError(motcua.Errorf(motcua.CodeSigningFailed, "%s: %s", what, app.Message()))
 	}
-	return fmt.Errorf("the signature could not be made: %s", errorMessage(err))
+	return temporal.NewApplicationError(what+": "+errorMessage(err), errUnavailable)
 }
 
 func errorMessage(err error) string {

@@ -109,7 +109,7 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 				Certificate: in.Certificate, Chain: in.Chain,
 			}).Get(ctx, &req)
 			if err != nil {
-				return req, temporal.NewApplicationError("the signing request could not be prepared: "+errorMessage(err), errUnavailable)
+				return req, signingFailure("the signing request could not be prepared", err)
 			}
 			w.state.SigningRequest = &req
 			return req, nil
@@ -163,6 +163,9 @@ func (w *dossier) submit(ctx workflow.Context, c *command) (motcua.State, error)
 		return motcua.State{}, err
 	}
 	var e *motcua.Error
+	if app, ok := c.err.(*temporal.ApplicationError); ok { // an answer made for the caller
+		return w.snapshot(), app
+	}
 	switch {
 	case errors.As(c.err, &e):
 		return w.snapshot(), asUpdateError(e)
