@@ -179,6 +179,9 @@ type State struct {
 	MissingDocuments []string `json:"missing_documents,omitempty"`
 	// SigningRequest is the open remote signing request, if any.
 	SigningRequest *SigningRequest `json:"signing_request,omitempty"`
+	// Revision counts the decisions carried out; a command is vouched for
+	// one revision of the dossier.
+	Revision int `json:"revision"`
 }
 
 // Summary is a dossier as a list shows it.
@@ -200,6 +203,22 @@ type Event struct {
 	Summary string    `json:"summary"`
 }
 
+// Voucher is the API's word that a command comes from a signed-in user:
+// who, in which role, for which dossier and update, at which revision of
+// the dossier, when; signed with the API's command key over the command
+// (package vouch). Workers carry out no decision without one.
+type Voucher struct {
+	Actor     User      `json:"actor"`
+	DossierID string    `json:"dossier_id"`
+	Update    string    `json:"update"`
+	Revision  int       `json:"revision"`
+	IssuedAt  time.Time `json:"issued_at"`
+	// CommandSHA256 is the SHA-256 of the command's JSON without its
+	// voucher; Signature is over the voucher's JSON without the signature.
+	CommandSHA256 string `json:"command_sha256"`
+	Signature     []byte `json:"signature,omitempty"`
+}
+
 // Review decisions.
 const (
 	DecisionApprove           = "approve"
@@ -213,6 +232,7 @@ type Review struct {
 	Comment          string   `json:"comment"`
 	MissingDocuments []string `json:"missing_documents"`
 	Actor            string   `json:"actor,omitempty"`
+	Voucher          *Voucher `json:"voucher,omitempty"`
 }
 
 // Signature decisions.
@@ -232,8 +252,9 @@ type SignDecision struct {
 	// SigningRequestID and Signature carry a signature made on the
 	// leader's own token for a signing request (remote signing): the raw
 	// signature of the request's digest.
-	SigningRequestID string `json:"signing_request_id,omitempty"`
-	Signature        []byte `json:"signature,omitempty"`
+	SigningRequestID string   `json:"signing_request_id,omitempty"`
+	Signature        []byte   `json:"signature,omitempty"`
+	Voucher          *Voucher `json:"voucher,omitempty"`
 }
 
 // SigningRequestInput asks for a remote signing request: the certificate
@@ -244,6 +265,7 @@ type SigningRequestInput struct {
 	Actor       string   `json:"actor,omitempty"`
 	ActorName   string   `json:"actor_name,omitempty"`
 	ActorRole   Role     `json:"actor_role,omitempty"`
+	Voucher     *Voucher `json:"voucher,omitempty"`
 }
 
 // SigningRequest is what the leader's client signs: DigestBase64 is the
@@ -263,12 +285,14 @@ type SigningRequest struct {
 type Supplement struct {
 	Documents []DocumentRef `json:"documents"`
 	Actor     string        `json:"actor,omitempty"`
+	Voucher   *Voucher      `json:"voucher,omitempty"`
 }
 
 // Withdrawal is the citizen's withdrawal, entered by a clerk or a system.
 type Withdrawal struct {
-	Comment string `json:"comment"`
-	Actor   string `json:"actor,omitempty"`
+	Comment string   `json:"comment"`
+	Actor   string   `json:"actor,omitempty"`
+	Voucher *Voucher `json:"voucher,omitempty"`
 }
 
 var idNumber = regexp.MustCompile(`^[0-9]{12}$`)

@@ -24,6 +24,7 @@ import (
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/vouch"
 )
 
 // KeySource gives the signing key configured for a user.
@@ -36,10 +37,13 @@ type Activities struct {
 	Keys  KeySource
 	// Signing says what a signature needs: trusted roots, TSA, revocation.
 	Signing signer.Options
-	Portal  *portal.Client
-	Email   notify.Once
-	SMS     notify.Once
-	Log     zerolog.Logger
+	// Commands are the API's command keys: a signature is made only for a
+	// decision the API vouched for, with the key of the user it names.
+	Commands vouch.Verifier
+	Portal   *portal.Client
+	Email    notify.Once
+	SMS      notify.Once
+	Log      zerolog.Logger
 }
 
 // Error types the workflow tells apart; they are not retried.
@@ -126,6 +130,9 @@ type SignInput struct {
 	// signing request with the signature the leader's own token made.
 	RemoteRequest   string `json:"remote_request,omitempty"`
 	RemoteSignature []byte `json:"remote_signature,omitempty"`
+	// Voucher is the API's voucher for the decision to sign: the signer
+	// is the user it names, whatever else the input says.
+	Voucher *motcua.Voucher `json:"voucher,omitempty"`
 }
 
 // Signed is a made and verified signature.
@@ -148,6 +155,13 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 	} else if !errors.Is(err, archive.ErrNotFound) {
 		return Signed{}, err
 	}
+	if err := a.Commands.VerifyVoucher(in.Voucher); err != nil {
+		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrSigningKey, err)
+	}
+	if v := in.Voucher; v.DossierID != in.Dossier.ID || v.Update != "sign" {
+		return Signed{}, temporal.NewNonRetryableApplicationError("the voucher is not for signing this dossier", ErrSigningKey, nil)
+	}
+	in.Signer = in.Voucher.Actor // the key is the vouched user's
 	if in.RemoteRequest != "" {
 		return a.completeRemote(ctx, in, ref)
 	}

@@ -15,7 +15,22 @@ import (
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/notify/notifytest"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/vouch"
 )
+
+// commands is the API's command key of these tests.
+var commands, _ = vouch.Generate()
+
+// vouchedSign is the API's voucher for user signing dossier d.
+func vouchedSign(t *testing.T, d motcua.Dossier, user motcua.User) *motcua.Voucher {
+	t.Helper()
+	v, err := commands.Vouch(motcua.SignDecision{Decision: motcua.DecisionSign, Actor: user.ID, ActorName: user.Name, ActorRole: user.Role},
+		motcua.Voucher{Actor: user, DossierID: d.ID, Update: "sign", IssuedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
 
 func setup(t *testing.T) (*activities.Activities, *notifytest.SMTPServer) {
 	t.Helper()
@@ -39,10 +54,11 @@ func setup(t *testing.T) (*activities.Activities, *notifytest.SMTPServer) {
 		Keys: func(u motcua.User) (signer.Key, error) {
 			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
 		},
-		Signing: signer.Options{Roots: ca.Roots()},
-		Email:   notify.Once{Channel: "email", Sender: notify.SMTP{Addr: smtp.Addr, From: "x@localhost"}, Ledger: ledger},
-		SMS:     notify.Once{Channel: "sms", Sender: notify.Outbox{Dir: filepath.Join(dir, "outbox"), Extension: "sms"}, Ledger: ledger},
-		Log:     zerolog.Nop(),
+		Signing:  signer.Options{Roots: ca.Roots()},
+		Commands: commands.Verifier(),
+		Email:    notify.Once{Channel: "email", Sender: notify.SMTP{Addr: smtp.Addr, From: "x@localhost"}, Ledger: ledger},
+		SMS:      notify.Once{Channel: "sms", Sender: notify.Outbox{Dir: filepath.Join(dir, "outbox"), Extension: "sms"}, Ledger: ledger},
+		Log:      zerolog.Nop(),
 	}, smtp
 }
 
@@ -83,8 +99,9 @@ func TestActivitiesAreIdempotentPerDossierAndStep(t *testing.T) {
 		t.Errorf("receipt re-run stored another file: %s %s", r1.SHA256, r2.SHA256)
 	}
 
+	chairman := motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}
 	in := activities.SignInput{Dossier: d, ApprovedAt: d.ReceivedAt.Add(time.Hour), Round: 1, At: d.ReceivedAt.Add(2 * time.Hour),
-		Signer: motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}}
+		Signer: chairman, Voucher: vouchedSign(t, d, chairman)}
 	var s1, s2 activities.Signed
 	run(acts.SignResult, in, &s1)
 	run(acts.SignResult, in, &s2)
@@ -127,8 +144,9 @@ func TestSigningWithoutAKeyIsPermanent(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
+	u := motcua.User{ID: "u", Name: "U", Role: motcua.RoleChairman}
 	_, err := env.ExecuteActivity(acts.SignResult, activities.SignInput{Dossier: sampleDossier(), Round: 1,
-		Signer: motcua.User{ID: "u", Name: "U", Role: motcua.RoleChairman}})
+		Signer: u, Voucher: vouchedSign(t, sampleDossier(), u)})
 	if err == nil || !strings.Contains(err.Error(), activities.ErrSigningKey) {
 		t.Errorf("err %v", err)
 	}
@@ -139,3 +157,36 @@ type keyErr string
 func (e keyErr) Error() string { return string(e) }
 
 const errNoKey = keyErr("no key configured")
+
+// A signature is made only for a decision the API vouched for, with the key
+// of the user the voucher names, whatever name the input gives.
+func TestSigningNeedsTheAPIsVoucher(t *testing.T) {
+	acts, _ := setup(t)
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	d := sampleDossier()
+	chairman := motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}
+	mallory := motcua.User{ID: "mallory", Name: "Mallory Forger", Role: motcua.RoleChairman}
+	forger, _ := vouch.Generate()
+	forged, _ := forger.Vouch(motcua.SignDecision{Decision: motcua.DecisionSign}, motcua.Voucher{Actor: mallory, DossierID: d.ID, Update: "sign"})
+	other := d
+	other.ID = "000.00.01.H22-261125-0999"
+	for name, v := range map[string]*motcua.Voucher{"none": nil, "forged": forged, "another dossier": vouchedSign(t, other, chairman)} {
+		_, err := env.ExecuteActivity(acts.SignResult, activities.SignInput{Dossier: d, Round: 1, At: d.ReceivedAt, Signer: mallory, Voucher: v})
+		if err == nil || !strings.Contains(err.Error(), activities.ErrSigningKey) {
+			t.Errorf("%s: %v, want a permanent refusal", name, err)
+		}
+	}
+	// The input names Mallory; the voucher names the chairman: the
+	// chairman's key signs.
+	var out activities.Signed
+	res, err := env.ExecuteActivity(acts.SignResult, activities.SignInput{Dossier: d, Round: 1, At: d.ReceivedAt, Signer: mallory, Voucher: vouchedSign(t, d, chairman)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Get(&out)
+	if out.SignerCN != chairman.Name {
+		t.Errorf("signed by %q, want the vouched chairman", out.SignerCN)
+	}
+}

@@ -118,10 +118,8 @@ func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the certificate cannot be read", Fields: bad})
 		return
 	}
-	u := currentUser(r)
-	req, err := s.dossiers().PrepareSigning(r.Context(), r.PathValue("id"), motcua.SigningRequestInput{
-		Certificate: cert, Chain: chain, Actor: u.ID, ActorName: u.Name, ActorRole: u.Role,
-	})
+	req, err := s.dossiers().PrepareSigning(r.Context(), r.PathValue("id"), currentUser(r),
+		motcua.SigningRequestInput{Certificate: cert, Chain: chain})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -162,8 +160,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 	if !s.body(w, r, &rv) {
 		return
 	}
-	rv.Actor = currentUser(r).ID
-	st, err := s.dossiers().Review(r.Context(), r.PathValue("id"), rv)
+	st, err := s.dossiers().Review(r.Context(), r.PathValue("id"), currentUser(r), rv)
 	s.decided(w, r, "review", st, err)
 }
 
@@ -192,7 +189,7 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	st, err = s.dossiers().Supplement(r.Context(), st.DossierID, motcua.Supplement{Documents: refs, Actor: currentUser(r).ID})
+	st, err = s.dossiers().Supplement(r.Context(), st.DossierID, currentUser(r), motcua.Supplement{Documents: refs})
 	s.decided(w, r, "supplement", st, err)
 }
 
@@ -202,13 +199,11 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, bad := body.Decode()
-	u := currentUser(r)
-	d.Actor, d.ActorName, d.ActorRole = u.ID, u.Name, u.Role
 	if err := withFields(motcua.ValidateSignDecision(d), bad); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	st, err := s.dossiers().Sign(r.Context(), r.PathValue("id"), d)
+	st, err := s.dossiers().Sign(r.Context(), r.PathValue("id"), currentUser(r), d)
 	s.decided(w, r, "sign", st, err)
 }
 
@@ -217,8 +212,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	if !s.body(w, r, &wd) {
 		return
 	}
-	wd.Actor = currentUser(r).ID
-	st, err := s.dossiers().Withdraw(r.Context(), r.PathValue("id"), wd)
+	st, err := s.dossiers().Withdraw(r.Context(), r.PathValue("id"), currentUser(r), wd)
 	s.decided(w, r, "withdraw", st, err)
 }
 

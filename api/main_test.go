@@ -19,6 +19,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/temporaltest"
 
@@ -37,6 +38,7 @@ import (
 	"github.com/motcua/motcua/notify/notifytest"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/worker"
 )
 
@@ -47,6 +49,7 @@ var env struct {
 	ts      *temporaltest.TestServer
 	tc      client.Client
 	raw     client.Client // a client without the codec: sees what Temporal stores
+	dc      converter.DataConverter
 	api     *httptest.Server
 	portal  *portal.Simulator
 	smtp    *notifytest.SMTPServer
@@ -122,7 +125,7 @@ func run(m *testing.M) (int, error) {
 	var sdkLogger sdklog.Logger = logging.SDK{L: zerolog.New(logTo)}
 	tc := env.ts.NewClientWithOptions(client.Options{DataConverter: dc, Logger: sdkLogger})
 	env.raw = env.ts.GetDefaultClient()
-	env.tc = tc
+	env.tc, env.dc = tc, dc
 	if err := worker.EnsureSearchAttributes(context.Background(), tc, env.ts.GetDefaultNamespace()); err != nil {
 		return 0, err
 	}
@@ -148,8 +151,12 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	log := zerolog.New(logTo)
+	commands, err := vouch.LoadOrCreate(filepath.Join(dir, "keys", "command.key"))
+	if err != nil {
+		return 0, err
+	}
 	acts := &activities.Activities{
-		Unit: motcua.DefaultUnit, Store: env.store,
+		Unit: motcua.DefaultUnit, Store: env.store, Commands: commands.Verifier(),
 		Keys: func(u motcua.User) (signer.Key, error) {
 			return env.ca.Key(signer.Person{ID: u.ID, Name: u.Name})
 		},
@@ -176,7 +183,7 @@ func run(m *testing.M) (int, error) {
 	srv := &api.Server{
 		Temporal: tc, DataConverter: dc, Namespace: env.ts.GetDefaultNamespace(), Users: users,
 		Catalog: motcua.DefaultCatalog, Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
-		Store: env.store, Log: log,
+		Store: env.store, Commands: commands, Log: log,
 	}
 	if srv.AuditKey, err = audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), motcua.DefaultUnit.Name); err != nil {
 		return 0, err

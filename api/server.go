@@ -22,6 +22,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -40,6 +41,9 @@ type Server struct {
 	Store         *archive.Store
 	// AuditKey signs the offline audit bundles auditors download.
 	AuditKey audit.AuditKey
+	// Commands vouches for every decision the API hands to a workflow
+	// (package vouch); the workers trust its public key.
+	Commands vouch.Signer
 	// Codec decodes payloads for auditors in the Web UI (see codec.go);
 	// UIOrigin is the Web UI's origin, allowed to call it.
 	Codec    converter.PayloadCodec
@@ -86,7 +90,7 @@ func roles(r ...motcua.Role) []motcua.Role { return r }
 
 // dossiers is the Go surface over the unit's dossier workflows.
 func (s *Server) dossiers() *workflows.Dossiers {
-	return &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar}
+	return &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands}
 }
 
 // Routes lists the "METHOD /path" patterns Handler registers, in order: the

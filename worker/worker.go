@@ -81,9 +81,11 @@ func NewReplayer(dc converter.DataConverter) (sdkworker.WorkflowReplayer, error)
 }
 
 // New returns a worker on motcua's task queue; interceptors, if any, wrap
-// its workflows and activities. Stop it with Stop: in-flight activities get a
-// grace period to finish.
+// its workflows and activities. Its dossier workflows carry out the
+// decisions vouched for by the command keys the activities trust. Stop it
+// with Stop: in-flight activities get a grace period to finish.
 func New(c client.Client, acts *activities.Activities, interceptors ...interceptor.WorkerInterceptor) sdkworker.Worker {
+	workflows.TrustCommands(acts.Commands)
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		WorkerStopTimeout: 30 * time.Second,
 		Interceptors:      interceptors,

@@ -20,6 +20,7 @@ import (
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -103,10 +104,20 @@ type outcome struct {
 	done     bool
 }
 
-// update sends an update after delay of workflow time.
+// update sends an update after delay of workflow time, vouched for as the
+// API would (for the dossier at its revision then).
 func (h *harness) update(delay time.Duration, name string, arg any) *outcome {
+	return h.send(delay, name, func(st motcua.State) any { return vouched(h.t, name, arg, st) })
+}
+
+// send sends the update that arg gives for the dossier's state then.
+func (h *harness) send(delay time.Duration, name string, arg func(motcua.State) any) *outcome {
 	o := &outcome{}
 	h.env.RegisterDelayedCallback(func() {
+		var st motcua.State
+		if v, err := h.env.QueryWorkflow(workflows.QueryState); err == nil {
+			v.Get(&st)
+		}
 		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { o.rejected, o.done = err, true },
 			OnAccept: func() {},
@@ -116,9 +127,45 @@ func (h *harness) update(delay time.Duration, name string, arg any) *outcome {
 					o.state = st
 				}
 			},
-		}, arg)
+		}, arg(st))
 	}, delay)
 	return o
+}
+
+// commands is the API's command key in these tests; the workflows trust it.
+var commands = func() vouch.Signer {
+	s, err := vouch.Generate()
+	if err != nil {
+		panic(err)
+	}
+	workflows.TrustCommands(s.Verifier())
+	return s
+}()
+
+// vouched is the command with the API's voucher for the dossier in state st.
+func vouched(t *testing.T, update string, cmd any, st motcua.State) any {
+	voucher := func(actor motcua.User, c any) *motcua.Voucher {
+		v, err := commands.Vouch(c, motcua.Voucher{Actor: actor, DossierID: st.DossierID, Update: update, Revision: st.Revision})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	switch c := cmd.(type) {
+	case motcua.Review:
+		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
+		return c
+	case motcua.Supplement:
+		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
+		return c
+	case motcua.SignDecision:
+		c.Voucher = voucher(motcua.User{ID: c.Actor, Name: c.ActorName, Role: c.ActorRole}, c)
+		return c
+	case motcua.Withdrawal:
+		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
+		return c
+	}
+	return cmd
 }
 
 func (h *harness) run() motcua.State {
@@ -460,5 +507,61 @@ func TestDraftFailureKeepsTheDossierInReview(t *testing.T) {
 	}
 	if st.Status != motcua.StatusCompleted {
 		t.Errorf("final status %s", st.Status)
+	}
+}
+
+// A client that reaches Temporal without the API cannot decide: a decision
+// without a voucher, with a forged one, with one for another dossier or
+// another user, or replayed once the dossier has moved on, is refused by
+// the validator and never written; the dossier is unchanged.
+func TestDecisionsNeedTheAPIsVoucher(t *testing.T) {
+	h := newHarness(t)
+	forger, _ := vouch.Generate()
+	var approval motcua.Review // the first approval as vouched, replayed later
+	refused := map[string]*outcome{
+		"unsigned": h.send(time.Hour, workflows.UpdateReview, func(motcua.State) any { return approve }),
+		"forged": h.send(time.Hour, workflows.UpdateReview, func(st motcua.State) any {
+			r := approve
+			r.Voucher, _ = forger.Vouch(r, motcua.Voucher{Actor: motcua.User{ID: r.Actor}, DossierID: st.DossierID, Update: workflows.UpdateReview})
+			return r
+		}),
+		"another dossier": h.send(time.Hour, workflows.UpdateReview, func(st motcua.State) any {
+			st.DossierID = "000.00.01.H22-261125-0999"
+			return vouched(t, workflows.UpdateReview, approve, st)
+		}),
+		"another decision": h.send(time.Hour, workflows.UpdateReview, func(st motcua.State) any {
+			r := vouched(t, workflows.UpdateReview, approve, st).(motcua.Review)
+			r.Decision, r.Comment = motcua.DecisionReject, "đổi ý"
+			return r
+		}),
+		"another user": h.send(time.Hour, workflows.UpdateSign, func(st motcua.State) any {
+			s := vouched(t, workflows.UpdateSign, signIt, st).(motcua.SignDecision)
+			s.Actor, s.ActorName = "mallory", "Mallory Forger"
+			return s
+		}),
+	}
+	first := h.send(2*time.Hour, workflows.UpdateReview, func(st motcua.State) any {
+		approval = vouched(t, workflows.UpdateReview, approve, st).(motcua.Review)
+		return approval
+	})
+	ret := h.update(3*time.Hour, workflows.UpdateSign, returnIt)
+	replayed := h.send(4*time.Hour, workflows.UpdateReview, func(motcua.State) any { return approval })
+	h.update(5*time.Hour, workflows.UpdateReview, approve)
+	h.update(6*time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	for name, o := range refused {
+		if got := updateErrorType(o.rejected); got != motcua.CodeForbidden {
+			t.Errorf("%s: %v (type %q), want it refused as forbidden", name, o.rejected, got)
+		}
+	}
+	if first.err != nil || ret.err != nil {
+		t.Fatalf("vouched decisions: %v %v", first.err, ret.err)
+	}
+	if got := updateErrorType(replayed.rejected); got != motcua.CodeInvalidState {
+		t.Errorf("a replayed approval: %v, want invalid_state", replayed.rejected)
+	}
+	want := []string{"intake:received", "review:approved", "signature:returned", "review:approved", "signature:signed", "archive:archived", "notify:completed"}
+	if got := outcomes(st); !slices.Equal(got, want) {
+		t.Errorf("steps %v, want %v", got, want)
 	}
 }

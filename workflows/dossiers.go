@@ -17,6 +17,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/vouch"
 )
 
 // DecisionTimeout bounds how long a caller waits for the workflow to carry
@@ -32,6 +33,9 @@ type Dossiers struct {
 	Namespace string
 	Unit      motcua.Unit
 	Calendar  *calendar.Calendar
+	// Commands vouches for each decision: the workers carry out none
+	// without its voucher.
+	Commands vouch.Signer
 }
 
 // Intake is a dossier accepted at the counter or from a back-office
@@ -138,43 +142,94 @@ func (s *Dossiers) State(ctx context.Context, id string) (motcua.State, error) {
 }
 
 // Review hands the specialist's decision to the dossier.
-func (s *Dossiers) Review(ctx context.Context, id string, r motcua.Review) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateReview, r)
+func (s *Dossiers) Review(ctx context.Context, id string, by motcua.User, r motcua.Review) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateReview, by, func(v voucher) (any, error) {
+		r.Actor, r.Voucher = by.ID, nil
+		var err error
+		r.Voucher, err = v(r)
+		return r, err
+	})
 }
 
 // Supplement adds the documents a supplement request asked for.
-func (s *Dossiers) Supplement(ctx context.Context, id string, sp motcua.Supplement) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateSupplement, sp)
+func (s *Dossiers) Supplement(ctx context.Context, id string, by motcua.User, sp motcua.Supplement) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateSupplement, by, func(v voucher) (any, error) {
+		sp.Actor, sp.Voucher = by.ID, nil
+		var err error
+		sp.Voucher, err = v(sp)
+		return sp, err
+	})
 }
 
 // Sign hands the leader's decision on the draft to the dossier.
-func (s *Dossiers) Sign(ctx context.Context, id string, d motcua.SignDecision) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateSign, d)
+func (s *Dossiers) Sign(ctx context.Context, id string, by motcua.User, d motcua.SignDecision) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateSign, by, func(v voucher) (any, error) {
+		d.Actor, d.ActorName, d.ActorRole, d.Voucher = by.ID, by.Name, by.Role, nil
+		var err error
+		d.Voucher, err = v(d)
+		return d, err
+	})
 }
 
 // Withdraw ends the dossier at the citizen's request.
-func (s *Dossiers) Withdraw(ctx context.Context, id string, wd motcua.Withdrawal) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateWithdraw, wd)
+func (s *Dossiers) Withdraw(ctx context.Context, id string, by motcua.User, wd motcua.Withdrawal) (motcua.State, error) {
+	return s.decide(ctx, id, UpdateWithdraw, by, func(v voucher) (any, error) {
+		wd.Actor, wd.Voucher = by.ID, nil
+		var err error
+		wd.Voucher, err = v(wd)
+		return wd, err
+	})
 }
 
 // PrepareSigning asks the dossier for a remote signing request.
-func (s *Dossiers) PrepareSigning(ctx context.Context, id string, in motcua.SigningRequestInput) (motcua.SigningRequest, error) {
+func (s *Dossiers) PrepareSigning(ctx context.Context, id string, by motcua.User, in motcua.SigningRequestInput) (motcua.SigningRequest, error) {
 	var req motcua.SigningRequest
+	st, err := s.open(ctx, id)
+	if err != nil {
+		return req, err
+	}
+	in.Actor, in.ActorName, in.ActorRole, in.Voucher = by.ID, by.Name, by.Role, nil
+	if in.Voucher, err = s.voucherFor(st, UpdateSigningRequest, by)(in); err != nil {
+		return req, err
+	}
 	return req, s.update(ctx, id, UpdateSigningRequest, in, &req)
 }
 
-// decide sends a decision and returns the dossier once it is carried out.
-// A finished dossier refuses every decision before Temporal is asked.
-func (s *Dossiers) decide(ctx context.Context, id, update string, arg any) (motcua.State, error) {
-	var out motcua.State
+// voucher vouches for a command given without its voucher.
+type voucher func(cmd any) (*motcua.Voucher, error)
+
+// voucherFor vouches as by, for the update of the dossier at its revision.
+func (s *Dossiers) voucherFor(st motcua.State, update string, by motcua.User) voucher {
+	return func(cmd any) (*motcua.Voucher, error) {
+		return s.Commands.Vouch(cmd, motcua.Voucher{
+			Actor: by, DossierID: st.DossierID, Update: update, Revision: st.Revision, IssuedAt: time.Now(),
+		})
+	}
+}
+
+// open returns the dossier unless it is finished: a finished dossier
+// refuses every decision before Temporal is asked.
+func (s *Dossiers) open(ctx context.Context, id string) (motcua.State, error) {
 	st, err := s.State(ctx, id)
+	if err == nil && st.Status.Terminal() {
+		err = motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s: nothing more can be decided", st.Status)
+	}
+	return st, err
+}
+
+// decide sends a decision, made by build with its voucher, and returns the
+// dossier once it is carried out.
+func (s *Dossiers) decide(ctx context.Context, id, update string, by motcua.User, build func(voucher) (any, error)) (motcua.State, error) {
+	var out motcua.State
+	st, err := s.open(ctx, id)
 	if err != nil {
 		return out, err
 	}
-	if st.Status.Terminal() {
-		return out, motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s: nothing more can be decided", st.Status)
+	cmd, err := build(s.voucherFor(st, update, by))
+	if err != nil {
+		return out, err
 	}
-	return out, s.update(ctx, id, update, arg, &out)
+	return out, s.update(ctx, id, update, cmd, &out)
 }
 
 // update sends an update and waits, at most DecisionTimeout, for its result.

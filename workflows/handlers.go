@@ -54,6 +54,11 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			return w.submit(ctx, &command{review: &r})
 		},
 		workflow.UpdateHandlerOptions{Validator: func(r motcua.Review) error {
+			cmd := r
+			cmd.Voucher = nil
+			if err := w.vouched(UpdateReview, cmd, r.Voucher, r.Actor); err != nil {
+				return err
+			}
 			if r.Actor == "" {
 				return temporal.NewApplicationError("the decision names no actor", errInvalidRequest)
 			}
@@ -70,6 +75,11 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			return w.submit(ctx, &command{supplement: &s})
 		},
 		workflow.UpdateHandlerOptions{Validator: func(s motcua.Supplement) error {
+			cmd := s
+			cmd.Voucher = nil
+			if err := w.vouched(UpdateSupplement, cmd, s.Voucher, s.Actor); err != nil {
+				return err
+			}
 			if err := w.ready(motcua.StatusSupplementRequested, "a supplement"); err != nil {
 				return err
 			}
@@ -86,6 +96,14 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			return w.submit(ctx, &command{sign: &s})
 		},
 		workflow.UpdateHandlerOptions{Validator: func(s motcua.SignDecision) error {
+			cmd := s
+			cmd.Voucher = nil
+			if err := w.vouched(UpdateSign, cmd, s.Voucher, s.Actor); err != nil {
+				return err
+			}
+			if v := s.Voucher; v.Actor.Name != s.ActorName || v.Actor.Role != s.ActorRole {
+				return temporal.NewApplicationError("the signer is not the user the API vouched for", motcua.CodeForbidden)
+			}
 			if err := w.ready(motcua.StatusAwaitingSignature, "a signature decision"); err != nil {
 				return err
 			}
@@ -115,6 +133,14 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			return req, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(in motcua.SigningRequestInput) error {
+			cmd := in
+			cmd.Voucher = nil
+			if err := w.vouched(UpdateSigningRequest, cmd, in.Voucher, in.Actor); err != nil {
+				return err
+			}
+			if v := in.Voucher; v.Actor.Name != in.ActorName || v.Actor.Role != in.ActorRole {
+				return temporal.NewApplicationError("the signer is not the user the API vouched for", motcua.CodeForbidden)
+			}
 			if err := w.ready(motcua.StatusAwaitingSignature, "a signing request"); err != nil {
 				return err
 			}
@@ -133,7 +159,12 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, wd motcua.Withdrawal) (motcua.State, error) {
 			return w.submit(ctx, &command{withdrawal: &wd})
 		},
-		workflow.UpdateHandlerOptions{Validator: func(motcua.Withdrawal) error {
+		workflow.UpdateHandlerOptions{Validator: func(wd motcua.Withdrawal) error {
+			cmd := wd
+			cmd.Voucher = nil
+			if err := w.vouched(UpdateWithdraw, cmd, wd.Voucher, wd.Actor); err != nil {
+				return err
+			}
 			if w.pending != nil {
 				return invalidState("another decision on this dossier is being processed", w.state.Status)
 			}
@@ -143,6 +174,25 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			return nil
 		}},
 	)
+}
+
+// vouched checks that the API vouched for cmd (given without its voucher v)
+// as the update named, for this dossier at its current revision, by the
+// actor the command names. Validators run when an update arrives, never on
+// replay, so the trusted keys may be the worker's of today.
+func (w *dossier) vouched(update string, cmd any, v *motcua.Voucher, actor string) error {
+	if err := trustedCommands().Verify(cmd, v); err != nil {
+		return temporal.NewApplicationError(err.Error(), motcua.CodeForbidden)
+	}
+	switch {
+	case v.DossierID != w.state.DossierID || v.Update != update:
+		return temporal.NewApplicationError("the voucher is for "+v.Update+" on dossier "+v.DossierID, motcua.CodeForbidden)
+	case v.Actor.ID != actor:
+		return temporal.NewApplicationError("the voucher is for another user", motcua.CodeForbidden)
+	case v.Revision != w.revision:
+		return invalidState("the dossier has changed since this decision was vouched for; look at it again", w.state.Status)
+	}
+	return nil
 }
 
 // ready checks that a decision of the given kind is expected now.

@@ -17,7 +17,8 @@ type dossier struct {
 	procedure motcua.Procedure
 	state     motcua.State
 
-	pending *command // the decision the main flow is processing
+	pending  *command // the decision the main flow is processing
+	revision int      // decisions carried out: what a voucher is for
 
 	approvedAt       time.Time
 	pausedAt         time.Time
@@ -51,6 +52,7 @@ type command struct {
 func (w *dossier) finish(c *command, err error) {
 	c.finished, c.err = true, err
 	w.pending = nil
+	w.revision++
 }
 
 // newDossier is the state of a dossier just taken in.
@@ -104,5 +106,6 @@ func (w *dossier) snapshot() motcua.State {
 		s.Result = &r
 	}
 	s.Portal.Pending = len(w.portalQueue)
+	s.Revision = w.revision
 	return s
 }

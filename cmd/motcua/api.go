@@ -64,6 +64,6 @@ func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin str
 	return &api.Server{
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
 		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
-		AuditKey: key, Codec: d.codec, UIOrigin: uiOrigin, Log: log,
+		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log,
 	}, nil
 }

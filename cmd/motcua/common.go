@@ -18,6 +18,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/worker"
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
@@ -62,6 +63,9 @@ type data struct {
 	dc    converter.DataConverter
 	codec *codec.Codec
 	store *archive.Store
+	// commands is the API's command key (keys/command.key): the API vouches
+	// for decisions with it, workers trust its public half.
+	commands vouch.Signer
 }
 
 func openData(dir string) (*data, error) {
@@ -84,7 +88,11 @@ func openData(dir string) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &data{dc: dc, codec: pc, store: store}, nil
+	commands, err := vouch.LoadOrCreate(filepath.Join(dir, "keys", "command.key"))
+	if err != nil {
+		return nil, err
+	}
+	return &data{dc: dc, codec: pc, store: store, commands: commands}, nil
 }
 
 // connected is what every engine command sets up: its logger, the data

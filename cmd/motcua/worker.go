@@ -98,14 +98,15 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 		return nil, err
 	}
 	return &activities.Activities{
-		Unit:    c.unit(),
-		Store:   d.store,
-		Keys:    keys,
-		Signing: signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation},
-		Portal:  &portal.Client{BaseURL: portalURL},
-		Email:   email,
-		SMS:     sms,
-		Log:     log,
+		Unit:     c.unit(),
+		Store:    d.store,
+		Keys:     keys,
+		Signing:  signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation},
+		Commands: d.commands.Verifier(),
+		Portal:   &portal.Client{BaseURL: portalURL},
+		Email:    email,
+		SMS:      sms,
+		Log:      log,
 	}, nil
 }
 
