@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/codec"
 )
 
 // The codec endpoint lets auditors read encrypted payloads in the Temporal
@@ -123,7 +124,19 @@ func (s *Server) decodePayloads(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, motcua.Errorf(motcua.CodeInvalidRequest, "the body is not a list of payloads: %v", err))
 		return
 	}
-	out, err := s.Codec.Decode(in.Payloads)
+	// The Web UI shows plain payloads too (none of motcua's are, but the
+	// server's own may be): those pass through; sealed ones are opened.
+	out := make([]*commonpb.Payload, len(in.Payloads))
+	for i, p := range in.Payloads {
+		out[i] = p
+		if codec.Sealed(p) {
+			var opened []*commonpb.Payload
+			if opened, err = s.Codec.Decode([]*commonpb.Payload{p}); err != nil {
+				break
+			}
+			out[i] = opened[0]
+		}
+	}
 	if err != nil {
 		writeError(w, r, http.StatusBadRequest, motcua.Errorf(motcua.CodeInvalidRequest, "cannot decode: %v", err))
 		return

@@ -125,13 +125,20 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
-// Decode opens payloads sealed by Encode and passes others through.
+// ErrNotSealed is Decode's answer to a payload this codec did not seal.
+var ErrNotSealed = errors.New("the payload is not encrypted with motcua's payload key: refused")
+
+// Sealed reports whether p claims to be sealed by a codec like this one.
+func Sealed(p *commonpb.Payload) bool { return string(p.Metadata[encodingKey]) == metadataEncoding }
+
+// Decode opens payloads sealed by Encode with this key and refuses every
+// other: a client that reaches Temporal without the key cannot hand a
+// worker a payload of its own.
 func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
-		if string(p.Metadata[encodingKey]) != metadataEncoding {
-			out[i] = p
-			continue
+		if !Sealed(p) {
+			return nil, ErrNotSealed
 		}
 		keyID := string(p.Metadata[metadataKeyID])
 		if keyID != c.key.ID {
