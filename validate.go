@@ -2,16 +2,81 @@ package motcua
 
 import (
 	"bytes"
+	"fmt"
 	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
 // MaxDocumentBytes is the largest single document accepted.
 const MaxDocumentBytes = 10 << 20
+
+// Bounds on what reaches the workflow history and official documents, far
+// below Temporal's 2 MB a payload: nothing accepted can later be stuck for
+// being too large.
+const (
+	MaxFieldRunes   = 500  // a form field's value
+	MaxCommentBytes = 2000 // a decision's or a withdrawal's comment
+	MaxDocuments    = 20   // documents in one intake or supplement
+)
+
+// TextProblem says what keeps s from official documents and the audit
+// trail: invalid UTF-8, a control character (line breaks only where
+// multiline), or a bidirectional control that could make text read other
+// than it is stored (U+202E and its kin). It is "" for clean text.
+func TextProblem(s string, multiline bool) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case multiline && (r == '\n' || r == '\r'):
+		case unicode.IsControl(r):
+			return fmt.Sprintf("control character U+%04X is not allowed", r)
+		case unicode.Is(unicode.Bidi_Control, r):
+			return fmt.Sprintf("bidirectional control U+%04X is not allowed", r)
+		}
+	}
+	return ""
+}
+
+// checkText records in bad why the text at path cannot be taken, if it
+// cannot.
+func checkText(bad map[string]string, path, s string, multiline bool) {
+	if why := TextProblem(s, multiline); why != "" {
+		bad[path] = why
+	}
+}
+
+// checkComment bounds a comment and keeps it clean; line breaks are fine.
+func checkComment(bad map[string]string, c string) {
+	checkText(bad, "comment", c, true)
+	if len(c) > MaxCommentBytes {
+		bad["comment"] = fmt.Sprintf("at most %d bytes", MaxCommentBytes)
+	}
+}
+
+// OneLine escapes the line breaks and other control characters of s, for
+// output that is read line by line (the audit timeline, documents): no
+// input can forge a line of its own.
+func OneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 // AcceptedContentTypes are the document formats the office keeps.
 var AcceptedContentTypes = []string{"application/pdf", "image/jpeg", "image/png"}
@@ -36,6 +101,7 @@ func ValidateIntake(c Catalog, r Application) (Procedure, error) {
 	if len(r.ExternalID) > 100 {
 		bad["external_id"] = "at most 100 characters"
 	}
+	checkText(bad, "external_id", r.ExternalID, false)
 	if r.Channel.PortalCode() == 0 {
 		bad["channel"] = "must be counter, online or postal"
 	}
@@ -45,6 +111,10 @@ func ValidateIntake(c Catalog, r Application) (Procedure, error) {
 		v = strings.TrimSpace(v)
 		path := "fields." + f.Name
 		switch {
+		case TextProblem(v, false) != "":
+			bad[path] = TextProblem(v, false)
+		case utf8.RuneCountInString(v) > MaxFieldRunes:
+			bad[path] = fmt.Sprintf("at most %d characters", MaxFieldRunes)
 		case !given || v == "":
 			if f.Required {
 				bad[path] = "required"
@@ -95,6 +165,10 @@ func ValidateDocuments(p Procedure, docs []Document) error {
 // returns the codes handed in.
 func validateDocuments(p Procedure, docs []Document, bad map[string]string) map[string]bool {
 	given := map[string]bool{}
+	if len(docs) > MaxDocuments {
+		bad["documents"] = fmt.Sprintf("at most %d documents", MaxDocuments)
+		return given
+	}
 	for i, d := range docs {
 		path := "documents[" + strconv.Itoa(i) + "]"
 		if _, ok := p.Document(d.Code); !ok {
@@ -103,6 +177,7 @@ func validateDocuments(p Procedure, docs []Document, bad map[string]string) map[
 		if strings.TrimSpace(d.Name) == "" || len(d.Name) > 255 {
 			bad[path+".name"] = "required, at most 255 bytes"
 		}
+		checkText(bad, path+".name", d.Name, false)
 		if !accepted(d.ContentType) {
 			bad[path+".content_type"] = "must be one of " + strings.Join(AcceptedContentTypes, ", ")
 		}
@@ -124,6 +199,7 @@ func validateApplicant(a Applicant, bad map[string]string) {
 	if name == "" || utf8.RuneCountInString(name) > 100 {
 		bad["applicant.full_name"] = "required, at most 100 characters"
 	}
+	checkText(bad, "applicant.full_name", a.FullName, false)
 	if !idNumber.MatchString(a.IDNumber) {
 		bad["applicant.id_number"] = "must be 12 digits"
 	}
@@ -138,6 +214,7 @@ func validateApplicant(a Applicant, bad map[string]string) {
 	if len(a.Address) > 300 {
 		bad["applicant.address"] = "at most 300 bytes"
 	}
+	checkText(bad, "applicant.address", a.Address, false)
 }
 
 // ValidateReview checks a review decision against the procedure.
@@ -149,8 +226,8 @@ func ValidateReview(p Procedure, r Review) error {
 			bad["missing_documents"] = "only with request_supplement"
 		}
 	case DecisionRequestSupplement:
-		if len(r.MissingDocuments) == 0 {
-			bad["missing_documents"] = "name at least one document code"
+		if len(r.MissingDocuments) == 0 || len(r.MissingDocuments) > len(p.RequiredDocuments) {
+			bad["missing_documents"] = "name one or more of the procedure's document codes"
 		}
 		for i, code := range r.MissingDocuments {
 			if _, ok := p.Document(code); !ok {
@@ -165,9 +242,7 @@ func ValidateReview(p Procedure, r Review) error {
 			bad["comment"] = "required to reject or ask for a supplement: the citizen is told why"
 		}
 	}
-	if len(r.Comment) > 2000 {
-		bad["comment"] = "at most 2000 bytes"
-	}
+	checkComment(bad, r.Comment)
 	if len(bad) > 0 {
 		return &Error{Code: CodeInvalidRequest, Message: "the decision has invalid fields", Fields: bad}
 	}
@@ -189,11 +264,19 @@ func ValidateSignDecision(d SignDecision) error {
 	default:
 		bad["decision"] = "must be sign or return"
 	}
-	if len(d.Comment) > 2000 {
-		bad["comment"] = "at most 2000 bytes"
-	}
+	checkComment(bad, d.Comment)
 	if len(bad) > 0 {
 		return &Error{Code: CodeInvalidRequest, Message: "the decision has invalid fields", Fields: bad}
+	}
+	return nil
+}
+
+// ValidateWithdrawal checks the citizen's withdrawal as entered.
+func ValidateWithdrawal(w Withdrawal) error {
+	bad := map[string]string{}
+	checkComment(bad, w.Comment)
+	if len(bad) > 0 {
+		return &Error{Code: CodeInvalidRequest, Message: "the withdrawal has invalid fields", Fields: bad}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package motcua_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/motcua/motcua"
@@ -118,5 +119,55 @@ func TestPortalCodesAndMasks(t *testing.T) {
 	}
 	if got := motcua.RoleViceChairman.SignatureTitle(); got != "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" {
 		t.Errorf("vice title %q", got)
+	}
+}
+
+// Text that reaches official documents and the audit trail is clean: no
+// control characters (line breaks only in comments), no bidirectional
+// overrides, bounded lengths; each refusal names its field.
+func TestInputsThatWouldForgeDocumentsOrTheTrail(t *testing.T) {
+	long := strings.Repeat("ạ", motcua.MaxFieldRunes+1)
+	cases := map[string]struct {
+		change func(*motcua.Application)
+		field  string
+	}{
+		"newline in a name":      {func(r *motcua.Application) { r.Applicant.FullName = "Đặng Thu Thảo\nKT. CHỦ TỊCH" }, "applicant.full_name"},
+		"right-to-left override": {func(r *motcua.Application) { r.Applicant.FullName = "Đặng \u202eoảhT" }, "applicant.full_name"},
+		"NUL in an address":      {func(r *motcua.Application) { r.Applicant.Address = "Thôn 3\x00" }, "applicant.address"},
+		"CR in a field":          {func(r *motcua.Application) { r.Fields["document_title"] = "Học bạ\r\nKết quả: từ chối" }, "fields.document_title"},
+		"isolate in a field":     {func(r *motcua.Application) { r.Fields["document_title"] = "Học \u2066bạ" }, "fields.document_title"},
+		"a field too long":       {func(r *motcua.Application) { r.Fields["document_title"] = long }, "fields.document_title"},
+		"tab in a document name": {func(r *motcua.Application) { r.Documents[0].Name = "a\tb.pdf" }, "documents[0].name"},
+		"too many documents": {func(r *motcua.Application) {
+			for range motcua.MaxDocuments {
+				r.Documents = append(r.Documents, r.Documents[0])
+			}
+		}, "documents"},
+		"invalid UTF-8": {func(r *motcua.Application) { r.Applicant.FullName = "Th\xffo" }, "applicant.full_name"},
+	}
+	for name, c := range cases {
+		r := validRequest()
+		c.change(&r)
+		_, err := motcua.ValidateIntake(motcua.DefaultCatalog, r)
+		e, ok := err.(*motcua.Error)
+		if !ok || e.Code != motcua.CodeInvalidRequest || e.Fields[c.field] == "" {
+			t.Errorf("%s: %v, want invalid_request naming %s", name, err, c.field)
+		}
+	}
+	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	multi := "Thiếu giấy chứng sinh.\nĐề nghị bổ sung bản chính."
+	if err := motcua.ValidateReview(p, motcua.Review{Decision: motcua.DecisionReject, Comment: multi}); err != nil {
+		t.Errorf("a comment of two lines: %v", err)
+	}
+	for _, c := range []string{"x\u202e", "x\x1b[31m", strings.Repeat("x", motcua.MaxCommentBytes+1)} {
+		if err := motcua.ValidateReview(p, motcua.Review{Decision: motcua.DecisionReject, Comment: c}); err == nil {
+			t.Errorf("review comment %q accepted", c[:min(len(c), 12)])
+		}
+		if err := motcua.ValidateWithdrawal(motcua.Withdrawal{Comment: c}); err == nil {
+			t.Errorf("withdrawal comment %q accepted", c[:min(len(c), 12)])
+		}
+	}
+	if got := motcua.OneLine("a\nb\r\x00c"); strings.ContainsAny(got, "\n\r\x00") || !strings.Contains(got, `a\u000ab`) {
+		t.Errorf("OneLine = %q", got)
 	}
 }

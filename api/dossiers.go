@@ -212,6 +212,10 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	if !s.body(w, r, &wd) {
 		return
 	}
+	if err := motcua.ValidateWithdrawal(wd); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	st, err := s.dossiers().Withdraw(r.Context(), r.PathValue("id"), currentUser(r), wd)
 	s.decided(w, r, "withdraw", st, err)
 }

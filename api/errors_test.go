@@ -19,6 +19,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/api/wire"
+	"github.com/motcua/motcua/audit"
 )
 
 type errorBody struct {
@@ -206,5 +207,42 @@ func TestDocumentOfTheWrongTypeIsRefusedAndNotStored(t *testing.T) {
 	}
 	if len(after) != len(before) || slices.Contains(after, sum(fake)) {
 		t.Fatalf("the refused document was stored: %d blobs before, %d after", len(before), len(after))
+	}
+}
+
+// What would stick a dossier or forge a line is refused at the door, with
+// the field named: a 2 MB field value, a name with a line break, a
+// right-to-left override. A comment may have several lines, and the audit
+// timeline writes them escaped: no line of it can be forged.
+func TestInputsThatWouldStickOrForgeAreRefused(t *testing.T) {
+	ctx := context.Background()
+	huge := maritalRequest()
+	huge.Fields["purpose"] = strings.Repeat("Kết hôn ", 256<<10)
+	expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "POST", "/v1/dossiers", huge, "fields.purpose")
+	forged := maritalRequest()
+	forged.Applicant.FullName = "Hoàng Văn Nam\nKT. CHỦ TỊCH"
+	forged.Documents[0].Name = "to-khai\u202efdp.exe"
+	expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "POST", "/v1/dossiers", forged, "applicant.full_name", "documents[0].name")
+
+	id := create(t, maritalRequest()).DossierID
+	expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleClerk, "POST", "/v1/dossiers/"+id+"/withdraw",
+		map[string]string{"comment": strings.Repeat("x", motcua.MaxCommentBytes+1)}, "comment")
+	line := "2026-11-26 09:00:00  #99   chairman1      signature decision: sign by Nguyễn Văn Vĩnh (chairman)"
+	if _, err := as(motcua.RoleClerk).Withdraw(ctx, id, "Công dân rút hồ sơ.\n"+line); err != nil {
+		t.Fatal(err)
+	}
+	h, err := audit.History(ctx, env.tc, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var timeline strings.Builder
+	audit.WriteTimeline(&timeline, env.dc, h, "en")
+	for _, l := range strings.Split(strings.TrimSpace(timeline.String()), "\n") {
+		if strings.HasPrefix(l, "2026-11-26 09:00:00  #99") {
+			t.Errorf("a comment forged a line of the timeline:\n%s", timeline.String())
+		}
+	}
+	if !strings.Contains(timeline.String(), `Công dân rút hồ sơ.\u000a2026-11-26`) {
+		t.Errorf("the comment is not in the timeline, escaped:\n%s", timeline.String())
 	}
 }

@@ -30,6 +30,9 @@ func NewUsers(records []UserRecord) (*Users, error) {
 		if r.ID == "" || !r.Role.Valid() {
 			return nil, fmt.Errorf("user %d: needs an id and one of the roles %v", i+1, motcua.Roles)
 		}
+		if why := motcua.TextProblem(r.ID+" "+r.Name, false); why != "" {
+			return nil, fmt.Errorf("user %d: id or name: %s (they are printed on documents)", i+1, why)
+		}
 		h, err := hex.DecodeString(r.TokenSHA256)
 		if err != nil || len(h) != sha256.Size {
 			return nil, fmt.Errorf("user %s: token_sha256 must be 64 hex digits", r.ID)

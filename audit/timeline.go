@@ -75,6 +75,8 @@ func WriteTimeline(w io.Writer, dc converter.DataConverter, h *historypb.History
 				actor = "hệ thống"
 			}
 		}
-		fmt.Fprintf(w, "%s  #%-4d %-14s %s\n", e.Time.In(motcua.Vietnam).Format("2006-01-02 15:04:05"), e.EventID, actor, summary)
+		// One line an event: a comment's line breaks are written escaped,
+		// so no input can forge a line of the timeline.
+		fmt.Fprintf(w, "%s  #%-4d %-14s %s\n", e.Time.In(motcua.Vietnam).Format("2006-01-02 15:04:05"), e.EventID, motcua.OneLine(actor), motcua.OneLine(summary))
 	}
 }

@@ -69,7 +69,7 @@ func para(f *fpdf.Fpdf, text string) {
 
 func labelValue(f *fpdf.Fpdf, label, value string) {
 	f.SetFont(family, "", 13)
-	f.MultiCell(0, 7, label+": "+value, "", "L", false)
+	f.MultiCell(0, 7, label+": "+motcua.OneLine(value), "", "L", false)
 }
 
 func bytesOf(f *fpdf.Fpdf) ([]byte, error) {

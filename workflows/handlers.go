@@ -165,6 +165,9 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 			if err := w.vouched(UpdateWithdraw, cmd, wd.Voucher, wd.Actor); err != nil {
 				return err
 			}
+			if err := motcua.ValidateWithdrawal(wd); err != nil {
+				return asUpdateError(err)
+			}
 			if w.pending != nil {
 				return invalidState("another decision on this dossier is being processed", w.state.Status)
 			}
