@@ -18,7 +18,9 @@ const (
 	// will not fix (a bad remote signature, an expired or revoked
 	// certificate, no key for the user); the reason is also a step.
 	CodeSigningFailed = "signing_failed"
-	CodeUnavailable   = "unavailable"
+	// CodeRateLimited: too many failed sign-ins from one client; wait.
+	CodeRateLimited = "rate_limited"
+	CodeUnavailable = "unavailable"
 )
 
 // Error is a domain error a caller can act on: a code from the list above, a

@@ -61,7 +61,14 @@ func (s *Server) codecRoutes(mux *http.ServeMux) {
 <input name="token" type="password" size="60" autofocus> <button>Đăng nhập / Sign in</button></p></form>`)
 	})
 	s.handle(mux, "POST /codec/login", func(w http.ResponseWriter, r *http.Request) {
+		if s.signIns.blocked(r) {
+			s.tooManyTries(w, r)
+			return
+		}
 		user, ok := s.Users.Authenticate(r.FormValue("token"))
+		if !ok {
+			s.signIns.failed(r)
+		}
 		if !ok || user.Role != motcua.RoleAuditor {
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, "only auditors can read payloads")

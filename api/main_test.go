@@ -46,20 +46,22 @@ import (
 // a worker with the real activities, the HTTP API, the portal simulator,
 // an SMTP server and an SMS gateway, all on loopback.
 var env struct {
-	ts      *temporaltest.TestServer
-	tc      client.Client
-	raw     client.Client // a client without the codec: sees what Temporal stores
-	dc      converter.DataConverter
-	api     *httptest.Server
-	portal  *portal.Simulator
-	smtp    *notifytest.SMTPServer
-	sms     *notifytest.SMSGateway
-	store   *archive.Store
-	ca      *signer.DevCA
-	dir     string
-	tokens  map[motcua.Role]string
-	roleIDs map[motcua.Role]string
-	logs    lockedBuffer
+	ts  *temporaltest.TestServer
+	tc  client.Client
+	raw client.Client // a client without the codec: sees what Temporal stores
+	dc  converter.DataConverter
+	// newServer makes another API over the same engine.
+	newServer func() *api.Server
+	api       *httptest.Server
+	portal    *portal.Simulator
+	smtp      *notifytest.SMTPServer
+	sms       *notifytest.SMSGateway
+	store     *archive.Store
+	ca        *signer.DevCA
+	dir       string
+	tokens    map[motcua.Role]string
+	roleIDs   map[motcua.Role]string
+	logs      lockedBuffer
 }
 
 // lockedBuffer collects log lines written from many goroutines.
@@ -180,18 +182,24 @@ func run(m *testing.M) (int, error) {
 	for _, u := range api.DevUsers {
 		env.roleIDs[u.Role] = u.ID
 	}
-	srv := &api.Server{
-		Temporal: tc, DataConverter: dc, Namespace: env.ts.GetDefaultNamespace(), Users: users,
-		Catalog: motcua.DefaultCatalog, Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
-		Store: env.store, Commands: commands, Log: log,
-	}
-	if srv.AuditKey, err = audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), motcua.DefaultUnit.Name); err != nil {
+	auditKey, err := audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), motcua.DefaultUnit.Name)
+	if err != nil {
 		return 0, err
 	}
-	if srv.Codec, err = codec.New(key); err != nil {
+	pc, err := codec.New(key)
+	if err != nil {
 		return 0, err
 	}
-	srv.UIOrigin = testUIOrigin
+	// newServer makes an API over the engine; the tests that need their
+	// own (a fresh rate limit, say) make another.
+	env.newServer = func() *api.Server {
+		return &api.Server{
+			Temporal: tc, DataConverter: dc, Namespace: env.ts.GetDefaultNamespace(), Users: users,
+			Catalog: motcua.DefaultCatalog, Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
+			Store: env.store, Commands: commands, AuditKey: auditKey, Codec: pc, UIOrigin: testUIOrigin, Log: log,
+		}
+	}
+	srv := env.newServer()
 	env.api = httptest.NewServer(srv.Handler())
 	defer env.api.Close()
 	return m.Run(), nil

@@ -53,6 +53,7 @@ type Server struct {
 	paths         map[string]bool // paths with a method-not-allowed handler
 	patterns      []string        // every "METHOD /path" registered
 	codecSessions codecSessions
+	signIns       signInLimit
 }
 
 // Handler returns the routes of the API.
@@ -83,7 +84,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, motcua.Errorf(motcua.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	return s.logRequests(mux)
+	return s.logRequests(bodyDeadline(mux))
 }
 
 func roles(r ...motcua.Role) []motcua.Role { return r }
@@ -115,9 +116,14 @@ type userKey struct{}
 // same path with another method answers 405 with the error body.
 func (s *Server) route(mux *http.ServeMux, pattern string, allowed []motcua.Role, h http.HandlerFunc) {
 	s.handle(mux, pattern, func(w http.ResponseWriter, r *http.Request) {
+		if s.signIns.blocked(r) {
+			s.tooManyTries(w, r)
+			return
+		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		user, known := s.Users.Authenticate(strings.TrimSpace(token))
 		if !ok || !known {
+			s.signIns.failed(r)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="motcua"`)
 			writeError(w, r, http.StatusUnauthorized, motcua.Errorf(motcua.CodeUnauthenticated, "a valid bearer token is required"))
 			return
@@ -142,6 +148,12 @@ func (s *Server) route(mux *http.ServeMux, pattern string, allowed []motcua.Role
 	})
 }
 
+// tooManyTries answers a client that failed to sign in too often.
+func (s *Server) tooManyTries(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "60")
+	writeError(w, r, http.StatusTooManyRequests, motcua.Errorf(motcua.CodeRateLimited, "too many failed sign-ins from this address; wait a minute"))
+}
+
 func currentUser(r *http.Request) motcua.User {
 	u, _ := r.Context().Value(userKey{}).(motcua.User)
 	return u
@@ -160,6 +172,7 @@ var statusOf = map[string]int{
 	motcua.CodeInvalidState:     http.StatusConflict,
 	motcua.CodeTooLarge:         http.StatusRequestEntityTooLarge,
 	motcua.CodeSigningFailed:    http.StatusUnprocessableEntity,
+	motcua.CodeRateLimited:      http.StatusTooManyRequests,
 	motcua.CodeUnavailable:      http.StatusServiceUnavailable,
 }
 
@@ -253,6 +266,9 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests writes one line per request: never a body, never a token.
 func (s *Server) logRequests(next http.Handler) http.Handler {

@@ -49,7 +49,7 @@ func runAPI(args []string) error {
 	if err != nil {
 		return err
 	}
-	err = serve(ctx, l, apiServer.Handler())
+	err = serve(ctx, l, api.HTTPServer(apiServer.Handler()))
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -130,9 +130,17 @@ func listen(addr, flagName string) (net.Listener, error) {
 	return l, nil
 }
 
-// serve runs an HTTP server on l until ctx ends, then drains it.
-func serve(ctx context.Context, l net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// serviceServer is the HTTP server of the small services motcua runs (the
+// dev CA's TSA, OCSP and CRL, the portal simulator): small requests, so a
+// slow client is cut off after 20 s; answers may take a minute (the
+// simulator's injected hangs).
+func serviceServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 20 * time.Second,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+}
+
+// serve runs srv on l until ctx ends, then drains it.
+func serve(ctx context.Context, l net.Listener, srv *http.Server) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

@@ -67,7 +67,7 @@ func runDev(args []string) error {
 		if err != nil {
 			return err
 		}
-		go http.Serve(l, sim)
+		go serve(ctx, l, serviceServer(sim))
 		*portalURL = "http://" + l.Addr().String()
 	}
 
@@ -95,7 +95,7 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
-	go http.Serve(pkiListener, ca.Handler())
+	go serve(ctx, pkiListener, serviceServer(ca.Handler()))
 	ca.SetPKIBase("http://" + pkiListener.Addr().String())
 	if sf.signers == "" {
 		if sf.tsa == "" {
@@ -138,7 +138,7 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
-	err = serve(ctx, apiListener, apiServer.Handler())
+	err = serve(ctx, apiListener, api.HTTPServer(apiServer.Handler()))
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		err = nil
 	}

@@ -41,7 +41,7 @@ func runPortalSim(args []string) error {
 	if err != nil {
 		return err
 	}
-	err = serve(ctx, l, sim)
+	err = serve(ctx, l, serviceServer(sim))
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Time limits of the API's HTTP server. A request's body must arrive
+// within bodyTime (uploadTime for the two that carry documents, up to
+// 40 MiB on a commune's slow link); a client that dribbles a byte every few
+// seconds is cut off then, not served for ever.
+const (
+	headerTime = 10 * time.Second
+	bodyTime   = 20 * time.Second
+	uploadTime = 5 * time.Minute
+	// writeTime covers a decision's 60 s wait and a large download.
+	writeTime = 3 * time.Minute
+	idleTime  = 2 * time.Minute
+)
+
+// HTTPServer returns the server for h, the API's Handler, with the limits
+// above and headers of at most 64 KiB.
+func HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: headerTime,
+		ReadTimeout:       uploadTime + headerTime,
+		WriteTimeout:      writeTime,
+		IdleTimeout:       idleTime,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// bodyDeadline gives each request the time its body may take: uploads
+// more, everything else little.
+func bodyDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := bodyTime
+		if r.Method == http.MethodPost && (r.URL.Path == "/v1/dossiers" || isSupplement(r.URL.Path)) {
+			limit = uploadTime
+		}
+		// Every writer between the server and here unwraps to the
+		// connection (TestSlowClientsAreCutOff holds it to that).
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(limit))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isSupplement(path string) bool {
+	id := dossierIDOf(path)
+	return id != "" && path == "/v1/dossiers/"+id+"/supplement"
+}
+
+// signInLimit bounds the failed sign-ins of one client (by IP address):
+// a burst of 10, then one every 6 seconds. Guessing tokens or flooding the
+// codec login gets 429.
+type signInLimit struct {
+	mu      sync.Mutex
+	clients map[string]*rate.Limiter
+	pruned  time.Time
+}
+
+// blocked reports whether the client of r has used up its failed tries.
+func (l *signInLimit) blocked(r *http.Request) bool {
+	return l.of(r).Tokens() < 1
+}
+
+// failed counts a failed try of the client of r.
+func (l *signInLimit) failed(r *http.Request) {
+	l.of(r).Allow()
+}
+
+func (l *signInLimit) of(r *http.Request) *rate.Limiter {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.clients == nil {
+		l.clients = map[string]*rate.Limiter{}
+	}
+	if time.Since(l.pruned) > 10*time.Minute { // forget clients that have calmed down
+		for k, c := range l.clients {
+			if c.Tokens() >= float64(c.Burst()) {
+				delete(l.clients, k)
+			}
+		}
+		l.pruned = time.Now()
+	}
+	c, ok := l.clients[host]
+	if !ok {
+		c = rate.NewLimiter(rate.Every(6*time.Second), 10)
+		l.clients[host] = c
+	}
+	return c
+}
