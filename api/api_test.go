@@ -171,8 +171,17 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 
 	// The auditor downloads the offline bundle; it checks out with no server.
 	zipped := must(t, http.StatusOK, motcua.RoleAuditor, "GET", "/v1/dossiers/"+c.DossierID+"/bundle", nil, nil)
-	if chk := audit.CheckBundle(zipped, "", env.ca.Roots()); len(chk.Problems) > 0 || chk.DossierID != c.DossierID || chk.Files < 5 {
-		t.Errorf("bundle: %+v", chk)
+	if chk := audit.CheckBundle(zipped, audit.Trust{Roots: env.ca.Roots()}); len(chk.Problems) > 0 || chk.DossierID != c.DossierID || chk.Files < 5 || chk.Trusted == "" {
+		t.Errorf("bundle checked against the unit's root: %+v", chk)
+	}
+	// An auditor who trusts another CA, or pins another key, finds it
+	// intact but untrusted: never a pass.
+	stranger := signertest.CA(t)
+	if chk := audit.CheckBundle(zipped, audit.Trust{Roots: stranger.Roots}); chk.Trusted != "" {
+		t.Errorf("bundle checked against another root: %+v", chk)
+	}
+	if chk := audit.CheckBundle(zipped, audit.Trust{AuditKey: strings.Repeat("ab", 32)}); chk.Trusted != "" {
+		t.Errorf("bundle checked against another pinned key: %+v", chk)
 	}
 	expectError(t, 403, motcua.CodeForbidden, motcua.RoleClerk, "GET", "/v1/dossiers/"+c.DossierID+"/bundle", nil)
 

@@ -182,7 +182,7 @@ func run(m *testing.M) (int, error) {
 	for _, u := range api.DevUsers {
 		env.roleIDs[u.Role] = u.ID
 	}
-	auditKey, err := audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), motcua.DefaultUnit.Name)
+	auditKey, err := audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), env.ca.CertifyAuditKey)
 	if err != nil {
 		return 0, err
 	}

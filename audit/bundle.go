@@ -9,14 +9,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,58 +44,84 @@ type Manifest struct {
 	Files     map[string]string `json:"files"` // name -> hex SHA-256
 }
 
-// AuditKey is the unit's key for signing bundles.
+// AuditKey is the unit's key for signing bundles, with its certificate and
+// the chain above it (the unit's CA issues it, as it issues its signers').
 type AuditKey struct {
-	Key  crypto.Signer
-	Cert *x509.Certificate
+	Key   crypto.Signer
+	Cert  *x509.Certificate
+	Chain []*x509.Certificate
 }
 
-// LoadOrCreateAuditKey reads the audit key in dir (audit-key.pem,
-// audit-key.crt), creating a self-signed one on first use.
-func LoadOrCreateAuditKey(dir, unitName string) (AuditKey, error) {
+// Issuer certifies the audit key's public half: the unit's CA.
+type Issuer func(pub crypto.PublicKey) (cert *x509.Certificate, chain []*x509.Certificate, err error)
+
+// LoadOrCreateAuditKey reads the audit key in dir (audit-key.pem and
+// audit-key.crt, the certificate then its chain), creating the key on first
+// use. Its certificate comes from issue; one the issuer did not make (a
+// self-signed one from before) is issued anew for the same key.
+func LoadOrCreateAuditKey(dir string, issue Issuer) (AuditKey, error) {
 	keyPath, certPath := filepath.Join(dir, "audit-key.pem"), filepath.Join(dir, "audit-key.crt")
+	var k crypto.Signer
 	if kb, err := os.ReadFile(keyPath); err == nil {
-		cb, err := os.ReadFile(certPath)
+		blk, _ := pem.Decode(kb)
+		if blk == nil {
+			return AuditKey{}, errors.New("audit key file is not PEM")
+		}
+		pk, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 		if err != nil {
 			return AuditKey{}, err
 		}
-		kblk, _ := pem.Decode(kb)
-		cblk, _ := pem.Decode(cb)
-		if kblk == nil || cblk == nil {
-			return AuditKey{}, errors.New("audit key files are not PEM")
-		}
-		k, err := x509.ParsePKCS8PrivateKey(kblk.Bytes)
+		k = pk.(crypto.Signer)
+	} else {
+		gk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			return AuditKey{}, err
 		}
-		c, err := x509.ParseCertificate(cblk.Bytes)
-		if err != nil {
+		der, _ := x509.MarshalPKCS8PrivateKey(gk)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return AuditKey{}, err
 		}
-		return AuditKey{Key: k.(crypto.Signer), Cert: c}, nil
+		if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			return AuditKey{}, err
+		}
+		k = gk
 	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if cb, err := os.ReadFile(certPath); err == nil {
+		if certs := parseCertificates(cb); len(certs) > 0 && len(certs[0].AuthorityKeyId) > 0 && !bytes.Equal(certs[0].AuthorityKeyId, certs[0].SubjectKeyId) {
+			return AuditKey{Key: k, Cert: certs[0], Chain: certs[1:]}, nil
+		}
+	}
+	cert, chain, err := issue(k.Public())
 	if err != nil {
+		return AuditKey{}, fmt.Errorf("issue the audit key's certificate: %w", err)
+	}
+	var out []byte
+	for _, c := range append([]*x509.Certificate{cert}, chain...) {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	if err := os.WriteFile(certPath, out, 0o644); err != nil {
 		return AuditKey{}, err
 	}
-	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 100))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "Khóa kiểm toán / audit key", Organization: []string{unitName}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(20, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
-	if err != nil {
-		return AuditKey{}, err
+	return AuditKey{Key: k, Cert: cert, Chain: chain}, nil
+}
+
+// Fingerprint is the SHA-256 of the audit key's certificate: what an
+// auditor pins.
+func (k AuditKey) Fingerprint() string { return archive.Sum(k.Cert.Raw) }
+
+// parseCertificates reads the CERTIFICATE blocks of PEM text, skipping
+// what does not parse.
+func parseCertificates(b []byte) []*x509.Certificate {
+	var out []*x509.Certificate
+	for {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			return out
+		}
+		if c, err := x509.ParseCertificate(blk.Bytes); err == nil && blk.Type == "CERTIFICATE" {
+			out = append(out, c)
+		}
 	}
-	kder, _ := x509.MarshalPKCS8PrivateKey(k)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return AuditKey{}, err
-	}
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		return AuditKey{}, err
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return AuditKey{}, err
-	}
-	return LoadOrCreateAuditKey(dir, unitName)
 }
 
 // WriteBundle writes the bundle of a dossier to w.
@@ -133,7 +157,9 @@ func WriteBundle(w io.Writer, dossierID string, dc converter.DataConverter, h *h
 	}
 	files[manifestName] = mb
 	files[signatureName] = []byte(hex.EncodeToString(sig) + "\n")
-	files[certName] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: key.Cert.Raw})
+	for _, c := range append([]*x509.Certificate{key.Cert}, key.Chain...) {
+		files[certName] = append(files[certName], pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
 	zw := zip.NewWriter(w)
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -152,19 +178,36 @@ func WriteBundle(w io.Writer, dossierID string, dc converter.DataConverter, h *h
 	return zw.Close()
 }
 
-// BundleCheck is what CheckBundle found.
+// BundleCheck is what CheckBundle found. A bundle passes when it has no
+// problems and is trusted.
 type BundleCheck struct {
-	DossierID string   `json:"dossier_id"`
-	Files     int      `json:"files"`
-	AuditKey  string   `json:"audit_key_sha256"`
+	DossierID string `json:"dossier_id"`
+	Files     int    `json:"files"`
+	AuditKey  string `json:"audit_key_sha256"`
+	// Trusted says why the audit key that signed the manifest is trusted
+	// ("pinned", or the root it chains to); empty when it is not.
+	Trusted string `json:"trusted"`
+	// Untrusted lists the result's signatures that are intact but whose
+	// signer the roots do not vouch for.
+	Untrusted []string `json:"untrusted,omitempty"`
 	Problems  []string `json:"problems"`
 }
 
-// CheckBundle verifies a bundle with no server: the manifest's signature by
-// the audit key in the bundle (and that key's fingerprint, when trusted is
-// given), every file's sum, no file outside the manifest, and the result's
-// signatures against roots.
-func CheckBundle(zipBytes []byte, trustedKey string, roots *x509.CertPool) BundleCheck {
+// Pass reports whether the bundle is intact and everything in it trusted.
+func (c BundleCheck) Pass() bool { return len(c.Problems) == 0 && c.Trusted != "" && len(c.Untrusted) == 0 }
+
+// Trust is what an outside auditor trusts: the fingerprint of an audit key
+// they were given, or roots the audit key must chain to (either will do).
+type Trust struct {
+	AuditKey string
+	Roots    *x509.CertPool
+}
+
+// CheckBundle verifies a bundle with nothing but the bundle and what the
+// auditor trusts: the manifest's signature by the audit key in the bundle,
+// every file's sum, no file outside the manifest, the result's signatures
+// against the roots, and whether the audit key is trusted.
+func CheckBundle(zipBytes []byte, trust Trust) BundleCheck {
 	var c BundleCheck
 	bad := func(f string, a ...any) { c.Problems = append(c.Problems, fmt.Sprintf(f, a...)) }
 	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
@@ -193,20 +236,30 @@ func CheckBundle(zipBytes []byte, trustedKey string, roots *x509.CertPool) Bundl
 		return c
 	}
 	c.DossierID, c.Files = m.DossierID, len(m.Files)
-	blk, _ := pem.Decode(files[certName])
-	if blk == nil {
+	certs := parseCertificates(files[certName])
+	if len(certs) == 0 {
 		bad("no audit key certificate")
 		return c
 	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		bad("audit key certificate: %v", err)
-		return c
-	}
+	cert := certs[0]
 	c.AuditKey = archive.Sum(cert.Raw)
-	if trustedKey != "" && trustedKey != c.AuditKey {
-		bad("the bundle is signed by audit key %s, not the trusted %s", c.AuditKey[:16], trustedKey[:min(16, len(trustedKey))])
+	switch {
+	case trust.AuditKey != "":
+		if trust.AuditKey == c.AuditKey {
+			c.Trusted = "pinned audit key"
+		}
+	case trust.Roots != nil:
+		inter := x509.NewCertPool()
+		for _, ic := range certs[1:] {
+			inter.AddCert(ic)
+		}
+		chains, err := cert.Verify(x509.VerifyOptions{Roots: trust.Roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		if err == nil && len(chains) > 0 {
+			root := chains[0][len(chains[0])-1]
+			c.Trusted = "chains to " + root.Subject.CommonName
+		}
 	}
+	roots := trust.Roots
 	sig, err := hex.DecodeString(string(bytes.TrimSpace(files[signatureName])))
 	digest := sha256.Sum256(files[manifestName])
 	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
@@ -229,10 +282,22 @@ func CheckBundle(zipBytes []byte, trustedKey string, roots *x509.CertPool) Bundl
 	}
 	if result, ok := files["result.pdf"]; ok {
 		rep, err := signer.Verify(result, roots)
-		if err != nil {
+		switch {
+		case err != nil:
 			bad("result.pdf: %v", err)
-		} else if err := rep.Err(); err != nil {
-			bad("result.pdf: %v", err)
+		case len(rep.Signatures) == 0:
+			bad("result.pdf carries no signature")
+		default:
+			for i, sig := range rep.Signatures {
+				if !sig.Valid {
+					bad("result.pdf: signature %d: %s", i+1, sig.Problem)
+				} else if !sig.Trusted {
+					c.Untrusted = append(c.Untrusted, fmt.Sprintf("result.pdf: signature %d by %s: %s", i+1, sig.SignerCN, sig.Problem))
+				}
+			}
+			if !rep.Signatures[len(rep.Signatures)-1].CoversWholeFile {
+				bad("result.pdf: bytes were added after its last signature")
+			}
 		}
 	}
 	slices.Sort(c.Problems)

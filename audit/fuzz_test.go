@@ -6,19 +6,24 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/signer"
 )
 
 // FuzzCheckBundle: whatever file an outside auditor is handed, the check
 // never panics, and nothing passes that was not signed by the audit key the
 // auditor trusts (whose private half the fuzzer does not have).
 func FuzzCheckBundle(f *testing.F) {
-	key, err := audit.LoadOrCreateAuditKey(f.TempDir(), "Ủy ban nhân dân xã Thử Nghiệm")
+	ca, err := signer.OpenDevCA(f.TempDir(), "Ủy ban nhân dân xã Thử Nghiệm")
 	if err != nil {
 		f.Fatal(err)
 	}
-	trusted := archive.Sum(key.Cert.Raw) // the fingerprint an auditor pins
+	key, err := audit.LoadOrCreateAuditKey(f.TempDir(), ca.CertifyAuditKey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	trusted := audit.Trust{AuditKey: key.Fingerprint()}
+	byRoot := audit.Trust{Roots: ca.Roots()}
 	zipOf := func(files map[string]string) []byte {
 		var b bytes.Buffer
 		zw := zip.NewWriter(&b)
@@ -34,10 +39,12 @@ func FuzzCheckBundle(f *testing.F) {
 	f.Add(zipOf(nil))
 	f.Add([]byte("PK\x03\x04 not really"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c := audit.CheckBundle(b, trusted, nil)
-		if len(c.Problems) == 0 {
-			t.Fatalf("a bundle not signed by the trusted key passed: %+v", c)
+		for _, trust := range []audit.Trust{trusted, byRoot} {
+			if c := audit.CheckBundle(b, trust); c.Pass() {
+				t.Fatalf("a bundle not signed by the trusted key passed: %+v", c)
+			}
 		}
+		c := audit.CheckBundle(b, trusted)
 		for _, p := range c.Problems {
 			if strings.TrimSpace(p) == "" {
 				t.Fatal("a problem without words")

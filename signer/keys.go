@@ -213,6 +213,26 @@ func (ca *DevCA) Certify(name string, pub crypto.PublicKey) (*x509.Certificate, 
 	return x509.ParseCertificate(der)
 }
 
+// CertifyAuditKey issues the certificate of the unit's audit key, which
+// signs the offline audit bundles: an outside auditor who trusts the root
+// trusts the bundles. Nothing stands between it and the root, which the
+// auditor has.
+func (ca *DevCA) CertifyAuditKey(pub crypto.PublicKey) (*x509.Certificate, []*x509.Certificate, error) {
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "Khóa kiểm toán / audit key", Organization: ca.root.Subject.Organization, Country: []string{"VN"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(10, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, pub, ca.rootKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("certify audit key: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	return cert, nil, err
+}
+
 // Chain is the chain above certificates the CA issues: its root.
 func (ca *DevCA) Chain() []*x509.Certificate { return []*x509.Certificate{ca.root} }
 

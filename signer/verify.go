@@ -206,8 +206,8 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) Signatu
 		}
 	}
 	if len(p7.Signers) == 1 {
-		if problem := checkTimestamp(&s, p7.Signers[0].EncryptedDigest, tokenOf(p7), roots); problem != "" {
-			s.Valid, s.Problem = false, problem
+		if problem, untrusted := checkTimestamp(&s, p7.Signers[0].EncryptedDigest, tokenOf(p7), roots); problem != "" {
+			s.Valid, s.Problem = untrusted, problem // a sound token from an unknown authority: valid, not trusted
 			return s
 		}
 	}
@@ -263,22 +263,23 @@ func tokenOf(p7 *pkcs7.PKCS7) []byte {
 
 // checkTimestamp checks a timestamp token: signed, over this signature
 // value, by an authority that chains to roots. It returns the problem, or
-// "" when the token is good or absent.
-func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool) string {
+// "" when the token is good or absent; untrusted says the token is sound
+// but its authority is not one the roots vouch for.
+func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool) (problem string, untrusted bool) {
 	if token == nil {
-		return ""
+		return "", false
 	}
 	ts, err := timestamp.Parse(token)
 	if err != nil {
-		return "timestamp token invalid: " + err.Error()
+		return "timestamp token invalid: " + err.Error(), false
 	}
 	if !ts.HashAlgorithm.Available() {
-		return "timestamp uses an unknown hash"
+		return "timestamp uses an unknown hash", false
 	}
 	h := ts.HashAlgorithm.New()
 	h.Write(signature)
 	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
-		return "the timestamp is not for this signature"
+		return "the timestamp is not for this signature", false
 	}
 	t := ts.Time
 	s.Timestamp = &t
@@ -292,11 +293,11 @@ func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool)
 			}
 			if _, err := tsa.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: t,
 				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
-				return "timestamp authority not trusted: " + err.Error()
+				return "timestamp authority not trusted: " + err.Error(), true
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 // statusAtSigning reads the embedded OCSP answers and CRLs for the signer's

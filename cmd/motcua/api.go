@@ -4,12 +4,10 @@ import (
 	"errors"
 	"flag"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
-	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
@@ -57,7 +55,7 @@ func runAPI(args []string) error {
 }
 
 func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, log zerolog.Logger) (*api.Server, error) {
-	key, err := audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), c.unitName)
+	key, err := auditKey(c)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -39,7 +40,10 @@ func runAudit(args []string) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	offline := sub == "replay" && fs.NArg() > 0 || sub == "check-bundle"
+	if sub == "check-bundle" { // an outside auditor has the bundle and nothing of ours
+		return checkBundle(fs.Args(), *trustedKey, *rootsFile, c.data)
+	}
+	offline := sub == "replay" && fs.NArg() > 0
 	var conn *connected
 	var err error
 	if offline {
@@ -80,7 +84,7 @@ func runAudit(args []string) error {
 		if err != nil {
 			return err
 		}
-		key, err := audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), c.unitName)
+		key, err := auditKey(&c)
 		if err != nil {
 			return err
 		}
@@ -93,33 +97,6 @@ func runAudit(args []string) error {
 			return err
 		}
 		return f.Close()
-	case "check-bundle":
-		if fs.NArg() != 1 {
-			return usageError("audit check-bundle FILE.zip")
-		}
-		b, err := os.ReadFile(fs.Arg(0))
-		if err != nil {
-			return usageError(err.Error())
-		}
-		roots, err := trustedRoots(*rootsFile, c.data)
-		if err != nil {
-			return err
-		}
-		if *trustedKey == "" {
-			if cb, err := os.ReadFile(filepath.Join(c.data, "keys", "audit-key.crt")); err == nil {
-				if blk, _ := pem.Decode(cb); blk != nil {
-					*trustedKey = archive.Sum(blk.Bytes)
-				}
-			}
-		}
-		res := audit.CheckBundle(b, *trustedKey, roots)
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
-		if len(res.Problems) > 0 {
-			return errInvalid
-		}
-		return nil
 	case "timeline":
 		if *dossier == "" {
 			return usageError("audit timeline: --dossier is required")
@@ -157,6 +134,54 @@ func runAudit(args []string) error {
 		return nil
 	}
 	return usageError("audit: unknown subcommand " + sub)
+}
+
+// errUntrusted is check-bundle's answer to an intact bundle whose audit
+// key the auditor does not trust: exit 3, never a pass.
+var errUntrusted = errors.New("untrusted")
+
+// checkBundle checks an offline bundle with what the auditor trusts: the
+// audit key's fingerprint (--audit-key), or roots it chains to (the
+// system's, --roots, and a data folder's dev CA and audit key when there is
+// one). It needs no server and no data folder.
+func checkBundle(args []string, pinned, rootsFile, data string) error {
+	if len(args) != 1 {
+		return usageError("audit check-bundle FILE.zip [--audit-key SHA256] [--roots FILE]")
+	}
+	b, err := os.ReadFile(args[0])
+	if err != nil {
+		return usageError(err.Error())
+	}
+	devRoot := filepath.Join(data, "ca", "root.crt")
+	if _, err := os.Stat(devRoot); err != nil {
+		devRoot = ""
+	}
+	roots, err := signer.SystemRoots(rootsFile, devRoot)
+	if err != nil {
+		return err
+	}
+	if pinned == "" {
+		if cb, err := os.ReadFile(filepath.Join(data, "keys", "audit-key.crt")); err == nil {
+			if blk, _ := pem.Decode(cb); blk != nil {
+				pinned = archive.Sum(blk.Bytes) // the office checking its own bundles
+			}
+		}
+	}
+	res := audit.CheckBundle(b, audit.Trust{AuditKey: pinned, Roots: roots})
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(res)
+	switch {
+	case len(res.Problems) > 0:
+		return errInvalid
+	case res.Trusted == "":
+		fmt.Fprintf(os.Stderr, "motcua: the bundle is intact but signed by audit key %s, which you do not trust: pin it with --audit-key after checking it with the office, or give the root of its CA with --roots\n", res.AuditKey)
+		return errUntrusted
+	case !res.Pass():
+		fmt.Fprintf(os.Stderr, "motcua: the bundle is intact, but its result is signed by someone the roots you trust do not vouch for: give their CA's root with --roots\n")
+		return errUntrusted
+	}
+	return nil
 }
 
 func auditReplay(ctx context.Context, conn *connected, files []string, dossier string, all bool, status, namespace string) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/vouch"
@@ -151,6 +152,16 @@ func serve(ctx context.Context, l net.Listener, srv *http.Server) error {
 		defer cancel()
 		return srv.Shutdown(shut)
 	}
+}
+
+// auditKey is the unit's audit key in the data folder, certified by the
+// unit's (dev) CA.
+func auditKey(c *common) (audit.AuditKey, error) {
+	ca, err := openDevCA(c)
+	if err != nil {
+		return audit.AuditKey{}, err
+	}
+	return audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), ca.CertifyAuditKey)
 }
 
 func signalContext() (context.Context, context.CancelFunc) {

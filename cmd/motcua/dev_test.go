@@ -348,6 +348,36 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	if out, code := check(bundle); code != 0 || !strings.Contains(out, `"problems": null`) {
 		t.Errorf("check-bundle: %d\n%s", code, out)
 	}
+	// An outside auditor has the bundle alone, in an empty folder: it is
+	// intact but not trusted (exit 3, the key's fingerprint said) until they
+	// trust the unit's root or pin the key.
+	outside := func(args ...string) (string, int) {
+		cmd := exec.Command(binary, append([]string{"audit", "check-bundle", bundle}, args...)...)
+		cmd.Dir = t.TempDir()
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if e, ok := err.(*exec.ExitError); ok {
+			code = e.ExitCode()
+		}
+		return string(out), code
+	}
+	out, code := outside()
+	var res struct {
+		AuditKey string `json:"audit_key_sha256"`
+	}
+	json.Unmarshal([]byte(out[:strings.LastIndex(out, "}")+1]), &res)
+	if code != 3 || res.AuditKey == "" || !strings.Contains(out, "signed by audit key "+res.AuditKey) {
+		t.Errorf("check-bundle with nothing trusted: %d\n%s", code, out)
+	}
+	if out, code := outside("--roots", filepath.Join(cfg.data, "ca", "root.crt")); code != 0 || !strings.Contains(out, `"trusted": "chains to`) {
+		t.Errorf("check-bundle trusting the unit's root: %d\n%s", code, out)
+	}
+	if out, code := outside("--audit-key", res.AuditKey, "--roots", filepath.Join(cfg.data, "ca", "root.crt")); code != 0 || !strings.Contains(out, `"trusted": "pinned audit key"`) {
+		t.Errorf("check-bundle pinning the audit key: %d\n%s", code, out)
+	}
+	if out, code := outside("--audit-key", strings.Repeat("0", 64)); code != 3 {
+		t.Errorf("check-bundle pinning another key: %d\n%s", code, out)
+	}
 	// A forger rewrites the zip with valid checksums: a line of the
 	// timeline changed, or a file slipped in; the signed manifest catches
 	// each.

@@ -70,6 +70,8 @@ func main() {
 	case err == nil:
 	case errors.Is(err, errInvalid):
 		os.Exit(1)
+	case errors.Is(err, errUntrusted):
+		os.Exit(3)
 	case errors.As(err, &usage):
 		fmt.Fprintln(os.Stderr, "motcua:", err)
 		os.Exit(2)
