@@ -194,7 +194,9 @@ type BundleCheck struct {
 }
 
 // Pass reports whether the bundle is intact and everything in it trusted.
-func (c BundleCheck) Pass() bool { return len(c.Problems) == 0 && c.Trusted != "" && len(c.Untrusted) == 0 }
+func (c BundleCheck) Pass() bool {
+	return len(c.Problems) == 0 && c.Trusted != "" && len(c.Untrusted) == 0
+}
 
 // Trust is what an outside auditor trusts: the fingerprint of an audit key
 // they were given, or roots the audit key must chain to (either will do).
