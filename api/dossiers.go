@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -116,6 +117,10 @@ func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
 	cert, chain, bad := body.Decode()
 	if len(bad) > 0 {
 		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the certificate cannot be read", Fields: bad})
+		return
+	}
+	if c, _ := x509.ParseCertificate(cert); !s.Users.Owns(currentUser(r), c) {
+		s.fail(w, r, motcua.Errorf(motcua.CodeForbidden, "the certificate (%s) is not %s's: a leader signs with their own certificate", c.Subject.CommonName, currentUser(r).Name))
 		return
 	}
 	req, err := s.dossiers().PrepareSigning(r.Context(), r.PathValue("id"), currentUser(r),

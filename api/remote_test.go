@@ -33,6 +33,14 @@ func TestRemoteSigningThroughTheAPI(t *testing.T) {
 	must(t, http.StatusOK, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+id+"/review", map[string]any{"decision": "approve"}, nil)
 	expectError(t, 400, motcua.CodeInvalidRequest, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/signing-request", map[string]string{"certificate_pem": "not pem"}, "certificate_pem")
 	expectError(t, 403, motcua.CodeForbidden, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+id+"/signing-request", map[string]string{"certificate_pem": certPEM})
+	// The chairman cannot sign with the vice-chairman's certificate: the
+	// result would say CHỦ TỊCH and be signed by someone else.
+	vice, err := env.ca.Certify("Phạm Thị Hương", token.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, 403, motcua.CodeForbidden, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/signing-request",
+		map[string]string{"certificate_pem": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: vice.Raw}))})
 	// A certificate no trusted root vouches for is the leader's to fix: 422,
 	// not a 503 that clients would retry for ever.
 	other := signertest.CA(t)

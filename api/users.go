@@ -3,29 +3,38 @@ package api
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/archive"
 )
 
-// UserRecord is a user as the users file lists them.
+// UserRecord is a user as the users file lists them. A leader who signs on
+// their own token may register its certificates (SHA-256 of each, hex);
+// without them, a certificate belongs to the leader when its subject's
+// common name is their full name.
 type UserRecord struct {
 	motcua.User
-	TokenSHA256 string `json:"token_sha256"`
+	TokenSHA256       string   `json:"token_sha256"`
+	CertificateSHA256 []string `json:"certificate_sha256,omitempty"`
 }
 
 // Users authenticates bearer tokens. Only the SHA-256 of each token is kept.
 type Users struct {
 	byHash map[string]motcua.User
 	list   []motcua.User
+	certs  map[string][]string // user id -> registered certificate SHA-256
 }
 
 // NewUsers indexes records, checking roles and hashes.
 func NewUsers(records []UserRecord) (*Users, error) {
-	u := &Users{byHash: map[string]motcua.User{}}
+	u := &Users{byHash: map[string]motcua.User{}, certs: map[string][]string{}}
 	for i, r := range records {
 		if r.ID == "" || !r.Role.Valid() {
 			return nil, fmt.Errorf("user %d: needs an id and one of the roles %v", i+1, motcua.Roles)
@@ -42,6 +51,9 @@ func NewUsers(records []UserRecord) (*Users, error) {
 		}
 		u.byHash[hex.EncodeToString(h)] = r.User
 		u.list = append(u.list, r.User)
+		for _, c := range r.CertificateSHA256 {
+			u.certs[r.ID] = append(u.certs[r.ID], strings.ToLower(c))
+		}
 	}
 	return u, nil
 }
@@ -68,6 +80,17 @@ func (u *Users) Authenticate(token string) (motcua.User, bool) {
 	sum := sha256.Sum256([]byte(token))
 	user, ok := u.byHash[hex.EncodeToString(sum[:])]
 	return user, ok
+}
+
+// Owns reports whether the certificate (DER) belongs to the user: one of
+// the certificates registered for them, or, when they registered none, one
+// whose subject's common name is their full name. A leader cannot sign
+// with another's certificate.
+func (u *Users) Owns(user motcua.User, cert *x509.Certificate) bool {
+	if reg := u.certs[user.ID]; len(reg) > 0 {
+		return slices.Contains(reg, archive.Sum(cert.Raw))
+	}
+	return cert.Subject.CommonName == user.Name
 }
 
 // All lists the users.

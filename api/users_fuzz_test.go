@@ -1,11 +1,17 @@
 package api_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/signer/signertest"
 )
 
 // FuzzLoadUsers: whatever the users file holds, loading it fails with an
@@ -34,4 +40,31 @@ func FuzzLoadUsers(f *testing.F) {
 			t.Fatalf("the empty token signed in %+v", u)
 		}
 	})
+}
+
+// A leader's registered certificates are theirs alone; without a
+// registration, the certificate's common name must be their full name.
+func TestUsersOwnTheirCertificates(t *testing.T) {
+	ca := signertest.CA(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	mine, _ := ca.CA.Certify("NGUYEN VAN VINH", key.Public()) // a commercial CA's spelling
+	theirs, _ := ca.CA.Certify("Phạm Thị Hương", key.Public())
+	users, err := api.NewUsers([]api.UserRecord{
+		{User: motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}, TokenSHA256: sum([]byte("a")), CertificateSHA256: []string{sum(mine.Raw)}},
+		{User: motcua.User{ID: "vice1", Name: "Phạm Thị Hương", Role: motcua.RoleViceChairman}, TokenSHA256: sum([]byte("b"))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chairman, _ := users.Authenticate("a")
+	vice, _ := users.Authenticate("b")
+	for _, c := range []struct {
+		user motcua.User
+		cert *x509.Certificate
+		want bool
+	}{{chairman, mine, true}, {chairman, theirs, false}, {vice, theirs, true}, {vice, mine, false}} {
+		if got := users.Owns(c.user, c.cert); got != c.want {
+			t.Errorf("%s owns %q: %v, want %v", c.user.ID, c.cert.Subject.CommonName, got, c.want)
+		}
+	}
 }
