@@ -19,6 +19,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/api/wire"
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/audit"
 )
 
@@ -244,5 +245,40 @@ func TestInputsThatWouldStickOrForgeAreRefused(t *testing.T) {
 	}
 	if !strings.Contains(timeline.String(), `Công dân rút hồ sơ.\u000a2026-11-26`) {
 		t.Errorf("the comment is not in the timeline, escaped:\n%s", timeline.String())
+	}
+}
+
+// Units are separate: an API for another unit, over the same Temporal,
+// lists, reads and decides none of this unit's dossiers.
+func TestAnotherUnitSeesNoneOfOurDossiers(t *testing.T) {
+	ctx := context.Background()
+	ours := create(t, maritalRequest()).DossierID
+	srv := env.newServer()
+	srv.Unit = motcua.Unit{Code: "000.00.02.H22", Name: "Ủy ban nhân dân xã Bên Cạnh", Place: "Bên Cạnh"}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	other := apiclient.New(ts.URL, env.tokens[motcua.RoleAuditor], nil)
+	page, err := other.List(ctx, apiclient.Filter{PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range page.Dossiers {
+		if !strings.HasPrefix(d.DossierID, srv.Unit.Code+"-") {
+			t.Errorf("the other unit lists %s", d.DossierID)
+		}
+	}
+	if _, err := other.Get(ctx, ours); motcua.ErrorCode(err) != motcua.CodeNotFound {
+		t.Errorf("the other unit reads %s: %v", ours, err)
+	}
+	if _, err := other.As(env.tokens[motcua.RoleSpecialist]).Review(ctx, ours, motcua.Review{Decision: motcua.DecisionApprove}); motcua.ErrorCode(err) != motcua.CodeNotFound {
+		t.Errorf("the other unit decides on %s: %v", ours, err)
+	}
+	if _, err := other.History(ctx, ours); motcua.ErrorCode(err) != motcua.CodeNotFound {
+		t.Errorf("the other unit reads the history of %s: %v", ours, err)
+	}
+	// ...while this unit's API still lists it.
+	mine, err := as(motcua.RoleAuditor).List(ctx, apiclient.Filter{PageSize: 500})
+	if err != nil || !slices.ContainsFunc(mine.Dossiers, func(d motcua.Summary) bool { return d.DossierID == ours }) {
+		t.Errorf("our API does not list %s: %v", ours, err)
 	}
 }

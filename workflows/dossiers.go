@@ -124,10 +124,10 @@ func (s *Dossiers) allocate(ctx context.Context, externalID string) (Allocation,
 }
 
 // State returns the dossier as its workflow holds it; a dossier that does
-// not exist is a motcua.Error with code not_found.
+// not exist, or is another unit's, is a motcua.Error with code not_found.
 func (s *Dossiers) State(ctx context.Context, id string) (motcua.State, error) {
 	var st motcua.State
-	if !motcua.ValidDossierID(id) {
+	if !motcua.ValidDossierID(id) || !s.ours(id) {
 		return st, motcua.Errorf(motcua.CodeNotFound, "no dossier %q", id)
 	}
 	v, err := s.Temporal.QueryWorkflow(ctx, id, "", QueryState)
@@ -245,6 +245,12 @@ func (s *Dossiers) update(ctx context.Context, id, name string, arg, out any) er
 	return h.Get(ctx, out)
 }
 
+// ours reports whether the dossier is this unit's: its code begins with the
+// unit's (every unit when Unit.Code is empty, as for the audit command).
+func (s *Dossiers) ours(id string) bool {
+	return s.Unit.Code == "" || strings.HasPrefix(id, s.Unit.Code+"-")
+}
+
 // Filter selects dossiers; zero fields select all.
 type Filter struct {
 	Status        motcua.Status
@@ -254,9 +260,12 @@ type Filter struct {
 // query is the visibility query of f. Its values are checked against the
 // known statuses and procedure codes by the callers; quotes are dropped so
 // no value can change the query's shape.
-func (f Filter) query() string {
+func (f Filter) query(unit string) string {
 	q := []string{"WorkflowType = 'DossierWorkflow'"}
 	clean := func(v string) string { return strings.NewReplacer("'", "", `"`, "", `\`, "").Replace(v) }
+	if unit != "" {
+		q = append(q, "WorkflowId STARTS_WITH '"+clean(unit)+"-'")
+	}
 	if f.Status != "" {
 		q = append(q, AttrStatus.GetName()+" = '"+clean(string(f.Status))+"'")
 	}
@@ -273,7 +282,7 @@ var ErrBadPageToken = errors.New("not a page token of this list")
 // attributes, and the token of the next page (nil on the last).
 func (s *Dossiers) List(ctx context.Context, f Filter, size int, token []byte) ([]motcua.Summary, []byte, error) {
 	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: s.Namespace, PageSize: int32(size), NextPageToken: token, Query: f.query(),
+		Namespace: s.Namespace, PageSize: int32(size), NextPageToken: token, Query: f.query(s.Unit.Code),
 	})
 	if err != nil {
 		var inv *serviceerror.InvalidArgument
