@@ -42,6 +42,9 @@ func NewUsers(records []UserRecord) (*Users, error) {
 		if why := motcua.TextProblem(r.ID+" "+r.Name, false); why != "" {
 			return nil, fmt.Errorf("user %d: id or name: %s (they are printed on documents)", i+1, why)
 		}
+		if r.TokenSHA256 == "change-me" || r.TokenSHA256 == "" {
+			return nil, fmt.Errorf("user %s has no token yet: give them one with `motcua users add --file FILE --id %s --name NAME --role %s`", r.ID, r.ID, r.Role)
+		}
 		h, err := hex.DecodeString(r.TokenSHA256)
 		if err != nil || len(h) != sha256.Size {
 			return nil, fmt.Errorf("user %s: token_sha256 must be 64 hex digits", r.ID)
@@ -106,6 +109,50 @@ var DevUsers = []motcua.User{
 	{ID: "system1", Name: "Hệ thống một cửa tỉnh", Role: motcua.RoleSystem},
 }
 
+// NewToken returns a fresh random token for a user of the given role, and
+// the SHA-256 the users file keeps of it.
+func NewToken(role motcua.Role) (token, sha string, err error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	token = string(role) + "-" + hex.EncodeToString(b)
+	sum := sha256.Sum256([]byte(token))
+	return token, hex.EncodeToString(sum[:]), nil
+}
+
+// AddUser writes a user into the users file at path (creating it; a user
+// with the same id is replaced) with a fresh token, and returns the token:
+// the file keeps only its hash. The file must load afterwards.
+func AddUser(path string, user motcua.User, certificates []string) (string, error) {
+	var f struct {
+		Users []UserRecord `json:"users"`
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &f); err != nil {
+			return "", fmt.Errorf("users file %s: %w", path, err)
+		}
+	} else if !os.IsNotExist(err) {
+		return "", err
+	}
+	token, sha, err := NewToken(user.Role)
+	if err != nil {
+		return "", err
+	}
+	rec := UserRecord{User: user, TokenSHA256: sha, CertificateSHA256: certificates}
+	f.Users = slices.DeleteFunc(f.Users, func(r UserRecord) bool { return r.ID == user.ID })
+	f.Users = append(f.Users, rec)
+	if _, err := NewUsers([]UserRecord{rec}); err != nil {
+		return "", err
+	}
+	b, _ := json.MarshalIndent(f, "", "  ")
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return "", err
+	}
+	return token, os.Rename(tmp, path)
+}
+
 // LoadOrCreateDevTokens reads the demo tokens from path ({"role":"TOKEN"}),
 // creating random ones on first start, and returns the users and tokens.
 func LoadOrCreateDevTokens(path string) (*Users, map[motcua.Role]string, error) {
@@ -122,11 +169,10 @@ func LoadOrCreateDevTokens(path string) (*Users, map[motcua.Role]string, error) 
 	for _, user := range DevUsers {
 		tok, ok := tokens[user.Role]
 		if !ok {
-			b := make([]byte, 24)
-			if _, err := rand.Read(b); err != nil {
+			var err error
+			if tok, _, err = NewToken(user.Role); err != nil {
 				return nil, nil, err
 			}
-			tok = string(user.Role) + "-" + hex.EncodeToString(b)
 			tokens[user.Role] = tok
 			changed = true
 		}

@@ -51,3 +51,28 @@ func TestAuditReplayOfFilesExitsNonZeroOnABrokenHistory(t *testing.T) {
 		t.Errorf("a broken history among good ones: exit %d\n%s", code, out)
 	}
 }
+
+// The demo users of deploy/ carry no usable token: the API refuses to
+// start on them, saying how to give each a token; `motcua users add` gives
+// one, prints it once, keeps only its hash, and the file then loads.
+func TestDeployedUsersNeedTokens(t *testing.T) {
+	out, err := exec.Command(binary, "api", "--users", "../../deploy/users.json", "--data", t.TempDir(), "--temporal-addr", "127.0.0.1:1").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "has no token yet") || !strings.Contains(string(out), "motcua users add") {
+		t.Fatalf("api on the shipped users file: %v\n%s", err, out)
+	}
+	users := filepath.Join(t.TempDir(), "users.json")
+	b, _ := os.ReadFile("../../deploy/users.json")
+	os.WriteFile(users, b, 0o600)
+	cmd := exec.Command(binary, "users", "add", "--file", users, "--id", "clerk1", "--name", "Trần Thị Mai", "--role", "clerk")
+	token, err := cmd.Output()
+	if err != nil || len(strings.TrimSpace(string(token))) < 20 {
+		t.Fatalf("users add: %v %q", err, token)
+	}
+	file, _ := os.ReadFile(users)
+	if strings.Contains(string(file), strings.TrimSpace(string(token))) {
+		t.Fatal("the users file holds the token itself")
+	}
+	if !strings.Contains(string(file), `"change-me"`) {
+		t.Fatal("the other users lost their placeholders")
+	}
+}

@@ -122,10 +122,10 @@ func runDev(args []string) error {
 	fmt.Fprintf(os.Stderr, "  national portal %s\n", *portalURL)
 	fmt.Fprintf(os.Stderr, "  dev CA services http://%s (TSA /tsa, OCSP /ocsp, CRL /crl)\n", pkiListener.Addr())
 	fmt.Fprintf(os.Stderr, "  data            %s (dev CA root: %s)\n", c.data, ca.RootPath())
-	if len(tokens) > 0 {
-		fmt.Fprintf(os.Stderr, "  demo tokens     (also in %s)\n", filepath.Join(c.data, "dev-tokens.json"))
+	if len(tokens) > 0 { // the tokens themselves stay in the file, out of any log
+		fmt.Fprintf(os.Stderr, "  demo users      one per role; their tokens are in %s\n", filepath.Join(c.data, "dev-tokens.json"))
 		for _, u := range api.DevUsers {
-			fmt.Fprintf(os.Stderr, "    %-14s %-24s %s\n", u.Role, u.Name, tokens[u.Role])
+			fmt.Fprintf(os.Stderr, "    %-14s %s\n", u.Role, u.Name)
 		}
 	}
 	fmt.Fprintln(os.Stderr)

@@ -188,6 +188,11 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
 	p := startDev(t, cfg)
 	tok := tokens(t, cfg.data)
+	for role, token := range tok {
+		if strings.Contains(p.stderr.String(), token) {
+			t.Errorf("motcua dev wrote the %s's token to its output", role)
+		}
+	}
 	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% scanned form\n%%EOF\n"))
 	var created struct {
 		DossierID string `json:"dossier_id"`

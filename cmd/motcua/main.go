@@ -27,6 +27,7 @@ Usage:
                     | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip   (each with [--temporal-addr HOST:PORT] [--data DIR])
   motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR]
   motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--json]
+  motcua users      add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]
 
 Run "motcua COMMAND --help" for the flags of a command.
 `
@@ -58,6 +59,8 @@ func main() {
 		err = runChaos(args)
 	case "audit":
 		err = runAudit(args)
+	case "users":
+		err = runUsers(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
