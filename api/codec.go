@@ -2,8 +2,10 @@ package api
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"html"
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
@@ -21,9 +23,18 @@ import (
 // Web UI: the UI posts payloads to /codec/decode, with the browser's
 // cookies. Only an auditor's session (or bearer token) gets them decoded;
 // anyone else gets 401 or 403. An auditor opens /codec/login once, pastes
-// their token, and the browser holds the session cookie.
+// their token, and the browser holds the session cookie until it expires
+// or they sign out.
 
-const sessionCookie = "motcua_codec"
+// Cookies of the codec's browser flow: the auditor's session, and the
+// token that ties a sign-in (or sign-out) form to the page that served it
+// (double-submit: a page of another site can post the form but not read
+// the cookie to copy into it).
+const (
+	sessionCookie = "motcua_codec"
+	csrfCookie    = "motcua_csrf"
+	sessionLength = 8 * time.Hour
+)
 
 // codecSessions are auditors' browser sessions.
 type codecSessions struct {
@@ -31,15 +42,25 @@ type codecSessions struct {
 	sessions map[string]time.Time // id -> expiry
 }
 
-func (c *codecSessions) start() (string, time.Time) {
+func randomID() string {
 	b := make([]byte, 24)
 	rand.Read(b)
-	id := hex.EncodeToString(b)
-	exp := time.Now().Add(8 * time.Hour)
+	return hex.EncodeToString(b)
+}
+
+// start opens a session and drops the expired ones.
+func (c *codecSessions) start() (string, time.Time) {
+	id, now := randomID(), time.Now()
+	exp := now.Add(sessionLength)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sessions == nil {
 		c.sessions = map[string]time.Time{}
+	}
+	for k, e := range c.sessions {
+		if now.After(e) {
+			delete(c.sessions, k)
+		}
 	}
 	c.sessions[id] = exp
 	return id, exp
@@ -52,35 +73,81 @@ func (c *codecSessions) valid(id string) bool {
 	return ok && time.Now().Before(exp)
 }
 
-// codecRoutes registers the codec endpoint.
+func (c *codecSessions) end(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.sessions, id)
+}
+
+// behindTLS reports whether the browser reached the API over HTTPS (here,
+// or at a proxy that says so): cookies are then Secure.
+func behindTLS(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/codec", Expires: expires,
+		HttpOnly: true, Secure: behindTLS(r), SameSite: http.SameSiteStrictMode})
+}
+
+// formFromThisPage reports whether a posted form carries the CSRF token of
+// the page that served it.
+func formFromThisPage(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	return err == nil && len(c.Value) > 0 && subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
+}
+
+var loginPage = template.Must(template.New("login").Parse(`<!doctype html><meta charset="utf-8"><title>motcua — kiểm toán</title>
+<form method="post" action="/codec/login"><input type="hidden" name="csrf" value="{{.}}">
+<p>Mã truy cập của kiểm toán viên / auditor token:
+<input name="token" type="password" size="60" autocomplete="off" autofocus> <button>Đăng nhập / Sign in</button></p></form>
+<form method="post" action="/codec/logout"><input type="hidden" name="csrf" value="{{.}}">
+<p><button>Đăng xuất / Sign out</button></p></form>`))
+
+// codecRoutes registers the codec endpoint and its sign-in.
 func (s *Server) codecRoutes(mux *http.ServeMux) {
 	s.handle(mux, "GET /codec/login", func(w http.ResponseWriter, r *http.Request) {
+		csrf := randomID()
+		setCookie(w, r, csrfCookie, csrf, time.Now().Add(time.Hour))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>motcua — kiểm toán</title>
-<form method="post" action="/codec/login"><p>Mã truy cập của kiểm toán viên / auditor token:
-<input name="token" type="password" size="60" autofocus> <button>Đăng nhập / Sign in</button></p></form>`)
+		w.Header().Set("Cache-Control", "no-store")
+		loginPage.Execute(w, csrf)
 	})
 	s.handle(mux, "POST /codec/login", func(w http.ResponseWriter, r *http.Request) {
 		if s.signIns.blocked(r) {
 			s.tooManyTries(w, r)
 			return
 		}
-		user, ok := s.Users.Authenticate(r.FormValue("token"))
+		if !formFromThisPage(r) {
+			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "the form was not sent from the sign-in page (open /codec/login again)"))
+			return
+		}
+		user, ok := s.Users.Authenticate(r.PostFormValue("token")) // never from the URL
 		if !ok {
 			s.signIns.failed(r)
 		}
 		if !ok || user.Role != motcua.RoleAuditor {
-			w.WriteHeader(http.StatusForbidden)
-			io.WriteString(w, "only auditors can read payloads")
+			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "only auditors can read payloads"))
 			return
 		}
 		id, exp := s.codecSessions.start()
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/codec", Expires: exp,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		setCookie(w, r, sessionCookie, id, exp)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, "<!doctype html><meta charset=\"utf-8\"><p>"+html.EscapeString(user.Name)+
 			": the Temporal Web UI can now show decrypted payloads in this browser for 8 hours.</p>")
 		s.Log.Info().Str("user", user.ID).Msg("codec session started")
+	})
+	s.handle(mux, "POST /codec/logout", func(w http.ResponseWriter, r *http.Request) {
+		if !formFromThisPage(r) {
+			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "the form was not sent from the sign-in page (open /codec/login again)"))
+			return
+		}
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			s.codecSessions.end(c.Value)
+		}
+		setCookie(w, r, sessionCookie, "", time.Unix(1, 0))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!doctype html><meta charset=\"utf-8\"><p>Đã đăng xuất / signed out.</p>")
 	})
 	s.handle(mux, "OPTIONS /codec/decode", s.codecCORS(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)

@@ -2,8 +2,11 @@ package api_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,16 +58,41 @@ func TestCodecEndpointDecodesForAuditorsOnly(t *testing.T) {
 	if code, _ := decode("", "", nil); code != 401 {
 		t.Errorf("nobody: %d", code)
 	}
-	// The browser flow: sign in once, then the cookie is enough.
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.PostForm(env.api.URL+"/codec/login", url.Values{"token": {env.tokens["auditor"]}})
+	// The browser flow: open the sign-in page, sign in once, then the
+	// cookie is enough until signing out.
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	page, err := browser.Get(env.api.URL + "/codec/login")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	raw, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatalf("no CSRF token in the sign-in page:\n%s", raw)
+	}
+	csrf := string(m[1])
+	post := func(path string, form url.Values) *http.Response {
+		resp, err := browser.PostForm(env.api.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	// A form posted from elsewhere (no CSRF token, or another) is refused;
+	// so is a token in the URL.
+	if resp := post("/codec/login", url.Values{"token": {env.tokens["auditor"]}}); resp.StatusCode != 403 {
+		t.Errorf("sign-in without the CSRF token: %d", resp.StatusCode)
+	}
+	if resp := post("/codec/login?token="+env.tokens["auditor"], url.Values{"csrf": {csrf}}); resp.StatusCode != 403 {
+		t.Errorf("sign-in with the token in the URL: %d", resp.StatusCode)
+	}
+	resp := post("/codec/login", url.Values{"token": {env.tokens["auditor"]}, "csrf": {csrf}})
 	var session *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == "motcua_codec" && c.HttpOnly {
+		if c.Name == "motcua_codec" && c.HttpOnly && c.SameSite == http.SameSiteStrictMode {
 			session = c
 		}
 	}
@@ -74,12 +102,27 @@ func TestCodecEndpointDecodesForAuditorsOnly(t *testing.T) {
 	if code, _ := decode("", "", session); code != 200 {
 		t.Errorf("with the session cookie: %d", code)
 	}
-	resp, _ = noRedirect.PostForm(env.api.URL+"/codec/login", url.Values{"token": {env.tokens["specialist"]}})
-	resp.Body.Close()
-	if resp.StatusCode != 403 || len(resp.Cookies()) != 0 {
+	if resp := post("/codec/login", url.Values{"token": {env.tokens["specialist"]}, "csrf": {csrf}}); resp.StatusCode != 403 {
 		t.Errorf("a specialist got a codec session: %d", resp.StatusCode)
 	}
 	if code, _ := decode("", "", &http.Cookie{Name: "motcua_codec", Value: "forged"}); code != 401 {
 		t.Errorf("forged cookie: %d", code)
+	}
+	if resp := post("/codec/logout", url.Values{"csrf": {csrf}}); resp.StatusCode != 200 {
+		t.Errorf("sign-out: %d", resp.StatusCode)
+	}
+	if code, _ := decode("", "", session); code != 401 {
+		t.Errorf("the session still works after signing out: %d", code)
+	}
+	// Behind TLS (a proxy saying so), the cookies are Secure.
+	req, _ := http.NewRequest("GET", env.api.URL+"/codec/login", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	tlsPage, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsPage.Body.Close()
+	if c := tlsPage.Cookies(); len(c) != 1 || !c[0].Secure {
+		t.Errorf("cookies behind TLS: %v", c)
 	}
 }
