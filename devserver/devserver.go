@@ -146,6 +146,19 @@ func Start(o Options) (*Server, error) {
 			CORS:                uiconfig.CORS{CookieInsecure: true},
 			HideLogs:            true,
 			DisableNewsFetch:    true,
+			// Read-only: nobody starts, terminates, cancels, signals,
+			// updates, resets or pauses a dossier from the UI (its server
+			// refuses every write); decisions go through motcua's API.
+			DisableWriteActions:       true,
+			WorkflowTerminateDisabled: true,
+			WorkflowCancelDisabled:    true,
+			WorkflowSignalDisabled:    true,
+			WorkflowUpdateDisabled:    true,
+			WorkflowResetDisabled:     true,
+			WorkflowPauseDisabled:     true,
+			BatchActionsDisabled:      true,
+			StartWorkflowDisabled:     true,
+			ActivityCommandsDisabled:  true,
 		}))
 		go func() {
 			if err := s.ui.Start(); err != nil {

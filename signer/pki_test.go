@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,6 +98,30 @@ func TestPdfsigTrustsTheDevRootFromAnNSSDatabase(t *testing.T) {
 	for _, want := range []string{"Signature is Valid", "Certificate is Trusted", "Total document signed"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("pdfsig lacks %q:\n%s", want, report)
+		}
+	}
+}
+
+// Processes that start together on one data folder (a worker and an API)
+// open one dev CA: the same root, whoever created it.
+func TestDevCAOpenedConcurrentlyIsOneCA(t *testing.T) {
+	dir := t.TempDir()
+	roots := make([]string, 6)
+	var wg sync.WaitGroup
+	for i := range roots {
+		wg.Go(func() {
+			ca, err := signer.OpenDevCA(dir, "Ủy ban nhân dân xã Thử Nghiệm")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			roots[i] = string(ca.Chain()[0].Raw)
+		})
+	}
+	wg.Wait()
+	for i := range roots {
+		if roots[i] != roots[0] {
+			t.Fatalf("opener %d has another root", i)
 		}
 	}
 }

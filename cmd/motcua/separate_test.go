@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -79,12 +82,14 @@ func TestSeparateProcessesSurviveTheServerGoingAway(t *testing.T) {
 		{"id": "clerk1", "name": "Trần Thị Mai", "role": "clerk", "token_sha256": hex.EncodeToString(sum[:])}}})
 	os.WriteFile(users, b, 0o600)
 
-	server := start(t, "server", "--data", data, "--temporal-addr", temporal, "--ui-addr", "")
+	uiAddr := freeAddr(t)
+	server := start(t, "server", "--data", data, "--temporal-addr", temporal, "--ui-addr", uiAddr)
 	start(t, "portal-sim", "--addr", portalAddr)
 	worker := start(t, "worker", "--data", data, "--temporal-addr", temporal, "--portal-url", "http://"+portalAddr)
 	start(t, "api", "--data", data, "--temporal-addr", temporal, "--users", users, "--api-addr", apiAddr)
 	api := "http://" + apiAddr
 	waitStatus(t, api+"/healthz", 200)
+	uiIsReadOnly(t, "http://"+uiAddr)
 
 	dev := &devProcess{api: api}
 	var created struct {
@@ -127,5 +132,45 @@ func TestSeparateProcessesSurviveTheServerGoingAway(t *testing.T) {
 	}
 	if !bytes.Contains(worker.out.Bytes(), []byte("stopping worker")) {
 		t.Errorf("the worker did not stop cleanly:\n%s", worker.out)
+	}
+}
+
+// uiIsReadOnly checks that the Temporal Web UI at base refuses every write
+// (terminate, start, signal, update...), even with its own CSRF token, and
+// says so in its settings.
+func uiIsReadOnly(t *testing.T, base string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	ui := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	waitStatus(t, base+"/api/v1/settings", 200)
+	resp, err := ui.Get(base + "/api/v1/settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings map[string]any
+	json.NewDecoder(resp.Body).Decode(&settings)
+	resp.Body.Close()
+	if settings["DisableWriteActions"] != true || settings["WorkflowUpdateDisabled"] != true || settings["StartWorkflowDisabled"] != true {
+		t.Errorf("the Web UI allows writes: %v", settings)
+	}
+	u, _ := url.Parse(base)
+	var csrf string
+	for _, c := range jar.Cookies(u) {
+		if c.Name == "_csrf" {
+			csrf = c.Value
+		}
+	}
+	for _, path := range []string{"/workflows/x/terminate", "/workflows/x/signal/approve", "/workflows/x/update/sign", "/workflows/x/reset", "/workflows"} {
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/namespaces/motcua"+path, strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-TOKEN", csrf)
+		resp, err := ui.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("POST %s through the Web UI: %d, want 405", path, resp.StatusCode)
+		}
 	}
 }
