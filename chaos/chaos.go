@@ -37,6 +37,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/worker"
@@ -439,7 +440,12 @@ func (r *run) check(ctx context.Context) []string {
 		return []string{"payload key: " + err.Error()}
 	}
 	dc, _ := codec.DataConverter(key)
-	tc, err := client.DialContext(ctx, client.Options{HostPort: r.temporal, Namespace: worker.Namespace, DataConverter: dc, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	tlsConf, err := mtls.ClientConfig(mtls.FilesOf(filepath.Join(data, "tls"), mtls.Auditor)) // the checks only read
+	if err != nil {
+		return []string{"tls: " + err.Error()}
+	}
+	tc, err := client.DialContext(ctx, client.Options{HostPort: r.temporal, Namespace: worker.Namespace, DataConverter: dc,
+		ConnectionOptions: client.ConnectionOptions{TLS: tlsConf}, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
 		return []string{"dial temporal: " + err.Error()}
 	}

@@ -7,16 +7,20 @@ package devserver
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/motcua/motcua/mtls"
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
@@ -46,6 +50,10 @@ type Options struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's own log lines.
 	Logger log.Logger
+	// TLSDir holds the internal CA (package mtls). The frontend then
+	// requires a client certificate it issued, and only motcua's writers
+	// (workers, API) may change workflows; readers (audit, Web UI) read.
+	TLSDir string
 }
 
 // Server is a running embedded Temporal server.
@@ -104,6 +112,22 @@ func Start(o Options) (*Server, error) {
 	}
 
 	conf := serverConfig(host, ports, sqlConf)
+	var secure []temporal.ServerOption
+	if o.TLSDir != "" {
+		if err := mtls.Ensure(o.TLSDir); err != nil {
+			return nil, err
+		}
+		server, system := mtls.FilesOf(o.TLSDir, "server"), mtls.FilesOf(o.TLSDir, mtls.System)
+		client := config.ClientTLS{ServerName: mtls.ServerName, RootCAFiles: []string{server.CA}}
+		conf.Global.TLS.Frontend = config.GroupTLS{
+			Server: config.ServerTLS{CertFile: server.Cert, KeyFile: server.Key, ClientCAFiles: []string{server.CA}, RequireClientAuth: true},
+			Client: client,
+		}
+		conf.Global.TLS.SystemWorker = config.WorkerTLS{CertFile: system.Cert, KeyFile: system.Key, Client: client}
+		secure = append(secure,
+			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimsByCertificate{} }),
+			temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()))
+	}
 	hostOf := func(svc string) static.Hosts {
 		return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(ports[svc])))
 	}
@@ -112,7 +136,7 @@ func Start(o Options) (*Server, error) {
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
 	}
-	srv, err := temporal.NewServer(
+	opts := append([]temporal.ServerOption{
 		temporal.WithConfig(conf),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
@@ -123,7 +147,8 @@ func Start(o Options) (*Server, error) {
 		}),
 		temporal.WithLogger(o.Logger),
 		temporal.WithDynamicConfigClient(dyn),
-	)
+	}, secure...)
+	srv, err := temporal.NewServer(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("build temporal server: %w", err)
 	}
@@ -137,7 +162,13 @@ func Start(o Options) (*Server, error) {
 			srv.Stop()
 			return nil, fmt.Errorf("ui address: %w", err)
 		}
+		var uiTLS uiconfig.TLS
+		if o.TLSDir != "" { // the UI reads with a reader's certificate
+			f := mtls.FilesOf(o.TLSDir, mtls.UI)
+			uiTLS = uiconfig.TLS{CaFile: f.CA, CertFile: f.Cert, KeyFile: f.Key, ServerName: mtls.ServerName, EnableHostVerification: true}
+		}
 		s.ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
+			TLS:                 uiTLS,
 			Host:                uiHost,
 			Port:                uiPort,
 			TemporalGRPCAddress: o.FrontendAddr,
@@ -167,6 +198,25 @@ func Start(o Options) (*Server, error) {
 		}()
 	}
 	return s, nil
+}
+
+// claimsByCertificate gives each caller the rights of the identity its
+// client certificate names (the frontend has checked the certificate was
+// issued by the internal CA): motcua's writers may do everything, the
+// other identities may read. A caller without a certificate never gets
+// this far.
+type claimsByCertificate struct{}
+
+func (claimsByCertificate) GetClaims(info *authorization.AuthInfo) (*authorization.Claims, error) {
+	if info == nil || info.TLSSubject == nil {
+		return nil, nil // no claims: the authorizer denies all but health checks
+	}
+	id := info.TLSSubject.CommonName
+	c := &authorization.Claims{Subject: id, AuthType: "mtls", System: authorization.RoleReader}
+	if slices.Contains(mtls.Writers, id) {
+		c.System = authorization.RoleAdmin
+	}
+	return c, nil
 }
 
 // Stop stops the UI and the server.
@@ -244,11 +294,18 @@ func checkFree(addr string) error {
 	return l.Close()
 }
 
+// freePort finds a port for an internal service. It draws from 20000-29999,
+// below the range the kernel hands out for port 0 (32768 and up), so that
+// another process asking the kernel for any free port cannot take it in
+// the moment between this check and the server's bind.
 func freePort(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+	for range 100 {
+		p := 20000 + rand.IntN(10000)
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if err == nil {
+			l.Close()
+			return p, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("find a free port: none free in 20000-29999")
 }

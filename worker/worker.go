@@ -5,6 +5,7 @@ package worker
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -26,18 +27,25 @@ import (
 const Namespace = "motcua"
 
 // Dial connects to a Temporal frontend with motcua's data converter and
-// logger, waiting up to wait for the frontend to answer.
-func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverter, log zerolog.Logger, wait time.Duration) (client.Client, error) {
+// logger, waiting up to wait for the frontend to answer. Each try asks
+// tlsFor how to connect (nil: plain), so a process started beside the
+// server finds the TLS files the server is still creating.
+func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverter, tlsFor func() (*tls.Config, error), log zerolog.Logger, wait time.Duration) (client.Client, error) {
 	deadline := time.Now().Add(wait)
 	for {
-		c, err := client.DialContext(ctx, client.Options{
-			HostPort:      addr,
-			Namespace:     namespace,
-			DataConverter: dc,
-			Logger:        logging.SDK{L: log.With().Str("component", "temporal-sdk").Logger()},
-		})
+		tlsConf, err := tlsFor() // files still being written are tried again
 		if err == nil {
-			return c, nil
+			var c client.Client
+			c, err = client.DialContext(ctx, client.Options{
+				HostPort:          addr,
+				Namespace:         namespace,
+				DataConverter:     dc,
+				ConnectionOptions: client.ConnectionOptions{TLS: tlsConf},
+				Logger:            logging.SDK{L: log.With().Str("component", "temporal-sdk").Logger()},
+			})
+			if err == nil {
+				return c, nil
+			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, fmt.Errorf("connect to temporal at %s: %w", addr, err)

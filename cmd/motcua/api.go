@@ -9,6 +9,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/mtls"
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 )
@@ -37,7 +38,7 @@ func runAPI(args []string) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	conn, err := connect(ctx, &c, *temporalAddr, 5*time.Minute)
+	conn, err := connect(ctx, &c, *temporalAddr, mtls.API, 5*time.Minute)
 	if err != nil {
 		return err
 	}

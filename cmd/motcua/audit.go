@@ -14,6 +14,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/workflows"
 )
@@ -53,7 +54,7 @@ func runAudit(args []string) error {
 		}
 		conn = &connected{data: d}
 	} else {
-		if conn, err = connect(ctx, &c, *temporalAddr, 10*time.Second); err != nil {
+		if conn, err = connect(ctx, &c, *temporalAddr, mtls.Auditor, 10*time.Second); err != nil {
 			return err
 		}
 		defer conn.tc.Close()

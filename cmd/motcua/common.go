@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/worker"
 	"github.com/rs/zerolog"
@@ -36,6 +38,7 @@ type common struct {
 	unitCode  string
 	unitName  string
 	unitPlace string
+	tls       mtls.Files // --tls-cert, --tls-key, --tls-ca
 }
 
 func (c *common) register(fs *flag.FlagSet, dataDefault string) {
@@ -45,6 +48,25 @@ func (c *common) register(fs *flag.FlagSet, dataDefault string) {
 	fs.StringVar(&c.unitCode, "unit-code", motcua.DefaultUnit.Code, "code of the administrative unit, prefix of dossier codes")
 	fs.StringVar(&c.unitName, "unit-name", motcua.DefaultUnit.Name, "name of the unit on documents")
 	fs.StringVar(&c.unitPlace, "unit-place", motcua.DefaultUnit.Place, "place name written before dates")
+	fs.StringVar(&c.tls.Cert, "tls-cert", "", "client certificate for Temporal (default: this process's from DATA/tls, when the data folder has the internal CA)")
+	fs.StringVar(&c.tls.Key, "tls-key", "", "its private key")
+	fs.StringVar(&c.tls.CA, "tls-ca", "", "the CA of Temporal's frontend certificate")
+}
+
+// tlsFor is the TLS configuration this process dials Temporal with, as
+// identity (package mtls): the --tls-* files, or the data folder's internal
+// CA; nil (plain) for a cluster without TLS.
+func (c *common) tlsFor(identity string) (*tls.Config, error) {
+	switch dir := filepath.Join(c.data, "tls"); {
+	case c.tls.Cert != "" || c.tls.Key != "" || c.tls.CA != "":
+		if c.tls.Cert == "" || c.tls.Key == "" || c.tls.CA == "" {
+			return nil, usageError("--tls-cert, --tls-key and --tls-ca go together")
+		}
+		return mtls.ClientConfig(c.tls)
+	case mtls.Exists(dir):
+		return mtls.ClientConfig(mtls.FilesOf(dir, identity))
+	}
+	return nil, nil
 }
 
 func (c *common) unit() motcua.Unit {
@@ -106,7 +128,7 @@ type connected struct {
 
 // connect opens the data folder and dials Temporal, waiting up to wait for
 // it to answer.
-func connect(ctx context.Context, c *common, temporalAddr string, wait time.Duration) (*connected, error) {
+func connect(ctx context.Context, c *common, temporalAddr, identity string, wait time.Duration) (*connected, error) {
 	log, err := c.logger()
 	if err != nil {
 		return nil, err
@@ -115,7 +137,7 @@ func connect(ctx context.Context, c *common, temporalAddr string, wait time.Dura
 	if err != nil {
 		return nil, err
 	}
-	tc, err := worker.Dial(ctx, temporalAddr, c.namespace, d.dc, log, wait)
+	tc, err := worker.Dial(ctx, temporalAddr, c.namespace, d.dc, func() (*tls.Config, error) { return c.tlsFor(identity) }, log, wait)
 	if err != nil {
 		return nil, err
 	}

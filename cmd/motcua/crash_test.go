@@ -35,6 +35,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/notify/notifytest"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
@@ -381,7 +382,11 @@ func dialTemporal(t *testing.T, addr, data string) (client.Client, converter.Dat
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc, err := client.Dial(client.Options{HostPort: addr, Namespace: "motcua", DataConverter: dc})
+	tlsConf, err := mtls.ClientConfig(mtls.FilesOf(filepath.Join(data, "tls"), mtls.Auditor)) // the tests only read
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := client.Dial(client.Options{HostPort: addr, Namespace: "motcua", DataConverter: dc, ConnectionOptions: client.ConnectionOptions{TLS: tlsConf}})
 	if err != nil {
 		t.Fatal(err)
 	}

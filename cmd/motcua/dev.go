@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/devserver"
 	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
@@ -77,7 +79,8 @@ func runDev(args []string) error {
 		return err
 	}
 	defer srv.Stop()
-	tc, err := worker.Dial(ctx, *temporalAddr, c.namespace, d.dc, log, 30*time.Second)
+	// The in-process worker and API share one client, as a writer.
+	tc, err := worker.Dial(ctx, *temporalAddr, c.namespace, d.dc, func() (*tls.Config, error) { return c.tlsFor(mtls.Worker) }, log, 30*time.Second)
 	if err != nil {
 		return err
 	}
@@ -168,6 +171,7 @@ func startDevServer(c *common, temporalAddr, uiAddr, codecEndpoint string, log z
 		CodecEndpoint:    codecEndpoint,
 		Namespace:        c.namespace,
 		SearchAttributes: workflows.SearchAttributes,
+		TLSDir:           filepath.Join(c.data, "tls"),
 		Logger:           logging.Server{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
@@ -42,7 +43,7 @@ func runWorker(args []string) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	conn, err := connect(ctx, &c, *temporalAddr, 5*time.Minute)
+	conn, err := connect(ctx, &c, *temporalAddr, mtls.Worker, 5*time.Minute)
 	if err != nil {
 		return err
 	}
