@@ -124,6 +124,12 @@ func Start(o Options) (*Server, error) {
 			Client: client,
 		}
 		conf.Global.TLS.SystemWorker = config.WorkerTLS{CertFile: system.Cert, KeyFile: system.Key, Client: client}
+		// The services talk to each other over mutual TLS too: a local
+		// client cannot go round the frontend to history or matching.
+		conf.Global.TLS.Internode = config.GroupTLS{
+			Server: config.ServerTLS{CertFile: server.Cert, KeyFile: server.Key, ClientCAFiles: []string{server.CA}, RequireClientAuth: true},
+			Client: client,
+		}
 		secure = append(secure,
 			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimsByCertificate{} }),
 			temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()))
