@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/motcua/motcua/fileonce"
 )
 
 // The identities of motcua's processes.
@@ -166,10 +168,10 @@ func writePair(certPath, keyPath string, der []byte, key *ecdsa.PrivateKey) erro
 	if err != nil {
 		return err
 	}
-	if err := linkNew(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})); err != nil {
+	if err := fileonce.Write(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})); err != nil {
 		return err
 	}
-	return linkNew(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return fileonce.Write(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 func readPair(certPath, keyPath string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
@@ -199,25 +201,6 @@ func readPair(certPath, keyPath string) (*x509.Certificate, *ecdsa.PrivateKey, e
 		return nil, nil, fmt.Errorf("%s is not an ECDSA key", keyPath)
 	}
 	return cert, key, nil
-}
-
-func linkNew(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.new")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Link(f.Name(), path)
 }
 
 func serial() *big.Int {

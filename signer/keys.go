@@ -20,6 +20,7 @@ import (
 	"crypto"
 	"slices"
 
+	"github.com/motcua/motcua/fileonce"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
@@ -261,7 +262,7 @@ func createRoot(certPath, keyPath, unitName string) error {
 	// Processes starting together on one data folder (a worker and an
 	// API) race to create the root: the first to put its key in place
 	// wins, and the others wait for its certificate.
-	err = linkNew(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
+	err = fileonce.Write(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
 	if errors.Is(err, os.ErrExist) {
 		for range 100 {
 			if _, err := os.Stat(certPath); err == nil {
@@ -274,29 +275,7 @@ func createRoot(certPath, keyPath, unitName string) error {
 	if err != nil {
 		return err
 	}
-	return linkNew(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
-// linkNew puts a file in place whole, mode 0600, only if none is there:
-// written and synced under another name, then linked. It returns an error
-// matching os.ErrExist when the file exists.
-func linkNew(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.new") // mode 0600
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Link(f.Name(), path)
+	return fileonce.Write(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 func serial() *big.Int {
@@ -317,7 +296,7 @@ func readOrCreateSecret(path string) (string, error) {
 		return "", err
 	}
 	pw := hex.EncodeToString(buf)
-	if err := linkNew(path, []byte(pw+"\n")); errors.Is(err, os.ErrExist) {
+	if err := fileonce.Write(path, []byte(pw+"\n")); errors.Is(err, os.ErrExist) {
 		return readOrCreateSecret(path) // another process made it first
 	} else if err != nil {
 		return "", err

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/fileonce"
 )
 
 // Signer vouches for commands with the API's private command key.
@@ -71,21 +72,7 @@ func create(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	// Written whole under another name, then linked into place: a process
-	// that reads the key never sees half of it, and the first link wins.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".command-key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(hex.EncodeToString(seed) + "\n")
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := fileonce.Write(path, []byte(hex.EncodeToString(seed)+"\n")); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
 	return nil
