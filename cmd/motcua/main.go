@@ -19,7 +19,7 @@ Usage:
   motcua worker     --temporal-addr HOST:PORT --data DIR --portal-url URL [--smtp-addr ...] [--sms-url URL]
   motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
   motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
-  motcua verify     FILE.pdf [--roots FILE] [--data DIR] [--json]
+  motcua verify     FILE.pdf... [--roots FILE] [--data DIR] [--json]
   motcua sign-remote --dossier ID (--pkcs12 FILE --password-env VAR | --pkcs11-module M --pkcs11-token T --key-label K --pin-env VAR)
                     [--api URL] [--token-env VAR] [--chain FILE]
   motcua audit      export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S]
@@ -75,6 +75,8 @@ func main() {
 		os.Exit(1)
 	case errors.Is(err, errUntrusted):
 		os.Exit(3)
+	case errors.Is(err, errUnreadable):
+		os.Exit(2)
 	case errors.As(err, &usage):
 		fmt.Fprintln(os.Stderr, "motcua:", err)
 		os.Exit(2)

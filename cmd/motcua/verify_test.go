@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,5 +68,23 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	if _, code := run(filepath.Join(dir, "missing.pdf")); code != 2 {
 		t.Errorf("missing file: exit %d", code)
+	}
+	// Many files in one call, one report, the exit code the worst of them.
+	if out, code := run(good, good, "--data", dir); code != 0 || !strings.Contains(out, "2 tệp / files: 2 hợp lệ / valid, 0") {
+		t.Errorf("two valid files: exit %d\n%s", code, out)
+	}
+	if out, code := run(good, bad, appended, "--data", dir); code != 1 || !strings.Contains(out, "3 tệp / files: 1 hợp lệ / valid, 2 không hợp lệ / invalid") {
+		t.Errorf("valid and invalid files: exit %d\n%s", code, out)
+	}
+	if out, code := run(good, bad, filepath.Join(dir, "missing.pdf"), "--data", dir); code != 2 || !strings.Contains(out, "1 không đọc được / unreadable") {
+		t.Errorf("a missing file among others: exit %d\n%s", code, out)
+	}
+	out, code := run(good, bad, "--data", dir, "--json")
+	var reports []struct {
+		File  string `json:"file"`
+		Valid bool   `json:"valid"`
+	}
+	if err := json.Unmarshal([]byte(out), &reports); err != nil || code != 1 || len(reports) != 2 || !reports[0].Valid || reports[1].Valid || reports[1].File != bad {
+		t.Errorf("two files as JSON: exit %d, %v\n%s", code, err, out)
 	}
 }
