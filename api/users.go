@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -49,7 +50,7 @@ func NewUsers(records []UserRecord) (*Users, error) {
 		if err != nil || len(h) != sha256.Size {
 			return nil, fmt.Errorf("user %s: token_sha256 must be 64 hex digits", r.ID)
 		}
-		if empty := sha256.Sum256(nil); hex.EncodeToString(h) == hex.EncodeToString(empty[:]) {
+		if empty := sha256.Sum256(nil); bytes.Equal(h, empty[:]) {
 			return nil, fmt.Errorf("user %s: token_sha256 is the hash of an empty token", r.ID)
 		}
 		u.byHash[hex.EncodeToString(h)] = r.User

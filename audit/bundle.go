@@ -87,7 +87,7 @@ func LoadOrCreateAuditKey(dir string, issue Issuer) (AuditKey, error) {
 		k = gk
 	}
 	if cb, err := os.ReadFile(certPath); err == nil {
-		if certs := parseCertificates(cb); len(certs) > 0 && len(certs[0].AuthorityKeyId) > 0 && !bytes.Equal(certs[0].AuthorityKeyId, certs[0].SubjectKeyId) {
+		if certs, err := signer.ParseCertificates(cb); err == nil && len(certs[0].AuthorityKeyId) > 0 && !bytes.Equal(certs[0].AuthorityKeyId, certs[0].SubjectKeyId) {
 			return AuditKey{Key: k, Cert: certs[0], Chain: certs[1:]}, nil
 		}
 	}
@@ -108,21 +108,6 @@ func LoadOrCreateAuditKey(dir string, issue Issuer) (AuditKey, error) {
 // Fingerprint is the SHA-256 of the audit key's certificate: what an
 // auditor pins.
 func (k AuditKey) Fingerprint() string { return archive.Sum(k.Cert.Raw) }
-
-// parseCertificates reads the CERTIFICATE blocks of PEM text, skipping
-// what does not parse.
-func parseCertificates(b []byte) []*x509.Certificate {
-	var out []*x509.Certificate
-	for {
-		var blk *pem.Block
-		if blk, b = pem.Decode(b); blk == nil {
-			return out
-		}
-		if c, err := x509.ParseCertificate(blk.Bytes); err == nil && blk.Type == "CERTIFICATE" {
-			out = append(out, c)
-		}
-	}
-}
 
 // WriteBundle writes the bundle of a dossier to w.
 func WriteBundle(w io.Writer, dossierID string, dc converter.DataConverter, h *historypb.History, store *archive.Store, key AuditKey) error {
@@ -238,9 +223,9 @@ func CheckBundle(zipBytes []byte, trust Trust) BundleCheck {
 		return c
 	}
 	c.DossierID, c.Files = m.DossierID, len(m.Files)
-	certs := parseCertificates(files[certName])
-	if len(certs) == 0 {
-		bad("no audit key certificate")
+	certs, err := signer.ParseCertificates(files[certName])
+	if err != nil {
+		bad("audit key certificate: %v", err)
 		return c
 	}
 	cert := certs[0]

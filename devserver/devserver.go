@@ -118,18 +118,14 @@ func Start(o Options) (*Server, error) {
 			return nil, err
 		}
 		server, system := mtls.FilesOf(o.TLSDir, "server"), mtls.FilesOf(o.TLSDir, mtls.System)
-		client := config.ClientTLS{ServerName: mtls.ServerName, RootCAFiles: []string{server.CA}}
-		conf.Global.TLS.Frontend = config.GroupTLS{
+		mutual := config.GroupTLS{
 			Server: config.ServerTLS{CertFile: server.Cert, KeyFile: server.Key, ClientCAFiles: []string{server.CA}, RequireClientAuth: true},
-			Client: client,
+			Client: config.ClientTLS{ServerName: mtls.ServerName, RootCAFiles: []string{server.CA}},
 		}
-		conf.Global.TLS.SystemWorker = config.WorkerTLS{CertFile: system.Cert, KeyFile: system.Key, Client: client}
 		// The services talk to each other over mutual TLS too: a local
 		// client cannot go round the frontend to history or matching.
-		conf.Global.TLS.Internode = config.GroupTLS{
-			Server: config.ServerTLS{CertFile: server.Cert, KeyFile: server.Key, ClientCAFiles: []string{server.CA}, RequireClientAuth: true},
-			Client: client,
-		}
+		conf.Global.TLS.Frontend, conf.Global.TLS.Internode = mutual, mutual
+		conf.Global.TLS.SystemWorker = config.WorkerTLS{CertFile: system.Cert, KeyFile: system.Key, Client: mutual.Client}
 		secure = append(secure,
 			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimsByCertificate{} }),
 			temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()))

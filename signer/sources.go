@@ -134,6 +134,16 @@ func ReadCertificates(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read chain: %w", err)
 	}
+	certs, err := ParseCertificates(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return certs, nil
+}
+
+// ParseCertificates reads the CERTIFICATE blocks of PEM text, in order; a
+// block that does not parse, or none at all, is an error.
+func ParseCertificates(b []byte) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for {
 		var blk *pem.Block
@@ -146,12 +156,12 @@ func ReadCertificates(path string) ([]*x509.Certificate, error) {
 		}
 		c, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, err
 		}
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s holds no certificate", path)
+		return nil, errors.New("holds no certificate")
 	}
 	return out, nil
 }

@@ -143,7 +143,8 @@ func (s *Dossiers) State(ctx context.Context, id string) (motcua.State, error) {
 
 // Review hands the specialist's decision to the dossier.
 func (s *Dossiers) Review(ctx context.Context, id string, by motcua.User, r motcua.Review) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateReview, by, func(v voucher) (any, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdateReview, by, &st, func(v voucher) (any, error) {
 		r.Actor, r.Voucher = by.ID, nil
 		var err error
 		r.Voucher, err = v(r)
@@ -153,7 +154,8 @@ func (s *Dossiers) Review(ctx context.Context, id string, by motcua.User, r motc
 
 // Supplement adds the documents a supplement request asked for.
 func (s *Dossiers) Supplement(ctx context.Context, id string, by motcua.User, sp motcua.Supplement) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateSupplement, by, func(v voucher) (any, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdateSupplement, by, &st, func(v voucher) (any, error) {
 		sp.Actor, sp.Voucher = by.ID, nil
 		var err error
 		sp.Voucher, err = v(sp)
@@ -163,7 +165,8 @@ func (s *Dossiers) Supplement(ctx context.Context, id string, by motcua.User, sp
 
 // Sign hands the leader's decision on the draft to the dossier.
 func (s *Dossiers) Sign(ctx context.Context, id string, by motcua.User, d motcua.SignDecision) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateSign, by, func(v voucher) (any, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdateSign, by, &st, func(v voucher) (any, error) {
 		d.Actor, d.ActorName, d.ActorRole, d.Voucher = by.ID, by.Name, by.Role, nil
 		var err error
 		d.Voucher, err = v(d)
@@ -173,7 +176,8 @@ func (s *Dossiers) Sign(ctx context.Context, id string, by motcua.User, d motcua
 
 // Withdraw ends the dossier at the citizen's request.
 func (s *Dossiers) Withdraw(ctx context.Context, id string, by motcua.User, wd motcua.Withdrawal) (motcua.State, error) {
-	return s.decide(ctx, id, UpdateWithdraw, by, func(v voucher) (any, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdateWithdraw, by, &st, func(v voucher) (any, error) {
 		wd.Actor, wd.Voucher = by.ID, nil
 		var err error
 		wd.Voucher, err = v(wd)
@@ -184,15 +188,12 @@ func (s *Dossiers) Withdraw(ctx context.Context, id string, by motcua.User, wd m
 // PrepareSigning asks the dossier for a remote signing request.
 func (s *Dossiers) PrepareSigning(ctx context.Context, id string, by motcua.User, in motcua.SigningRequestInput) (motcua.SigningRequest, error) {
 	var req motcua.SigningRequest
-	st, err := s.open(ctx, id)
-	if err != nil {
-		return req, err
-	}
-	in.Actor, in.ActorName, in.ActorRole, in.Voucher = by.ID, by.Name, by.Role, nil
-	if in.Voucher, err = s.voucherFor(st, UpdateSigningRequest, by)(in); err != nil {
-		return req, err
-	}
-	return req, s.update(ctx, id, UpdateSigningRequest, in, &req)
+	return req, s.decide(ctx, id, UpdateSigningRequest, by, &req, func(v voucher) (any, error) {
+		in.Actor, in.ActorName, in.ActorRole, in.Voucher = by.ID, by.Name, by.Role, nil
+		var err error
+		in.Voucher, err = v(in)
+		return in, err
+	})
 }
 
 // voucher vouches for a command given without its voucher.
@@ -217,19 +218,18 @@ func (s *Dossiers) open(ctx context.Context, id string) (motcua.State, error) {
 	return st, err
 }
 
-// decide sends a decision, made by build with its voucher, and returns the
-// dossier once it is carried out.
-func (s *Dossiers) decide(ctx context.Context, id, update string, by motcua.User, build func(voucher) (any, error)) (motcua.State, error) {
-	var out motcua.State
+// decide sends a decision, made by build with its voucher, and decodes the
+// update's answer into out once it is carried out.
+func (s *Dossiers) decide(ctx context.Context, id, update string, by motcua.User, out any, build func(voucher) (any, error)) error {
 	st, err := s.open(ctx, id)
 	if err != nil {
-		return out, err
+		return err
 	}
 	cmd, err := build(s.voucherFor(st, update, by))
 	if err != nil {
-		return out, err
+		return err
 	}
-	return out, s.update(ctx, id, update, cmd, &out)
+	return s.update(ctx, id, update, cmd, out)
 }
 
 // update sends an update and waits, at most DecisionTimeout, for its result.

@@ -15,7 +15,6 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/mtls"
-	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -153,11 +152,11 @@ func checkBundle(args []string, pinned, rootsFile, data string) error {
 	if err != nil {
 		return usageError(err.Error())
 	}
-	devRoot := filepath.Join(data, "ca", "root.crt")
-	if _, err := os.Stat(devRoot); err != nil {
-		devRoot = ""
+	devCA := data // the office's own folder, when there is one
+	if _, err := os.Stat(filepath.Join(data, "ca", "root.crt")); err != nil {
+		devCA = ""
 	}
-	roots, err := signer.SystemRoots(rootsFile, devRoot)
+	roots, err := trustedRoots(rootsFile, devCA)
 	if err != nil {
 		return err
 	}
