@@ -54,6 +54,7 @@ func DecodeDocuments(up []Document) ([]motcua.Document, map[string]string) {
 		b, err := base64.StdEncoding.DecodeString(d.ContentBase64)
 		if err != nil {
 			bad["documents["+strconv.Itoa(i)+"].content_base64"] = "not valid base64"
+			b = nil // never the part decoded before the fault
 		}
 		docs[i] = motcua.Document{Code: d.Code, Name: d.Name, ContentType: d.ContentType, Content: b}
 	}
