@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -147,10 +148,11 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if timestampingCritical(c) {
+		if timestampingCritical(c) && (ca.pkiBase == "" || slices.Equal(c.OCSPServer, []string{ca.pkiBase + "/ocsp"})) {
 			return k.(crypto.Signer), c, nil
 		}
-		// issued before the extension was marked critical: issue anew
+		// issued before the extension was marked critical, or before the CA
+		// served its OCSP responder where it does now: issue anew
 		if err := os.Remove(path); err != nil {
 			return nil, nil, err
 		}
@@ -167,6 +169,10 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 		// RFC 3161 2.3: the extended key usage is timeStamping alone, and
 		// critical (Go marks it non-critical, which OpenSSL refuses).
 		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: timestampingEKU}},
+	}
+	if ca.pkiBase != "" { // so that its revocation state can be kept with the signatures it stamps
+		tmpl.OCSPServer = []string{ca.pkiBase + "/ocsp"}
+		tmpl.CRLDistributionPoints = []string{ca.pkiBase + "/crl"}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, key.Public(), ca.rootKey)
 	if err != nil {

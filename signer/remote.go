@@ -10,10 +10,9 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
-	"github.com/digitorus/pdfsign/revocation"
+	"github.com/digitorus/pkcs7"
 )
 
 // Remote signing: the leader's key lives on their own USB token and never
@@ -51,36 +50,49 @@ func (p *Prepared) Algorithm() string {
 // Prepare checks the certificate (chain, validity, usage, revocation when
 // asked) and lays pdfBytes out for its key.
 func Prepare(ctx context.Context, pdfBytes []byte, cert *x509.Certificate, chain []*x509.Certificate, info Info, opts Options) (*Prepared, error) {
+	level, err := opts.level()
+	if err != nil {
+		return nil, err
+	}
 	if err := checkCertificate(cert, chain, opts.Roots, time.Now()); err != nil {
 		return nil, err
 	}
-	var rev revocation.InfoArchival
-	if opts.Revocation {
-		var err error
-		if rev, err = checkRevocation(ctx, opts.HTTP, append([]*x509.Certificate{cert}, chain...)); err != nil {
+	if opts.Revocation || level >= LevelLT {
+		if _, err := checkRevocation(ctx, opts.HTTP, append([]*x509.Certificate{cert}, chain...)); err != nil {
 			return nil, err
 		}
 	}
-	capture := &capturingKey{pub: cert.PublicKey}
-	key := Key{Signer: capture, Certificate: cert, Chain: chain}
-	prepared, fields, err := prepare(pdfBytes, key, info, rev)
+	key := Key{Signer: placeholderKey{pub: cert.PublicKey}, Certificate: cert, Chain: chain}
+	prepared, fields, err := prepare(pdfBytes, key, info)
 	if err != nil {
 		return nil, err
 	}
-	l, err := fixLayout(prepared, pdfBytes, fields)
+	l, err := fixLayout(prepared, pdfBytes, fields, info.Time)
 	if err != nil {
 		return nil, err
 	}
-	cms, err := buildCMS(ctx, l.signedBytes(), cmsParts{key: key, rev: rev})
+	signed, err := signedAttributes(l.signedBytes(), cert)
 	if err != nil {
 		return nil, err
 	}
-	return &Prepared{PDF: l.pdf, Open: l.open, Close: l.close, CMS: cms, Digest: capture.digest, Certificate: cert.Raw}, nil
+	blank, _ := key.Signer.Sign(nil, nil, nil)
+	cms, err := signedData(cert, chain, signed, blank, nil)
+	if err != nil {
+		return nil, err
+	}
+	digest := sha256.Sum256(signed)
+	return &Prepared{PDF: l.pdf, Open: l.open, Close: l.close, CMS: cms, Digest: digest[:], Certificate: cert.Raw}, nil
 }
 
 // Complete puts the client's signature into the prepared CMS, has it
-// timestamped when a TSA is configured, embeds it and verifies the file.
+// timestamped when a TSA is configured, embeds it, adds what the level
+// asks for (checking the chain's revocation now, when the signature is
+// made) and verifies the file.
 func Complete(ctx context.Context, p *Prepared, signature []byte, opts Options) ([]byte, error) {
+	level, err := opts.level()
+	if err != nil {
+		return nil, err
+	}
 	cert, err := x509.ParseCertificate(p.Certificate)
 	if err != nil {
 		return nil, err
@@ -101,11 +113,21 @@ func Complete(ctx context.Context, p *Prepared, signature []byte, opts Options) 
 			return nil, err
 		}
 	}
+	var vd validationData
+	if level >= LevelLT {
+		p7, err := pkcs7.Parse(cms)
+		if err != nil {
+			return nil, err
+		}
+		if vd, err = checkRevocation(ctx, opts.HTTP, chainOf(cert, p7.Certificates)); err != nil {
+			return nil, err
+		}
+	}
 	out, err := layout{pdf: p.PDF, open: p.Open, close: p.Close}.embed(cms)
 	if err != nil {
 		return nil, err
 	}
-	return verified(out, opts.Roots)
+	return extend(ctx, out, cms, vd, level, opts)
 }
 
 // ErrBadSignature is returned when a remote signature does not match the
@@ -126,23 +148,6 @@ func checkRawSignature(pub crypto.PublicKey, digest, sig []byte) error {
 		return fmt.Errorf("unsupported key type %T", pub)
 	}
 	return nil
-}
-
-// capturingKey records the digest it is asked to sign and returns a blank
-// signature of the largest size the real key makes.
-type capturingKey struct {
-	pub    crypto.PublicKey
-	digest []byte
-}
-
-func (c *capturingKey) Public() crypto.PublicKey { return c.pub }
-
-func (c *capturingKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if opts.HashFunc() != crypto.SHA256 || len(digest) != sha256.Size {
-		return nil, errors.New("remote signing uses SHA-256")
-	}
-	c.digest = append([]byte(nil), digest...)
-	return placeholderKey{pub: c.pub}.Sign(r, digest, opts)
 }
 
 // The CMS structures, with every part kept as its own bytes but the

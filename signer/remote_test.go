@@ -27,7 +27,7 @@ func TestRemoteSigningInTwoPhases(t *testing.T) {
 	ca.CA.SetPKIBase(srv.URL)
 	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	keys := map[string]signer.Key{"RSA (PKCS#12)": ca.Key(t, "Nguyễn Văn Vĩnh"), "ECDSA P-256": ca.KeyFor(t, "Nguyễn Văn Vĩnh", p256)}
-	opts := signer.Options{Roots: ca.Roots, TSA: ca.CA.TSAURL(), Revocation: true}
+	opts := signer.Options{Roots: ca.Roots, TSA: ca.CA.TSAURL(), Level: signer.LevelLTA}
 	for name, key := range keys {
 		t.Run(name, func(t *testing.T) {
 			info := signer.Info{Name: "Nguyễn Văn Vĩnh", Reason: "Ký duyệt kết quả", Time: time.Now(),
@@ -52,13 +52,16 @@ func TestRemoteSigningInTwoPhases(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep, err := signer.Verify(out, ca.Roots)
-			if err != nil || rep.Err() != nil || rep.Signatures[0].Timestamp == nil || rep.Signatures[0].Revocation != 1 {
-				t.Fatalf("%v %v %+v", err, rep.Err(), rep.Signatures)
+			if err != nil || rep.Err() != nil || rep.Signatures[0].Timestamp == nil || rep.Signatures[0].Revocation != 1 || rep.PAdESLevel != "B-LTA" {
+				t.Fatalf("%v %v %s %+v", err, rep.Err(), rep.PAdESLevel, rep.Signatures)
 			}
 			path := filepath.Join(t.TempDir(), "remote.pdf")
 			os.WriteFile(path, out, 0o600)
 			signertest.Qpdf(t, path)
-			if text := signertest.Pdfsig(t, path); !strings.Contains(text, "Signature is Valid") || !strings.Contains(text, "Total document signed") {
+			if c := signertest.OpenSSL(t, path, ca.CA.RootPath()); c != (signertest.Checked{Signatures: 1, Timestamped: 1, DocTimestamps: 1, PAdESBaseline: 1}) {
+				t.Errorf("openssl checked %+v", c)
+			}
+			if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "ETSI.CAdES.detached") {
 				t.Errorf("pdfsig:\n%s", text)
 			}
 		})

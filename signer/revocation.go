@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/digitorus/pdfsign/revocation"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -18,12 +17,28 @@ import (
 // (OCSP, CRL, TSA) cannot be reached: the signing can be retried later.
 var ErrUnavailable = errors.New("a signing service is unavailable")
 
+// validationData is what a verifier needs, besides the signature, to check
+// a chain offline: the certificates and the revocation answers (DER), as the
+// Document Security Store keeps them.
+type validationData struct {
+	certs, ocsps, crls [][]byte
+}
+
+func (v *validationData) add(o validationData) {
+	v.certs = append(v.certs, o.certs...)
+	v.ocsps = append(v.ocsps, o.ocsps...)
+	v.crls = append(v.crls, o.crls...)
+}
+
 // checkRevocation asks, for each certificate of the chain below the root,
 // its issuer's OCSP responder (the CRL when OCSP does not answer), refuses
-// a revoked certificate, and returns the answers to embed in the signature
-// as the revocation state at signing time.
-func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certificate) (revocation.InfoArchival, error) {
-	var info revocation.InfoArchival
+// a revoked certificate, and returns the chain and the answers, the
+// revocation state at this moment.
+func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certificate) (validationData, error) {
+	var info validationData
+	for _, c := range chain {
+		info.certs = append(info.certs, c.Raw)
+	}
 	for i := 0; i+1 < len(chain); i++ {
 		cert, issuer := chain[i], chain[i+1]
 		if bytes.Equal(cert.RawSubject, cert.RawIssuer) {
@@ -34,7 +49,10 @@ func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certifi
 			if revoked {
 				return info, fmt.Errorf("%w: %q is revoked (OCSP)", ErrCertificate, cert.Subject.CommonName)
 			}
-			info.AddOCSP(raw)
+			info.ocsps = append(info.ocsps, raw)
+			if r, err := ocsp.ParseResponse(raw, issuer); err == nil && r.Certificate != nil {
+				info.certs = append(info.certs, r.Certificate.Raw) // a delegated responder
+			}
 			continue
 		}
 		raw, revoked, errCRL := fetchCRL(ctx, hc, cert, issuer)
@@ -44,7 +62,7 @@ func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certifi
 		if revoked {
 			return info, fmt.Errorf("%w: %q is revoked (CRL)", ErrCertificate, cert.Subject.CommonName)
 		}
-		info.AddCRL(raw)
+		info.crls = append(info.crls, raw)
 	}
 	return info, nil
 }

@@ -20,9 +20,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,11 +31,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
-	"github.com/digitorus/pkcs7"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Key is a signing identity: a private key (possibly on a token) and its
@@ -78,38 +72,47 @@ type Options struct {
 	// the answers so the signature can be validated after the certificate
 	// expires.
 	Revocation bool
+	// Level is the PAdES baseline level every signature reaches; zero is
+	// B-T with a TSA, B-B without. B-LT and B-LTA check the revocation
+	// state as Revocation does and keep it in the Document Security Store.
+	Level Level
 	// HTTP is the client for TSA, OCSP and CRL requests.
 	HTTP *http.Client
 }
 
-// Sign checks the key (CheckKey, and revocation when asked), signs pdfBytes
-// with it and returns the signed file, verified against the roots: a valid
-// signature, timestamped when a TSA is given, that covers the whole file, by
-// a certificate that chains to the roots.
+// Sign checks the key (CheckKey, and revocation when asked or when the
+// level needs it), signs pdfBytes with it at the PAdES level of the options
+// and returns the signed file, verified against the roots: a valid
+// signature, timestamped when a TSA is given, by a certificate that chains
+// to the roots, with nothing after it but the validation data and document
+// timestamp of its level.
 func Sign(ctx context.Context, pdfBytes []byte, key Key, info Info, opts Options) ([]byte, error) {
+	level, err := opts.level()
+	if err != nil {
+		return nil, err
+	}
 	if err := CheckKey(key, opts.Roots, time.Now()); err != nil {
 		return nil, err
 	}
 	if _, err := checkedReader(pdfBytes); err != nil {
 		return nil, err
 	}
-	var rev revocation.InfoArchival
-	if opts.Revocation {
-		var err error
-		chain := append([]*x509.Certificate{key.Certificate}, key.Chain...)
-		if rev, err = checkRevocation(ctx, opts.HTTP, chain); err != nil {
+	chain := append([]*x509.Certificate{key.Certificate}, key.Chain...)
+	var vd validationData
+	if opts.Revocation || level >= LevelLT {
+		if vd, err = checkRevocation(ctx, opts.HTTP, chain); err != nil {
 			return nil, err
 		}
 	}
-	prepared, fields, err := prepare(pdfBytes, key, info, rev)
+	prepared, fields, err := prepare(pdfBytes, key, info)
 	if err != nil {
 		return nil, err
 	}
-	l, err := fixLayout(prepared, pdfBytes, fields)
+	l, err := fixLayout(prepared, pdfBytes, fields, info.Time)
 	if err != nil {
 		return nil, err
 	}
-	cms, err := buildCMS(ctx, l.signedBytes(), cmsParts{key: key, rev: rev, tsa: opts.TSA, http: opts.HTTP})
+	cms, err := buildCMS(ctx, l.signedBytes(), cmsParts{key: key, tsa: opts.TSA, http: opts.HTTP})
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +120,7 @@ func Sign(ctx context.Context, pdfBytes []byte, key Key, info Info, opts Options
 	if err != nil {
 		return nil, err
 	}
-	return verified(out, opts.Roots)
+	return extend(ctx, out, cms, vd, level, opts)
 }
 
 // verified returns out when it verifies against roots.
@@ -189,7 +192,7 @@ func textFields(info Info) []textField {
 
 // prepare runs pdfsign with placeholders and a stand-in key of the same size
 // as the real one.
-func prepare(in []byte, key Key, info Info, rev revocation.InfoArchival) ([]byte, []textField, error) {
+func prepare(in []byte, key Key, info Info) ([]byte, []textField, error) {
 	rdr, err := checkedReader(in)
 	if err != nil {
 		return nil, nil, err
@@ -209,7 +212,6 @@ func prepare(in []byte, key Key, info Info, rev revocation.InfoArchival) ([]byte
 		DigestAlgorithm:   crypto.SHA256,
 		Certificate:       key.Certificate,
 		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{key.Certificate}, key.Chain...)},
-		RevocationData:    rev,
 	}
 	for _, f := range fields {
 		switch f.key {
@@ -291,9 +293,9 @@ type sigDict struct {
 
 const byteRangeWidth = len("/ByteRange[0 ********** ********** **********]")
 
-func findSigDict(b []byte, from int) (sigDict, error) {
+func findSigDict(b []byte, from int, typ string) (sigDict, error) {
 	var d sigDict
-	rel := bytes.Index(b[from:], []byte("/Type /Sig\n"))
+	rel := bytes.Index(b[from:], []byte(typ))
 	if rel < 0 {
 		return d, errors.New("no signature dictionary in the update")
 	}
@@ -317,14 +319,6 @@ func findSigDict(b []byte, from int) (sigDict, error) {
 	}
 	d.contentsClose = d.contentsOpen + cl
 	return d, nil
-}
-
-// cmsParts are what goes into the real CMS.
-type cmsParts struct {
-	key  Key
-	rev  revocation.InfoArchival
-	tsa  string
-	http *http.Client
 }
 
 // layout is a prepared file whose Contents, between Open and Close, still
@@ -355,13 +349,16 @@ func (l layout) embed(cms []byte) ([]byte, error) {
 }
 
 // fixLayout repairs pdfsign's output: restores the original bytes, writes
-// the text fields and the byte range computed from the file itself.
-func fixLayout(out []byte, orig []byte, fields []textField) (layout, error) {
+// the text fields, makes the dictionary a PAdES one (SubFilter
+// ETSI.CAdES.detached, the claimed signing time in /M, written in room
+// taken from the Contents placeholder since pdfsign writes /M only without
+// a TSA) and the byte range computed from the file itself.
+func fixLayout(out []byte, orig []byte, fields []textField, at time.Time) (layout, error) {
 	origLen := len(orig)
 	// pdfsign's update never changes earlier bytes, except when its search
 	// for the Contents placeholder hits an earlier signature's padding.
 	copy(out[:origLen], orig)
-	d, err := findSigDict(out, origLen)
+	d, err := findSigDict(out, origLen, "/Type /Sig\n")
 	if err != nil {
 		return layout{}, err
 	}
@@ -375,6 +372,32 @@ func fixLayout(out []byte, orig []byte, fields []textField) (layout, error) {
 		}
 		copy(obj[i+len(f.key)+2:], f.value)
 	}
+	adobe, etsi := []byte("/SubFilter /adbe.pkcs7.detached"), []byte("/SubFilter /ETSI.CAdES.detached")
+	i := bytes.Index(obj, adobe)
+	if i < 0 {
+		return layout{}, errors.New("pdfsign wrote an unexpected SubFilter")
+	}
+	copy(obj[i:], etsi) // the same length
+	if !at.IsZero() {
+		m := " /M " + pdfDate(at)
+		close := d.contentsClose - len(m)
+		if (close-d.contentsOpen-1)%2 != 0 { // keep an even number of hex digits
+			close--
+			m += " "
+		}
+		if close <= d.contentsOpen+2 {
+			return layout{}, errors.New("no room for the signing time")
+		}
+		out[close] = '>'
+		copy(out[close+1:], m)
+		d.contentsClose = close
+	}
+	return finishLayout(out, d)
+}
+
+// finishLayout writes the byte range of the signature dictionary d, computed
+// from the file itself.
+func finishLayout(out []byte, d sigDict) (layout, error) {
 	a, b := d.contentsOpen, d.contentsClose+1
 	br := fmt.Sprintf("/ByteRange [0 %d %d %d]", a, b, len(out)-b)
 	if len(br) > byteRangeWidth {
@@ -382,6 +405,16 @@ func fixLayout(out []byte, orig []byte, fields []textField) (layout, error) {
 	}
 	copy(out[d.byteRange:], br+strings.Repeat(" ", byteRangeWidth-len(br)))
 	return layout{pdf: out, open: a, close: d.contentsClose}, nil
+}
+
+// pdfDate writes t as a PDF date string (ISO 32000-1, 7.9.4).
+func pdfDate(t time.Time) string {
+	_, off := t.Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("(D:%s%c%02d'%02d')", t.Format("20060102150405"), sign, off/3600, off%3600/60)
 }
 
 // dropDuplicateVersion blanks the /Version pdfsign adds to the new catalog
@@ -404,64 +437,4 @@ func dropDuplicateVersion(update []byte) {
 	if j := bytes.Index(cat, added); j >= 0 {
 		copy(cat[j:], bytes.Repeat([]byte(" "), len(added)-1))
 	}
-}
-
-// OIDs of the CMS attributes motcua writes.
-var (
-	oidAdobeRevocation = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 8}
-	oidTimeStampToken  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
-)
-
-// buildCMS makes a detached CMS SignedData over content with the signing
-// certificate attribute (ESS signing-certificate-v2) PAdES asks for, the
-// revocation answers (Adobe's revocation-info-archival attribute), and the
-// TSA's token over the signature value.
-func buildCMS(ctx context.Context, content []byte, p cmsParts) ([]byte, error) {
-	sd, err := pkcs7.NewSignedData(content)
-	if err != nil {
-		return nil, err
-	}
-	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
-	essAttr, err := signingCertificateV2(p.key.Certificate)
-	if err != nil {
-		return nil, err
-	}
-	attrs := []pkcs7.Attribute{essAttr}
-	if len(p.rev.OCSP)+len(p.rev.CRL) > 0 {
-		attrs = append(attrs, pkcs7.Attribute{Type: oidAdobeRevocation, Value: p.rev})
-	}
-	if err := sd.AddSignerChain(p.key.Certificate, p.key.Signer, p.key.Chain, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
-	}
-	sd.Detach()
-	if p.tsa != "" {
-		si := &sd.GetSignedData().SignerInfos[0]
-		token, err := fetchTimestamp(ctx, p.http, p.tsa, si.EncryptedDigest)
-		if err != nil {
-			return nil, err
-		}
-		if err := si.SetUnauthenticatedAttributes([]pkcs7.Attribute{{Type: oidTimeStampToken, Value: asn1.RawValue{FullBytes: token}}}); err != nil {
-			return nil, err
-		}
-	}
-	return sd.Finish()
-}
-
-var oidSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-
-func signingCertificateV2(cert *x509.Certificate) (pkcs7.Attribute, error) {
-	sum := sha256.Sum256(cert.Raw)
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SigningCertificateV2
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // certs
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ESSCertIDv2, SHA-256 by default
-				b.AddASN1OctetString(sum[:])
-			})
-		})
-	})
-	der, err := b.Bytes()
-	if err != nil {
-		return pkcs7.Attribute{}, err
-	}
-	return pkcs7.Attribute{Type: oidSigningCertificateV2, Value: asn1.RawValue{FullBytes: der}}, nil
 }

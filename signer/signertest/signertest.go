@@ -162,69 +162,117 @@ func NewSoftHSM(t testing.TB, label string) SoftHSM {
 	return h
 }
 
-var lastByteRange = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
+var byteRangeRE = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
 
-// OpenSSL checks the last signature of the PDF at path with OpenSSL, not
-// with anything of motcua's or pdfsign's: `openssl cms -verify` over the
-// bytes its /ByteRange covers, chaining to root (a PEM file), and, when the
-// signature carries an RFC 3161 timestamp, `openssl ts -verify` of that
-// token over the signature value. It returns whether a timestamp was
-// checked.
-func OpenSSL(t testing.TB, path, root string) (timestamped bool) {
+// Checked is what OpenSSL checked in a file.
+type Checked struct {
+	Signatures     int // CMS signatures verified by openssl cms -verify
+	Timestamped    int // of them, with a signature timestamp verified by openssl ts -verify
+	DocTimestamps  int // document timestamps verified by openssl ts -verify
+	PAdESBaseline  int // signatures whose signed attributes openssl prints as PAdES baseline ones
+}
+
+// OpenSSL checks every signature and document timestamp of the PDF at path
+// with OpenSSL, not with anything of motcua's or pdfsign's: a signature by
+// `openssl cms -verify` over the bytes its /ByteRange covers, chaining to
+// root (a PEM file), its RFC 3161 token, when it carries one, by `openssl
+// ts -verify` over the signature value, and its signed attributes from
+// `openssl cms -cmsout -print` (a PAdES baseline signature has
+// content-type, message-digest and signing-certificate-v2, and no
+// signing-time); a document timestamp (/SubFilter /ETSI.RFC3161) by
+// `openssl ts -verify` over the bytes its range covers.
+func OpenSSL(t testing.TB, path, root string) Checked {
 	t.Helper()
 	openssl := Tool(t, "openssl")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := lastByteRange.FindAllSubmatchIndex(b, -1)
+	all := byteRangeRE.FindAllSubmatchIndex(b, -1)
 	if len(all) == 0 {
 		t.Fatal("no /ByteRange in " + path)
 	}
-	m := all[len(all)-1]
-	var r [4]int
-	for i := range r {
-		r[i], _ = strconv.Atoi(string(b[m[2+2*i]:m[3+2*i]]))
-	}
-	if r[0]+r[1] >= r[2] || r[2]+r[3] > len(b) {
-		t.Fatalf("byte range %v does not fit a file of %d bytes", r, len(b))
-	}
-	hexSig := bytes.Trim(b[r[0]+r[1]:r[2]], "<> \r\n")
-	der, err := hex.DecodeString(string(hexSig))
-	if err != nil {
-		t.Fatalf("/Contents is not hex: %v", err)
-	}
-	var whole asn1.RawValue
-	if _, err := asn1.Unmarshal(der, &whole); err != nil {
-		t.Fatalf("/Contents is not DER: %v", err)
-	}
-	dir := t.TempDir()
-	sigFile, content := filepath.Join(dir, "sig.der"), filepath.Join(dir, "signed.bin")
-	os.WriteFile(sigFile, whole.FullBytes, 0o600)
-	os.WriteFile(content, append(append([]byte(nil), b[r[0]:r[0]+r[1]]...), b[r[2]:r[2]+r[3]]...), 0o600)
-	out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sigFile, "-content", content,
-		"-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Verification successful") {
-		t.Fatalf("openssl cms -verify: %v\n%s", err, out)
-	}
-
-	p7, err := pkcs7.Parse(whole.FullBytes)
-	if err != nil || len(p7.Signers) != 1 {
-		t.Fatalf("the CMS does not parse to one signer: %v", err)
-	}
-	si := p7.Signers[0]
-	for _, a := range si.UnauthenticatedAttributes {
-		if !a.Type.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}) {
+	var c Checked
+	for n, m := range all {
+		var r [4]int
+		for i := range r {
+			r[i], _ = strconv.Atoi(string(b[m[2+2*i]:m[3+2*i]]))
+		}
+		if r[0]+r[1] >= r[2] || r[2]+r[3] > len(b) {
+			t.Fatalf("byte range %v does not fit a file of %d bytes", r, len(b))
+		}
+		hexSig := bytes.Trim(b[r[0]+r[1]:r[2]], "<> \r\n")
+		der, err := hex.DecodeString(string(hexSig))
+		if err != nil {
+			t.Fatalf("/Contents is not hex: %v", err)
+		}
+		var whole asn1.RawValue
+		if _, err := asn1.Unmarshal(der, &whole); err != nil {
+			t.Fatalf("/Contents is not DER: %v", err)
+		}
+		dir := t.TempDir()
+		sigFile, content := filepath.Join(dir, "sig.der"), filepath.Join(dir, "signed.bin")
+		os.WriteFile(sigFile, whole.FullBytes, 0o600)
+		os.WriteFile(content, append(append([]byte(nil), b[r[0]:r[0]+r[1]]...), b[r[2]:r[2]+r[3]]...), 0o600)
+		dict := b[max(0, m[0]-2000):m[0]] // the dictionary up to /ByteRange
+		if i := bytes.LastIndex(dict, []byte(" obj")); i >= 0 {
+			dict = dict[i:]
+		}
+		if bytes.Contains(dict, []byte("/ETSI.RFC3161")) {
+			out, err := exec.Command(openssl, "ts", "-verify", "-in", sigFile, "-token_in", "-data", content, "-CAfile", root).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "Verification: OK") {
+				t.Fatalf("document timestamp %d: openssl ts -verify: %v\n%s", n+1, err, out)
+			}
+			c.DocTimestamps++
 			continue
 		}
-		token, value := filepath.Join(dir, "token.der"), filepath.Join(dir, "signature.bin")
-		os.WriteFile(token, a.Value.Bytes, 0o600)
-		os.WriteFile(value, si.EncryptedDigest, 0o600)
-		out, err := exec.Command(openssl, "ts", "-verify", "-in", token, "-token_in", "-data", value, "-CAfile", root).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "Verification: OK") {
-			t.Fatalf("openssl ts -verify: %v\n%s", err, out)
+		out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sigFile, "-content", content,
+			"-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Verification successful") {
+			t.Fatalf("signature %d: openssl cms -verify: %v\n%s", n+1, err, out)
 		}
-		timestamped = true
+		c.Signatures++
+		printed, err := exec.Command(openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", sigFile).CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl cms -cmsout -print: %v\n%s", err, printed)
+		}
+		if signedAttrs := signedAttributesOf(string(printed)); strings.Contains(signedAttrs, "contentType") &&
+			strings.Contains(signedAttrs, "messageDigest") && strings.Contains(signedAttrs, "signingCertificateV2") &&
+			!strings.Contains(signedAttrs, "signingTime") {
+			c.PAdESBaseline++
+		}
+		p7, err := pkcs7.Parse(whole.FullBytes)
+		if err != nil || len(p7.Signers) != 1 {
+			t.Fatalf("the CMS does not parse to one signer: %v", err)
+		}
+		si := p7.Signers[0]
+		for _, a := range si.UnauthenticatedAttributes {
+			if !a.Type.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}) {
+				continue
+			}
+			token, value := filepath.Join(dir, "token.der"), filepath.Join(dir, "signature.bin")
+			os.WriteFile(token, a.Value.Bytes, 0o600)
+			os.WriteFile(value, si.EncryptedDigest, 0o600)
+			out, err := exec.Command(openssl, "ts", "-verify", "-in", token, "-token_in", "-data", value, "-CAfile", root).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "Verification: OK") {
+				t.Fatalf("openssl ts -verify: %v\n%s", err, out)
+			}
+			c.Timestamped++
+		}
 	}
-	return timestamped
+	return c
+}
+
+// signedAttributesOf cuts the signedAttrs part out of `openssl cms
+// -cmsout -print` output.
+func signedAttributesOf(printed string) string {
+	i := strings.Index(printed, "signedAttrs:")
+	if i < 0 {
+		return ""
+	}
+	rest := printed[i:]
+	if j := strings.Index(rest, "signatureAlgorithm:"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
 }

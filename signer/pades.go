@@ -1,0 +1,287 @@
+package signer
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/pkcs7"
+)
+
+// Level is a PAdES baseline level (ETSI EN 319 142-1, 6): what a signature
+// carries for how long it can be validated.
+type Level int
+
+// The levels, each including the one before.
+const (
+	// LevelB (B-B): a CAdES-detached signature with the signing
+	// certificate bound in its signed attributes.
+	LevelB Level = iota + 1
+	// LevelT (B-T): and a timestamp over the signature value, proving it
+	// existed at that time.
+	LevelT
+	// LevelLT (B-LT): and, in the Document Security Store, the
+	// certificates and revocation answers of the signer's and the TSA's
+	// chains, so it validates offline after they expire.
+	LevelLT
+	// LevelLTA (B-LTA): and a document timestamp over all of it, renewed
+	// before its authority's certificate expires.
+	LevelLTA
+)
+
+var levelNames = []string{"", "B-B", "B-T", "B-LT", "B-LTA"}
+
+func (l Level) String() string {
+	if l < 0 || int(l) >= len(levelNames) {
+		return fmt.Sprintf("Level(%d)", int(l))
+	}
+	return levelNames[l]
+}
+
+// ParseLevel reads "B-B", "B-T", "B-LT" or "B-LTA".
+func ParseLevel(s string) (Level, error) {
+	if i := slices.Index(levelNames, strings.ToUpper(strings.TrimSpace(s))); i > 0 {
+		return Level(i), nil
+	}
+	return 0, fmt.Errorf("unknown PAdES level %q: want B-B, B-T, B-LT or B-LTA", s)
+}
+
+// level is the level the options ask for: Level when set, else B-T with a
+// TSA and B-B without.
+func (o Options) level() (Level, error) {
+	l := o.Level
+	if l == 0 {
+		l = LevelB
+		if o.TSA != "" {
+			l = LevelT
+		}
+	}
+	if l < LevelB || l > LevelLTA {
+		return 0, fmt.Errorf("unknown PAdES level %d", int(l))
+	}
+	if l >= LevelT && o.TSA == "" {
+		return 0, fmt.Errorf("PAdES %s needs a timestamp authority", l)
+	}
+	return l, nil
+}
+
+// extend takes a file whose last signature (cms) was just embedded to the
+// level: for B-LT and B-LTA it adds the validation data of the signer's
+// chain (vd, gathered when it signed) and of the TSA's to the Document
+// Security Store, then for B-LTA a document timestamp over everything. The
+// result is verified against the roots.
+func extend(ctx context.Context, file, cms []byte, vd validationData, level Level, opts Options) ([]byte, error) {
+	if level >= LevelLT {
+		tsa, err := timestampValidation(ctx, opts, tokenIn(cms))
+		if err != nil {
+			return nil, err
+		}
+		vd.add(tsa)
+		if file, err = addDSS(file, []vriTarget{{contents: cms, data: vd}}, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	if level >= LevelLTA {
+		var err error
+		if file, err = addDocTimestamp(ctx, file, opts); err != nil {
+			return nil, err
+		}
+	}
+	return verified(file, opts.Roots)
+}
+
+// tokenIn returns the signature timestamp token of a CMS, nil when there is
+// none.
+func tokenIn(cms []byte) []byte {
+	p7, err := pkcs7.Parse(cms)
+	if err != nil || len(p7.Signers) != 1 {
+		return nil
+	}
+	return tokenOf(p7)
+}
+
+// timestampValidation gathers the validation data of the authority that
+// signed token: its chain, from the certificates the token carries, and the
+// chain's revocation answers.
+func timestampValidation(ctx context.Context, opts Options, token []byte) (validationData, error) {
+	if token == nil {
+		return validationData{}, errors.New("the signature has no timestamp to add validation data for")
+	}
+	p7, err := pkcs7.Parse(token)
+	if err != nil {
+		return validationData{}, fmt.Errorf("timestamp token: %w", err)
+	}
+	tsa := p7.GetOnlySigner()
+	if tsa == nil {
+		return validationData{}, errors.New("the timestamp token does not carry its authority's certificate")
+	}
+	return checkRevocation(ctx, opts.HTTP, chainOf(tsa, p7.Certificates))
+}
+
+// chainOf orders the chain of leaf from certs: leaf, its issuer, and so on
+// up to a self-signed root or the last issuer found.
+func chainOf(leaf *x509.Certificate, certs []*x509.Certificate) []*x509.Certificate {
+	chain := []*x509.Certificate{leaf}
+	for c := leaf; !bytes.Equal(c.RawIssuer, c.RawSubject) && len(chain) < 10; {
+		i := slices.IndexFunc(certs, func(p *x509.Certificate) bool {
+			return bytes.Equal(p.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(p) == nil
+		})
+		if i < 0 {
+			break
+		}
+		c = certs[i]
+		chain = append(chain, c)
+	}
+	return chain
+}
+
+// vriTarget is a signature or a document timestamp the DSS keeps
+// validation data for: its DER (the CMS in its /Contents) and the data.
+type vriTarget struct {
+	contents []byte
+	data     validationData
+}
+
+// vriKey is the key of a signature's VRI entry: the upper-case hex SHA-1 of
+// its /Contents (ETSI EN 319 142-1, 5.4.2.2).
+func vriKey(contents []byte) string {
+	sum := sha1.Sum(contents)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+// addDSS appends an incremental update that puts the targets' validation
+// data in the Document Security Store (ETSI EN 319 142-1, 5.4.2): what the
+// store holds stays, each certificate and answer is stored once, and each
+// target gets a VRI entry naming its own, with the time it was gathered.
+func addDSS(file []byte, targets []vriTarget, at time.Time) ([]byte, error) {
+	u, err := newIncrement(file)
+	if err != nil {
+		return nil, err
+	}
+	old := u.r.Trailer().Key("Root").Key("DSS")
+	type list struct {
+		key  string
+		refs []string
+		seen map[[32]byte]string
+	}
+	lists := map[string]*list{}
+	for _, k := range []string{"Certs", "OCSPs", "CRLs"} {
+		l := &list{key: k, seen: map[[32]byte]string{}}
+		arr := old.Key(k)
+		for i := range arr.Len() {
+			v := arr.Index(i)
+			p := v.GetPtr()
+			ref := fmt.Sprintf("%d %d R", p.GetID(), p.GetGen())
+			l.refs = append(l.refs, ref)
+			if data, err := io.ReadAll(io.LimitReader(v.Reader(), 1<<22)); err == nil {
+				l.seen[sha256.Sum256(data)] = ref
+			}
+		}
+		lists[k] = l
+	}
+	store := func(k string, items [][]byte) string {
+		l := lists[k]
+		var mine []string
+		for _, item := range items {
+			sum := sha256.Sum256(item)
+			ref, ok := l.seen[sum]
+			if !ok {
+				ref = fmt.Sprintf("%d 0 R", u.addStream(item))
+				l.seen[sum] = ref
+				l.refs = append(l.refs, ref)
+			}
+			if !slices.Contains(mine, ref) {
+				mine = append(mine, ref)
+			}
+		}
+		return "[" + strings.Join(mine, " ") + "]"
+	}
+	vri := map[string]string{}
+	if v := old.Key("VRI"); v.Kind() == pdf.Dict {
+		self := v.GetPtr()
+		for _, k := range v.Keys() {
+			var b bytes.Buffer
+			writeValue(&b, v.Key(k), self.GetID())
+			vri[k] = b.String()
+		}
+	}
+	for _, t := range targets {
+		vri[vriKey(t.contents)] = fmt.Sprintf("<< /Cert %s /OCSP %s /CRL %s /TU %s >>",
+			store("Certs", t.data.certs), store("OCSPs", t.data.ocsps), store("CRLs", t.data.crls), pdfDate(at.UTC()))
+	}
+	var dss bytes.Buffer
+	dss.WriteString("<< /Type /DSS")
+	for _, k := range []string{"Certs", "OCSPs", "CRLs"} {
+		if refs := lists[k].refs; len(refs) > 0 {
+			fmt.Fprintf(&dss, " /%s [%s]", k, strings.Join(refs, " "))
+		}
+	}
+	dss.WriteString(" /VRI <<")
+	for _, k := range slices.Sorted(maps.Keys(vri)) {
+		fmt.Fprintf(&dss, " /%s %s", k, vri[k])
+	}
+	dss.WriteString(" >> >>")
+	num := u.add(dss.Bytes())
+	root := u.add(u.catalog(map[string]string{"DSS": fmt.Sprintf("%d 0 R", num)}, "DSS"))
+	return u.bytes(root), nil
+}
+
+// addDocTimestamp appends a document timestamp (ETSI EN 319 142-1, 5.4.3):
+// an invisible signature field whose dictionary is /Type /DocTimeStamp,
+// /SubFilter /ETSI.RFC3161, and whose /Contents is the TSA's token over
+// every byte of the file but that token. pdfsign writes the field, widget
+// and catalog (its timestamp mode); the byte range and token are filled in
+// here, as for signatures.
+func addDocTimestamp(ctx context.Context, file []byte, opts Options) ([]byte, error) {
+	if opts.TSA == "" {
+		return nil, errors.New("a document timestamp needs a timestamp authority")
+	}
+	rdr, err := checkedReader(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := withStandInTSA(); err != nil {
+		return nil, err
+	}
+	sd := sign.SignData{
+		TSA:             sign.TSA{URL: standInTSAURL},
+		Signature:       sign.SignDataSignature{CertType: sign.TimeStampSignature},
+		DigestAlgorithm: crypto.SHA256,
+	}
+	var w lastWrite
+	if err := safeSign(file, &w, rdr, sd); err != nil {
+		return nil, fmt.Errorf("pdfsign: %w", err)
+	}
+	out := w.b
+	if len(out) <= len(file) {
+		return nil, errors.New("pdfsign wrote no incremental update")
+	}
+	copy(out, file)
+	dropDuplicateVersion(out[len(file):])
+	d, err := findSigDict(out, len(file), "/Type /DocTimeStamp\n")
+	if err != nil {
+		return nil, err
+	}
+	l, err := finishLayout(out, d)
+	if err != nil {
+		return nil, err
+	}
+	token, err := fetchTimestamp(ctx, opts.HTTP, opts.TSA, l.signedBytes())
+	if err != nil {
+		return nil, err
+	}
+	return l.embed(token)
+}

@@ -1,0 +1,166 @@
+package signer_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
+
+	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/signertest"
+)
+
+// devPKI is a test CA whose TSA, OCSP responder and CRL answer over HTTP.
+func devPKI(t testing.TB) *signertest.TestCA {
+	ca := signertest.CA(t)
+	srv := httptest.NewServer(ca.CA.Handler())
+	t.Cleanup(srv.Close)
+	ca.CA.SetPKIBase(srv.URL)
+	return ca
+}
+
+// Each level is what it says, by motcua's verification and by the outside
+// tools: pdfsig calls the signature valid and names its type
+// ETSI.CAdES.detached, qpdf finds the file sound, and OpenSSL verifies the
+// CMS, its signed attributes, the signature timestamp and the document
+// timestamp from the bytes alone.
+func TestEachPAdESLevel(t *testing.T) {
+	ca := devPKI(t)
+	key := ca.Key(t, "Nguyễn Văn Vĩnh")
+	for _, tc := range []struct {
+		level   signer.Level
+		next    string
+		openssl signertest.Checked
+	}{
+		{signer.LevelB, "for B-T: a timestamp over the signature value", signertest.Checked{Signatures: 1, PAdESBaseline: 1}},
+		{signer.LevelT, "for B-LT: a Document Security Store", signertest.Checked{Signatures: 1, PAdESBaseline: 1, Timestamped: 1}},
+		{signer.LevelLT, "for B-LTA: a document timestamp", signertest.Checked{Signatures: 1, PAdESBaseline: 1, Timestamped: 1}},
+		{signer.LevelLTA, "", signertest.Checked{Signatures: 1, PAdESBaseline: 1, Timestamped: 1, DocTimestamps: 1}},
+	} {
+		t.Run(tc.level.String(), func(t *testing.T) {
+			opts := signer.Options{Roots: ca.Roots, Level: tc.level}
+			if tc.level >= signer.LevelT {
+				opts.TSA = ca.CA.TSAURL()
+			}
+			at := time.Now().Truncate(time.Second).In(time.FixedZone("ICT", 7*3600))
+			out, err := signer.Sign(context.Background(), sampleResult(t), key, signer.Info{Name: "Nguyễn Văn Vĩnh", Time: at}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := signer.Verify(out, ca.Roots)
+			if err != nil || rep.Err() != nil {
+				t.Fatal(err, rep.Err())
+			}
+			s := rep.Signatures[0]
+			if rep.PAdESLevel != tc.level.String() || s.PAdESLevel != tc.level.String() || !strings.HasPrefix(s.NextLevel, tc.next) {
+				t.Errorf("level %q (file %q), next %q; want %s, next %q", s.PAdESLevel, rep.PAdESLevel, s.NextLevel, tc.level, tc.next)
+			}
+			if !s.SigningTime.Equal(at) || s.SubFilter != "ETSI.CAdES.detached" {
+				t.Errorf("signing time %v (want %v from /M), sub-filter %q", s.SigningTime, at, s.SubFilter)
+			}
+			if tc.level >= signer.LevelLT && (s.RevocationStatus != "good" || s.Revocation != 1) {
+				t.Errorf("revocation at signing: %q from %d answers", s.RevocationStatus, s.Revocation)
+			}
+			if tc.level == signer.LevelLT && (rep.Appended == "" || !strings.Contains(rep.Appended, "validation data only")) {
+				t.Errorf("the DSS update after the signature: %q", rep.Appended)
+			}
+			path := filepath.Join(t.TempDir(), "signed.pdf")
+			os.WriteFile(path, out, 0o600)
+			signertest.Qpdf(t, path)
+			if c := signertest.OpenSSL(t, path, ca.CA.RootPath()); c != tc.openssl {
+				t.Errorf("openssl checked %+v, want %+v", c, tc.openssl)
+			}
+			text := signertest.PdfsigTrusting(t, path, ca.CA.RootPath())
+			if strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "Signature Type: ETSI.CAdES.detached") ||
+				!strings.Contains(text, "Certificate is Trusted") || !strings.Contains(text, "Nguyễn Văn Vĩnh") {
+				t.Errorf("pdfsig:\n%s", text)
+			}
+			if tc.level == signer.LevelLTA && !strings.Contains(text, "Total document signed") {
+				t.Errorf("the document timestamp does not cover the file:\n%s", text)
+			}
+		})
+	}
+}
+
+// A second B-LTA signature keeps the first file as its earlier revision:
+// both signatures and both document timestamps hold, both signatures are
+// B-LTA, and the store holds each certificate once.
+func TestSecondSignatureAtBLTAKeepsTheFirst(t *testing.T) {
+	ca := devPKI(t)
+	opts := signer.Options{Roots: ca.Roots, TSA: ca.CA.TSAURL(), Level: signer.LevelLTA}
+	first, err := signer.Sign(context.Background(), sampleResult(t), ca.Key(t, "Nguyễn Văn Vĩnh"), signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := signer.Sign(context.Background(), first, ca.Key(t, "Lê Thị Hoa"), signer.Info{Name: "Lê Thị Hoa", Time: time.Now()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(second, first) {
+		t.Fatal("the second signature rewrote the first file")
+	}
+	rep, err := signer.Verify(second, ca.Roots)
+	if err != nil || rep.Err() != nil {
+		t.Fatal(err, rep.Err())
+	}
+	var kinds []string
+	for _, s := range rep.Signatures {
+		kinds = append(kinds, s.Type+":"+s.PAdESLevel)
+	}
+	if got := strings.Join(kinds, " "); got != "signature:B-LTA document_timestamp: signature:B-LTA document_timestamp:" {
+		t.Errorf("signatures: %s", got)
+	}
+	path := filepath.Join(t.TempDir(), "twice.pdf")
+	os.WriteFile(path, second, 0o600)
+	signertest.Qpdf(t, path)
+	if c := signertest.OpenSSL(t, path, ca.CA.RootPath()); c != (signertest.Checked{Signatures: 2, PAdESBaseline: 2, Timestamped: 2, DocTimestamps: 2}) {
+		t.Errorf("openssl checked %+v", c)
+	}
+	if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 2 {
+		t.Errorf("pdfsig:\n%s", text)
+	}
+	// The root and the TSA are in the store once, though both signatures
+	// need them.
+	if n := bytes.Count(second, []byte("/Type /DSS")); n != 2 {
+		t.Errorf("%d DSS revisions, want 2", n)
+	}
+}
+
+// A signature as pdfsign makes it alone (Adobe's sub-filter, a CMS
+// signing-time, revocation inside the CMS) is valid but no PAdES baseline
+// signature, and the report says why.
+func TestAnAdobeStyleSignatureIsNotBaseline(t *testing.T) {
+	ca := signertest.CA(t)
+	key := ca.Key(t, "Nguyen Van Vinh")
+	in := sampleResult(t)
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = sign.Sign(bytes.NewReader(in), &out, rdr, int64(len(in)), sign.SignData{
+		Signature:       sign.SignDataSignature{Info: sign.SignDataSignatureInfo{Name: "Nguyen Van Vinh", Date: time.Now()}, CertType: sign.ApprovalSignature},
+		Signer:          key.Signer,
+		DigestAlgorithm: crypto.SHA256,
+		Certificate:     key.Certificate,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := signer.Verify(out.Bytes(), ca.Roots)
+	if err != nil || rep.Err() != nil {
+		t.Fatal(err, rep.Err())
+	}
+	s := rep.Signatures[0]
+	if s.PAdESLevel != "" || !strings.Contains(s.NextLevel, "ETSI.CAdES.detached (it is /adbe.pkcs7.detached)") || !strings.Contains(s.NextLevel, "signing-time") {
+		t.Errorf("level %q, next %q", s.PAdESLevel, s.NextLevel)
+	}
+}
