@@ -1,5 +1,7 @@
 package motcua
 
+import "strings"
+
 // Role is what a user may do.
 type Role string
 
@@ -37,6 +39,16 @@ func (r Role) SignatureTitle() string {
 		return "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
 	}
 	return "CHỦ TỊCH"
+}
+
+// OfficeTitle is the office a signing role holds in unit, as a signing
+// certificate names it: "Chủ tịch UBND xã Tân Lập".
+func (r Role) OfficeTitle(u Unit) string {
+	office := "Chủ tịch"
+	if r == RoleViceChairman {
+		office = "Phó Chủ tịch"
+	}
+	return office + " " + strings.Replace(u.Name, "Ủy ban nhân dân", "UBND", 1)
 }
 
 // User is a person or system the API knows.

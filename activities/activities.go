@@ -230,7 +230,7 @@ func (a *Activities) signedFromStore(sum string) (Signed, error) {
 	if err := rep.Err(); err != nil {
 		return Signed{}, fmt.Errorf("stored signature %s no longer verifies: %w", sum[:12], err)
 	}
-	last := rep.Signatures[len(rep.Signatures)-1]
+	last := rep.LastSignature()
 	return Signed{SHA256: sum, Size: len(b), SignerCN: last.SignerCN, Issuer: last.Issuer, SignedAt: last.SigningTime}, nil
 }
 

@@ -282,8 +282,8 @@ func CheckBundle(zipBytes []byte, trust Trust) BundleCheck {
 					c.Untrusted = append(c.Untrusted, fmt.Sprintf("result.pdf: signature %d by %s: %s", i+1, sig.SignerCN, sig.Problem))
 				}
 			}
-			if !rep.Signatures[len(rep.Signatures)-1].CoversWholeFile {
-				bad("result.pdf: bytes were added after its last signature")
+			if err := rep.AppendedErr(); err != nil {
+				bad("result.pdf: %v", err)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -91,6 +92,9 @@ type DevCA struct {
 type Person struct {
 	ID   string
 	Name string
+	// Title is the office the person signs in, e.g. "Chủ tịch UBND xã
+	// Tân Lập": the certificate's subject names it beside the full name.
+	Title string
 }
 
 // OpenDevCA loads the CA in dir, creating the root on first use.
@@ -160,7 +164,7 @@ func (ca *DevCA) Key(p Person) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	if k.Certificate.Subject.CommonName != p.Name || ca.pkiBase != "" && !slices.Equal(k.Certificate.OCSPServer, []string{ca.pkiBase + "/ocsp"}) {
+	if k.Certificate.Subject.CommonName != p.Name || TitleOf(k.Certificate) != p.Title || ca.pkiBase != "" && !slices.Equal(k.Certificate.OCSPServer, []string{ca.pkiBase + "/ocsp"}) {
 		if err := ca.issue(p, path); err != nil {
 			return Key{}, err
 		}
@@ -175,7 +179,7 @@ func (ca *DevCA) issue(p Person, path string) error {
 	if err != nil {
 		return err
 	}
-	cert, err := ca.Certify(p.Name, key.Public())
+	cert, err := ca.CertifyPerson(p, key.Public())
 	if err != nil {
 		return err
 	}
@@ -194,9 +198,32 @@ func (ca *DevCA) issue(p Person, path string) error {
 // Certify issues a three-year signing certificate for pub, with name as the
 // common name.
 func (ca *DevCA) Certify(name string, pub crypto.PublicKey) (*x509.Certificate, error) {
+	return ca.CertifyPerson(Person{Name: name}, pub)
+}
+
+// oidTitle is the X.520 title attribute of a distinguished name.
+var oidTitle = asn1.ObjectIdentifier{2, 5, 4, 12}
+
+// TitleOf returns the title in a certificate's subject, "" when none.
+func TitleOf(c *x509.Certificate) string {
+	for _, n := range c.Subject.Names {
+		if s, ok := n.Value.(string); ok && n.Type.Equal(oidTitle) {
+			return s
+		}
+	}
+	return ""
+}
+
+// CertifyPerson issues a three-year signing certificate for pub naming the
+// person: the full name as the common name and the office as the title.
+func (ca *DevCA) CertifyPerson(p Person, pub crypto.PublicKey) (*x509.Certificate, error) {
+	subject := pkix.Name{CommonName: p.Name, Organization: ca.root.Subject.Organization, Country: []string{"VN"}}
+	if p.Title != "" {
+		subject.ExtraNames = []pkix.AttributeTypeAndValue{{Type: oidTitle, Value: p.Title}}
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: name, Organization: ca.root.Subject.Organization, Country: []string{"VN"}},
+		Subject:               subject,
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().AddDate(3, 0, 0),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,

@@ -126,3 +126,30 @@ func TestDevCAOpenedConcurrentlyIsOneCA(t *testing.T) {
 		}
 	}
 }
+
+// A leader's dev certificate names the person and the office they sign in,
+// and a change of office issues a new one.
+func TestTheCertificateNamesThePersonAndTheOffice(t *testing.T) {
+	ca := signertest.CA(t)
+	p := signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Title: "Chủ tịch UBND xã Tân Lập"}
+	k, err := ca.CA.Key(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Certificate.Subject.CommonName != p.Name || signer.TitleOf(k.Certificate) != p.Title {
+		t.Fatalf("subject %q", k.Certificate.Subject)
+	}
+	out, err := signer.Sign(context.Background(), sampleResult(t), k, signer.Info{Name: p.Name, Time: time.Now()}, signer.Options{Roots: ca.Roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "signed.pdf")
+	os.WriteFile(path, out, 0o600)
+	if text := signertest.Pdfsig(t, path); !strings.Contains(text, "Chủ tịch UBND xã Tân Lập") || !strings.Contains(text, "CN=Nguyễn Văn Vĩnh") {
+		t.Errorf("pdfsig does not show the office:\n%s", text)
+	}
+	p.Title = "Phó Chủ tịch UBND xã Tân Lập"
+	if k, err = ca.CA.Key(p); err != nil || signer.TitleOf(k.Certificate) != p.Title {
+		t.Errorf("after the change of office: %v %v", err, k.Certificate.Subject)
+	}
+}

@@ -16,26 +16,49 @@ func (r *Report) WriteText(w io.Writer, name string) error {
 	}
 	for i, s := range r.Signatures {
 		p("")
+		if s.Type == typeDocTimestamp {
+			p("Dấu thời gian tài liệu %d / Document timestamp %d: %s", i+1, i+1, s.Field)
+			p("  Đơn vị cấp dấu / Authority:  %s", s.TimestampAuthority)
+			if s.Timestamp != nil {
+				p("  Thời điểm / Time:            %s", s.Timestamp.In(vietnam).Format("2006-01-02 15:04:05 -07:00"))
+			}
+			if s.AuthorityExpires != nil {
+				p("  Chứng thư hết hạn / Expires: %s (cần gia hạn trước ngày này / renew before then)", s.AuthorityExpires.In(vietnam).Format("2006-01-02"))
+			}
+			p("  Toàn vẹn / Integrity:        %s", yesNo(s.Valid, "hợp lệ / valid", "KHÔNG hợp lệ / INVALID"))
+			p("  Tin cậy / Trust:             %s", yesNo(s.Trusted, "đơn vị cấp dấu tin cậy / authority trusted", "KHÔNG tin cậy / NOT trusted"))
+			p("  Phạm vi / Coverage:          %s", coverage(s))
+			if s.Problem != "" {
+				p("  Vấn đề / Problem:            %s", s.Problem)
+			}
+			continue
+		}
 		p("Chữ ký %d / Signature %d: %s", i+1, i+1, s.Field)
 		p("  Người ký / Signer:           %s", s.SignerCN)
 		p("  Cấp bởi / Issued by:         %s", s.Issuer)
 		if !s.SigningTime.IsZero() {
-			p("  Thời điểm ký / Signing time: %s", s.SigningTime.In(vietnam).Format("2006-01-02 15:04:05 -07:00"))
+			p("  Thời điểm ký / Signing time: %s (người ký khai / claimed)", s.SigningTime.In(vietnam).Format("2006-01-02 15:04:05 -07:00"))
 		}
 		if s.Timestamp != nil {
 			p("  Dấu thời gian / Timestamp:   %s (%s)", s.Timestamp.In(vietnam).Format("2006-01-02 15:04:05 -07:00"), s.TimestampAuthority)
 		} else {
 			p("  Dấu thời gian / Timestamp:   không có / none")
 		}
-		p("  Thu hồi / Revocation:        %d trả lời OCSP/CRL kèm theo / OCSP/CRL answers embedded%s", s.Revocation, atSigning(s.RevocationStatus))
+		p("  Thu hồi / Revocation:        %d trả lời OCSP/CRL kèm theo / OCSP/CRL answers in the file%s", s.Revocation, atSigning(s.RevocationStatus))
 		p("  Toàn vẹn / Integrity:        %s", yesNo(s.Valid, "hợp lệ / valid", "KHÔNG hợp lệ / INVALID"))
 		p("  Tin cậy / Trust:             %s", yesNo(s.Trusted, "chuỗi chứng thư tin cậy / chain trusted", "KHÔNG tin cậy / NOT trusted"))
-		p("  Phạm vi / Coverage:          %s", yesNo(s.CoversWholeFile, "toàn bộ tệp / the whole file",
-			fmt.Sprintf("byte 0-%d, %d-%d (tệp sau đó còn được bổ sung / the file was extended after it)",
-				s.ByteRange[1], s.ByteRange[2], s.ByteRange[2]+s.ByteRange[3])))
+		p("  Phạm vi / Coverage:          %s", coverage(s))
+		p("  Mức PAdES / PAdES level:     %s", levelWords(s.PAdESLevel))
+		if s.NextLevel != "" {
+			p("  Còn thiếu / Missing:         %s", s.NextLevel)
+		}
 		if s.Problem != "" {
 			p("  Vấn đề / Problem:            %s", s.Problem)
 		}
+	}
+	if r.Appended != "" {
+		p("")
+		p("Phần bổ sung sau chữ ký cuối / Added after the last signature: %s", r.Appended)
 	}
 	p("")
 	if err := r.Err(); err != nil {
@@ -64,4 +87,25 @@ func atSigning(status string) string {
 		return "; chứng thư ĐÃ BỊ THU HỒI khi ký / certificate REVOKED at signing"
 	}
 	return ""
+}
+
+func coverage(s Signature) string {
+	return yesNo(s.CoversWholeFile, "toàn bộ tệp / the whole file",
+		fmt.Sprintf("byte 0-%d, %d-%d (tệp sau đó còn được bổ sung / the file was extended after it)",
+			s.ByteRange[1], s.ByteRange[2], s.ByteRange[2]+s.ByteRange[3]))
+}
+
+// levelWords says a PAdES level in words.
+func levelWords(level string) string {
+	switch level {
+	case "B-B":
+		return "B-B (chữ ký cơ bản / basic signature)"
+	case "B-T":
+		return "B-T (có dấu thời gian / with a signature timestamp)"
+	case "B-LT":
+		return "B-LT (kèm dữ liệu kiểm tra dài hạn / with long-term validation data)"
+	case "B-LTA":
+		return "B-LTA (kèm dấu thời gian lưu trữ / with an archive timestamp)"
+	}
+	return "không đạt PAdES cơ bản / not a PAdES baseline signature"
 }

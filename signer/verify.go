@@ -104,6 +104,16 @@ func (r *Report) Err() error {
 	return errors.Join(errs...)
 }
 
+// LastSignature is the newest signature, document timestamps aside.
+func (r *Report) LastSignature() Signature {
+	for i := len(r.Signatures) - 1; i >= 0; i-- {
+		if r.Signatures[i].Type != typeDocTimestamp {
+			return r.Signatures[i]
+		}
+	}
+	return Signature{}
+}
+
 // AppendedErr reports bytes after the last signature or timestamp other
 // than validation data.
 func (r *Report) AppendedErr() error {

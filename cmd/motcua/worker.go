@@ -86,11 +86,15 @@ func startWorker(tc client.Client, acts *activities.Activities) (sdkworker.Worke
 // newActivities wires the activities over the data folder and the signing
 // configuration.
 func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, error) {
-	keys, err := sf.keys(ca)
+	keys, err := sf.keys(ca, c.unit())
 	if err != nil {
 		return nil, err
 	}
 	roots, err := sf.trusted(ca)
+	if err != nil {
+		return nil, err
+	}
+	level, err := sf.level()
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +106,7 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 		Unit:     c.unit(),
 		Store:    d.store,
 		Keys:     keys,
-		Signing:  signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation},
+		Signing:  signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation, Level: level},
 		Commands: d.commands.Verifier(),
 		Portal:   &portal.Client{BaseURL: portalURL},
 		Email:    email,
@@ -153,24 +157,45 @@ type signingFlags struct {
 	roots      string
 	tsa        string
 	revocation bool
+	pades      string
 }
 
 func (s *signingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.signers, "signers", "", "signers file: user id -> key source (PKCS#12 file or PKCS#11 token); empty uses the dev CA in DATA/ca")
 	fs.StringVar(&s.roots, "roots", "", "PEM file of trusted root certificates, besides the dev CA's")
 	fs.StringVar(&s.tsa, "tsa-url", "", "RFC 3161 timestamp authority that stamps every signature (motcua dev: its own)")
-	fs.BoolVar(&s.revocation, "check-revocation", false, "check the signer's chain by OCSP, then CRL, before signing and embed the answers (motcua dev: on)")
+	fs.BoolVar(&s.revocation, "check-revocation", false, "check the signer's chain by OCSP, then CRL, before signing (B-LT and B-LTA always do, and keep the answers in the file)")
+	fs.StringVar(&s.pades, "pades-level", "", "PAdES baseline level of every signature: B-B, B-T, B-LT or B-LTA (default: B-LTA with --tsa-url, B-B without)")
+}
+
+// level is the PAdES level the flags ask for; a level that needs a TSA
+// without one is refused at start, not at the first signature.
+func (s *signingFlags) level() (signer.Level, error) {
+	if s.pades == "" {
+		if s.tsa == "" {
+			return signer.LevelB, nil
+		}
+		return signer.LevelLTA, nil
+	}
+	l, err := signer.ParseLevel(s.pades)
+	if err != nil {
+		return 0, usageError("--pades-level: " + err.Error())
+	}
+	if l >= signer.LevelT && s.tsa == "" {
+		return 0, usageError("--pades-level " + l.String() + " needs --tsa-url: a timestamp authority stamps the signature")
+	}
+	return l, nil
 }
 
 // keys returns the key of each signing user: from the signers file, or
 // issued by the dev CA.
-func (s *signingFlags) keys(ca *signer.DevCA) (activities.KeySource, error) {
+func (s *signingFlags) keys(ca *signer.DevCA, unit motcua.Unit) (activities.KeySource, error) {
 	if s.signers == "" {
 		return func(u motcua.User) (signer.Key, error) {
 			if !u.Role.Signs() {
 				return signer.Key{}, fmt.Errorf("%s is not a signing role", u.Role)
 			}
-			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
+			return ca.Key(signer.Person{ID: u.ID, Name: u.Name, Title: u.Role.OfficeTitle(unit)})
 		}, nil
 	}
 	signers, err := signer.LoadSigners(s.signers)
