@@ -148,15 +148,35 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if timestampingCritical(c) && (ca.pkiBase == "" || slices.Equal(c.OCSPServer, []string{ca.pkiBase + "/ocsp"})) {
+		if timestampingCritical(c) && time.Now().Before(c.NotAfter) && (ca.pkiBase == "" || slices.Equal(c.OCSPServer, []string{ca.pkiBase + "/ocsp"})) {
 			return k.(crypto.Signer), c, nil
 		}
-		// issued before the extension was marked critical, or before the CA
-		// served its OCSP responder where it does now: issue anew
+		// expired, issued before the extension was marked critical, or
+		// before the CA served its OCSP responder where it does now: issue
+		// anew
 		if err := os.Remove(path); err != nil {
 			return nil, nil, err
 		}
 	}
+	return ca.issueTSA(path, 10*365*24*time.Hour)
+}
+
+// IssueTSA gives the CA's timestamp authority a new key and a certificate
+// valid for the given time, replacing the one it has: how a test makes an
+// authority whose certificate expires soon, and how an operator rolls the
+// dev TSA over.
+func (ca *DevCA) IssueTSA(validity time.Duration) (*x509.Certificate, error) {
+	tsaOnce.Lock()
+	defer tsaOnce.Unlock()
+	path := filepath.Join(ca.dir, "tsa.p12")
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	_, cert, err := ca.issueTSA(path, validity)
+	return cert, err
+}
+
+func (ca *DevCA) issueTSA(path string, validity time.Duration) (crypto.Signer, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -164,7 +184,7 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: "motcua dev TSA", Organization: ca.root.Subject.Organization, Country: []string{"VN"}},
-		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
+		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(validity),
 		KeyUsage: x509.KeyUsageDigitalSignature,
 		// RFC 3161 2.3: the extended key usage is timeStamping alone, and
 		// critical (Go marks it non-critical, which OpenSSL refuses).

@@ -2,6 +2,7 @@ package signer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/sha1"
@@ -284,4 +285,66 @@ func addDocTimestamp(ctx context.Context, file []byte, opts Options) ([]byte, er
 		return nil, err
 	}
 	return l.embed(token)
+}
+
+// ArchiveTimestampExpiry is when the newest document timestamp of a file
+// stops protecting it: its authority's certificate expires then, and a
+// newer document timestamp must cover the file before. ok is false for a
+// file without a valid document timestamp.
+func ArchiveTimestampExpiry(rep *Report) (expires time.Time, ok bool) {
+	for i := len(rep.Signatures) - 1; i >= 0; i-- {
+		if s := rep.Signatures[i]; s.Type == typeDocTimestamp && s.Valid && s.AuthorityExpires != nil {
+			return *s.AuthorityExpires, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// Renew keeps a B-LTA file verifiable past its newest document timestamp's
+// authority certificate (ETSI EN 319 142-1, 5.5): it adds that authority's
+// chain and revocation answers to the Document Security Store, then a new
+// document timestamp over everything, in two incremental updates; every
+// earlier byte stays as it was. The file must verify before, and the
+// result is verified after.
+func Renew(ctx context.Context, file []byte, opts Options) ([]byte, error) {
+	rep, err := Verify(file, opts.Roots)
+	if err != nil {
+		return nil, err
+	}
+	if err := rep.Err(); err != nil {
+		return nil, fmt.Errorf("%w: the file does not verify, so it is not renewed: %v", ErrInvalidInput, err)
+	}
+	var last []byte
+	rdr, err := checkedReader(file)
+	if err != nil {
+		return nil, err
+	}
+	w := &walk{file: file, seen: map[[2]uint32]bool{}, budget: maxFields}
+	fields := rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len() && w.budget > 0; i++ {
+		w.collect(fields.Index(i), "", "", 0)
+	}
+	slices.SortFunc(w.out, func(a, b found) int { return cmp.Compare(a.s.ByteRange[1], b.s.ByteRange[1]) })
+	var token []byte // the newest timestamp token, and last the /Contents that carries it
+	for _, f := range w.out {
+		if f.s.Type == typeDocTimestamp {
+			last, token = f.contents, f.contents
+		} else if t := tokenIn(f.contents); t != nil {
+			last, token = f.contents, t // a B-T or B-LT file: its signature's authority
+		}
+	}
+	if last == nil {
+		return nil, fmt.Errorf("%w: the file has no timestamp to renew", ErrInvalidInput)
+	}
+	vd, err := timestampValidation(ctx, opts, token)
+	if err != nil {
+		return nil, err
+	}
+	if file, err = addDSS(file, []vriTarget{{contents: last, data: vd}}, time.Now()); err != nil {
+		return nil, err
+	}
+	if file, err = addDocTimestamp(ctx, file, opts); err != nil {
+		return nil, err
+	}
+	return verified(file, opts.Roots)
 }

@@ -164,3 +164,59 @@ func TestAnAdobeStyleSignatureIsNotBaseline(t *testing.T) {
 		t.Errorf("level %q, next %q", s.PAdESLevel, s.NextLevel)
 	}
 }
+
+// An archive outlives its timestamp authority's certificate: the file made
+// with an authority whose certificate expires in 30 days stops verifying
+// after that (checked with the clock moved forward, not by waiting), and a
+// renewal made before then with a new authority certificate keeps it
+// verifying, its earlier bytes intact, every timestamp checked by OpenSSL.
+func TestRenewalKeepsAnArchiveVerifiableAfterTheAuthorityExpires(t *testing.T) {
+	ca := devPKI(t)
+	if _, err := ca.CA.IssueTSA(30 * 24 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	opts := signer.Options{Roots: ca.Roots, TSA: ca.CA.TSAURL(), Level: signer.LevelLTA}
+	signed, err := signer.Sign(context.Background(), sampleResult(t), ca.Key(t, "Nguyễn Văn Vĩnh"), signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := signer.Verify(signed, ca.Roots)
+	expires, ok := signer.ArchiveTimestampExpiry(rep)
+	if !ok || time.Until(expires) > 31*24*time.Hour {
+		t.Fatalf("archive timestamp expires %v (%v)", expires, ok)
+	}
+	later := time.Now().Add(60 * 24 * time.Hour)
+	if rep, err := signer.VerifyAt(signed, ca.Roots, later); err != nil || rep.Err() == nil || !strings.Contains(rep.Err().Error(), "expired") {
+		t.Fatalf("60 days on, the unrenewed file: %v %v", err, rep.Err())
+	}
+
+	if _, err := ca.CA.IssueTSA(10 * 365 * 24 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	renewed, err := signer.Renew(context.Background(), signed, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(renewed, signed) {
+		t.Fatal("the renewal rewrote earlier bytes")
+	}
+	rep, err = signer.VerifyAt(renewed, ca.Roots, later)
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("60 days on, the renewed file: %v %v", err, rep.Err())
+	}
+	if expires, _ := signer.ArchiveTimestampExpiry(rep); time.Until(expires) < 9*365*24*time.Hour {
+		t.Errorf("the renewed file's newest timestamp expires %v", expires)
+	}
+	if rep.PAdESLevel != "B-LTA" || len(rep.Signatures) != 3 {
+		t.Errorf("level %s, %d signatures and timestamps", rep.PAdESLevel, len(rep.Signatures))
+	}
+	path := filepath.Join(t.TempDir(), "renewed.pdf")
+	os.WriteFile(path, renewed, 0o600)
+	signertest.Qpdf(t, path)
+	if c := signertest.OpenSSL(t, path, ca.CA.RootPath()); c != (signertest.Checked{Signatures: 1, PAdESBaseline: 1, Timestamped: 1, DocTimestamps: 2}) {
+		t.Errorf("openssl checked %+v", c)
+	}
+	if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "Total document signed") {
+		t.Errorf("pdfsig:\n%s", text)
+	}
+}

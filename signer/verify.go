@@ -146,6 +146,13 @@ func Verify(file []byte, roots *x509.CertPool) (rep *Report, err error) {
 	return verifyAt(file, roots, time.Now())
 }
 
+// VerifyAt is Verify as of the time now: the newest document timestamp's
+// authority must be valid then. An auditor asks whether an archive will
+// still verify on a later day.
+func VerifyAt(file []byte, roots *x509.CertPool, now time.Time) (rep *Report, err error) {
+	return verifyAt(file, roots, now)
+}
+
 func verifyAt(file []byte, roots *x509.CertPool, now time.Time) (rep *Report, err error) {
 	sum := sha256.Sum256(file)
 	rep = &Report{Size: len(file), SHA256: hex.EncodeToString(sum[:])}
