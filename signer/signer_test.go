@@ -138,12 +138,16 @@ func TestSignRejectsNonPDF(t *testing.T) {
 	}
 }
 
+// Every fixture, whatever tool made it, signs at B-LTA: qpdf finds the
+// file sound, pdfsig every signature valid (this poppler lists the document
+// timestamp but cannot check that kind), and OpenSSL every signature and
+// the document timestamp over the whole file.
 func TestSignsThirdPartyFixtures(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(fixtures, "*.pdf"))
 	if len(files) < 9 {
 		t.Fatalf("%s holds %d PDFs, want the 9 of its README", fixtures, len(files))
 	}
-	ca := signertest.CA(t)
+	ca := devPKI(t)
 	key := ca.Key(t, "Phạm Thị Hương")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -151,34 +155,50 @@ func TestSignsThirdPartyFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			roots := ca.Roots
+			roots, rootFile := ca.Roots, ca.CA.RootPath()
+			earlier := 0
 			if strings.Contains(f, "already-signed") {
+				earlier = 1
 				roots = roots.Clone()
 				pem, err := os.ReadFile(strings.TrimSuffix(f, ".pdf") + ".root.crt")
 				if err != nil || !roots.AppendCertsFromPEM(pem) {
 					t.Fatalf("root of %s: %v", f, err)
 				}
+				ours, _ := os.ReadFile(rootFile)
+				rootFile = filepath.Join(t.TempDir(), "roots.pem")
+				os.WriteFile(rootFile, append(ours, pem...), 0o600)
 			}
-			out, err := signer.Sign(context.Background(), in, key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, signer.Options{Roots: roots})
+			opts := signer.Options{Roots: roots, TSA: ca.CA.TSAURL(), Level: signer.LevelLTA}
+			out, err := signer.Sign(context.Background(), in, key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, opts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(out, in) {
+				t.Fatal("signing changed the original bytes")
+			}
+			rep, err := signer.Verify(out, roots)
+			if err != nil || rep.Err() != nil || rep.LastSignature().PAdESLevel != "B-LTA" {
+				t.Fatalf("%v %v level %q", err, rep.Err(), rep.LastSignature().PAdESLevel)
 			}
 			path := filepath.Join(t.TempDir(), "signed.pdf")
 			os.WriteFile(path, out, 0o600)
 			signertest.Qpdf(t, path)
 			text := signertest.Pdfsig(t, path)
-			if n := strings.Count(text, "Signature is Valid"); n != strings.Count(text, "Signature #") {
+			if n := strings.Count(text, "Signature is Valid"); n != 1+earlier || strings.Count(text, "Signature #") != 2+earlier {
 				t.Errorf("not every signature valid:\n%s", text)
 			}
 			if !strings.Contains(text, "Total document signed") {
-				t.Errorf("last signature does not cover the document:\n%s", text)
+				t.Errorf("the document timestamp does not cover the document:\n%s", text)
+			}
+			if c := signertest.OpenSSL(t, path, rootFile); c.Signatures != 1+earlier || c.DocTimestamps != 1 || c.Timestamped < 1 {
+				t.Errorf("openssl checked %+v", c)
 			}
 		})
 	}
 }
 
 func TestKeyTypes(t *testing.T) {
-	ca := signertest.CA(t)
+	ca := devPKI(t)
 	rsa4096, err := rsa.GenerateKey(rand.Reader, 4096)
 	if err != nil {
 		t.Fatal(err)
@@ -188,13 +208,15 @@ func TestKeyTypes(t *testing.T) {
 	for name, k := range map[string]crypto.Signer{"RSA-2048": rsa2048, "RSA-4096": rsa4096, "ECDSA-P256": p256} {
 		t.Run(name, func(t *testing.T) {
 			in := sampleResult(t)
-			out, err := signer.Sign(context.Background(), in, ca.KeyFor(t, "Đoàn Thị Ánh Tuyết", k), signer.Info{Name: "Đoàn Thị Ánh Tuyết", Time: time.Now()}, signer.Options{Roots: ca.Roots})
+			opts := signer.Options{Roots: ca.Roots, TSA: ca.CA.TSAURL(), Level: signer.LevelLTA}
+			out, err := signer.Sign(context.Background(), in, ca.KeyFor(t, "Đoàn Thị Ánh Tuyết", k), signer.Info{Name: "Đoàn Thị Ánh Tuyết", Time: time.Now()}, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// pdfsign writes a too-small placeholder's file twice: only one
-			// incremental update may follow the original.
-			if n := bytes.Count(out[len(in):], []byte("%%EOF")); n != 1 {
+			// pdfsign writes a too-small placeholder's file twice: only the
+			// three updates of B-LTA (signature, store, document
+			// timestamp) may follow the original.
+			if n := bytes.Count(out[len(in):], []byte("%%EOF")); n != 3 {
 				t.Errorf("%d %%%%EOF markers after the original", n)
 			}
 			path := filepath.Join(t.TempDir(), "signed.pdf")
