@@ -29,7 +29,7 @@ func writeSigners(t *testing.T, dir string, cfg any) string {
 // A key generated on a SoftHSM2 token signs without leaving it.
 func TestSignWithAKeyOnAPKCS11Token(t *testing.T) {
 	hsm := signertest.NewSoftHSM(t, "ubnd-tan-lap")
-	ca := signertest.CA(t)
+	ca := devPKI(t)
 	// Provision the token as a CA would: a key pair generated on it, and
 	// the certificate issued for its public key stored beside it.
 	admin, err := crypto11.Configure(&crypto11.Config{Path: hsm.Module, TokenLabel: hsm.Token, Pin: hsm.PIN})
@@ -66,13 +66,20 @@ func TestSignWithAKeyOnAPKCS11Token(t *testing.T) {
 	if _, inMemory := key.Signer.(*rsa.PrivateKey); inMemory {
 		t.Fatal("the private key was read off the token")
 	}
-	out, err := signer.Sign(context.Background(), sampleResult(t), key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, signer.Options{Roots: ca.Roots})
+	opts := signer.Options{Roots: ca.Roots, TSA: ca.CA.TSAURL(), Level: signer.LevelLTA}
+	out, err := signer.Sign(context.Background(), sampleResult(t), key, signer.Info{Name: "Phạm Thị Hương", Time: time.Now()}, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rep, err := signer.Verify(out, ca.Roots); err != nil || rep.Err() != nil || rep.PAdESLevel != "B-LTA" {
+		t.Fatalf("%v %v level %q", err, rep.Err(), rep.PAdESLevel)
 	}
 	p := filepath.Join(dir, "signed.pdf")
 	os.WriteFile(p, out, 0o600)
 	signertest.Qpdf(t, p)
+	if c := signertest.OpenSSL(t, p, ca.CA.RootPath()); c != (signertest.Checked{Signatures: 1, PAdESBaseline: 1, Timestamped: 1, DocTimestamps: 1}) {
+		t.Errorf("openssl checked %+v", c)
+	}
 	if text := signertest.Pdfsig(t, p); !strings.Contains(text, "Signature is Valid") || !strings.Contains(text, "Phạm Thị Hương") {
 		t.Errorf("pdfsig:\n%s", text)
 	}
