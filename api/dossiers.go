@@ -243,14 +243,15 @@ func (s *Server) draft(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// result serves the archived result, found through the archive's index.
+// result serves the archived result, found through the archive's index: its
+// newest version, whose document timestamp was renewed last.
 func (s *Server) result(w http.ResponseWriter, r *http.Request) {
 	s.servePDF(w, r, func(st motcua.State) (string, string) {
-		rec, err := s.Store.Lookup(st.DossierID)
+		_, versions, err := s.Store.Current(st.DossierID)
 		if err != nil || st.Result == nil || st.Result.ArchiveID == "" {
 			return "", ""
 		}
-		return rec.SHA256, "ket-qua-" + st.DossierID + ".pdf"
+		return versions[len(versions)-1], "ket-qua-" + st.DossierID + ".pdf"
 	})
 }
 

@@ -443,3 +443,40 @@ func (s *Store) Files() (blobs, records []string, refs map[string]string, err er
 	}
 	return blobs, records, refs, nil
 }
+
+// renewalRef names the reference from a version of a dossier's archived
+// result to the version that renewed it.
+func renewalRef(dossierID, from string) string { return "renewal-" + dossierID + "-" + from }
+
+// Renew stores b as the version that renews the version from of a
+// dossier's archived result (a new document timestamp over it), write-once:
+// a second attempt at the same renewal gets the first one's blob. Earlier
+// versions stay; Current follows the chain.
+func (s *Store) Renew(dossierID, from string, b []byte) (string, error) {
+	if _, err := s.Lookup(dossierID); err != nil {
+		return "", fmt.Errorf("renew the result of %s: %w", dossierID, err)
+	}
+	return s.PutRef(renewalRef(dossierID, from), b)
+}
+
+// Current returns a dossier's archive record and the versions of its
+// result, oldest first: the one archived, then each renewal. The last is
+// the one to serve and to verify.
+func (s *Store) Current(dossierID string) (Record, []string, error) {
+	rec, err := s.Lookup(dossierID)
+	if err != nil {
+		return Record{}, nil, err
+	}
+	versions := []string{rec.SHA256}
+	for len(versions) < 1000 {
+		next, err := s.Ref(renewalRef(dossierID, versions[len(versions)-1]))
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return Record{}, nil, err
+		}
+		versions = append(versions, next)
+	}
+	return rec, versions, nil
+}

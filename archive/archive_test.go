@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,41 @@ func TestRefsKeepTheFirstValue(t *testing.T) {
 	}
 	if _, err := s.Ref("signature/X/2"); !errors.Is(err, archive.ErrNotFound) {
 		t.Errorf("missing ref: %v", err)
+	}
+}
+
+// A renewal is a new version of an archived result, found by Current;
+// renewing the same version twice keeps the first, and every version stays.
+func TestRenewalsChainFromTheArchivedResult(t *testing.T) {
+	s, err := archive.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Renew("D-1", "x", []byte("v2")); !errors.Is(err, archive.ErrNotFound) {
+		t.Fatalf("renewing what is not archived: %v", err)
+	}
+	rec, err := s.Archive([]byte("v1"), archive.Record{DossierID: "D-1"}, "001203004567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := s.Renew("D-1", rec.SHA256, []byte("v2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.Renew("D-1", rec.SHA256, []byte("v2 made again, later")); err != nil || again != v2 {
+		t.Fatalf("second attempt at the same renewal: %s, %v", again, err)
+	}
+	v3, err := s.Renew("D-1", v2, []byte("v3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, versions, err := s.Current("D-1")
+	if err != nil || !slices.Equal(versions, []string{rec.SHA256, v2, v3}) {
+		t.Fatalf("versions %v, %v", versions, err)
+	}
+	for _, v := range versions {
+		if _, err := s.Get(v); err != nil {
+			t.Errorf("version %s: %v", v, err)
+		}
 	}
 }

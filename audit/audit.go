@@ -5,13 +5,16 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -127,38 +130,64 @@ func ReceiptHash(dc converter.DataConverter, h *historypb.History) (string, erro
 
 // Finding is what VerifyResult found about a dossier's result.
 type Finding struct {
-	DossierID   string         `json:"dossier_id"`
-	HistorySHA  string         `json:"history_sha256"`
-	ArchivedSHA string         `json:"archived_sha256"`
-	FileSHA     string         `json:"file_sha256"`
-	Report      *signer.Report `json:"signatures,omitempty"`
-	Problems    []string       `json:"problems"`
+	DossierID   string `json:"dossier_id"`
+	HistorySHA  string `json:"history_sha256"`
+	ArchivedSHA string `json:"archived_sha256"`
+	// Versions are the result's versions, oldest first: the one archived,
+	// then each renewal of its document timestamp.
+	Versions []string       `json:"versions"`
+	FileSHA  string         `json:"file_sha256"`
+	Report   *signer.Report `json:"signatures,omitempty"`
+	// NextRenewal is when the newest document timestamp's authority
+	// certificate expires: a renewal must come before.
+	NextRenewal *time.Time `json:"renew_before,omitempty"`
+	Problems    []string   `json:"problems"`
 }
 
 // VerifyResult checks a dossier's archived result: the file still has the
 // hash it was archived under, that hash is the one the history recorded at
-// signing, and its signatures verify against roots.
-func VerifyResult(dc converter.DataConverter, h *historypb.History, store *archive.Store, dossierID string, roots *x509.CertPool) Finding {
+// signing, each later version is a renewal some archive-timestamps history
+// recorded and keeps every byte of the version before, and the newest
+// version's signatures and chain of document timestamps verify against
+// roots today.
+func VerifyResult(dc converter.DataConverter, h *historypb.History, store *archive.Store, dossierID string, roots *x509.CertPool, renewals []activities.Renewal) Finding {
 	f := Finding{DossierID: dossierID}
 	var err error
 	if f.HistorySHA, err = SignedHash(dc, h); err != nil {
 		f.Problems = append(f.Problems, err.Error())
 	}
-	rec, err := store.Lookup(dossierID)
+	rec, versions, err := store.Current(dossierID)
 	if err != nil {
 		f.Problems = append(f.Problems, "no archive record: "+err.Error())
 		return f
 	}
-	f.ArchivedSHA = rec.SHA256
-	b, err := store.Get(rec.SHA256)
-	if err != nil {
-		f.Problems = append(f.Problems, "archived file: "+err.Error())
-		return f
-	}
-	f.FileSHA = archive.Sum(b)
+	f.ArchivedSHA, f.Versions = rec.SHA256, versions
 	if f.HistorySHA != "" && f.HistorySHA != f.ArchivedSHA {
 		f.Problems = append(f.Problems, "the archived result is not the one the history recorded at signing")
 	}
+	var prev, b []byte
+	for i, v := range versions {
+		if b, err = store.Get(v); err != nil {
+			f.Problems = append(f.Problems, "archived file: "+err.Error())
+			return f
+		}
+		if sum := archive.Sum(b); sum != v {
+			f.Problems = append(f.Problems, fmt.Sprintf("version %d is stored as %s but hashes to %s", i+1, v, sum))
+		}
+		if i > 0 {
+			recorded := slices.ContainsFunc(renewals, func(r activities.Renewal) bool {
+				return r.DossierID == dossierID && r.From == versions[i-1] && r.To == v
+			})
+			if !recorded {
+				f.Problems = append(f.Problems, fmt.Sprintf("version %d (%s) is a renewal no archive-timestamps history recorded", i+1, v))
+			}
+			if !bytes.HasPrefix(b, prev) {
+				f.Problems = append(f.Problems, fmt.Sprintf("version %d does not keep the bytes of version %d", i+1, i))
+			}
+		}
+		prev = b
+	}
+	f.FileSHA = archive.Sum(b)
 	rep, err := signer.Verify(b, roots)
 	if err != nil {
 		f.Problems = append(f.Problems, "signature: "+err.Error())
@@ -167,6 +196,9 @@ func VerifyResult(dc converter.DataConverter, h *historypb.History, store *archi
 	f.Report = rep
 	if err := rep.Err(); err != nil {
 		f.Problems = append(f.Problems, "signature: "+err.Error())
+	}
+	if t, ok := signer.ArchiveTimestampExpiry(rep); ok {
+		f.NextRenewal = &t
 	}
 	return f
 }

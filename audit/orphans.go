@@ -20,9 +20,14 @@ type Files struct {
 	Blobs map[string]bool
 	// Archived is the SHA-256 of the archived result, "" if none.
 	Archived string
+	// Renewals are the renewals of archived results' document timestamps
+	// a run of the archive-timestamps workflow made; their blobs are in
+	// Blobs.
+	Renewals []activities.Renewal
 }
 
-// Referenced reads from a history every file the dossier put in the archive.
+// Referenced reads from a history every file the dossier put in the archive,
+// or, from the history of an archive-timestamps run, the renewals it made.
 func Referenced(dc converter.DataConverter, h *historypb.History) (Files, error) {
 	f := Files{Blobs: map[string]bool{}}
 	scheduled := map[int64]string{}
@@ -65,6 +70,11 @@ func Referenced(dc converter.DataConverter, h *historypb.History) (Files, error)
 				var s activities.Signed
 				err = dc.FromPayloads(result, &s)
 				f.Blobs[s.SHA256] = true
+			case "RenewArchiveTimestamp":
+				var r activities.Renewal
+				err = dc.FromPayloads(result, &r)
+				f.Blobs[r.To] = true
+				f.Renewals = append(f.Renewals, r)
 			case "ArchiveResult":
 				var r archive.Record
 				err = dc.FromPayloads(result, &r)

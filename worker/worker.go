@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/motcua/motcua/activities"
@@ -75,6 +77,36 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 func registerWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.DossierWorkflow)
 	r.RegisterWorkflow(workflows.CodesWorkflow)
+	r.RegisterWorkflow(workflows.ArchiveTimestampsWorkflow)
+}
+
+// EnsureArchiveSchedule creates the Temporal Schedule that renews the
+// archive's document timestamps every night (02:00 in Vietnam), with the
+// given margin; when it exists, its margin is set. Runs never overlap.
+func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Duration) error {
+	action := &client.ScheduleWorkflowAction{
+		ID:        workflows.ArchiveTimestampsID,
+		Workflow:  workflows.ArchiveTimestampsWorkflow,
+		Args:      []any{workflows.ArchiveTimestampsInput{Margin: margin}},
+		TaskQueue: workflows.TaskQueue,
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:      workflows.ArchiveTimestampsID,
+		Spec:    client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: 24 * time.Hour, Offset: 19 * time.Hour}}},
+		Action:  action,
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+	})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		h := c.ScheduleClient().GetHandle(ctx, workflows.ArchiveTimestampsID)
+		err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			in.Description.Schedule.Action = action
+			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
+		}})
+	}
+	if err != nil {
+		return fmt.Errorf("schedule %s: %w", workflows.ArchiveTimestampsID, err)
+	}
+	return nil
 }
 
 // NewReplayer returns a replayer of motcua's workflows: histories are read

@@ -21,7 +21,7 @@ import (
 // runAudit runs the auditor's subcommands: export, replay, verify.
 func runAudit(args []string) error {
 	if len(args) == 0 {
-		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip")
+		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip")
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
@@ -30,7 +30,7 @@ func runAudit(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	dossier := fs.String("dossier", "", "dossier id")
 	out := fs.String("o", "", "output file (export); default standard output")
-	all := fs.Bool("all", false, "replay every dossier")
+	all := fs.Bool("all", false, "replay every dossier and archive-timestamps run; verify every archived result")
 	status := fs.String("status", "", "with --all: only dossiers in this status")
 	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify)")
 	lang := fs.String("lang", "vi", "timeline language: vi or en")
@@ -113,25 +113,7 @@ func runAudit(args []string) error {
 	case "replay":
 		return auditReplay(ctx, conn, fs.Args(), *dossier, *all, *status, c.namespace)
 	case "verify":
-		if *dossier == "" {
-			return usageError("audit verify: --dossier is required")
-		}
-		roots, err := trustedRoots(*rootsFile, c.data)
-		if err != nil {
-			return err
-		}
-		h, err := audit.History(ctx, conn.tc, *dossier)
-		if err != nil {
-			return err
-		}
-		f := audit.VerifyResult(conn.data.dc, h, conn.data.store, *dossier, roots)
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(f)
-		if len(f.Problems) > 0 {
-			return errInvalid
-		}
-		return nil
+		return auditVerify(ctx, conn, &c, *dossier, *all, *rootsFile)
 	}
 	return usageError("audit: unknown subcommand " + sub)
 }
@@ -231,11 +213,70 @@ func auditReplay(ctx context.Context, conn *connected, files []string, dossier s
 		if err != nil {
 			return err
 		}
+		if status == "" {
+			runs, err := audit.RenewalRuns(ctx, conn.tc, namespace)
+			if err != nil {
+				return err
+			}
+			for _, r := range runs {
+				check(r.WorkflowID, func() error { return audit.Replay(conn.data.dc, r.History) })
+			}
+		}
 	default:
 		return usageError("audit replay: give FILE..., --dossier ID or --all")
 	}
 	if failed > 0 {
 		return errors.New(fmt.Sprint(failed, " histories do not replay"))
+	}
+	return nil
+}
+
+// auditVerify checks archived results (one dossier's, or with all every
+// one's): each version, the renewals recorded for it, its signatures and
+// its chain of document timestamps. It prints one JSON finding per result
+// and exits 1 when any has a problem.
+func auditVerify(ctx context.Context, conn *connected, c *common, dossier string, all bool, rootsFile string) error {
+	if (dossier == "") == !all {
+		return usageError("audit verify: give --dossier ID or --all")
+	}
+	roots, err := trustedRoots(rootsFile, c.data)
+	if err != nil {
+		return err
+	}
+	runs, err := audit.RenewalRuns(ctx, conn.tc, c.namespace)
+	if err != nil {
+		return err
+	}
+	renewals, err := audit.Renewals(conn.data.dc, runs)
+	if err != nil {
+		return err
+	}
+	ids := []string{dossier}
+	if all {
+		if _, ids, _, err = conn.data.store.Files(); err != nil {
+			return err
+		}
+	}
+	var findings []audit.Finding
+	bad := 0
+	for _, id := range ids {
+		h, err := audit.History(ctx, conn.tc, id)
+		if err != nil {
+			return err
+		}
+		f := audit.VerifyResult(conn.data.dc, h, conn.data.store, id, roots, renewals)
+		if len(f.Problems) > 0 {
+			bad++
+		}
+		findings = append(findings, f)
+	}
+	if all {
+		printJSON(findings)
+	} else {
+		printJSON(findings[0])
+	}
+	if bad > 0 {
+		return errInvalid
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := startWorker(tc, acts)
+	w, err := startWorker(ctx, tc, acts, sf.renewMargin)
 	if err != nil {
 		return err
 	}

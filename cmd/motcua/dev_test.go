@@ -279,12 +279,13 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 		t.Error("openssl found no timestamp on the dev result")
 	}
 	if text := signertest.PdfsigTrusting(t, path, filepath.Join(cfg.data, "ca", "root.crt")); strings.Count(text, "Signature is Valid") != 1 ||
-		!strings.Contains(text, "Total document signed") || !strings.Contains(text, "Certificate is Trusted") {
+		!strings.Contains(text, "Total document signed") || !strings.Contains(text, "Certificate is Trusted") ||
+		!strings.Contains(text, "Phó Chủ tịch UBND xã Tân Lập") || !strings.Contains(text, "ETSI.CAdES.detached") {
 		t.Errorf("pdfsig:\n%s", text)
 	}
 	report, err := exec.Command(binary, "verify", path, "--data", cfg.data).CombinedOutput()
 	if err != nil || !strings.Contains(string(report), "motcua dev TSA") || !strings.Contains(string(report), "1 trả lời OCSP/CRL") ||
-		!strings.Contains(string(report), "VERDICT: HỢP LỆ / VALID") {
+		!strings.Contains(string(report), "VERDICT: HỢP LỆ / VALID") || !strings.Contains(string(report), "Mức PAdES / PAdES level:     B-LTA") {
 		t.Errorf("verify: %v\n%s", err, report)
 	}
 	// Exactly one signed result, one email-less SMS in the outbox.

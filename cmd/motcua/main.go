@@ -23,10 +23,11 @@ Usage:
   motcua sign-remote --dossier ID (--pkcs12 FILE --password-env VAR | --pkcs11-module M --pkcs11-token T --key-label K --pin-env VAR)
                     [--api URL] [--token-env VAR] [--chain FILE]
   motcua audit      export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S]
-                    | timeline --dossier ID [--lang vi|en] | verify --dossier ID
+                    | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all
                     | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip   (each with [--temporal-addr HOST:PORT] [--data DIR])
   motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR]
   motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--json]
+  motcua renew-timestamps [--data DIR] [--temporal-addr HOST:PORT]   (run the archive-timestamps schedule now)
   motcua users      add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]
 
 Run "motcua COMMAND --help" for the flags of a command.
@@ -61,6 +62,8 @@ func main() {
 		err = runAudit(args)
 	case "users":
 		err = runUsers(args)
+	case "renew-timestamps":
+		err = runRenewTimestamps(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"flag"
@@ -60,7 +61,7 @@ func runWorker(args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := startWorker(tc, acts)
+	w, err := startWorker(ctx, tc, acts, sf.renewMargin)
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,12 @@ func runWorker(args []string) error {
 // process starts; the crash tests set them to hold an activity mid-way.
 var workerInterceptors []interceptor.WorkerInterceptor
 
-func startWorker(tc client.Client, acts *activities.Activities) (sdkworker.Worker, error) {
+// startWorker starts a worker and makes sure the archive's renewal
+// schedule is there, with the margin asked for.
+func startWorker(ctx context.Context, tc client.Client, acts *activities.Activities, renewMargin time.Duration) (sdkworker.Worker, error) {
+	if err := worker.EnsureArchiveSchedule(ctx, tc, renewMargin); err != nil {
+		return nil, err
+	}
 	w := worker.New(tc, acts, workerInterceptors...)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -153,11 +159,12 @@ func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
 // signingFlags choose where leaders' keys come from and which roots are
 // trusted.
 type signingFlags struct {
-	signers    string
-	roots      string
-	tsa        string
-	revocation bool
-	pades      string
+	signers     string
+	roots       string
+	tsa         string
+	revocation  bool
+	pades       string
+	renewMargin time.Duration
 }
 
 func (s *signingFlags) register(fs *flag.FlagSet) {
@@ -165,6 +172,7 @@ func (s *signingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.roots, "roots", "", "PEM file of trusted root certificates, besides the dev CA's")
 	fs.StringVar(&s.tsa, "tsa-url", "", "RFC 3161 timestamp authority that stamps every signature (motcua dev: its own)")
 	fs.BoolVar(&s.revocation, "check-revocation", false, "check the signer's chain by OCSP, then CRL, before signing (B-LT and B-LTA always do, and keep the answers in the file)")
+	fs.DurationVar(&s.renewMargin, "renew-margin", workflows.DefaultRenewalMargin, "renew an archived result's document timestamp when its authority's certificate expires within this (schedule "+workflows.ArchiveTimestampsID+", nightly)")
 	fs.StringVar(&s.pades, "pades-level", "", "PAdES baseline level of every signature: B-B, B-T, B-LT or B-LTA (default: B-LTA with --tsa-url, B-B without)")
 }
 
