@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -144,9 +145,21 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 	defer tsaOnce.Unlock()
 	path := filepath.Join(ca.dir, "tsa.p12")
 	if b, err := os.ReadFile(path); err == nil {
+		// Decoding the PKCS#12 file (a slow key derivation) once per
+		// content, not once per timestamp.
+		sum := sha256.Sum256(b)
+		if ca.tsa.sum == sum {
+			if k, c := ca.tsa.key, ca.tsa.cert; timestampingCritical(c) && time.Now().Before(c.NotAfter) &&
+				(ca.pkiBase == "" || slices.Equal(c.OCSPServer, []string{ca.pkiBase + "/ocsp"})) {
+				return k, c, nil
+			}
+		}
 		k, c, err := pkcs12.Decode(b, ca.password)
 		if err != nil {
 			return nil, nil, err
+		}
+		if s, ok := k.(crypto.Signer); ok {
+			ca.tsa.sum, ca.tsa.key, ca.tsa.cert = sum, s, c
 		}
 		if timestampingCritical(c) && time.Now().Before(c.NotAfter) && (ca.pkiBase == "" || slices.Equal(c.OCSPServer, []string{ca.pkiBase + "/ocsp"})) {
 			return k.(crypto.Signer), c, nil

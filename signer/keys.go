@@ -86,6 +86,12 @@ type DevCA struct {
 	// pkiBase is the URL of the CA's OCSP responder, CRL and TSA (see
 	// Handler); certificates issued after SetPKIBase name it.
 	pkiBase string
+	// tsa is the TSA's key as last decoded, with the hash of its file.
+	tsa struct {
+		sum  [32]byte
+		key  crypto.Signer
+		cert *x509.Certificate
+	}
 }
 
 // Person is a leader the dev CA issues a signing certificate for.

@@ -48,7 +48,7 @@ func readDSS(catalog pdf.Value) dssData {
 
 // levels sets the PAdES baseline level of each signature of a file, and
 // what the next level needs, from what the file carries.
-func levels(file []byte, r *pdf.Reader, all []found, roots *x509.CertPool) {
+func levels(file []byte, r *pdf.Reader, all []found, sc *sigChecks) {
 	final := readDSS(r.Trailer().Key("Root"))
 	atTimestamp := map[int]dssData{} // the store as each document timestamp covered it
 	for i := range all {
@@ -57,14 +57,14 @@ func levels(file []byte, r *pdf.Reader, all []found, roots *x509.CertPool) {
 			continue
 		}
 		if f.s.RevocationStatus == "" && final.present {
-			f.s.RevocationStatus, f.s.Revocation = statusAt(final.ocsps, final.crls, f.cert, append(final.certs, f.p7.Certificates...))
+			f.s.RevocationStatus, f.s.Revocation = sc.statusAt(final.ocsps, final.crls, f.cert, append(final.certs, f.p7.Certificates...))
 			if f.s.RevocationStatus == "revoked" {
 				f.s.Valid, f.s.Trusted, f.s.Problem = false, false, "the signer's certificate is revoked in the file's validation data"
 			}
 		}
 		level, next := baselineLevel(f)
 		if level == LevelT {
-			if gap := ltGap(f, final); gap != "" {
+			if gap := ltGap(f, final, sc); gap != "" {
 				next = "for B-LT: " + gap
 			} else {
 				level, next = LevelLT, "for B-LTA: a document timestamp over the validation data"
@@ -81,7 +81,7 @@ func levels(file []byte, r *pdf.Reader, all []found, roots *x509.CertPool) {
 						}
 						atTimestamp[j] = dss
 					}
-					if ltGap(f, dss) == "" {
+					if ltGap(f, dss, sc) == "" {
 						level, next = LevelLTA, ""
 						break
 					}
@@ -140,13 +140,13 @@ func signingCertificateBound(p7 *pkcs7.PKCS7, cert *x509.Certificate) bool {
 // ltGap says what dss lacks for the signature to reach B-LT: the
 // certificates of the signer's and the TSA's chains up to a self-signed
 // root, and a revocation answer for each certificate below the root.
-func ltGap(f *found, dss dssData) string {
+func ltGap(f *found, dss dssData, sc *sigChecks) string {
 	if !dss.present {
 		return "a Document Security Store with the chains' certificates and revocation answers"
 	}
 	var gaps []string
 	check := func(what string, leaf *x509.Certificate) {
-		chain := chainOf(leaf, dss.certs)
+		chain := sc.chainOf(leaf, dss.certs)
 		if root := chain[len(chain)-1]; !bytes.Equal(root.RawIssuer, root.RawSubject) {
 			gaps = append(gaps, fmt.Sprintf("the certificate of %q's issuer (%s chain)", root.Subject.CommonName, what))
 		}
@@ -154,7 +154,7 @@ func ltGap(f *found, dss dssData) string {
 			if bytes.Equal(c.RawIssuer, c.RawSubject) {
 				break
 			}
-			if st, _ := statusAt(dss.ocsps, dss.crls, c, chain); st == "" {
+			if st, _ := sc.statusAt(dss.ocsps, dss.crls, c, chain); st == "" {
 				gaps = append(gaps, fmt.Sprintf("an OCSP answer or CRL for %q (%s chain)", c.Subject.CommonName, what))
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
@@ -18,8 +17,8 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/sign"
 	"github.com/digitorus/pkcs7"
+	"golang.org/x/crypto/ocsp"
 )
 
 // Level is a PAdES baseline level (ETSI EN 319 142-1, 6): what a signature
@@ -135,11 +134,68 @@ func timestampValidation(ctx context.Context, opts Options, token []byte) (valid
 // chainOf orders the chain of leaf from certs: leaf, its issuer, and so on
 // up to a self-signed root or the last issuer found.
 func chainOf(leaf *x509.Certificate, certs []*x509.Certificate) []*x509.Certificate {
+	return (*sigChecks)(nil).chainOf(leaf, certs)
+}
+
+// sigChecks remembers, within one verification, which certificate and
+// revocation answer checked out against which issuer: the same pairs come
+// up for the signer's chain, each timestamp's, and each answer, and every
+// check is a public-key operation. A nil *sigChecks checks every time.
+type sigChecks struct {
+	signed map[string]bool
+	ocsp   map[string]*ocsp.Response
+}
+
+// signedBy reports whether parent's key signed child.
+func (s *sigChecks) signedBy(child, parent *x509.Certificate) bool {
+	if !bytes.Equal(parent.RawSubject, child.RawIssuer) {
+		return false
+	}
+	if s == nil {
+		return child.CheckSignatureFrom(parent) == nil
+	}
+	key := string(child.Raw) + string(parent.Raw)
+	ok, seen := s.signed[key]
+	if !seen {
+		if s.signed == nil {
+			s.signed = map[string]bool{}
+		}
+		ok = child.CheckSignatureFrom(parent) == nil
+		s.signed[key] = ok
+	}
+	return ok
+}
+
+// ocspFor parses an OCSP answer about cert from issuer, nil when it is not
+// one (or its signature does not check out).
+func (s *sigChecks) ocspFor(raw []byte, cert, issuer *x509.Certificate) *ocsp.Response {
+	parse := func() *ocsp.Response {
+		r, err := ocsp.ParseResponseForCert(raw, cert, issuer)
+		if err != nil {
+			return nil
+		}
+		return r
+	}
+	if s == nil {
+		return parse()
+	}
+	key := string(raw) + string(cert.Raw) + string(issuer.Raw)
+	r, seen := s.ocsp[key]
+	if !seen {
+		if s.ocsp == nil {
+			s.ocsp = map[string]*ocsp.Response{}
+		}
+		r = parse()
+		s.ocsp[key] = r
+	}
+	return r
+}
+
+// chainOf is chainOf, remembering its checks.
+func (s *sigChecks) chainOf(leaf *x509.Certificate, certs []*x509.Certificate) []*x509.Certificate {
 	chain := []*x509.Certificate{leaf}
 	for c := leaf; !bytes.Equal(c.RawIssuer, c.RawSubject) && len(chain) < 10; {
-		i := slices.IndexFunc(certs, func(p *x509.Certificate) bool {
-			return bytes.Equal(p.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(p) == nil
-		})
+		i := slices.IndexFunc(certs, func(p *x509.Certificate) bool { return s.signedBy(c, p) })
 		if i < 0 {
 			break
 		}
@@ -240,42 +296,62 @@ func addDSS(file []byte, targets []vriTarget, at time.Time) ([]byte, error) {
 	return u.bytes(root), nil
 }
 
-// addDocTimestamp appends a document timestamp (ETSI EN 319 142-1, 5.4.3):
-// an invisible signature field whose dictionary is /Type /DocTimeStamp,
-// /SubFilter /ETSI.RFC3161, and whose /Contents is the TSA's token over
-// every byte of the file but that token. pdfsign writes the field, widget
-// and catalog (its timestamp mode); the byte range and token are filled in
-// here, as for signatures.
+// docTimestampRoom is the room, in bytes, a document timestamp's /Contents
+// keeps for the authority's token (with its certificates: a few KB).
+const docTimestampRoom = 12000
+
+// addDocTimestamp appends a document timestamp (ETSI EN 319 142-1, 5.4.3)
+// in an incremental update: an invisible signature field whose value is a
+// dictionary /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161, and whose
+// /Contents is the authority's token over every byte of the file but that
+// token; the catalog's form gains the field.
 func addDocTimestamp(ctx context.Context, file []byte, opts Options) ([]byte, error) {
 	if opts.TSA == "" {
 		return nil, errors.New("a document timestamp needs a timestamp authority")
 	}
-	rdr, err := checkedReader(file)
+	u, err := newIncrement(file)
 	if err != nil {
 		return nil, err
 	}
-	if err := withStandInTSA(); err != nil {
-		return nil, err
+	root := u.r.Trailer().Key("Root")
+	page := u.r.Page(1).V.GetPtr()
+	if page.GetID() == 0 {
+		return nil, fmt.Errorf("%w: the document has no page", ErrInvalidInput)
 	}
-	sd := sign.SignData{
-		TSA:             sign.TSA{URL: standInTSAURL},
-		Signature:       sign.SignDataSignature{CertType: sign.TimeStampSignature},
-		DigestAlgorithm: crypto.SHA256,
+	sigPlaceholder := "/ByteRange[0 ********** ********** **********]" // as wide as finishLayout expects
+	sig := u.add([]byte("<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 " + sigPlaceholder +
+		" /Contents<" + strings.Repeat("0", 2*docTimestampRoom) + "> >>"))
+	sigAt := u.entries[len(u.entries)-1].offset
+
+	// The form: its entries as they are, the new field added to /Fields.
+	form := root.Key("AcroForm")
+	fields := form.Key("Fields")
+	formSelf, fieldsSelf := form.GetPtr(), fields.GetPtr()
+	var b bytes.Buffer
+	b.WriteString("<<")
+	for _, k := range form.Keys() {
+		if k != "Fields" && k != "SigFlags" {
+			b.WriteString(" " + pdfName(k) + " ")
+			writeValue(&b, form.Key(k), formSelf.GetID())
+		}
 	}
-	var w lastWrite
-	if err := safeSign(file, &w, rdr, sd); err != nil {
-		return nil, fmt.Errorf("pdfsign: %w", err)
+	b.WriteString(" /Fields [")
+	for i := range fields.Len() {
+		writeValue(&b, fields.Index(i), fieldsSelf.GetID())
+		b.WriteByte(' ')
 	}
-	out := w.b
-	if len(out) <= len(file) {
-		return nil, errors.New("pdfsign wrote no incremental update")
-	}
-	copy(out, file)
-	dropDuplicateVersion(out[len(file):])
-	d, err := findSigDict(out, len(file), "/Type /DocTimeStamp\n")
+	name := fmt.Sprintf("Timestamp %d", fields.Len()+1)
+	field := u.add(fmt.Appendf(nil, "<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /V %d 0 R /Rect [0 0 0 0] /F 132 /P %d %d R >>",
+		pdfText(name), sig, page.GetID(), page.GetGen()))
+	fmt.Fprintf(&b, "%d 0 R] /SigFlags 3 >>", field)
+	catalog := u.add(u.catalog(map[string]string{"AcroForm": b.String()}, "AcroForm"))
+	out := u.bytes(catalog)
+
+	d, err := findSigDict(out, sigAt, "/Type /DocTimeStamp")
 	if err != nil {
 		return nil, err
 	}
+	d.byteRange = sigAt + bytes.Index(out[sigAt:], []byte(sigPlaceholder))
 	l, err := finishLayout(out, d)
 	if err != nil {
 		return nil, err

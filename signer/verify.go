@@ -185,7 +185,7 @@ func verifyAt(file []byte, roots *x509.CertPool, now time.Time) (rep *Report, er
 			}
 		}
 	}
-	levels(file, r, w.out, roots)
+	levels(file, r, w.out, &w.checks)
 	for _, f := range w.out {
 		rep.Signatures = append(rep.Signatures, f.s)
 		if f.s.Type == typeSignature && (rep.PAdESLevel == "" || f.s.PAdESLevel < rep.PAdESLevel) {
@@ -216,6 +216,7 @@ type walk struct {
 	seen   map[[2]uint32]bool
 	budget int
 	out    []found
+	checks sigChecks
 }
 
 func (w *walk) collect(field pdf.Value, parentName, parentFT string, depth int) {
@@ -246,10 +247,10 @@ func (w *walk) collect(field pdf.Value, parentName, parentFT string, depth int) 
 	if ft != "Sig" || v.Kind() != pdf.Dict {
 		return
 	}
-	w.out = append(w.out, check(name, v, w.file, w.roots))
+	w.out = append(w.out, check(name, v, w.file, w.roots, &w.checks))
 }
 
-func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) (f found) {
+func check(field string, v pdf.Value, file []byte, roots *x509.CertPool, sc *sigChecks) (f found) {
 	s := &f.s
 	*s = Signature{Field: field, Type: typeSignature, Name: v.Key("Name").Text(), SubFilter: v.Key("SubFilter").Name()}
 	if s.SubFilter == "ETSI.RFC3161" {
@@ -289,7 +290,7 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) (f foun
 	f.contents = raw
 	signed := append(append(make([]byte, 0, b+d), file[:b]...), file[c:c+d]...)
 	if s.Type == typeDocTimestamp {
-		checkDocTimestamp(&f, signed, roots)
+		checkDocTimestamp(&f, signed, roots, sc)
 		return f
 	}
 	if m := v.Key("M"); m.Kind() == pdf.String {
@@ -319,7 +320,7 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) (f foun
 	s.Valid = true
 	var rev revocation.InfoArchival
 	if p7.UnmarshalSignedAttribute(oidAdobeRevocation, &rev) == nil {
-		s.RevocationStatus, s.Revocation = statusAt(rawValues(rev.OCSP), rawValues(rev.CRL), cert, p7.Certificates)
+		s.RevocationStatus, s.Revocation = sc.statusAt(rawValues(rev.OCSP), rawValues(rev.CRL), cert, p7.Certificates)
 		if s.RevocationStatus == "revoked" {
 			s.Valid, s.Problem = false, "the signer's certificate was revoked when it signed"
 			return f
@@ -327,7 +328,7 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) (f foun
 	}
 	if len(p7.Signers) == 1 {
 		f.token = tokenOf(p7)
-		problem, untrusted, chain := checkTimestamp(s, p7.Signers[0].EncryptedDigest, f.token, roots)
+		problem, untrusted, chain := checkTimestamp(s, p7.Signers[0].EncryptedDigest, f.token, roots, sc)
 		f.tsaChain = chain
 		if problem != "" {
 			s.Valid, s.Problem = untrusted, problem // a sound token from an unknown authority: valid, not trusted
@@ -362,7 +363,7 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool) (f foun
 
 // checkDocTimestamp checks a document timestamp: a token over the bytes its
 // range covers, by an authority that chains to roots at its time.
-func checkDocTimestamp(f *found, signed []byte, roots *x509.CertPool) {
+func checkDocTimestamp(f *found, signed []byte, roots *x509.CertPool, sc *sigChecks) {
 	s := &f.s
 	ts, err := timestamp.Parse(f.contents)
 	if err != nil {
@@ -388,7 +389,7 @@ func checkDocTimestamp(f *found, signed []byte, roots *x509.CertPool) {
 		return
 	}
 	tsa := p7.GetOnlySigner()
-	f.cert, f.tsaChain = tsa, chainOf(tsa, p7.Certificates)
+	f.cert, f.tsaChain = tsa, sc.chainOf(tsa, p7.Certificates)
 	s.SignerCN, s.Issuer, s.TimestampAuthority = tsa.Subject.CommonName, tsa.Issuer.CommonName, tsa.Subject.CommonName
 	exp := tsa.NotAfter
 	s.AuthorityExpires = &exp
@@ -471,7 +472,7 @@ func tokenOf(p7 *pkcs7.PKCS7) []byte {
 // "" when the token is good or absent, and the authority's chain from the
 // token; untrusted says the token is sound but its authority is not one
 // the roots vouch for.
-func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool) (problem string, untrusted bool, chain []*x509.Certificate) {
+func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool, sc *sigChecks) (problem string, untrusted bool, chain []*x509.Certificate) {
 	if token == nil {
 		return "", false, nil
 	}
@@ -491,7 +492,7 @@ func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool)
 	s.Timestamp = &t
 	if p7, err := pkcs7.Parse(token); err == nil && p7.GetOnlySigner() != nil {
 		tsa := p7.GetOnlySigner()
-		chain = chainOf(tsa, p7.Certificates)
+		chain = sc.chainOf(tsa, p7.Certificates)
 		s.TimestampAuthority = tsa.Subject.CommonName
 		if roots != nil {
 			if _, err := tsa.Verify(x509.VerifyOptions{Roots: roots, Intermediates: pool(p7.Certificates), CurrentTime: t,
@@ -506,11 +507,12 @@ func checkTimestamp(s *Signature, signature, token []byte, roots *x509.CertPool)
 // statusAt reads OCSP answers and CRLs for a certificate, checking each
 // against its issuer among certs: "good", "revoked", or "" when none
 // covers it.
-func statusAt(ocsps, crls [][]byte, cert *x509.Certificate, certs []*x509.Certificate) (status string, answers int) {
+func (sc *sigChecks) statusAt(ocsps, crls [][]byte, cert *x509.Certificate, certs []*x509.Certificate) (status string, answers int) {
 	var issuer *x509.Certificate
 	for _, c := range certs {
-		if bytes.Equal(c.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(c) == nil {
+		if sc.signedBy(cert, c) {
 			issuer = c
+			break
 		}
 	}
 	if issuer == nil {
@@ -518,8 +520,8 @@ func statusAt(ocsps, crls [][]byte, cert *x509.Certificate, certs []*x509.Certif
 	}
 	revoked := false
 	for _, raw := range ocsps {
-		r, err := ocsp.ParseResponseForCert(raw, cert, issuer)
-		if err != nil {
+		r := sc.ocspFor(raw, cert, issuer)
+		if r == nil {
 			continue
 		}
 		switch r.Status {
