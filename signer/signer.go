@@ -1,17 +1,25 @@
-// Package signer signs and verifies PDF results with CMS (PAdES-style)
-// signatures through github.com/digitorus/pdfsign, and repairs what that
-// library gets wrong at the pinned version.
+// Package signer signs and verifies PDF results as PAdES baseline
+// signatures (ETSI EN 319 142-1) at the level asked for: B-B, B-T (with a
+// signature timestamp), B-LT (and a Document Security Store holding the
+// chains' certificates and revocation answers) and B-LTA (and a document
+// timestamp over it all), and renews the document timestamps of archived
+// files before their authority's certificate expires.
 //
-// Signing runs in two passes. pdfsign first writes the incremental update
-// (signature dictionary, widget, AcroForm, catalog, cross-reference) with
-// ASCII placeholders for the text fields and a throw-away CMS. The second pass
-// then writes the text fields as proper UTF-16 PDF strings of the same
-// length, recomputes the byte range from the file it actually has, and builds
-// and embeds the real CMS over exactly those bytes. This side-steps pdfsign's
-// unescaped UTF-16 strings (a name such as "Vĩnh" yields a raw ')'), its
-// search for the Contents placeholder that can land in an earlier signature's
-// zero padding, and its double write when the CMS outgrows its estimate.
-// Every signed file is verified before Sign returns it.
+// The signature field, widget and appearance are written by
+// github.com/digitorus/pdfsign, repaired here, in two passes. pdfsign first
+// writes the incremental update (signature dictionary, widget, AcroForm,
+// catalog, cross-reference) with ASCII placeholders for the text fields and
+// a throw-away CMS. The second pass then writes the text fields as proper
+// UTF-16 PDF strings of the same length, makes the dictionary a PAdES one
+// (sub-filter, /M), recomputes the byte range from the file it actually
+// has, and builds and embeds motcua's own CMS over exactly those bytes
+// (cms.go). This side-steps pdfsign's unescaped UTF-16 strings (a name such
+// as "Vĩnh" yields a raw ')'), its search for the Contents placeholder that
+// can land in an earlier signature's zero padding, its double write when
+// the CMS outgrows its estimate, and its CMS, which is not a baseline one.
+// The Document Security Store and the document timestamp are incremental
+// updates pdfsign does not write; increment.go and pades.go do. Every
+// signed file is verified before it is returned.
 package signer
 
 import (
