@@ -166,10 +166,10 @@ var byteRangeRE = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+
 
 // Checked is what OpenSSL checked in a file.
 type Checked struct {
-	Signatures     int // CMS signatures verified by openssl cms -verify
-	Timestamped    int // of them, with a signature timestamp verified by openssl ts -verify
-	DocTimestamps  int // document timestamps verified by openssl ts -verify
-	PAdESBaseline  int // signatures whose signed attributes openssl prints as PAdES baseline ones
+	Signatures    int // CMS signatures verified by openssl cms -verify
+	Timestamped   int // of them, with a signature timestamp verified by openssl ts -verify
+	DocTimestamps int // document timestamps verified by openssl ts -verify
+	PAdESBaseline int // signatures whose signed attributes openssl prints as PAdES baseline ones
 }
 
 // OpenSSL checks every signature and document timestamp of the PDF at path
