@@ -80,12 +80,12 @@ func (o Options) level() (Level, error) {
 
 // extend takes a file whose last signature (cms) was just embedded to the
 // level: for B-LT and B-LTA it adds the validation data of the signer's
-// chain (vd, gathered when it signed) and of the TSA's to the Document
-// Security Store, then for B-LTA a document timestamp over everything. The
+// chain (vd, gathered by rc when it signed) and of the TSA's to the
+// Document Security Store, then for B-LTA a document timestamp over everything. The
 // result is verified against the roots.
-func extend(ctx context.Context, file, cms []byte, vd validationData, level Level, opts Options) ([]byte, error) {
+func extend(ctx context.Context, file, cms []byte, vd validationData, rc *revocationCheck, level Level, opts Options) ([]byte, error) {
 	if level >= LevelLT {
-		tsa, err := timestampValidation(ctx, opts, tokenIn(cms))
+		tsa, err := timestampValidation(ctx, rc, tokenIn(cms))
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +116,7 @@ func tokenIn(cms []byte) []byte {
 // timestampValidation gathers the validation data of the authority that
 // signed token: its chain, from the certificates the token carries, and the
 // chain's revocation answers.
-func timestampValidation(ctx context.Context, opts Options, token []byte) (validationData, error) {
+func timestampValidation(ctx context.Context, rc *revocationCheck, token []byte) (validationData, error) {
 	if token == nil {
 		return validationData{}, errors.New("the signature has no timestamp to add validation data for")
 	}
@@ -128,7 +128,7 @@ func timestampValidation(ctx context.Context, opts Options, token []byte) (valid
 	if tsa == nil {
 		return validationData{}, errors.New("the timestamp token does not carry its authority's certificate")
 	}
-	return checkRevocation(ctx, opts.HTTP, chainOf(tsa, p7.Certificates))
+	return rc.check(ctx, chainOf(tsa, p7.Certificates))
 }
 
 // chainOf orders the chain of leaf from certs: leaf, its issuer, and so on
@@ -412,7 +412,7 @@ func Renew(ctx context.Context, file []byte, opts Options) ([]byte, error) {
 	if last == nil {
 		return nil, fmt.Errorf("%w: the file has no timestamp to renew", ErrInvalidInput)
 	}
-	vd, err := timestampValidation(ctx, opts, token)
+	vd, err := timestampValidation(ctx, &revocationCheck{hc: opts.HTTP, keep: true}, token)
 	if err != nil {
 		return nil, err
 	}

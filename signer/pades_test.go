@@ -66,8 +66,12 @@ func TestEachPAdESLevel(t *testing.T) {
 			if !s.SigningTime.Equal(at) || s.SubFilter != "ETSI.CAdES.detached" {
 				t.Errorf("signing time %v (want %v from /M), sub-filter %q", s.SigningTime, at, s.SubFilter)
 			}
-			if tc.level >= signer.LevelLT && (s.RevocationStatus != "good" || s.Revocation != 1) {
+			if tc.level >= signer.LevelLT && (s.RevocationStatus != "good" || s.Revocation != 2) { // the OCSP answer and the CRL
 				t.Errorf("revocation at signing: %q from %d answers", s.RevocationStatus, s.Revocation)
+			}
+			if tc.level >= signer.LevelLT && (!bytes.Contains(out, []byte("/Type /DSS /Certs [")) || !bytes.Contains(out, []byte("/OCSPs [")) ||
+				!bytes.Contains(out, []byte("/CRLs [")) || !bytes.Contains(out, []byte("/VRI <<"))) {
+				t.Error("the store lacks certificates, OCSP answers, CRLs or the VRI entry")
 			}
 			if tc.level == signer.LevelLT && (rep.Appended == "" || !strings.Contains(rep.Appended, "validation data only")) {
 				t.Errorf("the DSS update after the signature: %q", rep.Appended)

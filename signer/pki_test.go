@@ -40,8 +40,8 @@ func TestTimestampAndRevocationFromTheDevPKI(t *testing.T) {
 	if s.Timestamp == nil || s.TimestampAuthority != "motcua dev TSA" || time.Since(*s.Timestamp) > time.Minute {
 		t.Errorf("timestamp %v by %q", s.Timestamp, s.TimestampAuthority)
 	}
-	if s.Revocation != 1 || s.RevocationStatus != "good" {
-		t.Errorf("%d revocation answers embedded (%q), want the signer's good OCSP answer", s.Revocation, s.RevocationStatus)
+	if s.Revocation != 2 || s.RevocationStatus != "good" {
+		t.Errorf("%d revocation answers embedded (%q), want the good OCSP answer and the CRL", s.Revocation, s.RevocationStatus)
 	}
 	path := filepath.Join(t.TempDir(), "stamped.pdf")
 	os.WriteFile(path, out, 0o600)

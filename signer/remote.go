@@ -58,7 +58,7 @@ func Prepare(ctx context.Context, pdfBytes []byte, cert *x509.Certificate, chain
 		return nil, err
 	}
 	if opts.Revocation || level >= LevelLT {
-		if _, err := checkRevocation(ctx, opts.HTTP, append([]*x509.Certificate{cert}, chain...)); err != nil {
+		if _, err := (&revocationCheck{hc: opts.HTTP}).check(ctx, append([]*x509.Certificate{cert}, chain...)); err != nil {
 			return nil, err
 		}
 	}
@@ -114,12 +114,13 @@ func Complete(ctx context.Context, p *Prepared, signature []byte, opts Options) 
 		}
 	}
 	var vd validationData
+	rc := &revocationCheck{hc: opts.HTTP, keep: level >= LevelLT}
 	if level >= LevelLT {
 		p7, err := pkcs7.Parse(cms)
 		if err != nil {
 			return nil, err
 		}
-		if vd, err = checkRevocation(ctx, opts.HTTP, chainOf(cert, p7.Certificates)); err != nil {
+		if vd, err = rc.check(ctx, chainOf(cert, p7.Certificates)); err != nil {
 			return nil, err
 		}
 	}
@@ -127,7 +128,7 @@ func Complete(ctx context.Context, p *Prepared, signature []byte, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	return extend(ctx, out, cms, vd, level, opts)
+	return extend(ctx, out, cms, vd, rc, level, opts)
 }
 
 // ErrBadSignature is returned when a remote signature does not match the

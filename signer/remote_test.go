@@ -52,7 +52,7 @@ func TestRemoteSigningInTwoPhases(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep, err := signer.Verify(out, ca.Roots)
-			if err != nil || rep.Err() != nil || rep.Signatures[0].Timestamp == nil || rep.Signatures[0].Revocation != 1 || rep.PAdESLevel != "B-LTA" {
+			if err != nil || rep.Err() != nil || rep.Signatures[0].Timestamp == nil || rep.Signatures[0].Revocation != 2 || rep.PAdESLevel != "B-LTA" {
 				t.Fatalf("%v %v %s %+v", err, rep.Err(), rep.PAdESLevel, rep.Signatures)
 			}
 			path := filepath.Join(t.TempDir(), "remote.pdf")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -30,11 +31,23 @@ func (v *validationData) add(o validationData) {
 	v.crls = append(v.crls, o.crls...)
 }
 
-// checkRevocation asks, for each certificate of the chain below the root,
-// its issuer's OCSP responder (the CRL when OCSP does not answer), refuses
-// a revoked certificate, and returns the chain and the answers, the
-// revocation state at this moment.
-func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certificate) (validationData, error) {
+// revocationCheck asks for the revocation state of certificate chains
+// while one signature is made, fetching each CRL once.
+type revocationCheck struct {
+	hc *http.Client
+	// keep: gather both the OCSP answer and the CRL of each certificate,
+	// for the Document Security Store; else the CRL is asked only when
+	// OCSP does not answer.
+	keep bool
+	crls map[string][]byte // fetched, by URL
+}
+
+// check asks, for each certificate of the chain below the root, its
+// issuer's OCSP responder and CRL, refuses a revoked certificate, and
+// returns the chain and the answers, the revocation state at this moment.
+// One answer per certificate is needed; an unreachable service is
+// ErrUnavailable, to be retried.
+func (rc *revocationCheck) check(ctx context.Context, chain []*x509.Certificate) (validationData, error) {
 	var info validationData
 	for _, c := range chain {
 		info.certs = append(info.certs, c.Raw)
@@ -44,7 +57,7 @@ func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certifi
 		if bytes.Equal(cert.RawSubject, cert.RawIssuer) {
 			break // a self-signed root has no revocation status
 		}
-		raw, revoked, errOCSP := askOCSP(ctx, hc, cert, issuer)
+		raw, revoked, errOCSP := askOCSP(ctx, rc.hc, cert, issuer)
 		if errOCSP == nil {
 			if revoked {
 				return info, fmt.Errorf("%w: %q is revoked (OCSP)", ErrCertificate, cert.Subject.CommonName)
@@ -53,16 +66,22 @@ func checkRevocation(ctx context.Context, hc *http.Client, chain []*x509.Certifi
 			if r, err := ocsp.ParseResponse(raw, issuer); err == nil && r.Certificate != nil {
 				info.certs = append(info.certs, r.Certificate.Raw) // a delegated responder
 			}
-			continue
+			if !rc.keep {
+				continue
+			}
 		}
-		raw, revoked, errCRL := fetchCRL(ctx, hc, cert, issuer)
-		if errCRL != nil {
+		raw, revoked, errCRL := rc.fetchCRL(ctx, cert, issuer)
+		switch {
+		case errCRL != nil && errOCSP != nil:
 			return info, fmt.Errorf("%w: revocation status of %q: OCSP: %v; CRL: %v", ErrUnavailable, cert.Subject.CommonName, errOCSP, errCRL)
-		}
-		if revoked {
+		case errCRL != nil: // the OCSP answer suffices
+		case revoked:
 			return info, fmt.Errorf("%w: %q is revoked (CRL)", ErrCertificate, cert.Subject.CommonName)
+		default:
+			if !slices.ContainsFunc(info.crls, func(b []byte) bool { return bytes.Equal(b, raw) }) {
+				info.crls = append(info.crls, raw)
+			}
 		}
-		info.crls = append(info.crls, raw)
 	}
 	return info, nil
 }
@@ -92,17 +111,23 @@ func askOCSP(ctx context.Context, hc *http.Client, cert, issuer *x509.Certificat
 	return nil, false, errors.New("OCSP status unknown")
 }
 
-func fetchCRL(ctx context.Context, hc *http.Client, cert, issuer *x509.Certificate) (raw []byte, revoked bool, err error) {
+func (rc *revocationCheck) fetchCRL(ctx context.Context, cert, issuer *x509.Certificate) (raw []byte, revoked bool, err error) {
 	if len(cert.CRLDistributionPoints) == 0 {
 		return nil, false, errors.New("the certificate names no CRL")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cert.CRLDistributionPoints[0], nil)
-	if err != nil {
-		return nil, false, err
-	}
-	raw, err = do(hc, req)
-	if err != nil {
-		return nil, false, err
+	url := cert.CRLDistributionPoints[0]
+	if raw = rc.crls[url]; raw == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		if raw, err = do(rc.hc, req); err != nil {
+			return nil, false, err
+		}
+		if rc.crls == nil {
+			rc.crls = map[string][]byte{}
+		}
+		rc.crls[url] = raw
 	}
 	crl, err := x509.ParseRevocationList(raw)
 	if err != nil {

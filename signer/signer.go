@@ -106,9 +106,10 @@ func Sign(ctx context.Context, pdfBytes []byte, key Key, info Info, opts Options
 		return nil, err
 	}
 	chain := append([]*x509.Certificate{key.Certificate}, key.Chain...)
+	rc := &revocationCheck{hc: opts.HTTP, keep: level >= LevelLT}
 	var vd validationData
 	if opts.Revocation || level >= LevelLT {
-		if vd, err = checkRevocation(ctx, opts.HTTP, chain); err != nil {
+		if vd, err = rc.check(ctx, chain); err != nil {
 			return nil, err
 		}
 	}
@@ -128,7 +129,7 @@ func Sign(ctx context.Context, pdfBytes []byte, key Key, info Info, opts Options
 	if err != nil {
 		return nil, err
 	}
-	return extend(ctx, out, cms, vd, level, opts)
+	return extend(ctx, out, cms, vd, rc, level, opts)
 }
 
 // verified returns out when it verifies against roots.

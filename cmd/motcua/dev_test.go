@@ -284,7 +284,7 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 		t.Errorf("pdfsig:\n%s", text)
 	}
 	report, err := exec.Command(binary, "verify", path, "--data", cfg.data).CombinedOutput()
-	if err != nil || !strings.Contains(string(report), "motcua dev TSA") || !strings.Contains(string(report), "1 trả lời OCSP/CRL") ||
+	if err != nil || !strings.Contains(string(report), "motcua dev TSA") || !strings.Contains(string(report), "2 trả lời OCSP/CRL") ||
 		!strings.Contains(string(report), "VERDICT: HỢP LỆ / VALID") || !strings.Contains(string(report), "Mức PAdES / PAdES level:     B-LTA") {
 		t.Errorf("verify: %v\n%s", err, report)
 	}
