@@ -167,6 +167,15 @@ func TestAnAdobeStyleSignatureIsNotBaseline(t *testing.T) {
 	if s.PAdESLevel != "" || !strings.Contains(s.NextLevel, "ETSI.CAdES.detached (it is /adbe.pkcs7.detached)") || !strings.Contains(s.NextLevel, "signing-time") {
 		t.Errorf("level %q, next %q", s.PAdESLevel, s.NextLevel)
 	}
+	// A baseline signature after it: the file is as strong as its weakest.
+	twice, err := signer.Sign(context.Background(), out.Bytes(), key, signer.Info{Name: "Nguyen Van Vinh", Time: time.Now()}, signer.Options{Roots: ca.Roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = signer.Verify(twice, ca.Roots)
+	if err != nil || rep.Err() != nil || rep.LastSignature().PAdESLevel != "B-B" || rep.PAdESLevel != "" {
+		t.Errorf("%v %v: last %q, file %q", err, rep.Err(), rep.LastSignature().PAdESLevel, rep.PAdESLevel)
+	}
 }
 
 // An archive outlives its timestamp authority's certificate: the file made

@@ -186,11 +186,16 @@ func verifyAt(file []byte, roots *x509.CertPool, now time.Time) (rep *Report, er
 		}
 	}
 	levels(file, r, w.out, &w.checks)
+	lowest := LevelLTA + 1
 	for _, f := range w.out {
 		rep.Signatures = append(rep.Signatures, f.s)
-		if f.s.Type == typeSignature && (rep.PAdESLevel == "" || f.s.PAdESLevel < rep.PAdESLevel) {
-			rep.PAdESLevel = f.s.PAdESLevel
+		if f.s.Type == typeSignature {
+			l, _ := ParseLevel(f.s.PAdESLevel) // 0 for none
+			lowest = min(lowest, l)
 		}
+	}
+	if lowest > 0 && lowest <= LevelLTA {
+		rep.PAdESLevel = lowest.String()
 	}
 	return rep, nil
 }
