@@ -173,7 +173,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer w.Stop()
-	users, tokens, err := api.LoadOrCreateDevTokens(filepath.Join(dir, "tokens.json"))
+	users, tokens, _, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "tokens.json"), filepath.Join(dir, "passwords.json"))
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -11,6 +12,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
@@ -22,20 +25,24 @@ import (
 // common name is their full name.
 type UserRecord struct {
 	motcua.User
-	TokenSHA256       string   `json:"token_sha256"`
+	TokenSHA256 string `json:"token_sha256"`
+	// PasswordHash is the bcrypt hash of the password a person signs in
+	// to the pages with (the username is the id); empty for systems.
+	PasswordHash      string   `json:"password_hash,omitempty"`
 	CertificateSHA256 []string `json:"certificate_sha256,omitempty"`
 }
 
 // Users authenticates bearer tokens. Only the SHA-256 of each token is kept.
 type Users struct {
-	byHash map[string]motcua.User
-	list   []motcua.User
-	certs  map[string][]string // user id -> registered certificate SHA-256
+	byHash    map[string]motcua.User
+	list      []motcua.User
+	certs     map[string][]string // user id -> registered certificate SHA-256
+	passwords map[string][]byte   // user id -> bcrypt hash
 }
 
 // NewUsers indexes records, checking roles and hashes.
 func NewUsers(records []UserRecord) (*Users, error) {
-	u := &Users{byHash: map[string]motcua.User{}, certs: map[string][]string{}}
+	u := &Users{byHash: map[string]motcua.User{}, certs: map[string][]string{}, passwords: map[string][]byte{}}
 	for i, r := range records {
 		if r.ID == "" || !r.Role.Valid() {
 			return nil, fmt.Errorf("user %d: needs an id and one of the roles %v", i+1, motcua.Roles)
@@ -52,6 +59,12 @@ func NewUsers(records []UserRecord) (*Users, error) {
 		}
 		if empty := sha256.Sum256(nil); bytes.Equal(h, empty[:]) {
 			return nil, fmt.Errorf("user %s: token_sha256 is the hash of an empty token", r.ID)
+		}
+		if r.PasswordHash != "" {
+			if _, err := bcrypt.Cost([]byte(r.PasswordHash)); err != nil {
+				return nil, fmt.Errorf("user %s: password_hash is not a bcrypt hash: %v", r.ID, err)
+			}
+			u.passwords[r.ID] = []byte(r.PasswordHash)
 		}
 		u.byHash[hex.EncodeToString(h)] = r.User
 		u.list = append(u.list, r.User)
@@ -84,6 +97,38 @@ func (u *Users) Authenticate(token string) (motcua.User, bool) {
 	sum := sha256.Sum256([]byte(token))
 	user, ok := u.byHash[hex.EncodeToString(sum[:])]
 	return user, ok
+}
+
+// SignIn returns the user whose id is username when password is theirs.
+// An unknown username costs the same time as a wrong password.
+func (u *Users) SignIn(username, password string) (motcua.User, bool) {
+	hash, ok := u.passwords[username]
+	if !ok {
+		hash = decoyHash
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !ok {
+		return motcua.User{}, false
+	}
+	for _, user := range u.list {
+		if user.ID == username {
+			return user, true
+		}
+	}
+	return motcua.User{}, false
+}
+
+// decoyHash is compared against when the username is unknown.
+var decoyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
+
+// NewPassword returns a fresh random password and its bcrypt hash.
+func NewPassword() (password, hash string, err error) {
+	b := make([]byte, 9)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	password = base64.RawURLEncoding.EncodeToString(b)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return password, string(h), err
 }
 
 // Owns reports whether the certificate (DER) belongs to the user: one of
@@ -123,47 +168,63 @@ func NewToken(role motcua.Role) (token, sha string, err error) {
 }
 
 // AddUser writes a user into the users file at path (creating it; a user
-// with the same id is replaced) with a fresh token, and returns the token:
-// the file keeps only its hash. The file must load afterwards.
-func AddUser(path string, user motcua.User, certificates []string) (string, error) {
+// with the same id is replaced) with a fresh token and password, and
+// returns them: the file keeps only their hashes. The file must load
+// afterwards.
+func AddUser(path string, user motcua.User, certificates []string) (token, password string, err error) {
 	var f struct {
 		Users []UserRecord `json:"users"`
 	}
 	if b, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(b, &f); err != nil {
-			return "", fmt.Errorf("users file %s: %w", path, err)
+			return "", "", fmt.Errorf("users file %s: %w", path, err)
 		}
 	} else if !os.IsNotExist(err) {
-		return "", err
+		return "", "", err
 	}
 	token, sha, err := NewToken(user.Role)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	rec := UserRecord{User: user, TokenSHA256: sha, CertificateSHA256: certificates}
+	password, hash, err := NewPassword()
+	if err != nil {
+		return "", "", err
+	}
+	rec := UserRecord{User: user, TokenSHA256: sha, PasswordHash: hash, CertificateSHA256: certificates}
 	f.Users = slices.DeleteFunc(f.Users, func(r UserRecord) bool { return r.ID == user.ID })
 	f.Users = append(f.Users, rec)
 	if _, err := NewUsers([]UserRecord{rec}); err != nil {
-		return "", err
+		return "", "", err
 	}
 	b, _ := json.MarshalIndent(f, "", "  ")
 	tmp := path + ".new"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return token, os.Rename(tmp, path)
+	return token, password, os.Rename(tmp, path)
 }
 
-// LoadOrCreateDevTokens reads the demo tokens from path ({"role":"TOKEN"}),
-// creating random ones on first start, and returns the users and tokens.
-func LoadOrCreateDevTokens(path string) (*Users, map[motcua.Role]string, error) {
+// DevLogin is a demo user's sign-in for the pages.
+type DevLogin struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// LoadOrCreateDevUsers reads the demo tokens from tokensPath
+// ({"role":"TOKEN"}) and passwords from passwordsPath ({"role":{"username",
+// "password"}}), creating random ones on first start, and returns the
+// users, tokens and passwords.
+func LoadOrCreateDevUsers(tokensPath, passwordsPath string) (*Users, map[motcua.Role]string, map[motcua.Role]DevLogin, error) {
 	tokens := map[motcua.Role]string{}
-	if b, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(b, &tokens); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
+	logins := map[motcua.Role]DevLogin{}
+	for path, v := range map[string]any{tokensPath: &tokens, passwordsPath: &logins} {
+		if b, err := os.ReadFile(path); err == nil {
+			if err := json.Unmarshal(b, v); err != nil {
+				return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+			}
+		} else if !os.IsNotExist(err) {
+			return nil, nil, nil, err
 		}
-	} else if !os.IsNotExist(err) {
-		return nil, nil, err
 	}
 	changed := false
 	var recs []UserRecord
@@ -172,20 +233,40 @@ func LoadOrCreateDevTokens(path string) (*Users, map[motcua.Role]string, error) 
 		if !ok {
 			var err error
 			if tok, _, err = NewToken(user.Role); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			tokens[user.Role] = tok
 			changed = true
 		}
 		sum := sha256.Sum256([]byte(tok))
-		recs = append(recs, UserRecord{User: user, TokenSHA256: hex.EncodeToString(sum[:])})
+		rec := UserRecord{User: user, TokenSHA256: hex.EncodeToString(sum[:])}
+		if user.Role != motcua.RoleSystem { // a system has no one to sign in
+			login, ok := logins[user.Role]
+			if !ok || login.Username != user.ID {
+				pw, _, err := NewPassword()
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				login = DevLogin{Username: user.ID, Password: pw}
+				logins[user.Role] = login
+				changed = true
+			}
+			h, err := bcrypt.GenerateFromPassword([]byte(login.Password), bcrypt.MinCost) // demo passwords, known anyway
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			rec.PasswordHash = string(h)
+		}
+		recs = append(recs, rec)
 	}
 	if changed {
-		b, _ := json.MarshalIndent(tokens, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
-			return nil, nil, fmt.Errorf("write dev tokens: %w", err)
+		for path, v := range map[string]any{tokensPath: tokens, passwordsPath: logins} {
+			b, _ := json.MarshalIndent(v, "", "  ")
+			if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+				return nil, nil, nil, fmt.Errorf("write %s: %w", path, err)
+			}
 		}
 	}
 	users, err := NewUsers(recs)
-	return users, tokens, err
+	return users, tokens, logins, err
 }

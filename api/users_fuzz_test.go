@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/motcua/motcua"
@@ -66,5 +67,31 @@ func TestUsersOwnTheirCertificates(t *testing.T) {
 		if got := users.Owns(c.user, c.cert); got != c.want {
 			t.Errorf("%s owns %q: %v, want %v", c.user.ID, c.cert.Subject.CommonName, got, c.want)
 		}
+	}
+}
+
+// A person signs in with their id and password; the file keeps a bcrypt
+// hash; a wrong password or an unknown name gets nothing.
+func TestPasswordsSignIn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.json")
+	_, password, err := api.AddUser(path, motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := api.LoadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := users.SignIn("chairman1", password); !ok || u.Role != motcua.RoleChairman {
+		t.Fatalf("sign-in: %v %v", u, ok)
+	}
+	for _, bad := range [][2]string{{"chairman1", password + "x"}, {"nobody", password}, {"chairman1", ""}} {
+		if _, ok := users.SignIn(bad[0], bad[1]); ok {
+			t.Errorf("signed in with %q", bad)
+		}
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), password) {
+		t.Error("the file holds the password")
 	}
 }

@@ -64,13 +64,15 @@ func TestDeployedUsersNeedTokens(t *testing.T) {
 	b, _ := os.ReadFile("../../deploy/users.json")
 	os.WriteFile(users, b, 0o600)
 	cmd := exec.Command(binary, "users", "add", "--file", users, "--id", "clerk1", "--name", "Trần Thị Mai", "--role", "clerk")
-	token, err := cmd.Output()
-	if err != nil || len(strings.TrimSpace(string(token))) < 20 {
-		t.Fatalf("users add: %v %q", err, token)
+	out, err = cmd.Output()
+	lines := strings.Fields(string(out))
+	if err != nil || len(lines) != 2 || len(lines[0]) < 20 || len(lines[1]) < 12 {
+		t.Fatalf("users add: %v %q", err, out)
 	}
+	token, password := lines[0], lines[1]
 	file, _ := os.ReadFile(users)
-	if strings.Contains(string(file), strings.TrimSpace(string(token))) {
-		t.Fatal("the users file holds the token itself")
+	if strings.Contains(string(file), token) || strings.Contains(string(file), password) || !strings.Contains(string(file), `"password_hash": "$2a$`) {
+		t.Fatal("the users file holds the token or password itself, or no password hash")
 	}
 	if !strings.Contains(string(file), `"change-me"`) {
 		t.Fatal("the other users lost their placeholders")

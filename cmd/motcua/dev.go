@@ -125,10 +125,12 @@ func runDev(args []string) error {
 	fmt.Fprintf(os.Stderr, "  national portal %s\n", *portalURL)
 	fmt.Fprintf(os.Stderr, "  dev CA services http://%s (TSA /tsa, OCSP /ocsp, CRL /crl)\n", pkiListener.Addr())
 	fmt.Fprintf(os.Stderr, "  data            %s (dev CA root: %s)\n", c.data, ca.RootPath())
-	if len(tokens) > 0 { // the tokens themselves stay in the file, out of any log
-		fmt.Fprintf(os.Stderr, "  demo users      one per role; their tokens are in %s\n", filepath.Join(c.data, "dev-tokens.json"))
+	if len(tokens) > 0 { // the tokens and passwords themselves stay in their files, out of any log
+		fmt.Fprintf(os.Stderr, "  pages           http://%s/login\n", apiListener.Addr())
+		fmt.Fprintf(os.Stderr, "  demo users      one per role; tokens in %s, passwords in %s\n",
+			filepath.Join(c.data, "dev-tokens.json"), filepath.Join(c.data, "dev-passwords.json"))
 		for _, u := range api.DevUsers {
-			fmt.Fprintf(os.Stderr, "    %-14s %s\n", u.Role, u.Name)
+			fmt.Fprintf(os.Stderr, "    %-14s %-12s %s\n", u.Role, u.ID, u.Name)
 		}
 	}
 	fmt.Fprintln(os.Stderr)
@@ -150,13 +152,14 @@ func runDev(args []string) error {
 }
 
 // devUsers loads --users, or the demo users whose tokens live in
-// DATA/dev-tokens.json.
+// DATA/dev-tokens.json and passwords in DATA/dev-passwords.json.
 func devUsers(dir, usersFile string) (*api.Users, map[motcua.Role]string, error) {
 	if usersFile != "" {
 		u, err := api.LoadUsers(usersFile)
 		return u, nil, err
 	}
-	return api.LoadOrCreateDevTokens(filepath.Join(dir, "dev-tokens.json"))
+	u, tokens, _, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "dev-tokens.json"), filepath.Join(dir, "dev-passwords.json"))
+	return u, tokens, err
 }
 
 // startDevServer starts the embedded server on DATA/temporal.db.

@@ -11,7 +11,7 @@ import (
 )
 
 // runUsers manages the users file: `motcua users add` gives a user a fresh
-// token, keeps its hash in the file and prints the token once.
+// token and password, keeps their hashes in the file and prints them once.
 func runUsers(args []string) error {
 	if len(args) == 0 || args[0] != "add" {
 		return usageError("users add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]")
@@ -32,11 +32,12 @@ func runUsers(args []string) error {
 	if *certs != "" {
 		list = strings.Split(*certs, ",")
 	}
-	token, err := api.AddUser(*file, motcua.User{ID: *id, Name: *name, Role: motcua.Role(*role)}, list)
+	token, password, err := api.AddUser(*file, motcua.User{ID: *id, Name: *name, Role: motcua.Role(*role)}, list)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s (%s) is in %s; their token, shown once:\n", *name, *role, *file)
+	fmt.Fprintf(os.Stderr, "%s (%s) is in %s; their API token, then their password for the pages (username %s), shown once:\n", *name, *role, *file, *id)
 	fmt.Println(token)
+	fmt.Println(password)
 	return nil
 }
