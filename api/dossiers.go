@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -22,22 +23,7 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app, bad := req.Decode()
-	p, err := motcua.ValidateIntake(s.Catalog, app)
-	if err = withFields(err, bad); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// Documents are stored before anything refers to them.
-	docs, err := s.storeDocuments(app.Documents)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	began := time.Now()
-	st, existing, err := s.dossiers().Start(r.Context(), workflows.Intake{
-		ExternalID: app.ExternalID, Procedure: p, Channel: app.Channel, Applicant: app.Applicant,
-		Fields: app.Fields, Documents: docs, ReceivedBy: currentUser(r),
-	})
+	st, existing, err := s.Receive(r.Context(), app, bad, currentUser(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -46,10 +32,35 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 	if existing {
 		status = http.StatusOK
 	}
-	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).
-		Str("procedure", p.Code).Str("by", currentUser(r).ID).Bool("existing", existing).
-		Dur("took", time.Since(began)).Msg("dossier received")
 	writeJSON(w, status, wire.Created{DossierID: st.DossierID, Status: st.Status, ReceivedAt: st.ReceivedAt, DueAt: st.DueAt})
+}
+
+// Receive takes an application in for the API and the pages: it validates
+// it (with the fields that could not be decoded, bad), stores its
+// documents, then starts the dossier. existing is true when the external
+// id was taken in before.
+func (s *Server) Receive(ctx context.Context, app motcua.Application, bad map[string]string, by motcua.User) (motcua.State, bool, error) {
+	p, err := motcua.ValidateIntake(s.Catalog, app)
+	if err = withFields(err, bad); err != nil {
+		return motcua.State{}, false, err
+	}
+	// Documents are stored before anything refers to them.
+	docs, err := s.storeDocuments(app.Documents)
+	if err != nil {
+		return motcua.State{}, false, err
+	}
+	began := time.Now()
+	st, existing, err := s.dossiers().Start(ctx, workflows.Intake{
+		ExternalID: app.ExternalID, Procedure: p, Channel: app.Channel, Applicant: app.Applicant,
+		Fields: app.Fields, Documents: docs, ReceivedBy: by,
+	})
+	if err != nil {
+		return motcua.State{}, false, err
+	}
+	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).
+		Str("procedure", p.Code).Str("by", by.ID).Bool("existing", existing).
+		Dur("took", time.Since(began)).Msg("dossier received")
+	return st, existing, nil
 }
 
 // withFields adds the fields that could not be decoded to a validation

@@ -48,7 +48,10 @@ type Server struct {
 	// UIOrigin is the Web UI's origin, allowed to call it.
 	Codec    converter.PayloadCodec
 	UIOrigin string
-	Log      zerolog.Logger
+	// Pages, when set, serves every path outside /v1/ and /codec/ (the
+	// people's pages, package web).
+	Pages http.Handler
+	Log   zerolog.Logger
 
 	paths         map[string]bool // paths with a method-not-allowed handler
 	patterns      []string        // every "METHOD /path" registered
@@ -61,35 +64,40 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.paths, s.patterns = map[string]bool{}, nil
 	s.handle(mux, "GET /healthz", s.healthz)
-	any := motcua.Roles
-	s.route(mux, "GET /v1/openapi.json", any, s.openAPI)
-	s.route(mux, "GET /v1/procedures", any, s.procedures)
-	s.route(mux, "POST /v1/dossiers", roles(motcua.RoleClerk, motcua.RoleSystem), s.createDossier)
-	s.route(mux, "GET /v1/dossiers", any, s.listDossiers)
-	s.route(mux, "GET /v1/dossiers/{id}", any, s.getDossier)
-	s.route(mux, "POST /v1/dossiers/{id}/review", roles(motcua.RoleSpecialist), s.review)
-	s.route(mux, "POST /v1/dossiers/{id}/supplement", roles(motcua.RoleClerk, motcua.RoleSystem), s.supplement)
-	s.route(mux, "POST /v1/dossiers/{id}/sign", roles(motcua.RoleChairman, motcua.RoleViceChairman), s.sign)
-	s.route(mux, "POST /v1/dossiers/{id}/signing-request", roles(motcua.RoleChairman, motcua.RoleViceChairman), s.createSigningRequest)
-	s.route(mux, "GET /v1/dossiers/{id}/signing-request", roles(motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor), s.getSigningRequest)
-	s.route(mux, "POST /v1/dossiers/{id}/withdraw", roles(motcua.RoleClerk, motcua.RoleSystem), s.withdraw)
-	s.route(mux, "GET /v1/dossiers/{id}/receipt", any, s.receipt)
-	s.route(mux, "GET /v1/dossiers/{id}/draft", roles(motcua.RoleSpecialist, motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor), s.draft)
-	s.route(mux, "GET /v1/dossiers/{id}/result", any, s.result)
-	s.route(mux, "GET /v1/dossiers/{id}/history", roles(motcua.RoleAuditor), s.history)
-	s.route(mux, "GET /v1/dossiers/{id}/bundle", roles(motcua.RoleAuditor), s.bundle)
+	may := func(a motcua.Action) []motcua.Role { return a.Allowed() }
+	s.route(mux, "GET /v1/openapi.json", may(motcua.ActRead), s.openAPI)
+	s.route(mux, "GET /v1/procedures", may(motcua.ActRead), s.procedures)
+	s.route(mux, "POST /v1/dossiers", may(motcua.ActIntake), s.createDossier)
+	s.route(mux, "GET /v1/dossiers", may(motcua.ActRead), s.listDossiers)
+	s.route(mux, "GET /v1/dossiers/{id}", may(motcua.ActRead), s.getDossier)
+	s.route(mux, "POST /v1/dossiers/{id}/review", may(motcua.ActReview), s.review)
+	s.route(mux, "POST /v1/dossiers/{id}/supplement", may(motcua.ActSupplement), s.supplement)
+	s.route(mux, "POST /v1/dossiers/{id}/sign", may(motcua.ActSign), s.sign)
+	s.route(mux, "POST /v1/dossiers/{id}/signing-request", may(motcua.ActSign), s.createSigningRequest)
+	s.route(mux, "GET /v1/dossiers/{id}/signing-request", append(may(motcua.ActSign), motcua.RoleAuditor), s.getSigningRequest)
+	s.route(mux, "POST /v1/dossiers/{id}/withdraw", may(motcua.ActWithdraw), s.withdraw)
+	s.route(mux, "GET /v1/dossiers/{id}/receipt", may(motcua.ActRead), s.receipt)
+	s.route(mux, "GET /v1/dossiers/{id}/draft", may(motcua.ActReadDraft), s.draft)
+	s.route(mux, "GET /v1/dossiers/{id}/result", may(motcua.ActRead), s.result)
+	s.route(mux, "GET /v1/dossiers/{id}/history", may(motcua.ActAudit), s.history)
+	s.route(mux, "GET /v1/dossiers/{id}/bundle", may(motcua.ActAudit), s.bundle)
 	if s.Codec != nil {
 		s.codecRoutes(mux)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.Pages != nil && !strings.HasPrefix(r.URL.Path, "/v1/") && !strings.HasPrefix(r.URL.Path, "/codec/") {
+			s.Pages.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, r, http.StatusNotFound, motcua.Errorf(motcua.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return s.logRequests(bodyDeadline(mux))
 }
 
-func roles(r ...motcua.Role) []motcua.Role { return r }
+// Dossiers is the Go surface over the unit's dossier workflows, which the
+// API and the pages both use.
+func (s *Server) Dossiers() *workflows.Dossiers { return s.dossiers() }
 
-// dossiers is the Go surface over the unit's dossier workflows.
 func (s *Server) dossiers() *workflows.Dossiers {
 	return &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands}
 }
@@ -184,6 +192,12 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, e *motcua.Er
 // workflow update failure keeps its code; Temporal being unreachable is 503;
 // anything else is logged and reported as unavailable.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.ErrorOf(r, err)
+	writeError(w, r, statusOf[e.Code], e)
+}
+
+// ErrorOf is the API error err stands for (see fail), for the pages too.
+func (s *Server) ErrorOf(r *http.Request, err error) *motcua.Error {
 	var e *motcua.Error
 	var app *temporal.ApplicationError
 	var nf *serviceerror.NotFound
@@ -204,7 +218,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.Error().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("request failed")
 		e = motcua.Errorf(motcua.CodeUnavailable, "the workflow service is unavailable; try again shortly")
 	}
-	writeError(w, r, statusOf[e.Code], e)
+	return e
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

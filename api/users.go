@@ -3,12 +3,14 @@ package api
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/base64"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -269,4 +271,21 @@ func LoadOrCreateDevUsers(tokensPath, passwordsPath string) (*Users, map[motcua.
 	}
 	users, err := NewUsers(recs)
 	return users, tokens, logins, err
+}
+
+// ErrTooManyTries is SignIn's answer to an address that failed too often.
+var ErrTooManyTries = errors.New("too many failed sign-ins from this address: wait a minute")
+
+// SignIn checks a person's username and password for the pages, with the
+// same per-address limit on failures as bearer tokens.
+func (s *Server) SignIn(r *http.Request, username, password string) (motcua.User, error) {
+	if s.signIns.blocked(r) {
+		return motcua.User{}, ErrTooManyTries
+	}
+	u, ok := s.Users.SignIn(username, password)
+	if !ok {
+		s.signIns.failed(r)
+		return motcua.User{}, errors.New("wrong username or password")
+	}
+	return u, nil
 }

@@ -1,0 +1,42 @@
+package motcua
+
+// Action is something a user does to dossiers; each role may do some. The
+// HTTP API and the pages check the same table, so a page never offers what
+// the API would refuse.
+type Action string
+
+// The actions.
+const (
+	ActRead       Action = "read"       // see dossiers, receipts and results
+	ActIntake     Action = "intake"     // take a dossier in
+	ActSupplement Action = "supplement" // add the documents asked for
+	ActWithdraw   Action = "withdraw"   // withdraw at the citizen's request
+	ActReview     Action = "review"     // approve, reject or ask for a supplement
+	ActSign       Action = "sign"       // sign or return a result
+	ActReadDraft  Action = "read_draft" // read the unsigned result
+	ActAudit      Action = "audit"      // read histories, timelines and bundles
+)
+
+var permissions = map[Action][]Role{
+	ActRead:       Roles,
+	ActIntake:     {RoleClerk, RoleSystem},
+	ActSupplement: {RoleClerk, RoleSystem},
+	ActWithdraw:   {RoleClerk, RoleSystem},
+	ActReview:     {RoleSpecialist},
+	ActSign:       {RoleChairman, RoleViceChairman},
+	ActReadDraft:  {RoleSpecialist, RoleChairman, RoleViceChairman, RoleAuditor},
+	ActAudit:      {RoleAuditor},
+}
+
+// May reports whether the role may do a.
+func (r Role) May(a Action) bool {
+	for _, allowed := range permissions[a] {
+		if allowed == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Allowed lists the roles that may do a.
+func (a Action) Allowed() []Role { return append([]Role(nil), permissions[a]...) }

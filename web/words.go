@@ -1,0 +1,151 @@
+package web
+
+import (
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/motcua/motcua"
+)
+
+// words are the pages' texts, Vietnamese first.
+var words = map[string][2]string{
+	"sign_in":                 {"Đăng nhập", "Sign in"},
+	"sign_out":                {"Đăng xuất", "Sign out"},
+	"username":                {"Tên đăng nhập", "Username"},
+	"password":                {"Mật khẩu", "Password"},
+	"wrong_password":          {"Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."},
+	"forbidden":               {"Không được phép", "Not allowed"},
+	"forbidden_text":          {"Vai trò của bạn không được làm việc này.", "Your role may not do this."},
+	"csrf_text":               {"Biểu mẫu không đến từ trang của motcua; hãy mở lại trang.", "The form did not come from motcua's page; open the page again."},
+	"bad_request":             {"Yêu cầu không hợp lệ", "Bad request"},
+	"not_found":               {"Không tìm thấy", "Not found"},
+	"error":                   {"Không thực hiện được", "Could not be done"},
+	"inbox_sign":              {"Trình ký", "Awaiting your signature"},
+	"inbox_review":            {"Hồ sơ chờ thẩm định", "Dossiers to review"},
+	"inbox_audit":             {"Hồ sơ đã hoàn thành", "Completed dossiers"},
+	"inbox_all":               {"Hồ sơ tại bộ phận một cửa", "Dossiers at the counter"},
+	"inbox":                   {"Hồ sơ", "Dossiers"},
+	"intake":                  {"Tiếp nhận hồ sơ", "Take a dossier in"},
+	"search":                  {"Tìm mã hồ sơ", "Find a dossier code"},
+	"find":                    {"Tìm", "Find"},
+	"code":                    {"Mã hồ sơ", "Dossier code"},
+	"procedure":               {"Thủ tục", "Procedure"},
+	"status":                  {"Trạng thái", "Status"},
+	"received":                {"Ngày nhận", "Received"},
+	"due":                     {"Hạn trả", "Due"},
+	"applicant":               {"Người nộp", "Applicant"},
+	"none":                    {"Không có hồ sơ nào.", "No dossiers."},
+	"overdue":                 {"Quá hạn", "Overdue"},
+	"due-soon":                {"Sắp đến hạn", "Due soon"},
+	"sign":                    {"Ký số", "Sign"},
+	"return":                  {"Trả lại", "Return"},
+	"reason":                  {"Lý do trả lại", "Reason for returning"},
+	"sign_all":                {"Ký tất cả", "Sign all"},
+	"sign_all_done":           {"Kết quả ký %d hồ sơ", "Signing %d dossiers"},
+	"approve":                 {"Đồng ý", "Approve"},
+	"reject":                  {"Từ chối", "Reject"},
+	"supplement":              {"Yêu cầu bổ sung", "Request a supplement"},
+	"comment":                 {"Ý kiến", "Comment"},
+	"missing":                 {"Giấy tờ còn thiếu", "Missing documents"},
+	"draft":                   {"Dự thảo kết quả", "Draft result"},
+	"receipt":                 {"Giấy tiếp nhận (mẫu 01)", "Receipt (form 01)"},
+	"result":                  {"Kết quả đã ký", "Signed result"},
+	"bundle":                  {"Tải gói kiểm toán", "Download the audit bundle"},
+	"timeline":                {"Diễn biến hồ sơ", "Timeline"},
+	"verification":            {"Kiểm tra chữ ký số", "Signature verification"},
+	"steps":                   {"Các bước", "Steps"},
+	"choose":                  {"Chọn thủ tục", "Choose a procedure"},
+	"full_name":               {"Họ và tên", "Full name"},
+	"id_number":               {"Số CCCD", "Citizen ID number"},
+	"phone":                   {"Điện thoại", "Phone"},
+	"email":                   {"Thư điện tử", "Email"},
+	"address":                 {"Địa chỉ", "Address"},
+	"documents":               {"Giấy tờ nộp kèm (PDF, JPEG, PNG)", "Documents (PDF, JPEG, PNG)"},
+	"submit_intake":           {"Tiếp nhận", "Take in"},
+	"done_intake":             {"Đã tiếp nhận hồ sơ.", "The dossier was taken in."},
+	"done_approve":            {"Đã đồng ý; dự thảo chờ ký.", "Approved; the draft awaits the signature."},
+	"done_reject":             {"Đã từ chối hồ sơ.", "The dossier was rejected."},
+	"done_request_supplement": {"Đã yêu cầu bổ sung.", "A supplement was requested."},
+	"done_sign":               {"Đã ký số.", "Signed."},
+	"done_return":             {"Đã trả lại để thẩm định lại.", "Returned for review."},
+	"back":                    {"Về danh sách", "Back to the list"},
+	"print":                   {"In giấy tiếp nhận", "Print the receipt"},
+	"language":                {"English", "Tiếng Việt"},
+}
+
+// t is the text of key in lang ("vi" or "en").
+func t(lang, key string) string {
+	w, ok := words[key]
+	if !ok {
+		return key
+	}
+	if lang == "en" {
+		return w[1]
+	}
+	return w[0]
+}
+
+var funcs = template.FuncMap{
+	"t": t,
+	"date": func(v any) string {
+		switch x := v.(type) {
+		case time.Time:
+			if x.IsZero() {
+				return ""
+			}
+			return x.In(motcua.Vietnam).Format("02/01/2006 15:04")
+		case *time.Time:
+			if x == nil {
+				return ""
+			}
+			return x.In(motcua.Vietnam).Format("02/01/2006 15:04")
+		}
+		return ""
+	},
+	"status": func(lang string, s motcua.Status) string {
+		if lang == "en" {
+			return strings.ReplaceAll(string(s), "_", " ")
+		}
+		return statusVI[s]
+	},
+	"has": func(list []string, v string) bool {
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	},
+	// args is a form field's template input: the page's view, the field's
+	// name, the key its problem is under, its input type, and whether it is
+	// required.
+	"args": func(v view, name, key, typ string, required bool) fieldArgs {
+		return fieldArgs{V: v, Name: name, Key: key, Type: typ, Required: required}
+	},
+	"otherLang": func(lang string) string {
+		if lang == "en" {
+			return "vi"
+		}
+		return "en"
+	},
+}
+
+var statusVI = map[motcua.Status]string{
+	motcua.StatusInReview:            "Đang thẩm định",
+	motcua.StatusSupplementRequested: "Chờ bổ sung",
+	motcua.StatusAwaitingSignature:   "Chờ ký",
+	motcua.StatusSigned:              "Đã ký",
+	motcua.StatusCompleted:           "Đã hoàn thành",
+	motcua.StatusRejected:            "Từ chối",
+	motcua.StatusWithdrawn:           "Đã rút",
+	motcua.StatusReceived:            "Đã tiếp nhận",
+	motcua.StatusStopped:             "Dừng xử lý",
+}
+
+type fieldArgs struct {
+	V         view
+	Name, Key string
+	Type      string
+	Required  bool
+}
