@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/signer/signertest"
+)
+
+// browser starts Debian's chromium, headless, at 1366x768, with no network
+// of its own beyond the pages. Without chromium the test is skipped, except
+// under CI, where .ci/run installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := signertest.Tool(t, "chromium")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.WindowSize(1366, 768), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// person is one role's browser session (a browser context of its own).
+type person struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	shot string // folder for screenshots
+	role string
+}
+
+func (b *person) run(actions ...chromedp.Action) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		var html string
+		chromedp.Run(b.ctx, chromedp.OuterHTML("main", &html, chromedp.ByQuery))
+		b.t.Fatalf("%s: %v\npage: %s", b.role, err, html)
+	}
+}
+
+// text is the page's visible text.
+func (b *person) text() string {
+	var s string
+	b.run(chromedp.Text("body", &s, chromedp.ByQuery))
+	return s
+}
+
+// controls are the texts of the page's buttons and links: what the person
+// can do there.
+func (b *person) controls() string {
+	var list []string
+	b.run(chromedp.Evaluate(`[...document.querySelectorAll('button, a')].map(e => e.textContent.trim())`, &list))
+	return "|" + strings.Join(list, "|") + "|"
+}
+
+// screenshot keeps the page as name.png, and checks it fits the width.
+func (b *person) screenshot(name string) {
+	b.t.Helper()
+	var png []byte
+	var fits bool
+	b.run(chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fits), chromedp.FullScreenshot(&png, 100))
+	if !fits {
+		b.t.Errorf("%s: the page %s scrolls sideways at 1366x768", b.role, name)
+	}
+	os.WriteFile(filepath.Join(b.shot, name+".png"), png, 0o644)
+}
+
+// signIn opens a browser of its own for a person (cookies apart) and signs
+// them in.
+func signIn(t *testing.T, base, shots string, login struct{ Username, Password string }, role string) *person {
+	t.Helper()
+	b := &person{t: t, ctx: browser(t), base: base, shot: shots, role: role}
+	b.run(chromedp.Navigate(base+"/"), chromedp.WaitVisible(`input[name=username]`, chromedp.ByQuery))
+	b.run(chromedp.SendKeys(`input[name=username]`, login.Username, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=password]`, login.Password, chromedp.ByQuery),
+		chromedp.Click(`//button[normalize-space()="Đăng nhập"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`header .who`, chromedp.ByQuery))
+	return b
+}
+
+// The people's pages in a real browser: each role signs in with its
+// password, the clerk takes a dossier in through the form with files, the
+// specialist approves it, the chairman signs it from the page and three
+// more at once, the auditor reads the timeline and the verification; no
+// role sees what it may not use; every signed result passes pdfsig.
+func TestThePagesInARealBrowser(t *testing.T) {
+	processTest(t, "drives chromium through the pages")
+	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
+	p := startDev(t, cfg)
+	base := p.api
+	shots := os.Getenv("MOTCUA_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	var logins map[string]struct{ Username, Password string }
+	b, err := os.ReadFile(filepath.Join(cfg.data, "dev-passwords.json"))
+	if err != nil || json.Unmarshal(b, &logins) != nil || len(logins) != 5 {
+		t.Fatalf("dev-passwords.json: %v %s", err, b)
+	}
+	tok := tokens(t, cfg.data)
+	api := newRoleClient(p.api, tok)
+	ctx := context.Background()
+
+	// A wrong password gets the sign-in page again, with the reason.
+	{
+		wrong := &person{t: t, ctx: browser(t), base: base, shot: shots, role: "stranger"}
+		wrong.run(chromedp.Navigate(base+"/login"), chromedp.SendKeys(`input[name=username]`, "clerk1", chromedp.ByQuery),
+			chromedp.SendKeys(`input[name=password]`, "not-the-password", chromedp.ByQuery),
+			chromedp.Click(`//button[normalize-space()="Đăng nhập"]`, chromedp.BySearch), chromedp.WaitVisible(`.problem`, chromedp.ByQuery))
+		if !strings.Contains(wrong.text(), "Sai tên đăng nhập hoặc mật khẩu") {
+			t.Error("a wrong password was not refused with its reason")
+		}
+		wrong.screenshot("login")
+	}
+
+	// The clerk takes a birth registration in through the form, with files.
+	clerk := signIn(t, base, shots, logins["clerk"], "clerk")
+	scan := filepath.Join(t.TempDir(), "scan.pdf")
+	os.WriteFile(scan, []byte("%PDF-1.4\n% scanned form\n%%EOF\n"), 0o600)
+	clerk.run(chromedp.Navigate(base+"/intake?procedure=1.001193"), chromedp.WaitVisible(`#take-in`, chromedp.ByID))
+	fill := func(id string, id2 string) []chromedp.Action {
+		return []chromedp.Action{
+			chromedp.SendKeys(`#full_name`, "Trần Thị Bích Ngọc", chromedp.ByID),
+			chromedp.SendKeys(`#id_number`, id, chromedp.ByID),
+			chromedp.SendKeys(`#phone`, "0912345678", chromedp.ByID),
+			chromedp.SendKeys(`#field_child_name`, "Trần Minh Khôi", chromedp.ByID),
+			chromedp.SetValue(`#field_child_birth_date`, "2026-11-01", chromedp.ByID),
+			chromedp.SendKeys(`#field_birth_place`, "Trạm y tế xã", chromedp.ByID),
+			chromedp.SendKeys(`#field_relationship`, "Mẹ", chromedp.ByID),
+			chromedp.SetUploadFiles(`#doc_TK_KS`, []string{scan}, chromedp.ByID),
+			chromedp.SetUploadFiles(`#doc_GCS`, []string{scan}, chromedp.ByID),
+		}
+	}
+	// A wrong ID number is refused by the server, the reason beside it.
+	clerk.run(fill("12", "")...)
+	clerk.run(chromedp.Click(`#take-in`, chromedp.ByID), chromedp.WaitVisible(`.problem`, chromedp.ByQuery))
+	if text := clerk.text(); !strings.Contains(text, "id_number") && !strings.Contains(text, "CCCD") {
+		t.Errorf("the form's refusal does not name the ID number:\n%s", text)
+	}
+	clerk.screenshot("intake-problem")
+	clerk.run(chromedp.Navigate(base+"/intake?procedure=1.001193"), chromedp.WaitVisible(`#take-in`, chromedp.ByID))
+	clerk.run(fill("001203004567", "")...)
+	clerk.screenshot("intake")
+	clerk.run(chromedp.Click(`#take-in`, chromedp.ByID), chromedp.WaitVisible(`#status`, chromedp.ByID))
+	var url string
+	clerk.run(chromedp.Location(&url))
+	id := url[strings.LastIndex(url, "/")+1:]
+	if i := strings.Index(id, "?"); i >= 0 {
+		id = id[:i]
+	}
+	if !strings.Contains(clerk.text(), "Đã tiếp nhận hồ sơ") {
+		t.Errorf("after intake: %s", clerk.text())
+	}
+	clerk.screenshot("dossier-clerk")
+	// The clerk has no review, signing or audit on the page, and the
+	// pages refuse them.
+	for _, forbidden := range []string{"|Đồng ý|", "|Ký số|", "|Ký tất cả", "|Tải gói kiểm toán|"} {
+		if strings.Contains(clerk.controls(), forbidden) {
+			t.Errorf("the clerk sees %q", forbidden)
+		}
+	}
+
+	// The specialist approves it from the review queue.
+	spec := signIn(t, base, shots, logins["specialist"], "specialist")
+	spec.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`a[href="/dossiers/`+id+`"]`, chromedp.ByQuery))
+	spec.screenshot("inbox-specialist")
+	if c := spec.controls(); strings.Contains(c, "|Ký tất cả") || strings.Contains(c, "|Tiếp nhận hồ sơ|") {
+		t.Error("the specialist sees the leader's or the clerk's buttons")
+	}
+	spec.run(chromedp.Navigate(base+"/dossiers/"+id), chromedp.WaitVisible(`button[value=approve]`, chromedp.ByQuery))
+	spec.screenshot("dossier-specialist")
+	spec.run(chromedp.SendKeys(`#comment`, "Hồ sơ hợp lệ", chromedp.ByID), chromedp.Click(`button[value=approve]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.notice`, chromedp.ByQuery))
+	spec.run(chromedp.Navigate(base+"/intake"), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	if !strings.Contains(spec.text(), "Không được phép") {
+		t.Error("the specialist opened the intake form")
+	}
+
+	// Three more wait for the chairman, through the API.
+	var batch []string
+	for i := range 3 {
+		c, err := api["clerk"].Create(ctx, motcua.Application{
+			ExternalID: fmt.Sprintf("BO-pages-%d", i), ProcedureCode: "2.000815", Channel: motcua.ChannelCounter,
+			Applicant: motcua.Applicant{FullName: "Vũ Thị Lan", IDNumber: fmt.Sprintf("03820100%04d", i), Phone: "0911222333"},
+			Fields:    map[string]string{"document_title": "Bằng tốt nghiệp THPT", "copies": "2"},
+			Documents: []motcua.Document{{Code: "BAN_CHINH", Name: "bang.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := api["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, c.DossierID)
+	}
+
+	// The chairman signs the first from its page, then the three at once.
+	chair := signIn(t, base, shots, logins["chairman"], "chairman")
+	chair.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`#sign-all`, chromedp.ByID))
+	chair.screenshot("inbox-chairman")
+	if text := chair.text(); !strings.Contains(text, "Ký tất cả (4)") || !strings.Contains(text, "Trình ký") {
+		t.Errorf("the chairman's inbox:\n%s", text)
+	}
+	// "Ký số" waits until the draft is drawn in the page (pdf.js).
+	var disabled bool
+	var pages string
+	chair.run(chromedp.Navigate(base+"/dossiers/"+id), chromedp.WaitVisible(`#sign`, chromedp.ByID))
+	chair.run(chromedp.WaitEnabled(`#sign`, chromedp.ByID),
+		chromedp.AttributeValue(`div.pdf`, "data-rendered", &pages, nil, chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById('sign').disabled`, &disabled))
+	if pages != "1" || disabled {
+		t.Errorf("the draft: %q pages drawn; Ký số disabled: %v", pages, disabled)
+	}
+	chair.screenshot("dossier-chairman")
+	// Returning needs a reason: the browser will not send the form without one.
+	var valid bool
+	chair.run(chromedp.Evaluate(`document.getElementById('reason').checkValidity()`, &valid))
+	if valid {
+		t.Error("the return form takes an empty reason")
+	}
+	chair.run(chromedp.Click(`#sign`, chromedp.ByID), chromedp.WaitVisible(`.notice`, chromedp.ByQuery))
+	if !strings.Contains(chair.text(), "Đã ký số") {
+		t.Errorf("after signing: %s", chair.text())
+	}
+	chair.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`#sign-all`, chromedp.ByID))
+	if !strings.Contains(chair.text(), "Ký tất cả (3)") {
+		t.Errorf("the inbox after one signature:\n%s", chair.text())
+	}
+	chair.run(chromedp.Click(`#sign-all`, chromedp.ByID), chromedp.WaitVisible(`table.list`, chromedp.ByQuery))
+	chair.screenshot("batch-result")
+	if n := strings.Count(chair.text(), "Đã ký số"); n != 3 {
+		t.Errorf("batch: %d signed, want 3:\n%s", n, chair.text())
+	}
+
+	// Every signed result passes pdfsig.
+	for _, d := range append(batch, id) {
+		st := await(t, api["clerk"], d, func(s motcua.State) bool { return s.Result != nil && s.Result.ArchiveID != "" }, "archived")
+		result, err := api["clerk"].Result(ctx, st.DossierID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "result.pdf")
+		os.WriteFile(path, result, 0o600)
+		if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "Nguyễn Văn Vĩnh") {
+			t.Errorf("%s: pdfsig:\n%s", d, text)
+		}
+	}
+
+	// The auditor reads the timeline and the verification report.
+	aud := signIn(t, base, shots, logins["auditor"], "auditor")
+	aud.run(chromedp.Navigate(base+"/search?code="+id), chromedp.WaitVisible(`pre.report`, chromedp.ByQuery))
+	text := aud.text()
+	for _, want := range []string{"Diễn biến hồ sơ", "KẾT LUẬN / VERDICT: HỢP LỆ / VALID", "B-LTA", "Tải gói kiểm toán"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the auditor's page lacks %q", want)
+		}
+	}
+	for _, forbidden := range []string{"|Ký số|", "|Đồng ý|", "|Tiếp nhận hồ sơ|"} {
+		if strings.Contains(aud.controls(), forbidden) {
+			t.Errorf("the auditor sees %q", forbidden)
+		}
+	}
+	aud.screenshot("dossier-auditor")
+	// English on request.
+	aud.run(chromedp.Navigate(base+"/lang/en"), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	aud.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	if !strings.Contains(aud.text(), "Completed dossiers") {
+		t.Errorf("English inbox:\n%s", aud.text())
+	}
+
+	// A page posted without the session's form token is refused.
+	out, _ := exec.Command("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", base+"/sign-all").Output()
+	if string(out) != "401" {
+		t.Errorf("POST /sign-all without a session: %s", out)
+	}
+}
