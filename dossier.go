@@ -175,6 +175,8 @@ type State struct {
 	// Receipt is the stored form 01; Draft the unsigned result once rendered.
 	Receipt *DocumentRef `json:"receipt,omitempty"`
 	Draft   *DocumentRef `json:"draft,omitempty"`
+	// Documents are the papers taken in and added, in order.
+	Documents []DocumentRef `json:"documents,omitempty"`
 	// MissingDocuments are the codes asked for by the open supplement request.
 	MissingDocuments []string `json:"missing_documents,omitempty"`
 	// SigningRequest is the open remote signing request, if any.

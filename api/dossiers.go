@@ -185,28 +185,31 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 	if !s.body(w, r, &body) {
 		return
 	}
-	st, err := s.dossiers().State(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	docs, bad := wire.DecodeDocuments(body.Documents)
+	st, err := s.AddDocuments(r.Context(), r.PathValue("id"), docs, bad, currentUser(r))
+	s.decided(w, r, "supplement", st, err)
+}
+
+// AddDocuments takes the documents a supplement request asked for, for the
+// API and the pages: they are checked against the procedure (with the
+// ones that could not be decoded, bad), stored, then handed to the dossier.
+func (s *Server) AddDocuments(ctx context.Context, id string, docs []motcua.Document, bad map[string]string, by motcua.User) (motcua.State, error) {
+	st, err := s.dossiers().State(ctx, id)
+	if err != nil {
+		return st, err
+	}
 	p, _ := s.Catalog.Lookup(st.ProcedureCode)
 	if err := withFields(motcua.ValidateDocuments(p, docs), bad); err != nil {
-		s.fail(w, r, err)
-		return
+		return st, err
 	}
 	if st.Status != motcua.StatusSupplementRequested {
-		s.fail(w, r, motcua.Errorf(motcua.CodeInvalidState, "a supplement is only taken when the dossier is supplement_requested (it is %s)", st.Status))
-		return
+		return st, motcua.Errorf(motcua.CodeInvalidState, "a supplement is only taken when the dossier is supplement_requested (it is %s)", st.Status)
 	}
 	refs, err := s.storeDocuments(docs)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return st, err
 	}
-	st, err = s.dossiers().Supplement(r.Context(), st.DossierID, currentUser(r), motcua.Supplement{Documents: refs})
-	s.decided(w, r, "supplement", st, err)
+	return s.dossiers().Supplement(ctx, st.DossierID, by, motcua.Supplement{Documents: refs})
 }
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {

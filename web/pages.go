@@ -291,7 +291,7 @@ func (s *Server) dossier(w http.ResponseWriter, r *http.Request, sess *session) 
 
 // file serves a dossier's document to read in the page: receipt.pdf,
 // draft.pdf (to the roles that read drafts), result.pdf, bundle.zip (to
-// auditors).
+// auditors), or a paper taken in, by its SHA-256.
 func (s *Server) file(w http.ResponseWriter, r *http.Request, sess *session) {
 	st, err := s.Office.Dossiers().State(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -309,6 +309,9 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, sess *session) {
 		if _, versions, err := s.Store.Current(st.DossierID); err == nil {
 			sum = versions[len(versions)-1]
 		}
+	case slices.ContainsFunc(st.Documents, func(d motcua.DocumentRef) bool { return d.SHA256 == doc }):
+		i := slices.IndexFunc(st.Documents, func(d motcua.DocumentRef) bool { return d.SHA256 == doc })
+		sum, name, ctype = doc, st.Documents[i].Name, st.Documents[i].ContentType
 	case doc == "bundle.zip" && role.May(motcua.ActAudit):
 		h, err := audit.History(r.Context(), s.Office.Dossiers().Temporal, st.DossierID)
 		if err != nil {
@@ -435,25 +438,7 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request, sess *session) {
 		}
 	}
 	bad := map[string]string{}
-	if r.MultipartForm != nil {
-		for _, d := range p.RequiredDocuments {
-			for _, fh := range r.MultipartForm.File["doc_"+d.Code] {
-				fd, err := fh.Open()
-				if err != nil {
-					bad["documents"] = err.Error()
-					continue
-				}
-				b, err := io.ReadAll(fd)
-				fd.Close()
-				if err != nil {
-					bad["documents"] = err.Error()
-					continue
-				}
-				ct := fh.Header.Get("Content-Type")
-				app.Documents = append(app.Documents, motcua.Document{Code: d.Code, Name: fh.Filename, ContentType: ct, Content: b})
-			}
-		}
-	}
+	app.Documents = uploads(r, p, bad)
 	st, _, err := s.Office.Receive(r.Context(), app, bad, sess.user)
 	if err != nil {
 		var e *motcua.Error
@@ -473,4 +458,49 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request, sess *session) {
 		return
 	}
 	done(w, r, "/dossiers/"+url.PathEscape(st.DossierID), t(sess.lang, "done_intake"))
+}
+
+// uploads reads the files posted as doc_<code> for the procedure's
+// documents; a file that cannot be read is noted in bad.
+func uploads(r *http.Request, p motcua.Procedure, bad map[string]string) []motcua.Document {
+	var docs []motcua.Document
+	if r.MultipartForm == nil {
+		return nil
+	}
+	for _, d := range p.RequiredDocuments {
+		for _, fh := range r.MultipartForm.File["doc_"+d.Code] {
+			fd, err := fh.Open()
+			if err != nil {
+				bad["documents"] = err.Error()
+				continue
+			}
+			b, err := io.ReadAll(fd)
+			fd.Close()
+			if err != nil {
+				bad["documents"] = err.Error()
+				continue
+			}
+			docs = append(docs, motcua.Document{Code: d.Code, Name: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Content: b})
+		}
+	}
+	return docs
+}
+
+// supplement takes the documents a supplement request asked for, from the
+// clerk's form: the same checks as POST /v1/dossiers/{id}/supplement.
+func (s *Server) supplement(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("id")
+	st, err := s.Office.Dossiers().State(r.Context(), id)
+	if err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	p, _ := s.Catalog.Lookup(st.ProcedureCode)
+	bad := map[string]string{}
+	docs := uploads(r, p, bad)
+	if _, err := s.Office.AddDocuments(r.Context(), id, docs, bad, sess.user); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	done(w, r, "/dossiers/"+url.PathEscape(id), t(sess.lang, "done_supplement"))
 }

@@ -33,6 +33,7 @@ import (
 type Office interface {
 	SignIn(r *http.Request, username, password string) (motcua.User, error)
 	Receive(ctx context.Context, app motcua.Application, bad map[string]string, by motcua.User) (motcua.State, bool, error)
+	AddDocuments(ctx context.Context, id string, docs []motcua.Document, bad map[string]string, by motcua.User) (motcua.State, error)
 	Dossiers() *workflows.Dossiers
 	ErrorOf(r *http.Request, err error) *motcua.Error
 }
@@ -84,6 +85,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /intake", s.signedIn(can(motcua.ActIntake), s.intakeForm))
 	mux.HandleFunc("POST /intake", s.signedIn(can(motcua.ActIntake), s.intake))
 	mux.HandleFunc("POST /dossiers/{id}/review", s.signedIn(can(motcua.ActReview), s.review))
+	mux.HandleFunc("POST /dossiers/{id}/supplement", s.signedIn(can(motcua.ActSupplement), s.supplement))
 	mux.HandleFunc("POST /dossiers/{id}/sign", s.signedIn(can(motcua.ActSign), s.sign))
 	mux.HandleFunc("POST /sign-all", s.signedIn(can(motcua.ActSign), s.signAll))
 	return securityHeaders(mux)

@@ -71,6 +71,9 @@ var words = map[string][2]string{
 	"done_return":             {"Đã trả lại để thẩm định lại.", "Returned for review."},
 	"back":                    {"Về danh sách", "Back to the list"},
 	"print":                   {"In giấy tiếp nhận", "Print the receipt"},
+	"done_supplement":         {"Đã nhận giấy tờ bổ sung; hồ sơ trở lại thẩm định.", "The documents were added; the dossier is back in review."},
+	"add_documents":           {"Nộp giấy tờ bổ sung", "Add the missing documents"},
+	"papers":                  {"Giấy tờ đã nộp", "Documents handed in"},
 	"language":                {"English", "Tiếng Việt"},
 }
 

@@ -107,5 +107,6 @@ func (w *dossier) snapshot() motcua.State {
 	}
 	s.Portal.Pending = len(w.portalQueue)
 	s.Revision = w.revision
+	s.Documents = append([]motcua.DocumentRef(nil), w.dossier.Documents...)
 	return s
 }
