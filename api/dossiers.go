@@ -130,17 +130,26 @@ func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the certificate cannot be read", Fields: bad})
 		return
 	}
-	if c, _ := x509.ParseCertificate(cert); !s.Users.Owns(currentUser(r), c) {
-		s.fail(w, r, motcua.Errorf(motcua.CodeForbidden, "the certificate (%s) is not %s's: a leader signs with their own certificate", c.Subject.CommonName, currentUser(r).Name))
-		return
-	}
-	req, err := s.dossiers().PrepareSigning(r.Context(), r.PathValue("id"), currentUser(r),
-		motcua.SigningRequestInput{Certificate: cert, Chain: chain})
+	req, err := s.RequestSignature(r.Context(), r.PathValue("id"), currentUser(r), cert, chain)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, req)
+}
+
+// RequestSignature prepares a dossier's result for a signature made on the
+// leader's own token, for the API and the pages: the certificate (DER, with
+// its chain) must be the leader's own.
+func (s *Server) RequestSignature(ctx context.Context, id string, by motcua.User, cert []byte, chain [][]byte) (motcua.SigningRequest, error) {
+	c, err := x509.ParseCertificate(cert)
+	if err != nil {
+		return motcua.SigningRequest{}, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the certificate cannot be read", Fields: map[string]string{"certificate": err.Error()}}
+	}
+	if !s.Users.Owns(by, c) {
+		return motcua.SigningRequest{}, motcua.Errorf(motcua.CodeForbidden, "the certificate (%s) is not %s's: a leader signs with their own certificate", c.Subject.CommonName, by.Name)
+	}
+	return s.dossiers().PrepareSigning(ctx, id, by, motcua.SigningRequestInput{Certificate: cert, Chain: chain})
 }
 
 func (s *Server) getSigningRequest(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +50,7 @@ type view struct {
 	Timeline  string
 	Report    string
 	Next      string
+	SignAgent string
 	May       map[string]bool // motcua.Action -> whether the user's role may
 }
 
@@ -74,6 +77,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, sess *session, s
 	if v.Lang == "" {
 		v.Lang = langOf(r)
 	}
+	v.SignAgent = s.SignAgent
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, page, v); err != nil {
 		s.Log.Error().Err(err).Str("page", page).Msg("render page")
@@ -503,4 +507,49 @@ func (s *Server) supplement(w http.ResponseWriter, r *http.Request, sess *sessio
 		return
 	}
 	done(w, r, "/dossiers/"+url.PathEscape(id), t(sess.lang, "done_supplement"))
+}
+
+// signingRequest prepares the dossier for a signature made on the leader's
+// own token, with the certificate the agent gave the page (base64 DER, and
+// its chain): the same checks as POST /v1/dossiers/{id}/signing-request.
+// It answers JSON, for the page's script.
+func (s *Server) signingRequest(w http.ResponseWriter, r *http.Request, sess *session) {
+	cert, err := base64.StdEncoding.DecodeString(r.PostFormValue("certificate"))
+	var chain [][]byte
+	for _, c := range r.PostForm["chain"] {
+		if der, e := base64.StdEncoding.DecodeString(c); e == nil {
+			chain = append(chain, der)
+		}
+	}
+	var req motcua.SigningRequest
+	if err == nil {
+		req, err = s.Office.RequestSignature(r.Context(), r.PathValue("id"), sess.user, cert, chain)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": s.Office.ErrorOf(r, err).Message})
+		return
+	}
+	writeJSON(w, http.StatusOK, req)
+}
+
+// tokenSignature completes a signing request with the signature the
+// leader's token made (base64).
+func (s *Server) tokenSignature(w http.ResponseWriter, r *http.Request, sess *session) {
+	sig, err := base64.StdEncoding.DecodeString(r.PostFormValue("signature"))
+	if err == nil {
+		_, err = s.Office.Dossiers().Sign(r.Context(), r.PathValue("id"), sess.user, motcua.SignDecision{
+			Decision: motcua.DecisionSign, SigningRequestID: r.PostFormValue("signing_request_id"), Signature: sig})
+	}
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": s.Office.ErrorOf(r, err).Message})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": t(sess.lang, "done_sign")})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }

@@ -34,6 +34,7 @@ type Office interface {
 	SignIn(r *http.Request, username, password string) (motcua.User, error)
 	Receive(ctx context.Context, app motcua.Application, bad map[string]string, by motcua.User) (motcua.State, bool, error)
 	AddDocuments(ctx context.Context, id string, docs []motcua.Document, bad map[string]string, by motcua.User) (motcua.State, error)
+	RequestSignature(ctx context.Context, id string, by motcua.User, cert []byte, chain [][]byte) (motcua.SigningRequest, error)
 	Dossiers() *workflows.Dossiers
 	ErrorOf(r *http.Request, err error) *motcua.Error
 }
@@ -53,6 +54,10 @@ type Server struct {
 	Log   zerolog.Logger
 	// Now is the clock for due-date marks; nil is time.Now.
 	Now func() time.Time
+	// SignAgent is the URL of the signing agent on leaders' computers
+	// (`motcua sign-agent`, e.g. http://127.0.0.1:8765); empty hides
+	// signing with one's own token.
+	SignAgent string
 
 	sessions sessions
 	once     sync.Once
@@ -88,7 +93,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /dossiers/{id}/supplement", s.signedIn(can(motcua.ActSupplement), s.supplement))
 	mux.HandleFunc("POST /dossiers/{id}/sign", s.signedIn(can(motcua.ActSign), s.sign))
 	mux.HandleFunc("POST /sign-all", s.signedIn(can(motcua.ActSign), s.signAll))
-	return securityHeaders(mux)
+	mux.HandleFunc("POST /dossiers/{id}/signing-request", s.signedIn(can(motcua.ActSign), s.signingRequest))
+	mux.HandleFunc("POST /dossiers/{id}/token-signature", s.signedIn(can(motcua.ActSign), s.tokenSignature))
+	return securityHeaders(mux, s.SignAgent)
 }
 
 // cacheable lets browsers keep the embedded assets for a day.
@@ -99,10 +106,15 @@ func cacheable(h http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders: every asset is ours, nothing is framed by another site.
-func securityHeaders(h http.Handler) http.Handler {
+// securityHeaders: every asset is ours, nothing is framed by another site;
+// scripts talk to this site and to the leader's signing agent only.
+func securityHeaders(h http.Handler, agent string) http.Handler {
+	csp := "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; connect-src 'self'"
+	if agent != "" {
+		csp += " " + agent
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
+		w.Header().Set("Content-Security-Policy", csp)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "same-origin")
 		h.ServeHTTP(w, r)

@@ -74,6 +74,7 @@ var words = map[string][2]string{
 	"done_supplement":         {"Đã nhận giấy tờ bổ sung; hồ sơ trở lại thẩm định.", "The documents were added; the dossier is back in review."},
 	"add_documents":           {"Nộp giấy tờ bổ sung", "Add the missing documents"},
 	"papers":                  {"Giấy tờ đã nộp", "Documents handed in"},
+	"sign_token":              {"Ký bằng USB token", "Sign with my USB token"},
 	"language":                {"English", "Tiếng Việt"},
 }
 

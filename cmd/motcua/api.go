@@ -5,6 +5,7 @@ import (
 	"flag"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/motcua/motcua"
@@ -24,6 +25,7 @@ func runAPI(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
 	usersFile := fs.String("users", "", "users file (required)")
+	signAgent := fs.String("sign-agent", "", "URL of the signing agent on leaders' computers (motcua sign-agent), e.g. http://127.0.0.1:8765; shows \"Ký bằng USB token\"")
 	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,7 +49,7 @@ func runAPI(args []string) error {
 	}
 	defer conn.tc.Close()
 	conn.log.Info().Str("addr", l.Addr().String()).Msg("api listening")
-	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, conn.log)
+	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, *signAgent, conn.log)
 	if err != nil {
 		return err
 	}
@@ -58,7 +60,7 @@ func runAPI(args []string) error {
 	return err
 }
 
-func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, log zerolog.Logger) (*api.Server, error) {
+func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin, signAgent string, log zerolog.Logger) (*api.Server, error) {
 	key, err := auditKey(c)
 	if err != nil {
 		return nil, err
@@ -74,7 +76,7 @@ func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin str
 	}
 	s.Pages = (&web.Server{
 		Office: s, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar, Store: s.Store,
-		DataConverter: d.dc, AuditKey: key, Roots: roots, Log: log,
+		DataConverter: d.dc, AuditKey: key, Roots: roots, Log: log, SignAgent: strings.TrimRight(signAgent, "/"),
 	}).Handler()
 	return s, nil
 }

@@ -116,12 +116,13 @@ type devProcess struct {
 
 type devConfig struct {
 	data, api, temporal, pki string
+	extra                    []string // more flags
 }
 
 func startDev(t *testing.T, c devConfig) *devProcess {
 	t.Helper()
 	p := &devProcess{api: "http://" + c.api, stderr: &bytes.Buffer{}}
-	p.cmd = exec.Command(binary, "dev", "--data", c.data, "--api-addr", c.api, "--temporal-addr", c.temporal, "--ui-addr", "", "--pki-addr", c.pki)
+	p.cmd = exec.Command(binary, append([]string{"dev", "--data", c.data, "--api-addr", c.api, "--temporal-addr", c.temporal, "--ui-addr", "", "--pki-addr", c.pki}, c.extra...)...)
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
 	if err := p.cmd.Start(); err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ThalesGroup/crypto11"
 	"github.com/chromedp/chromedp"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -103,7 +107,9 @@ func signIn(t *testing.T, base, shots string, login struct{ Username, Password s
 // role sees what it may not use; every signed result passes pdfsig.
 func TestThePagesInARealBrowser(t *testing.T) {
 	processTest(t, "drives chromium through the pages")
+	agentAddr := freeAddr(t)
 	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
+	cfg.extra = []string{"--sign-agent", "http://" + agentAddr}
 	p := startDev(t, cfg)
 	base := p.api
 	shots := os.Getenv("MOTCUA_SCREENSHOTS")
@@ -217,9 +223,10 @@ func TestThePagesInARealBrowser(t *testing.T) {
 		t.Error("the specialist opened the intake form")
 	}
 
-	// Ten more wait for the chairman, through the API.
+	// Eleven more wait for the chairman, through the API: one for the USB
+	// token, ten for the batch.
 	var batch []string
-	for i := range 10 {
+	for i := range 11 {
 		c, err := api["clerk"].Create(ctx, motcua.Application{
 			ExternalID: fmt.Sprintf("BO-pages-%d", i), ProcedureCode: "2.000815", Channel: motcua.ChannelCounter,
 			Applicant: motcua.Applicant{FullName: "Vũ Thị Lan", IDNumber: fmt.Sprintf("03820100%04d", i), Phone: "0911222333"},
@@ -239,7 +246,7 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	chair := signIn(t, base, shots, logins["chairman"], "chairman")
 	chair.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`#sign-all`, chromedp.ByID))
 	chair.screenshot("inbox-chairman")
-	if text := chair.text(); !strings.Contains(text, "Ký tất cả (11)") || !strings.Contains(text, "Trình ký") {
+	if text := chair.text(); !strings.Contains(text, "Ký tất cả (12)") || !strings.Contains(text, "Trình ký") {
 		t.Errorf("the chairman's inbox:\n%s", text)
 	}
 	// "Ký số" waits until the draft is drawn in the page (pdf.js).
@@ -263,6 +270,28 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	if !strings.Contains(chair.text(), "Đã ký số") {
 		t.Errorf("after signing: %s", chair.text())
 	}
+	// One with the chairman's own USB token (SoftHSM2), through the
+	// signing agent on "their computer": the page gets the certificate from
+	// the agent, the agent asks at its terminal, the token signs.
+	tokenDossier := batch[0]
+	batch = batch[1:]
+	agent := startSignAgent(t, cfg, agentAddr, p.api)
+	chair.run(chromedp.Navigate(base+"/dossiers/"+tokenDossier), chromedp.WaitEnabled(`#sign-token`, chromedp.ByID),
+		chromedp.Click(`#sign-token`, chromedp.ByID))
+	agent.confirm(t)
+	chair.run(chromedp.WaitVisible(`.notice`, chromedp.ByQuery))
+	if !strings.Contains(chair.text(), "Đã ký số") {
+		t.Errorf("after signing with the token: %s", chair.text())
+	}
+	st := await(t, api["clerk"], tokenDossier, func(s motcua.State) bool { return s.Result != nil && s.Result.ArchiveID != "" }, "archived")
+	if st.Result.SignedBy != "chairman1" {
+		t.Errorf("signed by %q", st.Result.SignedBy)
+	}
+	if !strings.Contains(agent.out.String(), "đã ký 1") {
+		t.Errorf("the agent:\n%s", agent.out)
+	}
+	batch = append(batch, tokenDossier) // checked with pdfsig below, with the others
+
 	// From opening the inbox to ten signed results.
 	began := time.Now()
 	chair.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`#sign-all`, chromedp.ByID))
@@ -317,4 +346,78 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	if string(out) != "401" {
 		t.Errorf("POST /sign-all without a session: %s", out)
 	}
+}
+
+// signAgent is `motcua sign-agent` running for a test: its terminal is a
+// pipe the test answers.
+type signAgent struct {
+	stdin io.WriteCloser
+	out   *syncBuffer
+}
+
+// confirm waits for the agent's question and answers yes.
+func (a *signAgent) confirm(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(a.out.String(), "Gõ y để ký") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent never asked:\n%s", a.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	io.WriteString(a.stdin, "y\n")
+}
+
+// startSignAgent provisions a SoftHSM2 token with a key the dev CA
+// certifies for the chairman, and starts the agent on it for the pages'
+// origin.
+func startSignAgent(t *testing.T, cfg devConfig, addr, origin string) *signAgent {
+	t.Helper()
+	ca, err := signer.OpenDevCA(filepath.Join(cfg.data, "ca"), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca.SetPKIBase("http://" + cfg.pki)
+	hsm := signertest.NewSoftHSM(t, "chairman-usb")
+	admin, err := crypto11.Configure(&crypto11.Config{Path: hsm.Module, TokenLabel: hsm.Token, Pin: hsm.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := admin.GenerateRSAKeyPairWithLabel([]byte{2}, []byte("chairman1"), 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Certify("Nguyễn Văn Vĩnh", kp.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.ImportCertificateWithLabel([]byte{2}, []byte("chairman1"), cert); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	cmd := exec.Command(binary, "sign-agent", "--addr", addr, "--origin", origin, "--pkcs11-module", hsm.Module,
+		"--pkcs11-token", hsm.Token, "--key-label", "chairman1", "--pin-env", "TOKEN_PIN", "--chain", ca.RootPath())
+	cmd.Env = append(os.Environ(), "SOFTHSM2_CONF="+hsm.Conf, "TOKEN_PIN="+hsm.PIN)
+	a := &signAgent{out: &syncBuffer{}}
+	cmd.Stderr, cmd.Stdout = a.out, a.out
+	if a.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(a.out.String(), "motcua sign-agent:"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent did not start:\n%s", a.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Another site's page gets nothing from it.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/certificate", nil)
+	req.Header.Set("Origin", "http://evil.example")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the agent answered another origin: %v %v", resp, err)
+	}
+	return a
 }

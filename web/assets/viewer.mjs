@@ -1,7 +1,7 @@
 // Renders the PDFs of the page with the vendored pdf.js: every element with
 // data-pdf="URL" gets its pages drawn as canvases. When it carries
-// data-enables="ID", the control with that id is enabled once every page
-// is drawn: a leader reads the draft before "Ký số" can be pressed.
+// data-enables="ID ...", the controls with those ids are enabled once every
+// page is drawn: a leader reads the draft before "Ký số" can be pressed.
 import * as pdfjs from "/assets/pdfjs/pdf.min.mjs";
 
 pdfjs.GlobalWorkerOptions.workerSrc = "/assets/pdfjs/pdf.worker.min.mjs";
@@ -20,8 +20,10 @@ for (const box of document.querySelectorAll("[data-pdf]")) {
       await page.render({ canvasContext: canvas.getContext("2d"), viewport }).promise;
     }
     box.dataset.rendered = String(doc.numPages);
-    const control = box.dataset.enables && document.getElementById(box.dataset.enables);
-    if (control) control.disabled = false;
+    for (const id of (box.dataset.enables || "").split(" ")) {
+      const control = id && document.getElementById(id);
+      if (control) control.disabled = false;
+    }
   } catch (e) {
     box.textContent = "Không hiển thị được tài liệu / the document cannot be shown: " + e.message;
   }
