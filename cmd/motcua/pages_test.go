@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
