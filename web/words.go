@@ -75,6 +75,7 @@ var words = map[string][2]string{
 	"add_documents":           {"Nộp giấy tờ bổ sung", "Add the missing documents"},
 	"papers":                  {"Giấy tờ đã nộp", "Documents handed in"},
 	"sign_token":              {"Ký bằng USB token", "Sign with my USB token"},
+	"sign_all_token":          {"Ký tất cả bằng USB token", "Sign all with my USB token"},
 	"language":                {"English", "Tiếng Việt"},
 }
 

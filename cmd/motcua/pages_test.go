@@ -225,22 +225,28 @@ func TestThePagesInARealBrowser(t *testing.T) {
 
 	// Eleven more wait for the chairman, through the API: one for the USB
 	// token, ten for the batch.
-	var batch []string
-	for i := range 11 {
-		c, err := api["clerk"].Create(ctx, motcua.Application{
-			ExternalID: fmt.Sprintf("BO-pages-%d", i), ProcedureCode: "2.000815", Channel: motcua.ChannelCounter,
-			Applicant: motcua.Applicant{FullName: "Vũ Thị Lan", IDNumber: fmt.Sprintf("03820100%04d", i), Phone: "0911222333"},
-			Fields:    map[string]string{"document_title": "Bằng tốt nghiệp THPT", "copies": "2"},
-			Documents: []motcua.Document{{Code: "BAN_CHINH", Name: "bang.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-		})
-		if err != nil {
-			t.Fatal(err)
+	n := 0
+	awaiting := func(count int) []string {
+		var ids []string
+		for range count {
+			n++
+			c, err := api["clerk"].Create(ctx, motcua.Application{
+				ExternalID: fmt.Sprintf("BO-pages-%d", n), ProcedureCode: "2.000815", Channel: motcua.ChannelCounter,
+				Applicant: motcua.Applicant{FullName: "Vũ Thị Lan", IDNumber: fmt.Sprintf("03820100%04d", n), Phone: "0911222333"},
+				Fields:    map[string]string{"document_title": "Bằng tốt nghiệp THPT", "copies": "2"},
+				Documents: []motcua.Document{{Code: "BAN_CHINH", Name: "bang.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := api["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.DossierID)
 		}
-		if _, err := api["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
-			t.Fatal(err)
-		}
-		batch = append(batch, c.DossierID)
+		return ids
 	}
+	batch := awaiting(11)
 
 	// The chairman signs the first from its page, then the three at once.
 	chair := signIn(t, base, shots, logins["chairman"], "chairman")
@@ -305,6 +311,25 @@ func TestThePagesInARealBrowser(t *testing.T) {
 		t.Errorf("batch: %d signed, want 10:\n%s", n, chair.text())
 	}
 
+	// Two more, signed at once with the token: one confirmation at the
+	// agent, a result per dossier.
+	pair := awaiting(2)
+	chair.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitEnabled(`#sign-all-token`, chromedp.ByID))
+	if !strings.Contains(chair.text(), "Ký tất cả bằng USB token (2)") {
+		t.Errorf("the inbox's token batch:\n%s", chair.text())
+	}
+	chair.run(chromedp.Click(`#sign-all-token`, chromedp.ByID))
+	agent.confirm(t)
+	chair.run(chromedp.WaitVisible(`table.token-results`, chromedp.ByQuery))
+	chair.screenshot("batch-token")
+	if n := strings.Count(chair.text(), "Đã ký số"); n != 2 {
+		t.Errorf("token batch: %d signed, want 2:\n%s", n, chair.text())
+	}
+	if c := strings.Count(agent.out.String(), "Gõ y để ký"); c != 2 || !strings.Contains(agent.out.String(), "đã ký 2") {
+		t.Errorf("the agent asked %d times (want once per batch):\n%s", c, agent.out)
+	}
+	batch = append(batch, pair...)
+
 	// Every signed result passes pdfsig.
 	for _, d := range append(batch, id) {
 		st := await(t, api["clerk"], d, func(s motcua.State) bool { return s.Result != nil && s.Result.ArchiveID != "" }, "archived")
@@ -353,18 +378,20 @@ func TestThePagesInARealBrowser(t *testing.T) {
 type signAgent struct {
 	stdin io.WriteCloser
 	out   *syncBuffer
+	asked int // questions answered
 }
 
-// confirm waits for the agent's question and answers yes.
+// confirm waits for the agent's next question and answers yes.
 func (a *signAgent) confirm(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(a.out.String(), "Gõ y để ký") {
+	for strings.Count(a.out.String(), "Gõ y để ký") <= a.asked {
 		if time.Now().After(deadline) {
 			t.Fatalf("the agent never asked:\n%s", a.out)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	a.asked++
 	io.WriteString(a.stdin, "y\n")
 }
 
