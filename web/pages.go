@@ -51,6 +51,8 @@ type view struct {
 	Report    string
 	Next      string
 	SignAgent string
+	Remote    bool            // a remote-signing service is configured
+	Refresh   int             // seconds after which the page reloads itself; 0 for never
 	May       map[string]bool // motcua.Action -> whether the user's role may
 }
 
@@ -77,7 +79,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, sess *session, s
 	if v.Lang == "" {
 		v.Lang = langOf(r)
 	}
-	v.SignAgent = s.SignAgent
+	v.SignAgent, v.Remote = s.SignAgent, s.RemoteSigner != nil
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, page, v); err != nil {
 		s.Log.Error().Err(err).Str("page", page).Msg("render page")
@@ -553,3 +555,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
+
+func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }

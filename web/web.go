@@ -24,6 +24,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -58,8 +59,12 @@ type Server struct {
 	// (`motcua sign-agent`, e.g. http://127.0.0.1:8765); empty hides
 	// signing with one's own token.
 	SignAgent string
+	// RemoteSigner, when set, is the remote-signing service leaders sign
+	// through from their phone (SmartCA / MySign shape).
+	RemoteSigner *signer.RemoteSigner
 
 	sessions sessions
+	remote   remoteTxs
 	once     sync.Once
 	pages    *template.Template
 }
@@ -95,6 +100,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /sign-all", s.signedIn(can(motcua.ActSign), s.signAll))
 	mux.HandleFunc("POST /dossiers/{id}/signing-request", s.signedIn(can(motcua.ActSign), s.signingRequest))
 	mux.HandleFunc("POST /dossiers/{id}/token-signature", s.signedIn(can(motcua.ActSign), s.tokenSignature))
+	if s.RemoteSigner != nil {
+		mux.HandleFunc("POST /remote-sign", s.signedIn(can(motcua.ActSign), s.remoteSign))
+		mux.HandleFunc("GET /remote-sign/{tx}", s.signedIn(can(motcua.ActSign), s.remoteStatus))
+	}
 	return securityHeaders(mux, s.SignAgent)
 }
 

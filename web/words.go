@@ -76,6 +76,14 @@ var words = map[string][2]string{
 	"papers":                  {"Giấy tờ đã nộp", "Documents handed in"},
 	"sign_token":              {"Ký bằng USB token", "Sign with my USB token"},
 	"sign_all_token":          {"Ký tất cả bằng USB token", "Sign all with my USB token"},
+	"sign_remote":             {"Ký qua dịch vụ ký từ xa", "Sign through the remote-signing service"},
+	"sign_all_remote":         {"Ký tất cả qua dịch vụ ký từ xa", "Sign all through the remote-signing service"},
+	"remote_wait":             {"Xác nhận trên điện thoại", "Approve on your phone"},
+	"remote_code":             {"Mã giao dịch (đối chiếu trên điện thoại)", "Transaction code (match it on your phone)"},
+	"remote_expires":          {"Hết hạn lúc", "Expires at"},
+	"remote_approved":         {"Đã ký qua dịch vụ ký từ xa", "Signed through the remote-signing service"},
+	"remote_refused":          {"Người ký đã từ chối trên điện thoại; không hồ sơ nào được ký.", "Refused on the phone; nothing was signed."},
+	"remote_expired":          {"Giao dịch đã hết hạn; không hồ sơ nào được ký.", "The transaction expired; nothing was signed."},
 	"language":                {"English", "Tiếng Việt"},
 }
 

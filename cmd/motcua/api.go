@@ -25,6 +25,7 @@ func runAPI(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
 	usersFile := fs.String("users", "", "users file (required)")
+	remoteSigner := fs.String("remote-signer", "", "URL of the remote-signing service leaders approve on their phone (motcua remote-sign-sim, or a provider's adapter); shows \"Ký qua dịch vụ ký từ xa\"")
 	signAgent := fs.String("sign-agent", "", "URL of the signing agent on leaders' computers (motcua sign-agent), e.g. http://127.0.0.1:8765; shows \"Ký bằng USB token\"")
 	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
 	if err := fs.Parse(args); err != nil {
@@ -49,7 +50,7 @@ func runAPI(args []string) error {
 	}
 	defer conn.tc.Close()
 	conn.log.Info().Str("addr", l.Addr().String()).Msg("api listening")
-	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, *signAgent, conn.log)
+	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, pageOptions{*signAgent, *remoteSigner}, conn.log)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,13 @@ func runAPI(args []string) error {
 	return err
 }
 
-func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin, signAgent string, log zerolog.Logger) (*api.Server, error) {
+// pageOptions are the signing ways the pages offer besides the server's key.
+type pageOptions struct {
+	signAgent    string // the signing agent on leaders' computers
+	remoteSigner string // the remote-signing service
+}
+
+func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, po pageOptions, log zerolog.Logger) (*api.Server, error) {
 	key, err := auditKey(c)
 	if err != nil {
 		return nil, err
@@ -74,9 +81,13 @@ func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin, si
 		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
 		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log,
 	}
-	s.Pages = (&web.Server{
+	pages := &web.Server{
 		Office: s, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar, Store: s.Store,
-		DataConverter: d.dc, AuditKey: key, Roots: roots, Log: log, SignAgent: strings.TrimRight(signAgent, "/"),
-	}).Handler()
+		DataConverter: d.dc, AuditKey: key, Roots: roots, Log: log, SignAgent: strings.TrimRight(po.signAgent, "/"),
+	}
+	if po.remoteSigner != "" {
+		pages.RemoteSigner = &signer.RemoteSigner{URL: po.remoteSigner}
+	}
+	s.Pages = pages.Handler()
 	return s, nil
 }

@@ -28,6 +28,7 @@ Usage:
   motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR]
   motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--json]
   motcua sign-agent --pkcs11-module M --pkcs11-token T --key-label K [--pin-env VAR] [--origin URL] [--addr 127.0.0.1:8765]
+  motcua remote-sign-sim [--addr HOST:PORT] [--data DIR] [--pki-url URL] [--expire-after 5m]
   motcua renew-timestamps [--data DIR] [--temporal-addr HOST:PORT]   (run the archive-timestamps schedule now)
   motcua users      add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]
 
@@ -67,6 +68,8 @@ func main() {
 		err = runRenewTimestamps(args)
 	case "sign-agent":
 		err = runSignAgent(args)
+	case "remote-sign-sim":
+		err = runRemoteSignSim(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -107,9 +107,9 @@ func signIn(t *testing.T, base, shots string, login struct{ Username, Password s
 // role sees what it may not use; every signed result passes pdfsig.
 func TestThePagesInARealBrowser(t *testing.T) {
 	processTest(t, "drives chromium through the pages")
-	agentAddr := freeAddr(t)
+	agentAddr, simAddr := freeAddr(t), freeAddr(t)
 	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
-	cfg.extra = []string{"--sign-agent", "http://" + agentAddr}
+	cfg.extra = []string{"--sign-agent", "http://" + agentAddr, "--remote-signer", "http://" + simAddr}
 	p := startDev(t, cfg)
 	base := p.api
 	shots := os.Getenv("MOTCUA_SCREENSHOTS")
@@ -330,6 +330,33 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	}
 	batch = append(batch, pair...)
 
+	// Through the remote-signing service: two at once, approved on "the
+	// phone" after matching the code; then one refused, and one let expire.
+	sim := startRemoteSignSim(t, cfg, simAddr)
+	remote := awaiting(2)
+	chair.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`#sign-all-remote`, chromedp.ByID),
+		chromedp.Click(`#sign-all-remote`, chromedp.ByID), chromedp.WaitVisible(`#tx-code`, chromedp.ByID))
+	chair.screenshot("remote-wait")
+	sim.decide(t, chair, "approve")
+	chair.run(chromedp.WaitVisible(`table.list`, chromedp.ByQuery))
+	if n := strings.Count(chair.text(), "Đã ký số"); n != 2 || !strings.Contains(chair.text(), "Đã ký qua dịch vụ ký từ xa") {
+		t.Errorf("remote batch:\n%s", chair.text())
+	}
+	batch = append(batch, remote...)
+	last := awaiting(1)[0]
+	for action, want := range map[string]string{"refuse": "Người ký đã từ chối", "expire": "Giao dịch đã hết hạn"} {
+		chair.run(chromedp.Navigate(base+"/dossiers/"+last), chromedp.WaitEnabled(`#sign-remote`, chromedp.ByID),
+			chromedp.Click(`#sign-remote`, chromedp.ByID), chromedp.WaitVisible(`#tx-code`, chromedp.ByID))
+		sim.decide(t, chair, action)
+		chair.run(chromedp.WaitVisible(`table.list`, chromedp.ByQuery))
+		if !strings.Contains(chair.text(), want) {
+			t.Errorf("%s on the phone:\n%s", action, chair.text())
+		}
+		if st, _ := api["clerk"].Get(ctx, last); st.Status != motcua.StatusAwaitingSignature {
+			t.Errorf("after %s the dossier is %s", action, st.Status)
+		}
+	}
+
 	// Every signed result passes pdfsig.
 	for _, d := range append(batch, id) {
 		st := await(t, api["clerk"], d, func(s motcua.State) bool { return s.Result != nil && s.Result.ArchiveID != "" }, "archived")
@@ -447,4 +474,50 @@ func startSignAgent(t *testing.T, cfg devConfig, addr, origin string) *signAgent
 		t.Errorf("the agent answered another origin: %v %v", resp, err)
 	}
 	return a
+}
+
+// remoteSignSim is `motcua remote-sign-sim` running for a test.
+type remoteSignSim struct{ url string }
+
+// decide plays the leader's phone: finds the transaction whose code the
+// page shows and approves, refuses or lets it expire.
+func (r *remoteSignSim) decide(t *testing.T, b *person, action string) {
+	t.Helper()
+	var code string
+	b.run(chromedp.Evaluate(`document.getElementById('tx-code').textContent.trim()`, &code))
+	resp, err := http.Get(r.url + "/v1/transactions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pending []struct{ ID, Code string }
+	json.NewDecoder(resp.Body).Decode(&pending)
+	resp.Body.Close()
+	for _, tx := range pending {
+		if tx.Code == code {
+			resp, err := http.Post(r.url+"/v1/transactions/"+tx.ID+"/"+action, "application/json", nil)
+			if err != nil || resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("%s: %v %v", action, resp, err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no pending transaction with the page's code %q: %+v", code, pending)
+}
+
+func startRemoteSignSim(t *testing.T, cfg devConfig, addr string) *remoteSignSim {
+	t.Helper()
+	cmd := exec.Command(binary, "remote-sign-sim", "--addr", addr, "--data", cfg.data, "--pki-url", "http://"+cfg.pki)
+	out := &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "motcua remote-sign-sim on"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the simulator did not start:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &remoteSignSim{url: "http://" + addr}
 }
