@@ -36,8 +36,10 @@ func (office) AddDocuments(context.Context, string, []motcua.Document, map[strin
 func (office) RequestSignature(context.Context, string, motcua.User, []byte, [][]byte) (motcua.SigningRequest, error) {
 	panic("not in these tests")
 }
-func (office) Dossiers() *workflows.Dossiers                     { panic("not in these tests") }
-func (office) ErrorOf(r *http.Request, err error) *motcua.Error { return motcua.Errorf(motcua.CodeUnavailable, "%v", err) }
+func (office) Dossiers() *workflows.Dossiers { panic("not in these tests") }
+func (office) ErrorOf(r *http.Request, err error) *motcua.Error {
+	return motcua.Errorf(motcua.CodeUnavailable, "%v", err)
+}
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 
