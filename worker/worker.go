@@ -82,7 +82,8 @@ func registerWorkflows(r sdkworker.WorkflowRegistry) {
 
 // EnsureArchiveSchedule creates the Temporal Schedule that renews the
 // archive's document timestamps every night (02:00 in Vietnam), with the
-// given margin; when it exists, its margin is set. Runs never overlap.
+// given margin; when it exists with another margin, the margin is set
+// (the schedule's note says which). Runs never overlap.
 func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Duration) error {
 	action := &client.ScheduleWorkflowAction{
 		ID:        workflows.ArchiveTimestampsID,
@@ -90,16 +91,28 @@ func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Dur
 		Args:      []any{workflows.ArchiveTimestampsInput{Margin: margin}},
 		TaskQueue: workflows.TaskQueue,
 	}
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:      workflows.ArchiveTimestampsID,
-		Spec:    client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: 24 * time.Hour, Offset: 19 * time.Hour}}},
-		Action:  action,
-		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
-	})
-	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		h := c.ScheduleClient().GetHandle(ctx, workflows.ArchiveTimestampsID)
+	note := "renew-margin " + margin.String()
+	h := c.ScheduleClient().GetHandle(ctx, workflows.ArchiveTimestampsID)
+	d, err := h.Describe(ctx)
+	var missing *serviceerror.NotFound
+	switch {
+	case errors.As(err, &missing):
+		_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+			ID:      workflows.ArchiveTimestampsID,
+			Spec:    client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: 24 * time.Hour, Offset: 19 * time.Hour}}},
+			Action:  action,
+			Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+			Note:    note,
+		})
+		if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+			err = nil // another worker made it just now
+		}
+	case err == nil && (d.Schedule.State == nil || d.Schedule.State.Note != note):
 		err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			in.Description.Schedule.Action = action
+			if in.Description.Schedule.State != nil {
+				in.Description.Schedule.State.Note = note
+			}
 			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
 		}})
 	}

@@ -374,6 +374,20 @@ func TestThePagesInARealBrowser(t *testing.T) {
 		}
 	}
 
+	// The vice-chairman signs in with the keyboard alone (the username has
+	// the focus; Tab; Enter) and finds the same signing desk.
+	{
+		vice := &person{t: t, ctx: browser(t), base: base, shot: shots, role: "vice_chairman"}
+		vice.run(chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#username`, chromedp.ByID),
+			chromedp.KeyEvent(logins["vice_chairman"].Username), chromedp.KeyEvent("\t"),
+			chromedp.KeyEvent(logins["vice_chairman"].Password), chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(`header .who`, chromedp.ByQuery))
+		vice.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+		if !strings.Contains(vice.text(), "Trình ký") || !strings.Contains(vice.text(), "Phạm Thị Hương") {
+			t.Errorf("the vice-chairman's desk:\n%s", vice.text())
+		}
+	}
+
 	// The auditor reads the timeline and the verification report.
 	aud := signIn(t, base, shots, logins["auditor"], "auditor")
 	aud.run(chromedp.Navigate(base+"/search?code="+id), chromedp.WaitVisible(`pre.report`, chromedp.ByQuery))

@@ -34,6 +34,10 @@ func runRenewTimestamps(args []string) error {
 	defer conn.tc.Close()
 	h := conn.tc.ScheduleClient().GetHandle(ctx, workflows.ArchiveTimestampsID)
 	before, err := h.Describe(ctx)
+	for start := time.Now(); err != nil && time.Since(start) < 30*time.Second; { // a worker that just started makes it
+		time.Sleep(500 * time.Millisecond)
+		before, err = h.Describe(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("schedule %s (a worker creates it when it starts): %w", workflows.ArchiveTimestampsID, err)
 	}

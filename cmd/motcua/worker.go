@@ -76,16 +76,29 @@ func runWorker(args []string) error {
 // process starts; the crash tests set them to hold an activity mid-way.
 var workerInterceptors []interceptor.WorkerInterceptor
 
-// startWorker starts a worker and makes sure the archive's renewal
-// schedule is there, with the margin asked for.
+// startWorker starts a worker, then makes sure, in the background, that
+// the archive's renewal schedule is there with the margin asked for: the
+// schedule is not needed to serve dossiers, so the worker never waits for
+// it.
 func startWorker(ctx context.Context, tc client.Client, acts *activities.Activities, renewMargin time.Duration) (sdkworker.Worker, error) {
-	if err := worker.EnsureArchiveSchedule(ctx, tc, renewMargin); err != nil {
-		return nil, err
-	}
 	w := worker.New(tc, acts, workerInterceptors...)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
+	go func() {
+		for {
+			err := worker.EnsureArchiveSchedule(ctx, tc, renewMargin)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			acts.Log.Warn().Err(err).Msg("archive-timestamps schedule not set yet; trying again in 10s")
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(10 * time.Second):
+			}
+		}
+	}()
 	return w, nil
 }
 
