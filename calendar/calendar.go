@@ -4,6 +4,11 @@
 package calendar
 
 import (
+	_ "embed"
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/motcua/motcua"
@@ -14,55 +19,109 @@ import (
 type Calendar struct {
 	off    map[string]bool // weekdays not worked
 	worked map[string]bool // weekend days worked (make-up days)
-	years  map[int]bool    // years the data covers
+	years  map[int]bool    // years the data covers; others follow Statutory
+	mu     sync.Mutex      // guards the maps while a year is computed
 }
 
 // Year is one year's deviations from Monday-to-Friday: Off lists the weekdays
 // that are holidays or compensatory days off, Worked the weekend days that
 // are make-up working days. Dates are YYYY-MM-DD.
 type Year struct {
-	Off    []string
-	Worked []string
+	Off    []string `json:"off"`
+	Worked []string `json:"worked,omitempty"`
 }
 
-// New builds a calendar from yearly data.
+// New builds a calendar from yearly data; years without data follow
+// Statutory.
 func New(years ...Year) *Calendar {
 	c := &Calendar{off: map[string]bool{}, worked: map[string]bool{}, years: map[int]bool{}}
 	for _, y := range years {
-		for _, d := range y.Off {
-			c.off[d] = true
-			if t, err := time.Parse(time.DateOnly, d); err == nil {
-				c.years[t.Year()] = true
-			}
-		}
-		for _, d := range y.Worked {
-			c.worked[d] = true
-		}
+		c.add(y)
 	}
 	return c
 }
 
-// Vietnam is the statutory calendar for the years motcua has data for: New
-// Year (1/1), Tết (5 days), Hùng Kings' day (10/3 lunar), 30/4, 1/5, 2/9 and a
-// day next to it, with the compensatory days the government announced. Years
-// past the table fall back to weekends and the fixed solar holidays.
-var Vietnam = New(
-	Year{Off: []string{ // 2025
-		"2025-01-01", "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31",
-		"2025-04-07", "2025-04-30", "2025-05-01", "2025-05-02", "2025-09-01", "2025-09-02",
-	}, Worked: []string{"2025-04-26"}},
-	Year{Off: []string{ // 2026
-		"2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",
-		"2026-04-27", "2026-04-30", "2026-05-01", "2026-09-01", "2026-09-02",
-	}},
-	Year{Off: []string{ // 2027 (provisional: Tết and Hùng Kings from the lunar calendar)
-		"2027-01-01", "2027-02-04", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10",
-		"2027-04-16", "2027-04-30", "2027-05-03", "2027-09-02", "2027-09-03",
-	}},
-)
+func (c *Calendar) add(y Year) {
+	for _, d := range y.Off {
+		c.off[d] = true
+		if t, err := time.Parse(time.DateOnly, d); err == nil {
+			c.years[t.Year()] = true
+		}
+	}
+	for _, d := range y.Worked {
+		c.worked[d] = true
+	}
+}
 
-// fixedHolidays apply to years without a table entry (month, day).
-var fixedHolidays = [][2]int{{1, 1}, {4, 30}, {5, 1}, {9, 2}}
+// Vietnam is the calendar of Vietnam's public service: the schedules the
+// government announced (announced.json, data a release can update without
+// code), and for every other year the statutory holidays, computed.
+var Vietnam = New(announced()...)
+
+//go:embed announced.json
+var announcedJSON []byte
+
+func announced() []Year {
+	var byYear map[string]json.RawMessage
+	if err := json.Unmarshal(announcedJSON, &byYear); err != nil {
+		panic("calendar: announced.json: " + err.Error())
+	}
+	var years []Year
+	for k, raw := range byYear {
+		if strings.HasPrefix(k, "_") {
+			continue
+		}
+		var y Year
+		if err := json.Unmarshal(raw, &y); err != nil {
+			panic("calendar: announced.json, " + k + ": " + err.Error())
+		}
+		years = append(years, y)
+	}
+	return years
+}
+
+// Statutory is year y's days off by the Labour Code (2019, art. 112): New
+// Year's Day; Tết, the last day of the lunar year and the first four of the
+// new one; the Hùng Kings' day (10/3 lunar); 30/4 and 1/5; National Day, 2/9
+// and the day before; each one that falls on a weekend gives the next
+// working day off instead (art. 111).
+func Statutory(y int) Year {
+	day := func(m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, vietnamZone) }
+	tet := LunarDate(y, 1, 1)
+	holidays := []time.Time{day(1, 1), tet.AddDate(0, 0, -1), tet, tet.AddDate(0, 0, 1), tet.AddDate(0, 0, 2), tet.AddDate(0, 0, 3),
+		LunarDate(y, 3, 10), day(4, 30), day(5, 1), day(9, 1), day(9, 2)}
+	off := map[string]bool{}
+	for _, h := range holidays {
+		off[h.Format(time.DateOnly)] = true
+	}
+	weekend := func(t time.Time) bool { return t.Weekday() == time.Saturday || t.Weekday() == time.Sunday }
+	var out Year
+	for _, h := range holidays {
+		if !weekend(h) {
+			out.Off = append(out.Off, h.Format(time.DateOnly))
+			continue
+		}
+		d := h
+		for weekend(d) || off[d.Format(time.DateOnly)] {
+			d = d.AddDate(0, 0, 1)
+		}
+		off[d.Format(time.DateOnly)] = true
+		out.Off = append(out.Off, d.Format(time.DateOnly))
+	}
+	sort.Strings(out.Off)
+	return out
+}
+
+// covers makes sure the calendar knows year y, computing its statutory
+// holidays when no data was given for it.
+func (c *Calendar) covers(y int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.years[y] {
+		c.add(Statutory(y))
+		c.years[y] = true
+	}
+}
 
 // CutOff is the hour after which a dossier counts as received on the next
 // working day.
@@ -74,24 +133,19 @@ const CloseHour = 17
 // IsWorkingDay reports whether the date of t (in Vietnam) is worked.
 func (c *Calendar) IsWorkingDay(t time.Time) bool {
 	t = t.In(motcua.Vietnam)
+	c.covers(t.Year())
 	key := t.Format(time.DateOnly)
-	if c.worked[key] {
+	c.mu.Lock()
+	worked, off := c.worked[key], c.off[key]
+	c.mu.Unlock()
+	if worked {
 		return true
 	}
-	if c.off[key] {
+	if off {
 		return false
 	}
-	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
-		return false
-	}
-	if !c.years[t.Year()] {
-		for _, h := range fixedHolidays {
-			if int(t.Month()) == h[0] && t.Day() == h[1] {
-				return false
-			}
-		}
-	}
-	return true
+	wd := t.Weekday()
+	return wd != time.Saturday && wd != time.Sunday
 }
 
 // ReceiptDay is the working day a dossier received at t counts as received:
