@@ -65,6 +65,10 @@ type Document struct {
 	Name        string
 	ContentType string
 	Content     []byte
+	// Ref, instead of Content, names a paper the citizen handed in before
+	// or a result signed for them ("sha256:<hex>"): the intake takes it from
+	// the archive, for the same citizen only.
+	Ref string
 }
 
 // DocumentRef is a stored document: the workflow carries references, never

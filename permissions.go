@@ -14,18 +14,22 @@ const (
 	ActReview     Action = "review"     // approve, reject or ask for a supplement
 	ActSign       Action = "sign"       // sign or return a result
 	ActReadDraft  Action = "read_draft" // read the unsigned result
-	ActAudit      Action = "audit"      // read histories, timelines and bundles
+	ActAudit      Action = "audit"      // read histories, timelines, bundles and the access log
+	// ActCitizenPapers: look up the papers a citizen handed in before, to
+	// reuse them (each look-up is logged with its reason).
+	ActCitizenPapers Action = "citizen_papers"
 )
 
 var permissions = map[Action][]Role{
-	ActRead:       Roles,
-	ActIntake:     {RoleClerk, RoleSystem},
-	ActSupplement: {RoleClerk, RoleSystem},
-	ActWithdraw:   {RoleClerk, RoleSystem},
-	ActReview:     {RoleSpecialist},
-	ActSign:       {RoleChairman, RoleViceChairman},
-	ActReadDraft:  {RoleSpecialist, RoleChairman, RoleViceChairman, RoleAuditor},
-	ActAudit:      {RoleAuditor},
+	ActRead:          Roles,
+	ActIntake:        {RoleClerk, RoleSystem},
+	ActSupplement:    {RoleClerk, RoleSystem},
+	ActWithdraw:      {RoleClerk, RoleSystem},
+	ActReview:        {RoleSpecialist},
+	ActSign:          {RoleChairman, RoleViceChairman},
+	ActReadDraft:     {RoleSpecialist, RoleChairman, RoleViceChairman, RoleAuditor},
+	ActAudit:         {RoleAuditor},
+	ActCitizenPapers: {RoleClerk, RoleSpecialist},
 }
 
 // May reports whether the role may do a.

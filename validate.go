@@ -313,3 +313,6 @@ func isContentType(b []byte, contentType string) bool {
 	}
 	return false
 }
+
+// ValidIDNumber reports whether s is a citizen ID number: 12 digits.
+func ValidIDNumber(s string) bool { return idNumber.MatchString(s) }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/motcua/motcua"
@@ -40,9 +41,12 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 // documents, then starts the dossier. existing is true when the external
 // id was taken in before.
 func (s *Server) Receive(ctx context.Context, app motcua.Application, bad map[string]string, by motcua.User) (motcua.State, bool, error) {
+	if err := s.resolveRefs(app.Applicant.IDNumber, app.Documents, bad); err != nil {
+		return motcua.State{}, false, err
+	}
 	p, err := motcua.ValidateIntake(s.Catalog, app)
 	if err = withFields(err, bad); err != nil {
-		return motcua.State{}, false, err
+		return motcua.State{}, false, onlyTheRef(err)
 	}
 	// Documents are stored before anything refers to them.
 	docs, err := s.storeDocuments(app.Documents)
@@ -57,10 +61,74 @@ func (s *Server) Receive(ctx context.Context, app motcua.Application, bad map[st
 	if err != nil {
 		return motcua.State{}, false, err
 	}
+	// The papers are the citizen's, for reuse in later dossiers.
+	if err := s.Store.IndexDocuments(app.Applicant.IDNumber, st.DossierID, citizenDocuments(docs)); err != nil {
+		s.Log.Error().Err(err).Str("dossier_id", st.DossierID).Msg("index the citizen's documents")
+	}
 	s.Log.Info().Str("dossier_id", st.DossierID).Str("workflow_id", st.DossierID).
 		Str("procedure", p.Code).Str("by", by.ID).Bool("existing", existing).
 		Dur("took", time.Since(began)).Msg("dossier received")
 	return st, existing, nil
+}
+
+func citizenDocuments(refs []motcua.DocumentRef) []archive.CitizenDocument {
+	out := make([]archive.CitizenDocument, len(refs))
+	for i, r := range refs {
+		out[i] = archive.CitizenDocument{Code: r.Code, Name: r.Name, ContentType: r.ContentType, SHA256: r.SHA256, Size: r.Size}
+	}
+	return out
+}
+
+// onlyTheRef keeps, for a document whose archive_ref is at fault, that
+// reason alone: its missing content, type and name follow from it.
+func onlyTheRef(err error) error {
+	var e *motcua.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	for k := range e.Fields {
+		if prefix, ok := strings.CutSuffix(k, ".archive_ref"); ok {
+			for _, f := range []string{".content_base64", ".content_type", ".name"} {
+				delete(e.Fields, prefix+f)
+			}
+		}
+	}
+	return e
+}
+
+// resolveRefs fills in the papers given by archive reference from the
+// archive: each must be one the same citizen handed in before, or a result
+// signed for them; bad names each that is not.
+func (s *Server) resolveRefs(idNumber string, docs []motcua.Document, bad map[string]string) error {
+	for i := range docs {
+		d := &docs[i]
+		if d.Ref == "" {
+			continue
+		}
+		field := fmt.Sprintf("documents[%d].archive_ref", i)
+		sum, ok := strings.CutPrefix(d.Ref, "sha256:")
+		if !ok || len(sum) != 64 {
+			bad[field] = "must be sha256:<64 hex digits>"
+			continue
+		}
+		found, mine, err := s.Store.CitizenDocument(idNumber, sum)
+		if err != nil {
+			return err
+		}
+		if !mine {
+			bad[field] = "not a document of this citizen in the archive"
+			continue
+		}
+		b, err := s.Store.Get(sum)
+		if err != nil {
+			return err
+		}
+		d.Content, d.ContentType = b, found.ContentType
+		if d.Name == "" {
+			d.Name = found.Name
+		}
+	}
+	return nil
 }
 
 // withFields adds the fields that could not be decoded to a validation
@@ -218,7 +286,13 @@ func (s *Server) AddDocuments(ctx context.Context, id string, docs []motcua.Docu
 	if err != nil {
 		return st, err
 	}
-	return s.dossiers().Supplement(ctx, st.DossierID, by, motcua.Supplement{Documents: refs})
+	st, err = s.dossiers().Supplement(ctx, st.DossierID, by, motcua.Supplement{Documents: refs})
+	if err == nil {
+		if err := s.Store.IndexDossierDocuments(st.DossierID, citizenDocuments(refs)); err != nil {
+			s.Log.Error().Err(err).Str("dossier_id", st.DossierID).Msg("index the citizen's documents")
+		}
+	}
+	return st, err
 }
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {

@@ -81,6 +81,8 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/dossiers/{id}/result", may(motcua.ActRead), s.result)
 	s.route(mux, "GET /v1/dossiers/{id}/history", may(motcua.ActAudit), s.history)
 	s.route(mux, "GET /v1/dossiers/{id}/bundle", may(motcua.ActAudit), s.bundle)
+	s.route(mux, "GET /v1/citizens/{id_number}/documents", may(motcua.ActCitizenPapers), s.citizenDocuments)
+	s.route(mux, "GET /v1/access-log", may(motcua.ActAudit), s.accessLog)
 	if s.Codec != nil {
 		s.codecRoutes(mux)
 	}

@@ -30,9 +30,12 @@ type IntakeRequest struct {
 // Document is a document as a client uploads it.
 type Document struct {
 	Code          string `json:"code"`
-	Name          string `json:"name"`
-	ContentType   string `json:"content_type"`
-	ContentBase64 string `json:"content_base64"`
+	Name          string `json:"name,omitempty"`
+	ContentType   string `json:"content_type,omitempty"`
+	ContentBase64 string `json:"content_base64,omitempty"`
+	// ArchiveRef ("sha256:<hex>") takes a paper the citizen handed in
+	// before, or a result signed for them, instead of an upload.
+	ArchiveRef string `json:"archive_ref,omitempty"`
 }
 
 // Decode returns the application the request carries; bad names each
@@ -51,6 +54,13 @@ func DecodeDocuments(up []Document) ([]motcua.Document, map[string]string) {
 	bad := map[string]string{}
 	docs := make([]motcua.Document, len(up))
 	for i, d := range up {
+		if d.ArchiveRef != "" {
+			if d.ContentBase64 != "" {
+				bad["documents["+strconv.Itoa(i)+"].archive_ref"] = "give content_base64 or archive_ref, not both"
+			}
+			docs[i] = motcua.Document{Code: d.Code, Name: d.Name, ContentType: d.ContentType, Ref: d.ArchiveRef}
+			continue
+		}
 		b, err := base64.StdEncoding.DecodeString(d.ContentBase64)
 		if err != nil {
 			bad["documents["+strconv.Itoa(i)+"].content_base64"] = "not valid base64"
@@ -63,6 +73,9 @@ func DecodeDocuments(up []Document) ([]motcua.Document, map[string]string) {
 
 // Upload is the wire form of a document.
 func Upload(d motcua.Document) Document {
+	if d.Ref != "" {
+		return Document{Code: d.Code, Name: d.Name, ArchiveRef: d.Ref}
+	}
 	return Document{Code: d.Code, Name: d.Name, ContentType: d.ContentType, ContentBase64: base64.StdEncoding.EncodeToString(d.Content)}
 }
 

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/archive"
+)
+
+// citizenDocuments lists the papers a citizen handed in with earlier
+// dossiers and the results signed for them, so the clerk can take them by
+// reference (archive_ref) instead of asking again. The look-up needs a
+// reason; who asked, when and why is logged for auditors, with the
+// citizen as the keyed hash of the ID number, never the number.
+func (s *Server) citizenDocuments(w http.ResponseWriter, r *http.Request) {
+	id, reason := r.PathValue("id_number"), strings.TrimSpace(r.URL.Query().Get("reason"))
+	bad := map[string]string{}
+	if !motcua.ValidIDNumber(id) {
+		bad["id_number"] = "must be 12 digits"
+	}
+	if n := utf8.RuneCountInString(reason); n < 5 || n > 200 {
+		bad["reason"] = "required: why the citizen's papers are looked up (5 to 200 characters)"
+	}
+	if len(bad) > 0 {
+		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the request has invalid fields", Fields: bad})
+		return
+	}
+	docs, err := s.Store.CitizenDocuments(id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	user := currentUser(r)
+	if err := s.Store.LogAccess(archive.Access{At: time.Now().UTC(), User: user.ID, Role: string(user.Role),
+		Citizen: s.Store.CitizenKey(id), Reason: reason, Found: len(docs)}); err != nil {
+		s.fail(w, r, err) // no look-up goes unrecorded
+		return
+	}
+	if docs == nil {
+		docs = []archive.CitizenDocument{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"documents": docs})
+}
+
+// accessLog is every look-up of a citizen's papers, for auditors.
+func (s *Server) accessLog(w http.ResponseWriter, r *http.Request) {
+	log, err := s.Store.AccessLog()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if log == nil {
+		log = []archive.Access{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accesses": log})
+}
