@@ -273,14 +273,12 @@ func LoadOrCreateDevUsers(tokensPath, passwordsPath string) (*Users, map[motcua.
 	return users, tokens, logins, err
 }
 
-// ErrTooManyTries is SignIn's answer to an address that failed too often.
-var ErrTooManyTries = errors.New("too many failed sign-ins from this address: wait a minute")
-
 // SignIn checks a person's username and password for the pages, with the
-// same per-address limit on failures as bearer tokens.
+// same per-address limit on failures as bearer tokens (a rate_limited
+// error).
 func (s *Server) SignIn(r *http.Request, username, password string) (motcua.User, error) {
 	if s.signIns.blocked(r) {
-		return motcua.User{}, ErrTooManyTries
+		return motcua.User{}, motcua.Errorf(motcua.CodeRateLimited, "too many failed sign-ins from this address: wait a minute")
 	}
 	u, ok := s.Users.SignIn(username, password)
 	if !ok {

@@ -150,8 +150,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		msg := t(lang, "wrong_password")
 		status := http.StatusUnauthorized
-		if errors.Is(err, errTooMany(err)) {
-			msg, status = err.Error(), http.StatusTooManyRequests
+		if e := (*motcua.Error)(nil); errors.As(err, &e) && e.Code == motcua.CodeRateLimited {
+			msg, status = e.Message, http.StatusTooManyRequests
 		}
 		csrf := randomID()
 		http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: csrf, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: behindTLS(r), MaxAge: 3600})
@@ -164,15 +164,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: behindTLS(r)})
 	s.Log.Info().Str("user", user.ID).Str("role", string(user.Role)).Msg("signed in to the pages")
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
-}
-
-// errTooMany matches the API's too-many-tries error by its text's start:
-// the pages do not import the API.
-func errTooMany(err error) error {
-	if strings.HasPrefix(err.Error(), "too many") {
-		return err
-	}
-	return errors.New("")
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *session) {

@@ -79,7 +79,7 @@ func (s *Server) remoteSign(w http.ResponseWriter, r *http.Request, sess *sessio
 		t.items = append(t.items, remoteItem{dossierID: id, requestID: req.ID})
 	}
 	if len(digests) == 0 {
-		s.render(w, r, sess, http.StatusOK, "batch", view{Title: fmt.Sprintf(t_(sess, "sign_all_done"), len(ids)), Results: t.results})
+		s.render(w, r, sess, http.StatusOK, "batch", view{Title: fmt.Sprintf(say(sess, "sign_all_done"), len(ids)), Results: t.results})
 		return
 	}
 	if t.tx, err = s.RemoteSigner.Begin(r.Context(), sess.user.ID, fmt.Sprintf("%s: %d hồ sơ", s.Unit.Name, len(digests)), digests); err != nil {
@@ -96,7 +96,7 @@ func (s *Server) remoteSign(w http.ResponseWriter, r *http.Request, sess *sessio
 func (s *Server) remoteStatus(w http.ResponseWriter, r *http.Request, sess *session) {
 	t := s.remote.get(r.PathValue("tx"))
 	if t == nil || t.user != sess.user.ID {
-		s.render(w, r, sess, http.StatusNotFound, "error", view{Title: t_(sess, "not_found")})
+		s.render(w, r, sess, http.StatusNotFound, "error", view{Title: say(sess, "not_found")})
 		return
 	}
 	t.mu.Lock()
@@ -109,7 +109,7 @@ func (s *Server) remoteStatus(w http.ResponseWriter, r *http.Request, sess *sess
 		}
 		switch st.Status {
 		case signer.TransactionPending:
-			s.render(w, r, sess, http.StatusOK, "remote-wait", view{Title: t_(sess, "remote_wait"), Values: map[string]string{"code": t.tx.Code},
+			s.render(w, r, sess, http.StatusOK, "remote-wait", view{Title: say(sess, "remote_wait"), Values: map[string]string{"code": t.tx.Code},
 				Next: t.tx.ExpiresAt.In(motcua.Vietnam).Format("15:04:05"), Refresh: 2})
 			return
 		case signer.TransactionApproved:
@@ -120,7 +120,7 @@ func (s *Server) remoteStatus(w http.ResponseWriter, r *http.Request, sess *sess
 			for i, it := range t.items {
 				_, err := s.Office.Dossiers().Sign(r.Context(), it.dossierID, sess.user, motcua.SignDecision{
 					Decision: motcua.DecisionSign, SigningRequestID: it.requestID, Signature: st.Signatures[i]})
-				res := batchResult{DossierID: it.dossierID, OK: err == nil, Message: t_(sess, "done_sign")}
+				res := batchResult{DossierID: it.dossierID, OK: err == nil, Message: say(sess, "done_sign")}
 				if err != nil {
 					res.Message = s.Office.ErrorOf(r, err).Message
 				}
@@ -128,12 +128,13 @@ func (s *Server) remoteStatus(w http.ResponseWriter, r *http.Request, sess *sess
 			}
 		default: // refused or expired: nothing is signed
 			for _, it := range t.items {
-				t.results = append(t.results, batchResult{DossierID: it.dossierID, Message: t_(sess, "remote_"+st.Status)})
+				t.results = append(t.results, batchResult{DossierID: it.dossierID, Message: say(sess, "remote_"+st.Status)})
 			}
 		}
 		t.finished, t.status = true, st.Status
 	}
-	s.render(w, r, sess, http.StatusOK, "batch", view{Title: t_(sess, "remote_"+t.status), Results: t.results})
+	s.render(w, r, sess, http.StatusOK, "batch", view{Title: say(sess, "remote_"+t.status), Results: t.results})
 }
 
-func t_(sess *session, key string) string { return t(sess.lang, key) }
+// say is the text of key in the session's language.
+func say(sess *session, key string) string { return t(sess.lang, key) }

@@ -29,7 +29,7 @@ import (
 )
 
 // Office is what the pages ask of the API's side: sign-in with its limit
-// on failures, the intake it does for POST /v1/dossiers, the dossier
+// on failures (a *motcua.Error with code rate_limited when reached), the intake it does for POST /v1/dossiers, the dossier
 // surface, and how an error reads.
 type Office interface {
 	SignIn(r *http.Request, username, password string) (motcua.User, error)
