@@ -188,7 +188,17 @@ func (s *Store) Lookup(dossierID string) (Record, error) {
 // ByCitizen returns every archived result of the citizen with the given ID
 // number, oldest first, so digitized results can be found and reused.
 func (s *Store) ByCitizen(idNumber string) ([]Record, error) {
-	dir := filepath.Join(s.dir, "citizens", s.CitizenKey(idNumber))
+	out, err := readJSONFiles[Record](filepath.Join(s.dir, "citizens", s.CitizenKey(idNumber)))
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SignedAt.Before(out[j].SignedAt) })
+	return out, nil
+}
+
+// readJSONFiles reads every file of dir as a JSON T; a missing dir holds
+// none.
+func readJSONFiles[T any](dir string) ([]T, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -196,19 +206,18 @@ func (s *Store) ByCitizen(idNumber string) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Record
+	var out []T
 	for _, e := range entries {
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
-		var r Record
-		if err := json.Unmarshal(b, &r); err != nil {
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
 			return nil, fmt.Errorf("%s: %w", e.Name(), err)
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].SignedAt.Before(out[j].SignedAt) })
 	return out, nil
 }
 

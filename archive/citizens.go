@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/motcua/motcua/jsonl"
 )
 
 // The citizen's digitized papers: every document taken in is indexed under
@@ -75,22 +77,9 @@ func (s *Store) index(key, dossierID string, docs []CitizenDocument) error {
 // CitizenDocuments lists the papers and signed results of the citizen with
 // the given ID number, oldest dossier first.
 func (s *Store) CitizenDocuments(idNumber string) ([]CitizenDocument, error) {
-	var out []CitizenDocument
-	dir := filepath.Join(s.dir, "citizen-documents", s.CitizenKey(idNumber))
-	entries, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	out, err := readJSONFiles[CitizenDocument](filepath.Join(s.dir, "citizen-documents", s.CitizenKey(idNumber)))
+	if err != nil {
 		return nil, err
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		var d CitizenDocument
-		if err := json.Unmarshal(b, &d); err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Name(), err)
-		}
-		out = append(out, d)
 	}
 	results, err := s.ByCitizen(idNumber)
 	if err != nil {
@@ -138,40 +127,13 @@ type Access struct {
 	Found   int       `json:"found"`
 }
 
-// LogAccess appends a look-up to the access log (one JSON line each,
-// synced before the answer goes out).
+// LogAccess appends a look-up to the access log, synced before the answer
+// goes out.
 func (s *Store) LogAccess(a Access) error {
-	f, err := os.OpenFile(filepath.Join(s.dir, "access-log.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	b, _ := json.Marshal(a)
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return jsonl.Append(filepath.Join(s.dir, "access-log.jsonl"), a)
 }
 
 // AccessLog returns every look-up, oldest first.
 func (s *Store) AccessLog() ([]Access, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, "access-log.jsonl"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []Access
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var a Access
-		if json.Unmarshal([]byte(line), &a) == nil {
-			out = append(out, a)
-		}
-	}
-	return out, nil
+	return jsonl.Read[Access](filepath.Join(s.dir, "access-log.jsonl"))
 }

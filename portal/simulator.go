@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/motcua/motcua/jsonl"
 )
 
 // Faults are the failures the simulator injects.
@@ -65,18 +67,7 @@ func (s *Simulator) load(dossierID string) []Record {
 	if recs, ok := s.dossiers[dossierID]; ok || s.dir == "" {
 		return recs
 	}
-	var recs []Record
-	if f, err := os.Open(s.file(dossierID)); err == nil {
-		dec := json.NewDecoder(f)
-		for {
-			var r Record
-			if dec.Decode(&r) != nil {
-				break
-			}
-			recs = append(recs, r)
-		}
-		f.Close()
-	}
+	recs, _ := jsonl.Read[Record](s.file(dossierID)) // unreadable: as if empty, as before
 	s.dossiers[dossierID] = recs
 	return recs
 }
@@ -86,20 +77,7 @@ func (s *Simulator) keep(r Record) error {
 	if s.dir == "" {
 		return nil
 	}
-	f, err := os.OpenFile(s.file(r.MaHoSo), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	b, _ := json.Marshal(r)
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return jsonl.Append(s.file(r.MaHoSo), r)
 }
 
 // ServeHTTP serves POST /DongBoHoSoMC and, for inspection,

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+	"github.com/motcua/motcua/fileonce"
 	"golang.org/x/crypto/ocsp"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
@@ -216,7 +217,7 @@ func (ca *DevCA) issueTSA(path string, validity time.Duration) (crypto.Signer, *
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := writeNew(path, p12); err != nil {
+	if err := fileonce.Write(path, p12); err != nil {
 		return nil, nil, err
 	}
 	return key, cert, nil

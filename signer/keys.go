@@ -195,7 +195,7 @@ func (ca *DevCA) issue(p Person, path string) error {
 	}
 	tmp := path + ".new"
 	os.Remove(tmp)
-	if err := writeNew(tmp, p12); err != nil {
+	if err := fileonce.Write(tmp, p12); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
@@ -335,23 +335,6 @@ func readOrCreateSecret(path string) (string, error) {
 		return "", err
 	}
 	return pw, nil
-}
-
-// writeNew writes a file that must not exist yet, mode 0600, synced.
-func writeNew(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func safeName(id string) string {

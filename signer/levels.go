@@ -184,6 +184,10 @@ func onlyValidationData(file []byte, end int, r *pdf.Reader) error {
 		p := x.Ptr()
 		had[p.GetID()] = true
 	}
+	// Which revision defined an object is its offset: digitorus/pdf (pinned
+	// at v0.1.2) keeps it, and whether the object sits in an object stream,
+	// in unexported fields of its cross-reference entries, read here by
+	// reflection (a test fails if a version renames them).
 	offsets := map[uint32]int64{}
 	xrefs := r.Xref()
 	for i := range xrefs {

@@ -3,16 +3,12 @@ package signer_test
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/sign"
 
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
@@ -144,21 +140,7 @@ func TestSecondSignatureAtBLTAKeepsTheFirst(t *testing.T) {
 func TestAnAdobeStyleSignatureIsNotBaseline(t *testing.T) {
 	ca := signertest.CA(t)
 	key := ca.Key(t, "Nguyen Van Vinh")
-	in := sampleResult(t)
-	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	err = sign.Sign(bytes.NewReader(in), &out, rdr, int64(len(in)), sign.SignData{
-		Signature:       sign.SignDataSignature{Info: sign.SignDataSignatureInfo{Name: "Nguyen Van Vinh", Date: time.Now()}, CertType: sign.ApprovalSignature},
-		Signer:          key.Signer,
-		DigestAlgorithm: crypto.SHA256,
-		Certificate:     key.Certificate,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := bytes.NewBuffer(rawPdfsign(t, sampleResult(t), key))
 	rep, err := signer.Verify(out.Bytes(), ca.Roots)
 	if err != nil || rep.Err() != nil {
 		t.Fatal(err, rep.Err())

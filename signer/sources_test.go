@@ -2,15 +2,15 @@ package signer_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ThalesGroup/crypto11"
 
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
@@ -32,22 +32,9 @@ func TestSignWithAKeyOnAPKCS11Token(t *testing.T) {
 	ca := devPKI(t)
 	// Provision the token as a CA would: a key pair generated on it, and
 	// the certificate issued for its public key stored beside it.
-	admin, err := crypto11.Configure(&crypto11.Config{Path: hsm.Module, TokenLabel: hsm.Token, Pin: hsm.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kp, err := admin.GenerateRSAKeyPairWithLabel([]byte{1}, []byte("vice1"), 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.CA.Certify("Phạm Thị Hương", kp.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.ImportCertificateWithLabel([]byte{1}, []byte("vice1"), cert); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close()
+	hsm.Provision(t, "vice1", false, func(pub crypto.PublicKey) (*x509.Certificate, error) {
+		return ca.CA.Certify("Phạm Thị Hương", pub)
+	})
 
 	dir := t.TempDir()
 	t.Setenv("MOTCUA_TEST_PIN", hsm.PIN)

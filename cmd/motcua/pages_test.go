@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThalesGroup/crypto11"
 	"github.com/chromedp/chromedp"
 
 	"github.com/motcua/motcua"
@@ -411,9 +412,9 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	}
 
 	// A page posted without the session's form token is refused.
-	out, _ := exec.Command("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", base+"/sign-all").Output()
-	if string(out) != "401" {
-		t.Errorf("POST /sign-all without a session: %s", out)
+	resp, err := http.Post(base+"/sign-all", "application/x-www-form-urlencoded", strings.NewReader("id="+last))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST /sign-all without a session: %v %v", resp, err)
 	}
 }
 
@@ -450,22 +451,7 @@ func startSignAgent(t *testing.T, cfg devConfig, addr, origin string) *signAgent
 	}
 	ca.SetPKIBase("http://" + cfg.pki)
 	hsm := signertest.NewSoftHSM(t, "chairman-usb")
-	admin, err := crypto11.Configure(&crypto11.Config{Path: hsm.Module, TokenLabel: hsm.Token, Pin: hsm.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kp, err := admin.GenerateRSAKeyPairWithLabel([]byte{2}, []byte("chairman1"), 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Certify("Nguyễn Văn Vĩnh", kp.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.ImportCertificateWithLabel([]byte{2}, []byte("chairman1"), cert); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close()
+	hsm.Provision(t, "chairman1", false, func(pub crypto.PublicKey) (*x509.Certificate, error) { return ca.Certify("Nguyễn Văn Vĩnh", pub) })
 	cmd := exec.Command(binary, "sign-agent", "--addr", addr, "--origin", origin, "--pkcs11-module", hsm.Module,
 		"--pkcs11-token", hsm.Token, "--key-label", "chairman1", "--pin-env", "TOKEN_PIN", "--chain", ca.RootPath())
 	cmd.Env = append(os.Environ(), "SOFTHSM2_CONF="+hsm.Conf, "TOKEN_PIN="+hsm.PIN)

@@ -2,14 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/elliptic"
+	"crypto"
+	"crypto/x509"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ThalesGroup/crypto11"
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/signer"
@@ -69,22 +69,7 @@ func TestSignRemoteCommand(t *testing.T) {
 	}
 
 	hsm := signertest.NewSoftHSM(t, "chairman-token")
-	admin, err := crypto11.Configure(&crypto11.Config{Path: hsm.Module, TokenLabel: hsm.Token, Pin: hsm.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kp, err := admin.GenerateECDSAKeyPairWithLabel([]byte{1}, []byte("chairman1"), elliptic.P256())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Certify("Nguyễn Văn Vĩnh", kp.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.ImportCertificateWithLabel([]byte{1}, []byte("chairman1"), cert); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close()
+	hsm.Provision(t, "chairman1", true, func(pub crypto.PublicKey) (*x509.Certificate, error) { return ca.Certify("Nguyễn Văn Vĩnh", pub) })
 	out = signRemote(ids[1], []string{"SOFTHSM2_CONF=" + hsm.Conf, "TOKEN_PIN=" + hsm.PIN},
 		"--pkcs11-module", hsm.Module, "--pkcs11-token", hsm.Token, "--key-label", "chairman1", "--pin-env", "TOKEN_PIN", "--chain", ca.RootPath())
 	if strings.Contains(out, hsm.PIN) {

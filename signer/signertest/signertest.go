@@ -5,6 +5,7 @@ package signertest
 import (
 	"bytes"
 	"crypto"
+	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ThalesGroup/crypto11"
 	"github.com/digitorus/pkcs7"
 	"github.com/motcua/motcua/signer"
 )
@@ -275,4 +277,35 @@ func signedAttributesOf(printed string) string {
 		rest = rest[:j]
 	}
 	return rest
+}
+
+// Provision prepares the token as a CA would for a person: a key pair
+// generated on it under label (ECDSA P-256 when ecdsa is set, else
+// RSA-2048), and the certificate certify issues for its public key stored
+// beside it. The private key never leaves the token.
+func (h SoftHSM) Provision(t testing.TB, label string, ecdsa bool, certify func(crypto.PublicKey) (*x509.Certificate, error)) *x509.Certificate {
+	t.Helper()
+	admin, err := crypto11.Configure(&crypto11.Config{Path: h.Module, TokenLabel: h.Token, Pin: h.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	id := []byte(label)
+	var kp crypto11.Signer
+	if ecdsa {
+		kp, err = admin.GenerateECDSAKeyPairWithLabel(id, []byte(label), elliptic.P256())
+	} else {
+		kp, err = admin.GenerateRSAKeyPairWithLabel(id, []byte(label), 2048)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := certify(kp.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.ImportCertificateWithLabel(id, []byte(label), cert); err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
