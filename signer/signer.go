@@ -153,6 +153,9 @@ func checkedReader(b []byte) (r *pdf.Reader, err error) {
 	if !bytes.HasPrefix(bytes.TrimLeft(b, "\x00\t\r\n "), []byte("%PDF-")) {
 		return nil, fmt.Errorf("%w: no %%PDF- header", ErrInvalidInput)
 	}
+	if unclosedArray(b) {
+		return nil, fmt.Errorf("%w: an object ends inside an array it opened", ErrInvalidInput)
+	}
 	r, err = pdf.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
