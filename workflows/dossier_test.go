@@ -48,6 +48,9 @@ func newHarness(t *testing.T) *harness {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment()}
+	// A fixed Wednesday morning: reminders and due dates do not depend on
+	// the day the tests run (the reminder tests set their own time).
+	h.env.SetStartTime(time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam))
 	h.env.RegisterWorkflow(workflows.DossierWorkflow)
 	// Activities are bounded by the run's timeout in the test environment.
 	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{WorkflowRunTimeout: 365 * 24 * time.Hour})
