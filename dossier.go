@@ -102,7 +102,7 @@ type Dossier struct {
 	// Procedure is the procedure as the catalog described it when the
 	// dossier was taken in, recorded in its history so that a later
 	// catalog changes new dossiers only. Dossiers taken in before it was
-	// recorded have none: theirs is DefaultCatalog's.
+	// recorded have none: theirs is FirstCatalog's.
 	Procedure  *Procedure        `json:"procedure,omitempty"`
 	Channel    Channel           `json:"channel"`
 	Applicant  Applicant         `json:"applicant"`
@@ -118,12 +118,12 @@ type Dossier struct {
 
 // ProcedureTakenIn returns the procedure the dossier was taken in with: the
 // one recorded at intake, or for dossiers from before it was recorded,
-// DefaultCatalog's.
+// FirstCatalog's.
 func (d Dossier) ProcedureTakenIn() (Procedure, bool) {
 	if d.Procedure != nil {
 		return *d.Procedure, true
 	}
-	return DefaultCatalog.Lookup(d.ProcedureCode)
+	return FirstCatalog.Lookup(d.ProcedureCode)
 }
 
 // Stage names the part of the procedure a step belongs to.
@@ -131,12 +131,15 @@ type Stage string
 
 // Stages of the procedure.
 const (
-	StageIntake     Stage = "intake"
-	StageReview     Stage = "review"
-	StageSupplement Stage = "supplement"
-	StageSignature  Stage = "signature"
-	StageArchive    Stage = "archive"
-	StageNotify     Stage = "notify"
+	StageIntake       Stage = "intake"
+	StageReview       Stage = "review"
+	StageSupplement   Stage = "supplement"
+	StageSignature    Stage = "signature"
+	StageArchive      Stage = "archive"
+	StageNotify       Stage = "notify"
+	StagePayment      Stage = "payment"
+	StageConsultation Stage = "consultation"
+	StageHandBack     Stage = "hand_back"
 )
 
 // Step is one thing that happened to a dossier.
@@ -188,6 +191,45 @@ type State struct {
 	// Revision counts the decisions carried out; a command is vouched for
 	// one revision of the dossier.
 	Revision int `json:"revision"`
+	// ProcedureVersion is the catalog version the dossier was taken in with.
+	ProcedureVersion string `json:"procedure_version,omitempty"`
+	// Fee is what the dossier pays and whether it was paid; nil when free.
+	Fee *Fee `json:"fee,omitempty"`
+	// Consultation is the other agency's part, when the procedure asks one.
+	Consultation *ConsultationState `json:"consultation,omitempty"`
+	// SupplementRounds counts the supplement requests.
+	SupplementRounds int `json:"supplement_rounds"`
+	// HandedBack records how the result reached the citizen.
+	HandedBack *HandedBack `json:"handed_back,omitempty"`
+}
+
+// Fee is a dossier's fee and its payment.
+type Fee struct {
+	AmountVND     int64      `json:"amount_vnd"`
+	Paid          bool       `json:"paid"`
+	TransactionID string     `json:"transaction_id,omitempty"`
+	Method        string     `json:"method,omitempty"`
+	PaidAt        *time.Time `json:"paid_at,omitempty"`
+}
+
+// ConsultationState is another agency's part in a dossier: asked when,
+// due when, and its answer.
+type ConsultationState struct {
+	Agency   string       `json:"agency"`
+	AskedAt  time.Time    `json:"asked_at"`
+	DueAt    time.Time    `json:"due_at"`
+	Outcome  string       `json:"outcome,omitempty"`
+	Answer   *DocumentRef `json:"answer,omitempty"`
+	Answered *time.Time   `json:"answered_at,omitempty"`
+}
+
+// HandedBack is the result's hand-back: at the counter or by post, to whom.
+type HandedBack struct {
+	Method         string    `json:"method"`
+	ReceivedBy     string    `json:"received_by"`
+	PostalTracking string    `json:"postal_tracking,omitempty"`
+	By             string    `json:"by"`
+	At             time.Time `json:"at"`
 }
 
 // Summary is a dossier as a list shows it.
@@ -292,6 +334,55 @@ type Supplement struct {
 	Documents []DocumentRef `json:"documents"`
 	Actor     string        `json:"actor,omitempty"`
 	Voucher   *Voucher      `json:"voucher,omitempty"`
+}
+
+// Payment methods.
+const (
+	PaymentOnline  = "online"
+	PaymentCounter = "counter"
+)
+
+// Payment is a payment gateway's confirmation that a dossier's fee was
+// paid. The transaction id makes a repeated confirmation the same one.
+type Payment struct {
+	TransactionID string    `json:"transaction_id"`
+	AmountVND     int64     `json:"amount_vnd"`
+	Method        string    `json:"method"`
+	PaidAt        time.Time `json:"paid_at"`
+	Actor         string    `json:"actor,omitempty"`
+	Voucher       *Voucher  `json:"voucher,omitempty"`
+}
+
+// Consultation outcomes.
+const (
+	ConsultationAgreed  = "agreed"
+	ConsultationRefused = "refused"
+)
+
+// ConsultationAnswer is the other agency's answer, entered by its system:
+// agreed, or refused with a reason; with its letter as a document.
+type ConsultationAnswer struct {
+	Outcome  string       `json:"outcome"`
+	Comment  string       `json:"comment"`
+	Document *DocumentRef `json:"document,omitempty"`
+	Actor    string       `json:"actor,omitempty"`
+	Voucher  *Voucher     `json:"voucher,omitempty"`
+}
+
+// Hand-back methods.
+const (
+	HandBackCounter = "counter"
+	HandBackPost    = "post"
+)
+
+// HandBack is a clerk's record that the result reached the citizen.
+type HandBack struct {
+	Method         string   `json:"method"`
+	ReceivedBy     string   `json:"received_by"`
+	PostalTracking string   `json:"postal_tracking,omitempty"`
+	Comment        string   `json:"comment"`
+	Actor          string   `json:"actor,omitempty"`
+	Voucher        *Voucher `json:"voucher,omitempty"`
 }
 
 // Withdrawal is the citizen's withdrawal, entered by a clerk or a system.

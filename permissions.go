@@ -18,6 +18,10 @@ const (
 	// ActCitizenPapers: look up the papers a citizen handed in before, to
 	// reuse them (each look-up is logged with its reason).
 	ActCitizenPapers Action = "citizen_papers"
+	ActPayment       Action = "payment"      // confirm a fee's payment (the payment gateway)
+	ActConsultation  Action = "consultation" // give another agency's answer (its system)
+	ActHandBack      Action = "hand_back"    // hand the result to the citizen
+	ActReport        Action = "report"       // read the commune's figures
 )
 
 var permissions = map[Action][]Role{
@@ -30,6 +34,10 @@ var permissions = map[Action][]Role{
 	ActReadDraft:     {RoleSpecialist, RoleChairman, RoleViceChairman, RoleAuditor},
 	ActAudit:         {RoleAuditor},
 	ActCitizenPapers: {RoleClerk, RoleSpecialist},
+	ActPayment:       {RoleSystem},
+	ActConsultation:  {RoleSystem},
+	ActHandBack:      {RoleClerk},
+	ActReport:        {RoleChairman, RoleViceChairman, RoleAuditor},
 }
 
 // May reports whether the role may do a.

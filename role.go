@@ -57,3 +57,11 @@ type User struct {
 	Name string `json:"name"`
 	Role Role   `json:"role"`
 }
+
+// StaffContact is how a member of staff is reached by deadline reminders:
+// staff addresses, not citizens' personal data.
+type StaffContact struct {
+	User
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}

@@ -11,20 +11,26 @@ type Status string
 // The statuses of a dossier, in the order they normally come.
 const (
 	StatusReceived            Status = "received"
+	StatusAwaitingPayment     Status = "awaiting_payment"
 	StatusInReview            Status = "in_review"
 	StatusSupplementRequested Status = "supplement_requested"
+	StatusInConsultation      Status = "in_consultation"
 	StatusAwaitingSignature   Status = "awaiting_signature"
 	StatusSigned              Status = "signed"
-	StatusCompleted           Status = "completed"
-	StatusRejected            Status = "rejected"
-	StatusWithdrawn           Status = "withdrawn"
-	StatusStopped             Status = "stopped"
+	// StatusCompleted: the result is signed and archived, waiting to be
+	// handed back (dossiers from before hand-back existed end there).
+	StatusCompleted Status = "completed"
+	// StatusReturned: the result was handed to the citizen.
+	StatusReturned  Status = "returned"
+	StatusRejected  Status = "rejected"
+	StatusWithdrawn Status = "withdrawn"
+	StatusStopped   Status = "stopped"
 )
 
 // Statuses lists every status, for validating filters.
 var Statuses = []Status{
-	StatusReceived, StatusInReview, StatusSupplementRequested, StatusAwaitingSignature,
-	StatusSigned, StatusCompleted, StatusRejected, StatusWithdrawn, StatusStopped,
+	StatusReceived, StatusAwaitingPayment, StatusInReview, StatusSupplementRequested, StatusInConsultation,
+	StatusAwaitingSignature, StatusSigned, StatusCompleted, StatusReturned, StatusRejected, StatusWithdrawn, StatusStopped,
 }
 
 // Valid reports whether s is one of Statuses.
@@ -37,20 +43,26 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// Terminal reports whether no further decision can change the dossier.
+// Terminal reports whether no further decision can change the dossier. A
+// completed dossier is not: its result is still to be handed back.
 func (s Status) Terminal() bool {
 	switch s {
-	case StatusCompleted, StatusRejected, StatusWithdrawn, StatusStopped:
+	case StatusReturned, StatusRejected, StatusWithdrawn, StatusStopped:
 		return true
 	}
 	return false
 }
 
+// Done reports whether the office's work on the dossier is over: it ended,
+// or its result is ready (completed). A done dossier is not overdue.
+func (s Status) Done() bool { return s.Terminal() || s == StatusCompleted }
+
 // Withdrawable reports whether the citizen can still withdraw: before the
 // result is signed.
 func (s Status) Withdrawable() bool {
 	switch s {
-	case StatusReceived, StatusInReview, StatusSupplementRequested, StatusAwaitingSignature:
+	case StatusReceived, StatusAwaitingPayment, StatusInReview, StatusSupplementRequested,
+		StatusInConsultation, StatusAwaitingSignature:
 		return true
 	}
 	return false
@@ -74,14 +86,16 @@ const (
 // processed (4); PortalCode gives the latter.
 func (s Status) PortalCode() int {
 	switch s {
-	case StatusReceived:
+	case StatusReceived, StatusAwaitingPayment:
 		return PortalReceived
-	case StatusInReview, StatusAwaitingSignature, StatusSigned:
+	case StatusInReview, StatusInConsultation, StatusAwaitingSignature, StatusSigned:
 		return PortalProcessing
 	case StatusSupplementRequested:
 		return PortalSupplement
 	case StatusCompleted:
 		return PortalResultReady
+	case StatusReturned:
+		return PortalHandedBack
 	case StatusRejected:
 		return PortalRejected
 	case StatusWithdrawn:

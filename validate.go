@@ -178,7 +178,7 @@ func validateDocuments(p Procedure, docs []Document, bad map[string]string) map[
 			bad[path+".name"] = "required, at most 255 bytes"
 		}
 		checkText(bad, path+".name", d.Name, false)
-		if !accepted(d.ContentType) {
+		if !Accepted(d.ContentType) {
 			bad[path+".content_type"] = "must be one of " + strings.Join(AcceptedContentTypes, ", ")
 		}
 		switch b := d.Content; {
@@ -186,7 +186,7 @@ func validateDocuments(p Procedure, docs []Document, bad map[string]string) map[
 			bad[path+".content_base64"] = "empty"
 		case len(b) > MaxDocumentBytes:
 			bad[path+".content_base64"] = "larger than 10 MiB"
-		case accepted(d.ContentType) && !isContentType(b, d.ContentType):
+		case Accepted(d.ContentType) && !isContentType(b, d.ContentType):
 			bad[path+".content_base64"] = "the content is not " + d.ContentType
 		}
 		given[d.Code] = true
@@ -290,7 +290,8 @@ func hasField(p Procedure, name string) bool {
 	return false
 }
 
-func accepted(ct string) bool {
+// Accepted reports whether ct is one of AcceptedContentTypes.
+func Accepted(ct string) bool {
 	for _, a := range AcceptedContentTypes {
 		if a == ct {
 			return true
@@ -316,3 +317,78 @@ func isContentType(b []byte, contentType string) bool {
 
 // ValidIDNumber reports whether s is a citizen ID number: 12 digits.
 func ValidIDNumber(s string) bool { return idNumber.MatchString(s) }
+
+// ValidatePayment checks a payment confirmation against the fee the
+// dossier owes (fee, in đồng).
+func ValidatePayment(p Payment, fee int64) error {
+	bad := map[string]string{}
+	checkShortText(bad, "transaction_id", p.TransactionID, true)
+	switch {
+	case p.AmountVND <= 0:
+		bad["amount_vnd"] = "required, a positive number of đồng"
+	case fee > 0 && p.AmountVND != fee:
+		bad["amount_vnd"] = fmt.Sprintf("the dossier's fee is %d đồng", fee)
+	}
+	if p.Method != PaymentOnline && p.Method != PaymentCounter {
+		bad["method"] = "must be online or counter"
+	}
+	if p.PaidAt.IsZero() {
+		bad["paid_at"] = "required, RFC 3339"
+	}
+	if len(bad) > 0 {
+		return &Error{Code: CodeInvalidRequest, Message: "the payment has invalid fields", Fields: bad}
+	}
+	return nil
+}
+
+// ValidateConsultationAnswer checks another agency's answer: agreed, or
+// refused with a reason.
+func ValidateConsultationAnswer(a ConsultationAnswer) error {
+	bad := map[string]string{}
+	checkComment(bad, a.Comment)
+	switch {
+	case a.Outcome != ConsultationAgreed && a.Outcome != ConsultationRefused:
+		bad["outcome"] = "must be agreed or refused"
+	case a.Outcome == ConsultationRefused && strings.TrimSpace(a.Comment) == "":
+		bad["comment"] = "a refusal gives its reason"
+	}
+	if len(bad) > 0 {
+		return &Error{Code: CodeInvalidRequest, Message: "the answer has invalid fields", Fields: bad}
+	}
+	return nil
+}
+
+// ValidateHandBack checks a hand-back: how, and who received the result.
+func ValidateHandBack(h HandBack) error {
+	bad := map[string]string{}
+	checkComment(bad, h.Comment)
+	checkShortText(bad, "received_by", h.ReceivedBy, true)
+	switch h.Method {
+	case HandBackCounter:
+		if h.PostalTracking != "" {
+			bad["postal_tracking"] = "only for a hand-back by post"
+		}
+	case HandBackPost:
+		checkShortText(bad, "postal_tracking", h.PostalTracking, true)
+	default:
+		bad["method"] = "must be counter or post"
+	}
+	if len(bad) > 0 {
+		return &Error{Code: CodeInvalidRequest, Message: "the hand-back has invalid fields", Fields: bad}
+	}
+	return nil
+}
+
+// checkShortText checks a one-line value of at most 100 characters.
+func checkShortText(bad map[string]string, path, s string, required bool) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		if required {
+			bad[path] = "required"
+		}
+	case utf8.RuneCountInString(s) > 100:
+		bad[path] = "at most 100 characters"
+	default:
+		checkText(bad, path, s, false)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/catalog"
 )
 
 func validRequest() motcua.Application {
@@ -17,7 +18,7 @@ func validRequest() motcua.Application {
 }
 
 func TestValidateIntake(t *testing.T) {
-	p, err := motcua.ValidateIntake(motcua.DefaultCatalog, validRequest())
+	p, err := motcua.ValidateIntake(catalog.Default(), validRequest())
 	if err != nil || p.Code != "2.000815" {
 		t.Fatalf("valid request: %v %v", err, p.Code)
 	}
@@ -51,7 +52,7 @@ func TestValidateIntake(t *testing.T) {
 	for name, c := range cases {
 		r := validRequest()
 		c.change(&r)
-		_, err := motcua.ValidateIntake(motcua.DefaultCatalog, r)
+		_, err := motcua.ValidateIntake(catalog.Default(), r)
 		e, ok := err.(*motcua.Error)
 		if !ok || e.Code != c.code || e.Fields[c.field] == "" {
 			t.Errorf("%s: %v", name, err)
@@ -68,14 +69,14 @@ func TestValidateAcceptsEachTypeByItsContent(t *testing.T) {
 	} {
 		r := validRequest()
 		r.Documents[0].ContentType, r.Documents[0].Content = ct, b
-		if _, err := motcua.ValidateIntake(motcua.DefaultCatalog, r); err != nil {
+		if _, err := motcua.ValidateIntake(catalog.Default(), r); err != nil {
 			t.Errorf("%s: %v", ct, err)
 		}
 	}
 }
 
 func TestValidateReviewAndSign(t *testing.T) {
-	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	p, _ := catalog.Default().Lookup("1.001193")
 	ok := []motcua.Review{
 		{Decision: motcua.DecisionApprove},
 		{Decision: motcua.DecisionReject, Comment: "Sai thẩm quyền"},
@@ -148,13 +149,13 @@ func TestInputsThatWouldForgeDocumentsOrTheTrail(t *testing.T) {
 	for name, c := range cases {
 		r := validRequest()
 		c.change(&r)
-		_, err := motcua.ValidateIntake(motcua.DefaultCatalog, r)
+		_, err := motcua.ValidateIntake(catalog.Default(), r)
 		e, ok := err.(*motcua.Error)
 		if !ok || e.Code != motcua.CodeInvalidRequest || e.Fields[c.field] == "" {
 			t.Errorf("%s: %v, want invalid_request naming %s", name, err, c.field)
 		}
 	}
-	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	p, _ := catalog.Default().Lookup("1.001193")
 	multi := "Thiếu giấy chứng sinh.\nĐề nghị bổ sung bản chính."
 	if err := motcua.ValidateReview(p, motcua.Review{Decision: motcua.DecisionReject, Comment: multi}); err != nil {
 		t.Errorf("a comment of two lines: %v", err)

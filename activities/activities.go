@@ -43,7 +43,11 @@ type Activities struct {
 	Portal   *portal.Client
 	Email    notify.Once
 	SMS      notify.Once
-	Log      zerolog.Logger
+	// Staff are the users reminders go to; Catalog names procedures in
+	// them.
+	Staff   []motcua.StaffContact
+	Catalog motcua.Catalog
+	Log     zerolog.Logger
 }
 
 // Error types the workflow tells apart; they are not retried.

@@ -31,6 +31,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/logging"
@@ -195,7 +196,7 @@ func run(m *testing.M) (int, error) {
 	env.newServer = func() *api.Server {
 		return &api.Server{
 			Temporal: tc, DataConverter: dc, Namespace: env.ts.GetDefaultNamespace(), Users: users,
-			Catalog: motcua.DefaultCatalog, Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
+			Catalog: catalog.Default(), Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
 			Store: env.store, Commands: commands, AuditKey: auditKey, Codec: pc, UIOrigin: testUIOrigin, Log: log,
 		}
 	}
@@ -241,7 +242,7 @@ func must(t testing.TB, want int, role motcua.Role, method, path string, body an
 
 // samplePDF stands for a scanned form the citizen hands in.
 var samplePDF = func() []byte {
-	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	p, _ := catalog.Default().Lookup("1.001193")
 	b, err := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "SAMPLE", ReceivedAt: time.Unix(0, 0)})
 	if err != nil {
 		panic(err)

@@ -76,6 +76,9 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "POST /v1/dossiers/{id}/signing-request", may(motcua.ActSign), s.createSigningRequest)
 	s.route(mux, "GET /v1/dossiers/{id}/signing-request", append(may(motcua.ActSign), motcua.RoleAuditor), s.getSigningRequest)
 	s.route(mux, "POST /v1/dossiers/{id}/withdraw", may(motcua.ActWithdraw), s.withdraw)
+	s.route(mux, "POST /v1/dossiers/{id}/payment", may(motcua.ActPayment), s.payment)
+	s.route(mux, "POST /v1/dossiers/{id}/consultation", may(motcua.ActConsultation), s.consultation)
+	s.route(mux, "POST /v1/dossiers/{id}/hand-back", may(motcua.ActHandBack), s.handBack)
 	s.route(mux, "GET /v1/dossiers/{id}/receipt", may(motcua.ActRead), s.receipt)
 	s.route(mux, "GET /v1/dossiers/{id}/draft", may(motcua.ActReadDraft), s.draft)
 	s.route(mux, "GET /v1/dossiers/{id}/result", may(motcua.ActRead), s.result)
@@ -270,7 +273,11 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) procedures(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"procedures": s.Catalog})
+	version := ""
+	if len(s.Catalog) > 0 {
+		version = s.Catalog[0].Version
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": version, "procedures": s.Catalog})
 }
 
 type statusRecorder struct {

@@ -32,6 +32,9 @@ type UserRecord struct {
 	// to the pages with (the username is the id); empty for systems.
 	PasswordHash      string   `json:"password_hash,omitempty"`
 	CertificateSHA256 []string `json:"certificate_sha256,omitempty"`
+	// Email and Phone reach the person with deadline reminders.
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
 }
 
 // Users authenticates bearer tokens. Only the SHA-256 of each token is kept.
@@ -40,6 +43,7 @@ type Users struct {
 	list      []motcua.User
 	certs     map[string][]string // user id -> registered certificate SHA-256
 	passwords map[string][]byte   // user id -> bcrypt hash
+	staff     []motcua.StaffContact
 }
 
 // NewUsers indexes records, checking roles and hashes.
@@ -70,6 +74,12 @@ func NewUsers(records []UserRecord) (*Users, error) {
 		}
 		u.byHash[hex.EncodeToString(h)] = r.User
 		u.list = append(u.list, r.User)
+		if r.Email != "" || r.Phone != "" {
+			if why := motcua.TextProblem(r.Email+r.Phone, false); why != "" {
+				return nil, fmt.Errorf("user %s: email or phone: %s", r.ID, why)
+			}
+			u.staff = append(u.staff, motcua.StaffContact{User: r.User, Email: r.Email, Phone: r.Phone})
+		}
 		for _, c := range r.CertificateSHA256 {
 			u.certs[r.ID] = append(u.certs[r.ID], strings.ToLower(c))
 		}
@@ -91,6 +101,9 @@ func LoadUsers(path string) (*Users, error) {
 	}
 	return NewUsers(f.Users)
 }
+
+// Staff are the users with an email or phone, for deadline reminders.
+func (u *Users) Staff() []motcua.StaffContact { return append([]motcua.StaffContact(nil), u.staff...) }
 
 // Authenticate returns the user holding token.
 func (u *Users) Authenticate(token string) (motcua.User, bool) {
@@ -241,7 +254,7 @@ func LoadOrCreateDevUsers(tokensPath, passwordsPath string) (*Users, map[motcua.
 			changed = true
 		}
 		sum := sha256.Sum256([]byte(tok))
-		rec := UserRecord{User: user, TokenSHA256: hex.EncodeToString(sum[:])}
+		rec := UserRecord{User: user, TokenSHA256: hex.EncodeToString(sum[:]), Email: user.ID + "@motcua.invalid"}
 		if user.Role != motcua.RoleSystem { // a system has no one to sign in
 			login, ok := logins[user.Role]
 			if !ok || login.Username != user.ID {

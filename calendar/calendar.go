@@ -228,3 +228,44 @@ func (c *Calendar) nextWorkingDay(day time.Time) time.Time {
 func (c *Calendar) closing(day time.Time) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day(), CloseHour, 0, 0, 0, motcua.Vietnam)
 }
+
+// OpenHour is when the office opens; same-day procedures count working
+// hours from OpenHour to CloseHour.
+const OpenHour = 8
+
+// DueFor is when a dossier of procedure p received at t is due: after its
+// working days (DueDate), or for same-day procedures after its working
+// hours, counted from the receipt (from the next working day's opening
+// when received after the 15:00 cut-off or outside working hours).
+func (c *Calendar) DueFor(p motcua.Procedure, t time.Time) time.Time {
+	if !p.SameDay() {
+		return c.DueDate(t, p.SLAWorkingDays)
+	}
+	return c.AddWorkingHours(t, p.SLAWorkingHours)
+}
+
+// AddWorkingHours is the moment h working hours after t, under the 15:00
+// rule: the count starts at t on a working day between opening and the
+// cut-off, else at the next working day's opening; hours run from
+// OpenHour to CloseHour.
+func (c *Calendar) AddWorkingHours(t time.Time, h int) time.Time {
+	t = t.In(motcua.Vietnam)
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, motcua.Vietnam)
+	start := t
+	switch {
+	case !c.IsWorkingDay(day) || t.Hour() >= CutOff:
+		start = c.nextWorkingDay(day).Add(OpenHour * time.Hour)
+	case t.Hour() < OpenHour:
+		start = day.Add(OpenHour * time.Hour)
+	}
+	left := time.Duration(h) * time.Hour
+	for {
+		day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, motcua.Vietnam)
+		closing := day.Add(CloseHour * time.Hour)
+		if start.Add(left).Compare(closing) <= 0 {
+			return start.Add(left)
+		}
+		left -= closing.Sub(start)
+		start = c.nextWorkingDay(day).Add(OpenHour * time.Hour)
+	}
+}

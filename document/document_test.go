@@ -11,12 +11,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
 func TestDocumentsAreDeterministicA4WithVietnameseText(t *testing.T) {
-	p, _ := motcua.DefaultCatalog.Lookup("1.004227")
+	p, _ := catalog.Default().Lookup("1.004227")
 	d := motcua.Dossier{
 		ID: "000.00.01.H22-261125-0042", ProcedureCode: p.Code,
 		Applicant:  motcua.Applicant{FullName: "Lưu Thị Quỳnh Hương", IDNumber: "040301001122"},
@@ -68,7 +69,7 @@ func TestDocumentsAreDeterministicA4WithVietnameseText(t *testing.T) {
 // dates as dd/mm/yyyy, the receiving clerk by full name.
 func TestEveryDocumentReadsBackAsValidText(t *testing.T) {
 	received := time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam)
-	for _, p := range motcua.DefaultCatalog {
+	for _, p := range catalog.Default() {
 		fields := map[string]string{}
 		for _, f := range p.Fields {
 			switch f.Type {

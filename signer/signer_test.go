@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
@@ -24,7 +25,7 @@ import (
 
 func sampleResult(t testing.TB) []byte {
 	t.Helper()
-	p, _ := motcua.DefaultCatalog.Lookup("1.001193")
+	p, _ := catalog.Default().Lookup("1.001193")
 	d := motcua.Dossier{
 		ID: "000.00.01.H22-261125-0001", ProcedureCode: p.Code, Channel: motcua.ChannelCounter,
 		Applicant:  motcua.Applicant{FullName: "Trần Thị Bích Ngọc", IDNumber: "001203004567"},

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/web"
 	"github.com/motcua/motcua/workflows"
 )
@@ -48,7 +49,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 // idle minutes; a role is refused a page it may not use; sign-out ends it.
 func TestSessions(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, motcua.Vietnam)
-	s := &web.Server{Office: office{}, Catalog: motcua.DefaultCatalog, Log: zerolog.Nop(), Now: func() time.Time { return now }}
+	s := &web.Server{Office: office{}, Catalog: catalog.Default(), Log: zerolog.Nop(), Now: func() time.Time { return now }}
 	h := s.Handler()
 	do := func(method, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 		var body *strings.Reader

@@ -11,31 +11,41 @@ import (
 
 // await waits for the next decision. Meanwhile, on dossiers with
 // reminders, the office is reminded on the working day before the due date,
-// and the dossier is marked overdue when the due date passes.
+// and the dossier is marked overdue when the due date passes; a
+// consultation's own deadline is marked the same way.
 func (w *dossier) await(ctx workflow.Context) *command {
 	for w.reminders {
 		now := workflow.Now(ctx)
-		var next time.Time
-		var outcome string
-		switch remindAt := calendar.Vietnam.WorkingDayBefore(w.state.DueAt); {
-		case !w.reminded && now.Before(remindAt):
-			next, outcome = remindAt, "reminder"
-		case !w.overdue && now.Before(w.state.DueAt):
-			next, outcome = w.state.DueAt, "overdue"
-		case !w.overdue:
-			w.markDeadline(ctx, "overdue")
-			continue
+		next, ok := w.dueAlarm(now)
+		if c, has := w.consultationAlarm(now); has && (!ok || c.at.Before(next.at)) {
+			next, ok = c, true
 		}
-		if next.IsZero() {
+		if !ok {
 			break
 		}
-		if c, ok := w.awaitUntil(ctx, next.Sub(now)); ok {
+		if !now.Before(next.at) {
+			next.fire(ctx)
+			continue
+		}
+		if c, ok := w.awaitUntil(ctx, next.at.Sub(now)); ok {
 			return c
 		}
-		w.markDeadline(ctx, outcome)
+		next.fire(ctx)
 	}
 	c, _ := w.awaitUntil(ctx, 0)
 	return c
+}
+
+// dueAlarm is the dossier's next deadline mark: the reminder on the working
+// day before the due date (unless that is past), then the due date.
+func (w *dossier) dueAlarm(now time.Time) (alarm, bool) {
+	if w.overdue {
+		return alarm{}, false
+	}
+	if remindAt := calendar.Vietnam.WorkingDayBefore(w.state.DueAt); !w.reminded && now.Before(remindAt) {
+		return alarm{remindAt, func(ctx workflow.Context) { w.markDeadline(ctx, "reminder") }}, true
+	}
+	return alarm{w.state.DueAt, func(ctx workflow.Context) { w.markDeadline(ctx, "overdue") }}, true
 }
 
 // markDeadline records a reminder or the passing of the due date.
@@ -47,6 +57,7 @@ func (w *dossier) markDeadline(ctx workflow.Context, outcome string) {
 	}
 	w.step(ctx, w.currentStage(), "system", outcome, "hạn trả kết quả / due "+w.state.DueAt.In(motcua.Vietnam).Format("02/01/2006 15:04"))
 	workflow.GetLogger(ctx).Info("deadline "+outcome, "dossier_id", w.state.DossierID)
+	w.remindStaff(ctx, outcome)
 }
 
 // awaitUntil waits for the next decision, at most d (0: no limit); ok is

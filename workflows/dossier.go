@@ -37,6 +37,9 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	// Since local-receipt the receipt is rendered by the worker running the
 	// workflow, without a round trip through the task queue.
 	w.localReceipt = workflow.GetVersion(ctx, changeLocalReceipt, workflow.DefaultVersion, 1) >= 1
+	// Since procedure-steps the procedure's own steps (payment,
+	// consultation) run, and the result is handed back.
+	w.steps = workflow.GetVersion(ctx, changeProcedureSteps, workflow.DefaultVersion, 1) >= 1
 
 	// Intake: the receipt is issued and the dossier goes to review.
 	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")
@@ -46,9 +49,14 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 		return w.state, fmt.Errorf("issue receipt: %w", err)
 	}
 	w.state.Receipt = &receipt
-	w.setStatus(ctx, motcua.StatusInReview)
 
-	next := w.review
+	var next stage
+	if w.steps {
+		next = w.enter(ctx, w.procedure.Plan()[0])
+	} else {
+		w.setStatus(ctx, motcua.StatusInReview)
+		next = w.review
+	}
 	for next != nil {
 		next = next(ctx)
 	}
@@ -79,6 +87,7 @@ func (w *dossier) review(ctx workflow.Context) stage {
 		w.state.MissingDocuments = r.MissingDocuments
 		w.pausedAt = workflow.Now(ctx)
 		w.supplementRounds++
+		w.state.SupplementRounds = w.supplementRounds
 		w.setStatus(ctx, motcua.StatusSupplementRequested)
 		w.finish(cmd, nil)
 		w.notify(ctx, "supplement_requested", r.Comment)
@@ -86,19 +95,32 @@ func (w *dossier) review(ctx workflow.Context) stage {
 	default: // approve
 		w.step(ctx, motcua.StageReview, r.Actor, "approved", r.Comment)
 		w.approvedAt = workflow.Now(ctx)
-		var draft motcua.DocumentRef
-		err := workflow.ExecuteActivity(documentCtx(ctx), a.RenderDraft,
-			activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt}).Get(ctx, &draft)
-		if err != nil {
-			w.step(ctx, motcua.StageReview, "system", "draft_failed", err.Error())
+		if next := w.after(motcua.StepReview); w.steps && next != motcua.StepSignature {
+			w.finish(cmd, nil)
+			return w.enter(ctx, next)
+		}
+		if err := w.renderDraft(ctx); err != nil {
 			w.finish(cmd, fmt.Errorf("the result could not be rendered: %w", err))
 			return w.review
 		}
-		w.state.Draft = &draft
-		w.setStatus(ctx, motcua.StatusAwaitingSignature)
 		w.finish(cmd, nil)
 		return w.signature
 	}
+}
+
+// renderDraft renders the unsigned result for the leader; on failure the
+// dossier stays in review.
+func (w *dossier) renderDraft(ctx workflow.Context) error {
+	var draft motcua.DocumentRef
+	err := workflow.ExecuteActivity(documentCtx(ctx), a.RenderDraft,
+		activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt}).Get(ctx, &draft)
+	if err != nil {
+		w.step(ctx, motcua.StageReview, "system", "draft_failed", err.Error())
+		return err
+	}
+	w.state.Draft = &draft
+	w.setStatus(ctx, motcua.StatusAwaitingSignature)
+	return nil
 }
 
 // supplement waits for the missing documents, the citizen's withdrawal, or
@@ -182,6 +204,9 @@ func (w *dossier) archive(ctx workflow.Context) stage {
 	w.notify(ctx, "completed", "")
 	w.setStatus(ctx, motcua.StatusCompleted)
 	w.complete(ctx)
+	if w.steps {
+		return w.handBack
+	}
 	return nil
 }
 
@@ -220,6 +245,10 @@ func (w *dossier) currentStage() motcua.Stage {
 		return motcua.StageSupplement
 	case motcua.StatusAwaitingSignature:
 		return motcua.StageSignature
+	case motcua.StatusInConsultation:
+		return motcua.StageConsultation
+	case motcua.StatusAwaitingPayment:
+		return motcua.StagePayment
 	}
 	return motcua.StageReview
 }

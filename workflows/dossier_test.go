@@ -42,6 +42,9 @@ type harness struct {
 	draftErr    error
 	notifyErr   error
 	notifyTries int
+	reminded    []string // RemindStaff calls: outcome:holders
+	// handBackAfter is when run hands the result back.
+	handBackAfter time.Duration
 }
 
 func newHarness(t *testing.T) *harness {
@@ -85,6 +88,11 @@ func newHarness(t *testing.T) *harness {
 			}
 			h.notified = append(h.notified, in.Event)
 			return activities.Notified{Email: "sent", SMS: "sent"}, nil
+		})
+	h.env.OnActivity(a.RemindStaff, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RemindInput) (activities.Reminded, error) {
+			h.reminded = append(h.reminded, in.Outcome+":"+strings.Join(in.Holders, ","))
+			return activities.Reminded{Summary: "told: specialist1 (email)"}, nil
 		})
 	h.env.OnActivity(a.PushPortalUpdates, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, us []portal.Update) error {
@@ -167,13 +175,34 @@ func vouched(t *testing.T, update string, cmd any, st motcua.State) any {
 	case motcua.Withdrawal:
 		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
 		return c
+	case motcua.Payment:
+		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
+		return c
+	case motcua.ConsultationAnswer:
+		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
+		return c
+	case motcua.HandBack:
+		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
+		return c
 	}
 	return cmd
 }
 
+// run runs the dossier to its end. A dossier whose result is ready is
+// handed back at the counter after handBackAfter (300 days unless set).
 func (h *harness) run() motcua.State {
+	return h.runDossier(dossier())
+}
+
+func (h *harness) runDossier(d motcua.Dossier) motcua.State {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.DossierWorkflow, dossier())
+	if h.handBackAfter == 0 {
+		h.handBackAfter = 300 * 24 * time.Hour
+	}
+	h.send(h.handBackAfter, workflows.UpdateHandBack, func(st motcua.State) any {
+		return vouched(h.t, workflows.UpdateHandBack, handIt, st)
+	})
+	h.env.ExecuteWorkflow(workflows.DossierWorkflow, d)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}
@@ -216,6 +245,7 @@ var (
 	reject    = motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện", Actor: "specialist1"}
 	askDocs   = motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}, Actor: "specialist1"}
 	documents = motcua.Supplement{Documents: []motcua.DocumentRef{{Code: "TK_XNHN", SHA256: "x"}}, Actor: "clerk1"}
+	handIt    = motcua.HandBack{Method: motcua.HandBackCounter, ReceivedBy: "Hoàng Văn Nam", Actor: "clerk1"}
 )
 
 func equalInts(a, b []int) bool {
@@ -249,22 +279,22 @@ func TestApproveAndSign(t *testing.T) {
 	if sg.err != nil || sg.rejected != nil || sg.state.Status != motcua.StatusSigned {
 		t.Errorf("sign: %+v", sg)
 	}
-	if st.Status != motcua.StatusCompleted || st.CompletedAt == nil {
+	if st.Status != motcua.StatusReturned || st.CompletedAt == nil {
 		t.Errorf("final status %s", st.Status)
 	}
 	if st.Result == nil || st.Result.SHA256 != "signed" || st.Result.ArchiveID == "" || st.Result.SignedBy != "chairman1" {
 		t.Errorf("result %+v", st.Result)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
-	if st.Portal.LastCode != 9 || st.Portal.Pending != 0 {
+	if st.Portal.LastCode != 10 || st.Portal.Pending != 0 {
 		t.Errorf("portal state %+v", st.Portal)
 	}
 	if len(h.notified) != 1 || h.notified[0] != "completed" {
 		t.Errorf("notified %v", h.notified)
 	}
-	want := []string{"intake:received", "review:approved", "signature:signed", "archive:archived", "notify:completed"}
+	want := []string{"intake:received", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
 	}
@@ -296,10 +326,10 @@ func TestSupplementRoundPausesTheClock(t *testing.T) {
 	if sp.err != nil || sp.state.Status != motcua.StatusInReview {
 		t.Fatalf("supplement: %+v", sp)
 	}
-	if st.Status != motcua.StatusCompleted {
+	if st.Status != motcua.StatusReturned {
 		t.Fatalf("status %s", st.Status)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 5, 4, 4, 4, 9}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 5, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
 	if !st.DueAt.After(dossier().DueAt) {
@@ -320,10 +350,10 @@ func TestReturnFromSignature(t *testing.T) {
 	if ret.err != nil || ret.state.Status != motcua.StatusInReview {
 		t.Fatalf("return: %+v", ret)
 	}
-	if st.Status != motcua.StatusCompleted {
+	if st.Status != motcua.StatusReturned {
 		t.Fatalf("status %s", st.Status)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 4, 9}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
 }
@@ -415,7 +445,7 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 	if during.Status != motcua.StatusCompleted || during.Portal.Pending == 0 {
 		t.Errorf("while the portal was down: status %s, pending %d", during.Status, during.Portal.Pending)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes after recovery %v, want %v", got, want)
 	}
 	// [1] and [2 4] at intake; the updates that waited out the outage go
@@ -423,7 +453,7 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 	if h.requests > 4 {
 		t.Errorf("%d portal requests for 6 updates: those that waited out the outage should go together", h.requests)
 	}
-	if st.Portal.Pending != 0 || st.Portal.LastCode != 9 {
+	if st.Portal.Pending != 0 || st.Portal.LastCode != 10 {
 		t.Errorf("final portal state %+v", st.Portal)
 	}
 }
@@ -446,7 +476,7 @@ func TestSigningFailureKeepsTheDossierAwaitingSignature(t *testing.T) {
 	if between.Status != motcua.StatusAwaitingSignature {
 		t.Errorf("after the failure the dossier is %s", between.Status)
 	}
-	if second.err != nil || st.Status != motcua.StatusCompleted {
+	if second.err != nil || st.Status != motcua.StatusReturned {
 		t.Errorf("second signature: %+v, final %s", second, st.Status)
 	}
 }
@@ -459,7 +489,7 @@ func TestRemindersBeforeAndAfterTheDueDate(t *testing.T) {
 	h.update(7*24*time.Hour, workflows.UpdateReview, approve)
 	h.update(7*24*time.Hour+time.Hour, workflows.UpdateSign, signIt)
 	st := h.run()
-	want := []string{"intake:received", "review:reminder", "review:overdue", "review:approved", "signature:signed", "archive:archived", "notify:completed"}
+	want := []string{"intake:received", "review:reminder", "review:staff_reminded", "review:overdue", "review:staff_reminded", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("steps %v\nwant  %v", got, want)
 	}
@@ -481,8 +511,8 @@ func TestNotificationGivesUpAfterTwelveTries(t *testing.T) {
 	if h.notifyTries != 12 {
 		t.Errorf("%d tries, want 12", h.notifyTries)
 	}
-	last := st.Steps[len(st.Steps)-1]
-	if st.Status != motcua.StatusCompleted || last.Stage != motcua.StageNotify || last.Outcome != "not_reached" || !strings.Contains(last.Comment, "554") {
+	last := st.Steps[len(st.Steps)-2] // before the hand-back
+	if st.Status != motcua.StatusReturned || last.Stage != motcua.StageNotify || last.Outcome != "not_reached" || !strings.Contains(last.Comment, "554") {
 		t.Errorf("status %s, last step %+v", st.Status, last)
 	}
 }
@@ -508,7 +538,7 @@ func TestDraftFailureKeepsTheDossierInReview(t *testing.T) {
 	if between.Status != motcua.StatusInReview || between.Steps[len(between.Steps)-1].Outcome != "draft_failed" {
 		t.Errorf("after the failure: %s, steps %v", between.Status, outcomes(between))
 	}
-	if st.Status != motcua.StatusCompleted {
+	if st.Status != motcua.StatusReturned {
 		t.Errorf("final status %s", st.Status)
 	}
 }
@@ -563,7 +593,7 @@ func TestDecisionsNeedTheAPIsVoucher(t *testing.T) {
 	if got := updateErrorType(replayed.rejected); got != motcua.CodeInvalidState {
 		t.Errorf("a replayed approval: %v, want invalid_state", replayed.rejected)
 	}
-	want := []string{"intake:received", "review:approved", "signature:returned", "review:approved", "signature:signed", "archive:archived", "notify:completed"}
+	want := []string{"intake:received", "review:approved", "signature:returned", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
 	}

@@ -72,7 +72,7 @@ func (s *Dossiers) Start(ctx context.Context, in Intake) (st motcua.State, exist
 		ID: alloc.Code, ExternalID: in.ExternalID, ProcedureCode: p.Code, Procedure: &p, Channel: in.Channel,
 		Applicant: in.Applicant, Fields: in.Fields, Documents: in.Documents,
 		ReceivedBy: in.ReceivedBy.ID, ReceivedByName: in.ReceivedBy.Name, ReceivedAt: alloc.ReceivedAt,
-		DueAt: s.Calendar.DueDate(alloc.ReceivedAt, p.SLAWorkingDays),
+		DueAt: s.Calendar.DueFor(p, alloc.ReceivedAt),
 	}
 	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       d.ID,
@@ -182,6 +182,39 @@ func (s *Dossiers) Withdraw(ctx context.Context, id string, by motcua.User, wd m
 		var err error
 		wd.Voucher, err = v(wd)
 		return wd, err
+	})
+}
+
+// Pay records the payment gateway's confirmation of the dossier's fee.
+func (s *Dossiers) Pay(ctx context.Context, id string, by motcua.User, p motcua.Payment) (motcua.State, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdatePayment, by, &st, func(v voucher) (any, error) {
+		p.Actor, p.Voucher = by.ID, nil
+		var err error
+		p.Voucher, err = v(p)
+		return p, err
+	})
+}
+
+// Consulted records the other agency's answer.
+func (s *Dossiers) Consulted(ctx context.Context, id string, by motcua.User, ans motcua.ConsultationAnswer) (motcua.State, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdateConsultation, by, &st, func(v voucher) (any, error) {
+		ans.Actor, ans.Voucher = by.ID, nil
+		var err error
+		ans.Voucher, err = v(ans)
+		return ans, err
+	})
+}
+
+// HandBack records that the citizen has the result.
+func (s *Dossiers) HandBack(ctx context.Context, id string, by motcua.User, h motcua.HandBack) (motcua.State, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdateHandBack, by, &st, func(v voucher) (any, error) {
+		h.Actor, h.Voucher = by.ID, nil
+		var err error
+		h.Voucher, err = v(h)
+		return h, err
 	})
 }
 

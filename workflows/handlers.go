@@ -155,6 +155,9 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
+	if err := w.registerStepHandlers(ctx); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateWithdraw,
 		func(ctx workflow.Context, wd motcua.Withdrawal) (motcua.State, error) {
 			return w.submit(ctx, &command{withdrawal: &wd})
@@ -230,4 +233,61 @@ func (w *dossier) submit(ctx workflow.Context, c *command) (motcua.State, error)
 		return w.snapshot(), temporal.NewApplicationError(c.err.Error(), errUnavailable)
 	}
 	return w.snapshot(), nil
+}
+
+// registerStepHandlers sets the updates of the procedure's own steps:
+// payment, the consultation's answer, the hand-back.
+func (w *dossier) registerStepHandlers(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePayment,
+		func(ctx workflow.Context, p motcua.Payment) (motcua.State, error) {
+			return w.submit(ctx, &command{payment: &p})
+		},
+		workflow.UpdateHandlerOptions{Validator: func(p motcua.Payment) error {
+			cmd := p
+			cmd.Voucher = nil
+			if err := w.vouched(UpdatePayment, cmd, p.Voucher, p.Actor); err != nil {
+				return err
+			}
+			if err := w.ready(motcua.StatusAwaitingPayment, "a payment"); err != nil {
+				return err
+			}
+			return asUpdateError(motcua.ValidatePayment(p, w.state.Fee.AmountVND))
+		}},
+	); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateConsultation,
+		func(ctx workflow.Context, ans motcua.ConsultationAnswer) (motcua.State, error) {
+			return w.submit(ctx, &command{answer: &ans})
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ans motcua.ConsultationAnswer) error {
+			cmd := ans
+			cmd.Voucher = nil
+			if err := w.vouched(UpdateConsultation, cmd, ans.Voucher, ans.Actor); err != nil {
+				return err
+			}
+			if err := w.ready(motcua.StatusInConsultation, "a consultation answer"); err != nil {
+				return err
+			}
+			return asUpdateError(motcua.ValidateConsultationAnswer(ans))
+		}},
+	); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateHandBack,
+		func(ctx workflow.Context, h motcua.HandBack) (motcua.State, error) {
+			return w.submit(ctx, &command{handBack: &h})
+		},
+		workflow.UpdateHandlerOptions{Validator: func(h motcua.HandBack) error {
+			cmd := h
+			cmd.Voucher = nil
+			if err := w.vouched(UpdateHandBack, cmd, h.Voucher, h.Actor); err != nil {
+				return err
+			}
+			if err := w.ready(motcua.StatusCompleted, "a hand-back"); err != nil {
+				return err
+			}
+			return asUpdateError(motcua.ValidateHandBack(h))
+		}},
+	)
 }

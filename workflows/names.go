@@ -18,6 +18,11 @@ const (
 	UpdateSupplement = "supplement"
 	UpdateSign       = "sign"
 	UpdateWithdraw   = "withdraw"
+	// UpdatePayment, UpdateConsultation and UpdateHandBack carry the
+	// steps some procedures have and every one ends with.
+	UpdatePayment      = "payment"
+	UpdateConsultation = "consultation"
+	UpdateHandBack     = "hand_back"
 	// UpdateSigningRequest prepares a remote signature (see signer.Prepare).
 	UpdateSigningRequest = "signing_request"
 	QueryState           = "state"

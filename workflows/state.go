@@ -34,6 +34,12 @@ type dossier struct {
 	reminders, reminded, overdue bool
 	// localReceipt renders the receipt as a local activity.
 	localReceipt bool
+	// steps runs the procedure's own steps and the hand-back
+	// ("procedure-steps"); accepted records that the portal was told the
+	// dossier is accepted; consultReminded and consultOverdue are the
+	// consultation's deadline marks.
+	steps, accepted                 bool
+	consultReminded, consultOverdue bool
 }
 
 // command is a decision handed from an update handler to the main flow.
@@ -42,6 +48,9 @@ type command struct {
 	supplement *motcua.Supplement
 	sign       *motcua.SignDecision
 	withdrawal *motcua.Withdrawal
+	payment    *motcua.Payment
+	answer     *motcua.ConsultationAnswer
+	handBack   *motcua.HandBack
 
 	finished bool
 	err      error
@@ -65,7 +74,7 @@ func newDossier(d motcua.Dossier) (*dossier, error) {
 	w := &dossier{dossier: d, procedure: p, state: motcua.State{
 		DossierID: d.ID, ProcedureCode: d.ProcedureCode, Channel: d.Channel,
 		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, Applicant: d.Applicant.Masked(),
-		Steps: []motcua.Step{},
+		Steps: []motcua.Step{}, ProcedureVersion: p.Version,
 	}}
 	return w, nil
 }
@@ -83,7 +92,8 @@ func (w *dossier) step(ctx workflow.Context, stage motcua.Stage, actor, outcome,
 // portal pushes. Entering review for the first time is reported as accepted
 // (2) and then as processing (4).
 func (w *dossier) setStatus(ctx workflow.Context, s motcua.Status) {
-	first := w.state.Status == motcua.StatusReceived && s == motcua.StatusInReview
+	first := !w.accepted && s == motcua.StatusInReview
+	w.accepted = w.accepted || first
 	w.state.Status = s
 	_ = workflow.UpsertTypedSearchAttributes(ctx, searchAttributes(s, w.state.ProcedureCode, w.state.ReceivedAt, w.state.DueAt)...)
 	if first {
@@ -108,5 +118,13 @@ func (w *dossier) snapshot() motcua.State {
 	s.Portal.Pending = len(w.portalQueue)
 	s.Revision = w.revision
 	s.Documents = append([]motcua.DocumentRef(nil), w.dossier.Documents...)
+	if f := w.state.Fee; f != nil {
+		c := *f
+		s.Fee = &c
+	}
+	if c := w.state.Consultation; c != nil {
+		cc := *c
+		s.Consultation = &cc
+	}
 	return s
 }

@@ -8,9 +8,10 @@ package workflows
 // here and its two histories to testdata (MOTCUA_RECORD_HISTORIES=1 go test
 // ./api/).
 const (
-	changeReminders     = "deadline-reminders"
-	changePortalBatches = "portal-batches"
-	changeLocalReceipt  = "local-receipt"
+	changeReminders      = "deadline-reminders"
+	changePortalBatches  = "portal-batches"
+	changeLocalReceipt   = "local-receipt"
+	changeProcedureSteps = "procedure-steps"
 )
 
 // Change is one workflow.GetVersion change of DossierWorkflow.
@@ -29,4 +30,6 @@ var Changes = []Change{
 		"portal-outage", "portal-outage-batches"},
 	{changeLocalReceipt, "the receipt is rendered as a local activity",
 		"approve-sign-portal-batches", "approve-sign-local-receipt"},
+	{changeProcedureSteps, "the procedure's own steps run (payment, consultation) and the result is handed back",
+		"approve-sign-local-receipt", "approve-sign-hand-back"},
 }

@@ -181,3 +181,10 @@ func pemCertificates(text string) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+// ConsultationAnswer is the body of POST /v1/dossiers/{id}/consultation.
+type ConsultationAnswer struct {
+	Outcome  string    `json:"outcome"`
+	Comment  string    `json:"comment"`
+	Document *Document `json:"document,omitempty"`
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api/wire"
+	"github.com/motcua/motcua/catalog"
 )
 
 // FuzzIntake: any JSON body a back-office system sends is decoded and
@@ -29,7 +30,7 @@ func FuzzIntake(f *testing.F) {
 			return
 		}
 		app, bad := req.Decode()
-		p, err := motcua.ValidateIntake(motcua.DefaultCatalog, app)
+		p, err := motcua.ValidateIntake(catalog.Default(), app)
 		if err != nil {
 			e, ok := err.(*motcua.Error)
 			if !ok || e.Message == "" || (e.Code != motcua.CodeInvalidRequest && e.Code != motcua.CodeUnknownProcedure) || len(e.Fields) == 0 {

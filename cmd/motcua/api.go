@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/mtls"
@@ -76,9 +75,13 @@ func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin str
 	if err != nil {
 		roots = nil // no dev CA in this data folder: the auditor's report says "no trusted roots"
 	}
+	procedures, err := c.procedures()
+	if err != nil {
+		return nil, err
+	}
 	s := &api.Server{
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
-		Catalog: motcua.DefaultCatalog, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
+		Catalog: procedures, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
 		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log,
 	}
 	pages := &web.Server{

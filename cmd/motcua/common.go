@@ -18,6 +18,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/mtls"
@@ -39,6 +40,7 @@ type common struct {
 	unitName  string
 	unitPlace string
 	tls       mtls.Files // --tls-cert, --tls-key, --tls-ca
+	catalog   string
 }
 
 func (c *common) register(fs *flag.FlagSet, dataDefault string) {
@@ -48,6 +50,7 @@ func (c *common) register(fs *flag.FlagSet, dataDefault string) {
 	fs.StringVar(&c.unitCode, "unit-code", motcua.DefaultUnit.Code, "code of the administrative unit, prefix of dossier codes")
 	fs.StringVar(&c.unitName, "unit-name", motcua.DefaultUnit.Name, "name of the unit on documents")
 	fs.StringVar(&c.unitPlace, "unit-place", motcua.DefaultUnit.Place, "place name written before dates")
+	fs.StringVar(&c.catalog, "catalog", "", "procedure catalog file (JSON, see catalog/default.json); empty: the built-in one. New dossiers take the procedures of the file; dossiers taken in keep theirs")
 	fs.StringVar(&c.tls.Cert, "tls-cert", "", "client certificate for Temporal (default: this process's from DATA/tls, when the data folder has the internal CA)")
 	fs.StringVar(&c.tls.Key, "tls-key", "", "its private key")
 	fs.StringVar(&c.tls.CA, "tls-ca", "", "the CA of Temporal's frontend certificate")
@@ -67,6 +70,14 @@ func (c *common) tlsFor(identity string) (*tls.Config, error) {
 		return mtls.ClientConfig(mtls.FilesOf(dir, identity))
 	}
 	return nil, nil
+}
+
+// procedures is the catalog: --catalog, or the built-in one.
+func (c *common) procedures() (motcua.Catalog, error) {
+	if c.catalog == "" {
+		return catalog.Default(), nil
+	}
+	return catalog.Load(c.catalog)
 }
 
 func (c *common) unit() motcua.Unit {

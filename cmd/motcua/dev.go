@@ -112,6 +112,7 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
+	acts.Staff = users.Staff()
 	w, err := startWorker(ctx, tc, acts, sf.renewMargin)
 	if err != nil {
 		return err

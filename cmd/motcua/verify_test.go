@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/signer"
 )
@@ -26,7 +27,7 @@ func TestVerifyCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := motcua.DefaultCatalog.Lookup("1.004227")
+	p, _ := catalog.Default().Lookup("1.004227")
 	pdf, _ := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261125-0001", ReceivedAt: time.Now()})
 	signed, err := signer.Sign(context.Background(), pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots()})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/portal"
@@ -36,8 +37,17 @@ func runWorker(args []string) error {
 	sf.register(fs)
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	portalURL := fs.String("portal-url", "", "national portal URL (required)")
+	usersFile := fs.String("users", "", "users file (the API's): deadline reminders reach the staff in it who have an email or phone")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var staff []motcua.StaffContact
+	if *usersFile != "" {
+		users, err := api.LoadUsers(*usersFile)
+		if err != nil {
+			return err
+		}
+		staff = users.Staff()
 	}
 	if *portalURL == "" {
 		return errors.New("worker: --portal-url is required")
@@ -61,6 +71,7 @@ func runWorker(args []string) error {
 	if err != nil {
 		return err
 	}
+	acts.Staff = staff
 	w, err := startWorker(ctx, tc, acts, sf.renewMargin)
 	if err != nil {
 		return err
@@ -121,7 +132,12 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 	if err != nil {
 		return nil, err
 	}
+	procedures, err := c.procedures()
+	if err != nil {
+		return nil, err
+	}
 	return &activities.Activities{
+		Catalog:  procedures,
 		Unit:     c.unit(),
 		Store:    d.store,
 		Keys:     keys,
