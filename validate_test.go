@@ -109,6 +109,7 @@ func TestPortalCodesAndMasks(t *testing.T) {
 		motcua.StatusReceived: 1, motcua.StatusInReview: 4, motcua.StatusSupplementRequested: 5,
 		motcua.StatusAwaitingSignature: 4, motcua.StatusSigned: 4, motcua.StatusCompleted: 9,
 		motcua.StatusRejected: 3, motcua.StatusWithdrawn: 7, motcua.StatusStopped: 8,
+		motcua.StatusAwaitingPayment: 1, motcua.StatusInConsultation: 4, motcua.StatusReturned: 10,
 	}
 	for _, s := range motcua.Statuses {
 		if s.PortalCode() != want[s] {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,4 +34,19 @@ func smsTo(phone, dossierID string) int {
 		}
 	}
 	return n
+}
+
+func calendarDueHours(received time.Time, hours int) time.Time {
+	return calendar.Vietnam.AddWorkingHours(received, hours)
+}
+
+// portalCodes are the status codes the portal simulator holds for a
+// dossier, in order.
+func portalCodes(dossierID string) []int {
+	var out []int
+	for _, r := range env.portal.Records(dossierID) {
+		n, _ := strconv.Atoi(r.TrangThaiHoSo)
+		out = append(out, n)
+	}
+	return out
 }

@@ -169,15 +169,16 @@ func run(m *testing.M) (int, error) {
 		SMS:     notify.Once{Channel: "sms", Sender: notify.SMSGateway{URL: env.sms.URL}, Ledger: ledger},
 		Log:     log,
 	}
+	users, tokens, _, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "tokens.json"), filepath.Join(dir, "passwords.json"))
+	if err != nil {
+		return 0, err
+	}
+	acts.Staff, acts.Catalog = users.Staff(), catalog.Default()
 	w := worker.New(tc, acts)
 	if err := w.Start(); err != nil {
 		return 0, err
 	}
 	defer w.Stop()
-	users, tokens, _, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "tokens.json"), filepath.Join(dir, "passwords.json"))
-	if err != nil {
-		return 0, err
-	}
 	env.tokens = tokens
 	env.roleIDs = map[motcua.Role]string{}
 	for _, u := range api.DevUsers {

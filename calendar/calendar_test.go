@@ -58,3 +58,25 @@ func TestExtendByPausedWorkingDays(t *testing.T) {
 		t.Errorf("a same-day pause moved the due date to %s", got)
 	}
 }
+
+// Same-day procedures: working hours from the receipt, the 15:00 rule.
+func TestAddWorkingHours(t *testing.T) {
+	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, motcua.Vietnam) }
+	cases := []struct{ in, want time.Time }{
+		{at(25, 9, 0), at(25, 11, 0)},    // Wednesday morning: the same morning
+		{at(25, 14, 59), at(25, 16, 59)}, // before the cut-off: the same day
+		{at(25, 15, 0), at(26, 10, 0)},   // at the cut-off: the next working day
+		{at(25, 6, 30), at(25, 10, 0)},   // before opening: from 08:00
+		{at(27, 16, 0), at(30, 10, 0)},   // Friday after 15:00: Monday
+		{at(28, 10, 0), at(30, 10, 0)},   // Saturday: Monday
+	}
+	for _, c := range cases {
+		if got := calendar.Vietnam.AddWorkingHours(c.in, 2); !got.Equal(c.want) {
+			t.Errorf("%s + 2 working hours = %s, want %s", c.in, got, c.want)
+		}
+	}
+	// Hours that do not fit the day run into the next working day.
+	if got := calendar.Vietnam.AddWorkingHours(at(25, 14, 0), 5); !got.Equal(at(26, 10, 0)) {
+		t.Errorf("14:00 + 5 h = %s", got)
+	}
+}
