@@ -154,6 +154,21 @@ func (c *Client) Withdraw(ctx context.Context, id, comment string) (motcua.State
 	return c.decide(ctx, id, "withdraw", motcua.Withdrawal{Comment: comment})
 }
 
+// Pay confirms the dossier's fee, as the payment gateway.
+func (c *Client) Pay(ctx context.Context, id string, p motcua.Payment) (motcua.State, error) {
+	return c.decide(ctx, id, "payment", p)
+}
+
+// Consulted gives another agency's answer, as its system.
+func (c *Client) Consulted(ctx context.Context, id string, a wire.ConsultationAnswer) (motcua.State, error) {
+	return c.decide(ctx, id, "consultation", a)
+}
+
+// HandBack records that the citizen received the result.
+func (c *Client) HandBack(ctx context.Context, id string, h motcua.HandBack) (motcua.State, error) {
+	return c.decide(ctx, id, "hand-back", h)
+}
+
 // CreateSigningRequest prepares a signature on the leader's own token for
 // the certificate (DER) and the chain above it (DER, may be empty).
 func (c *Client) CreateSigningRequest(ctx context.Context, id string, certificate []byte, chain [][]byte) (motcua.SigningRequest, error) {

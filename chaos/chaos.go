@@ -64,10 +64,10 @@ type path struct {
 }
 
 var paths = []path{
-	{"approve-sign", motcua.StatusCompleted, []string{"1", "2", "4", "4", "4", "9"}},
-	{"supplement-round", motcua.StatusCompleted, []string{"1", "2", "4", "5", "4", "4", "4", "9"}},
+	{"approve-sign", motcua.StatusReturned, []string{"1", "2", "4", "4", "4", "9", "10"}},
+	{"supplement-round", motcua.StatusReturned, []string{"1", "2", "4", "5", "4", "4", "4", "9", "10"}},
 	{"reject", motcua.StatusRejected, []string{"1", "2", "4", "3"}},
-	{"return-from-signature", motcua.StatusCompleted, []string{"1", "2", "4", "4", "4", "4", "4", "9"}},
+	{"return-from-signature", motcua.StatusReturned, []string{"1", "2", "4", "4", "4", "4", "4", "9", "10"}},
 	{"withdraw", motcua.StatusWithdrawn, []string{"1", "2", "4", "7"}},
 }
 
@@ -353,12 +353,20 @@ func (r *run) dossier(ctx context.Context, i int) error {
 		return func() error { _, err := r.as[motcua.RoleChairman].Sign(ctx, id, d); return err }
 	}
 	approve := review(motcua.Review{Decision: motcua.DecisionApprove})
-	signIt := sign(motcua.SignDecision{Decision: motcua.DecisionSign})
+	signed := sign(motcua.SignDecision{Decision: motcua.DecisionSign})
+	// signIt signs, and once the result is ready hands it back.
+	signIt := func() error {
+		err := signed()
+		if st, _ := r.state(ctx, id); st == motcua.StatusCompleted {
+			_, err = r.as[motcua.RoleClerk].HandBack(ctx, id, motcua.HandBack{Method: motcua.HandBackCounter, ReceivedBy: "Công dân"})
+		}
+		return err
+	}
 	var err error
 	switch p.name {
 	case "approve-sign":
 		if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
-			err = step(motcua.StatusCompleted, signIt, motcua.StatusAwaitingSignature)
+			err = step(motcua.StatusReturned, signIt, motcua.StatusAwaitingSignature, motcua.StatusSigned, motcua.StatusCompleted)
 		}
 	case "supplement-round":
 		ask := review(motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}})
@@ -366,7 +374,7 @@ func (r *run) dossier(ctx context.Context, i int) error {
 		if err = step(motcua.StatusSupplementRequested, ask, motcua.StatusInReview); err == nil {
 			if err = step(motcua.StatusInReview, supplement, motcua.StatusSupplementRequested); err == nil {
 				if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
-					err = step(motcua.StatusCompleted, signIt, motcua.StatusAwaitingSignature)
+					err = step(motcua.StatusReturned, signIt, motcua.StatusAwaitingSignature, motcua.StatusSigned, motcua.StatusCompleted)
 				}
 			}
 		}
@@ -376,7 +384,7 @@ func (r *run) dossier(ctx context.Context, i int) error {
 		if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
 			if err = step(motcua.StatusInReview, sign(motcua.SignDecision{Decision: motcua.DecisionReturn, Comment: "Sửa lại"}), motcua.StatusAwaitingSignature); err == nil {
 				if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
-					err = step(motcua.StatusCompleted, signIt, motcua.StatusAwaitingSignature)
+					err = step(motcua.StatusReturned, signIt, motcua.StatusAwaitingSignature, motcua.StatusSigned, motcua.StatusCompleted)
 				}
 			}
 		}
@@ -463,7 +471,7 @@ func (r *run) check(ctx context.Context) []string {
 		if err != nil || st != p.final {
 			fail("%s (%s): status %s, want %s (%v)", id, p.name, st, p.final, err)
 		}
-		if p.final == motcua.StatusCompleted {
+		if p.final == motcua.StatusReturned {
 			rec, err := store.Lookup(id)
 			if err != nil {
 				fail("%s: no archived result: %v", id, err)
@@ -473,7 +481,7 @@ func (r *run) check(ctx context.Context) []string {
 				fail("%s: archived result does not carry exactly one valid signature", id)
 			}
 		}
-		for _, event := range map[motcua.Status][]string{motcua.StatusCompleted: {"completed"}, motcua.StatusRejected: {"rejected"}}[p.final] {
+		for _, event := range map[motcua.Status][]string{motcua.StatusReturned: {"completed"}, motcua.StatusRejected: {"rejected"}}[p.final] {
 			for _, ext := range []string{"eml", "sms"} {
 				n := 0
 				for _, e := range outbox {

@@ -72,7 +72,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, sess *session, s
 	if sess != nil {
 		v.User, v.CSRF, v.Lang = sess.user, sess.csrf, sess.lang
 		v.May = map[string]bool{}
-		for _, a := range []motcua.Action{motcua.ActIntake, motcua.ActReview, motcua.ActSign, motcua.ActReadDraft, motcua.ActAudit, motcua.ActSupplement} {
+		for _, a := range []motcua.Action{motcua.ActIntake, motcua.ActReview, motcua.ActSign, motcua.ActReadDraft, motcua.ActAudit, motcua.ActSupplement, motcua.ActHandBack} {
 			v.May[string(a)] = sess.user.Role.May(a)
 		}
 	}
@@ -190,6 +190,8 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, sess *session) {
 		status, title = motcua.StatusInReview, "inbox_review"
 	case role.May(motcua.ActAudit):
 		status, title = motcua.StatusCompleted, "inbox_audit"
+	case role.May(motcua.ActHandBack) && r.URL.Query().Get("status") == string(motcua.StatusCompleted):
+		status, title = motcua.StatusCompleted, "inbox_hand_back"
 	}
 	rows, err := s.list(r, status)
 	if err != nil {
@@ -226,7 +228,7 @@ func (s *Server) list(r *http.Request, status motcua.Status) ([]row, error) {
 // mark is a dossier's due-date mark: overdue, or due within one working
 // day (by the end of the next working day).
 func (s *Server) mark(d motcua.Summary) string {
-	if d.DueAt == nil || d.Status.Terminal() {
+	if d.DueAt == nil || d.Status.Done() {
 		return ""
 	}
 	now := s.now()
@@ -371,6 +373,21 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) {
 		return
 	}
 	done(w, r, "/dossiers/"+url.PathEscape(id), t(sess.lang, "done_"+rv.Decision))
+}
+
+// handBack records at the counter that the citizen has the result.
+func (s *Server) handBack(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("id")
+	h := motcua.HandBack{Method: r.PostFormValue("method"), ReceivedBy: r.PostFormValue("received_by"), PostalTracking: r.PostFormValue("postal_tracking")}
+	if err := motcua.ValidateHandBack(h); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	if _, err := s.Office.Dossiers().HandBack(r.Context(), id, sess.user, h); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	done(w, r, "/dossiers/"+url.PathEscape(id), t(sess.lang, "done_hand_back"))
 }
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request, sess *session) {

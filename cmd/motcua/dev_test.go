@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/apiclient"
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -222,6 +224,57 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 		} `json:"steps"`
 	}
 	id := created.DossierID
+	// Certification of copies has a fee: the dossier waits for the payment
+	// gateway. The process is killed while it waits, and comes back with
+	// another edition of the catalog, which changes new dossiers only.
+	if created.Status != "awaiting_payment" {
+		t.Fatalf("after intake: %s", created.Status)
+	}
+	p.kill(t)
+	edition := catalog.File{Version: "2026.12-test", Procedures: catalog.Default()}
+	for i := range edition.Procedures {
+		edition.Procedures[i].Version = ""
+		if edition.Procedures[i].Code == "2.000815" {
+			edition.Procedures[i].SLAWorkingHours = 4
+		}
+	}
+	catalogFile := filepath.Join(t.TempDir(), "catalog.json")
+	if b, err := json.Marshal(edition); err != nil || os.WriteFile(catalogFile, b, 0o600) != nil {
+		t.Fatal(err)
+	}
+	cfg.extra = []string{"--catalog", catalogFile}
+	p = startDev(t, cfg)
+	var versions struct {
+		Version          string    `json:"version"`
+		ProcedureVersion string    `json:"procedure_version"`
+		Status           string    `json:"status"`
+		DueAt            time.Time `json:"due_at"`
+		ReceivedAt       time.Time `json:"received_at"`
+	}
+	if p.call(t, tok["clerk"], "GET", "/v1/procedures", nil, &versions); versions.Version != "2026.12-test" {
+		t.Errorf("GET /v1/procedures after restart: version %q", versions.Version)
+	}
+	if p.call(t, tok["clerk"], "GET", "/v1/dossiers/"+id, nil, &versions); versions.Status != "awaiting_payment" || versions.ProcedureVersion != catalog.Default()[0].Version {
+		t.Fatalf("after restart: %+v, want awaiting_payment in the built-in catalog's version", versions)
+	}
+	newer := map[string]any{}
+	for k, v := range body {
+		newer[k] = v
+	}
+	newer["external_id"] = "BO-restart-2"
+	newer["applicant"] = map[string]string{"full_name": "Vũ Thị Lan", "id_number": idNumber}
+	var second struct {
+		DossierID string `json:"dossier_id"`
+	}
+	p.call(t, tok["clerk"], "POST", "/v1/dossiers", newer, &second)
+	if p.call(t, tok["clerk"], "GET", "/v1/dossiers/"+second.DossierID, nil, &versions); versions.ProcedureVersion != "2026.12-test" ||
+		!versions.DueAt.Equal(calendar.Vietnam.AddWorkingHours(versions.ReceivedAt, 4)) {
+		t.Errorf("a dossier taken in after the new catalog: %+v", versions)
+	}
+	pay := map[string]any{"transaction_id": "GW-" + id, "amount_vnd": 4000, "method": "counter", "paid_at": time.Now().Format(time.RFC3339)}
+	if s := p.call(t, tok["system"], "POST", "/v1/dossiers/"+id+"/payment", pay, &st); s != 200 || st.Status != "in_review" {
+		t.Fatalf("payment after restart: %d %s", s, st.Status)
+	}
 	if s := p.call(t, tok["specialist"], "POST", "/v1/dossiers/"+id+"/review", map[string]string{"decision": "approve"}, &st); s != 200 {
 		t.Fatalf("review: %d", s)
 	}
@@ -265,6 +318,11 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	}
 	if signed != 1 || st.Result == nil || st.Portal.LastCode != 9 {
 		t.Errorf("final state %+v", st)
+	}
+	// The citizen collects the result: the dossier is returned, the portal
+	// hears code 10.
+	if s := p.call(t, tok["clerk"], "POST", "/v1/dossiers/"+id+"/hand-back", map[string]string{"method": "counter", "received_by": "Vũ Thị Lan"}, &st); s != 200 || st.Status != "returned" {
+		t.Fatalf("hand-back: %d %s", s, st.Status)
 	}
 	// The result is timestamped by the dev TSA and carries its OCSP answer.
 	result, err := apiclient.New(p.api, tok["clerk"], nil).Result(context.Background(), id)
@@ -327,7 +385,7 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	if out, code := auditCmd("export", "--dossier", id, "-o", exported); code != 0 {
 		t.Fatalf("export: %d %s", code, out)
 	}
-	for _, args := range [][]string{{"replay", exported}, {"replay", "--dossier", id}, {"replay", "--all", "--status", "completed"}} {
+	for _, args := range [][]string{{"replay", exported}, {"replay", "--dossier", id}, {"replay", "--all", "--status", "returned"}} {
 		if out, code := auditCmd(args...); code != 0 || !strings.Contains(out, "ok ") {
 			t.Errorf("audit %v: %d\n%s", args, code, out)
 		}

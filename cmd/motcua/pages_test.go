@@ -240,6 +240,10 @@ func TestThePagesInARealBrowser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if _, err := api["system"].Pay(ctx, c.DossierID, motcua.Payment{TransactionID: "GW-" + c.DossierID, AmountVND: 4000,
+				Method: motcua.PaymentOnline, PaidAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := api["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
 				t.Fatal(err)
 			}

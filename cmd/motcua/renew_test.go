@@ -52,6 +52,10 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 		t.Fatalf("create: %d", s)
 	}
 	id := created.DossierID
+	pay := map[string]any{"transaction_id": "GW-" + id, "amount_vnd": 4000, "method": "online", "paid_at": time.Now().Format(time.RFC3339)}
+	if s := p.call(t, tok["system"], "POST", "/v1/dossiers/"+id+"/payment", pay, nil); s != 200 {
+		t.Fatalf("payment: %d", s)
+	}
 	if s := p.call(t, tok["specialist"], "POST", "/v1/dossiers/"+id+"/review", map[string]string{"decision": "approve"}, nil); s != 200 {
 		t.Fatalf("review: %d", s)
 	}
