@@ -79,6 +79,9 @@ type DocumentRef struct {
 	ContentType string `json:"content_type"`
 	SHA256      string `json:"sha256"`
 	Size        int64  `json:"size"`
+	// Reused marks a paper taken from the archive by reference
+	// (Document.Ref) instead of being handed in again.
+	Reused bool `json:"reused,omitempty"`
 }
 
 // Application is a citizen's request as the office receives it, before it

@@ -47,7 +47,9 @@ type Activities struct {
 	// them.
 	Staff   []motcua.StaffContact
 	Catalog motcua.Catalog
-	Log     zerolog.Logger
+	// Facts is the read model the dossiers keep their facts in.
+	Facts FactStore
+	Log   zerolog.Logger
 }
 
 // Error types the workflow tells apart; they are not retried.
@@ -449,4 +451,22 @@ func (a *Activities) completeRemote(ctx context.Context, in SignInput, ref strin
 		return Signed{}, signingError(err)
 	}
 	return a.keepSigned(ctx, in, ref, out)
+}
+
+// FactStore keeps the dossiers' facts, the read model of the commune's
+// figures: a copy replaces the stored one only if its Seq is higher.
+type FactStore interface {
+	Record(ctx context.Context, f motcua.Facts) error
+}
+
+// RecordFacts stores a dossier's facts in the read model; storing the
+// same or an older copy again changes nothing.
+func (a *Activities) RecordFacts(ctx context.Context, f motcua.Facts) error {
+	if a.Facts == nil {
+		return temporal.NewApplicationError("no read model configured", "NoReadModel")
+	}
+	if err := a.Facts.Record(ctx, f); err != nil {
+		return fmt.Errorf("record the facts of %s: %w", f.DossierID, err)
+	}
+	return nil
 }

@@ -160,7 +160,7 @@ func (s *Server) storeDocuments(docs []motcua.Document) ([]motcua.DocumentRef, e
 		if err != nil {
 			return nil, fmt.Errorf("store document: %w", err)
 		}
-		refs[i] = motcua.DocumentRef{Code: d.Code, Name: d.Name, ContentType: d.ContentType, SHA256: sum, Size: int64(len(d.Content))}
+		refs[i] = motcua.DocumentRef{Code: d.Code, Name: d.Name, ContentType: d.ContentType, SHA256: sum, Size: int64(len(d.Content)), Reused: d.Ref != ""}
 	}
 	return refs, nil
 }

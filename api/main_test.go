@@ -38,6 +38,7 @@ import (
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/notify/notifytest"
 	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/readmodel"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/worker"
@@ -58,6 +59,7 @@ var env struct {
 	smtp      *notifytest.SMTPServer
 	sms       *notifytest.SMSGateway
 	store     *archive.Store
+	facts     *readmodel.Store
 	ca        *signer.DevCA
 	dir       string
 	tokens    map[motcua.Role]string
@@ -173,7 +175,10 @@ func run(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	acts.Staff, acts.Catalog = users.Staff(), catalog.Default()
+	if env.facts, err = readmodel.Open(filepath.Join(dir, "readmodel.db")); err != nil {
+		return 0, err
+	}
+	acts.Staff, acts.Catalog, acts.Facts = users.Staff(), catalog.Default(), env.facts
 	w := worker.New(tc, acts)
 	if err := w.Start(); err != nil {
 		return 0, err
@@ -199,6 +204,7 @@ func run(m *testing.M) (int, error) {
 			Temporal: tc, DataConverter: dc, Namespace: env.ts.GetDefaultNamespace(), Users: users,
 			Catalog: catalog.Default(), Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
 			Store: env.store, Commands: commands, AuditKey: auditKey, Codec: pc, UIOrigin: testUIOrigin, Log: log,
+			Facts: env.facts,
 		}
 	}
 	srv := env.newServer()

@@ -51,6 +51,8 @@ type Server struct {
 	// Pages, when set, serves every path outside /v1/ and /codec/ (the
 	// people's pages, package web).
 	Pages http.Handler
+	// Facts is the read model of the commune's figures (GET /v1/reports/kpi).
+	Facts FactReader
 	Log   zerolog.Logger
 
 	paths         map[string]bool // paths with a method-not-allowed handler
@@ -86,6 +88,7 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/dossiers/{id}/bundle", may(motcua.ActAudit), s.bundle)
 	s.route(mux, "GET /v1/citizens/{id_number}/documents", may(motcua.ActCitizenPapers), s.citizenDocuments)
 	s.route(mux, "GET /v1/access-log", may(motcua.ActAudit), s.accessLog)
+	s.route(mux, "GET /v1/reports/kpi", may(motcua.ActReport), s.kpi)
 	if s.Codec != nil {
 		s.codecRoutes(mux)
 	}

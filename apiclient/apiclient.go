@@ -234,6 +234,11 @@ type Response struct {
 // the answer whatever its status; err is only for a call that got no
 // answer.
 func (c *Client) Raw(ctx context.Context, method, path string, body any) (Response, error) {
+	return c.RawWith(ctx, method, path, body, nil)
+}
+
+// RawWith is Raw with more request headers (Accept: text/csv, say).
+func (c *Client) RawWith(ctx context.Context, method, path string, body any, header map[string]string) (Response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -255,6 +260,9 @@ func (c *Client) Raw(ctx context.Context, method, path string, body any) (Respon
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -40,6 +40,9 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	// Since procedure-steps the procedure's own steps (payment,
 	// consultation) run, and the result is handed back.
 	w.steps = workflow.GetVersion(ctx, changeProcedureSteps, workflow.DefaultVersion, 1) >= 1
+	if w.steps {
+		workflow.Go(ctx, w.syncFacts) // the read model of the commune's figures
+	}
 
 	// Intake: the receipt is issued and the dossier goes to review.
 	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")

@@ -43,6 +43,7 @@ type harness struct {
 	notifyErr   error
 	notifyTries int
 	reminded    []string // RemindStaff calls: outcome:holders
+	facts       []motcua.Facts
 	// handBackAfter is when run hands the result back.
 	handBackAfter time.Duration
 }
@@ -88,6 +89,11 @@ func newHarness(t *testing.T) *harness {
 			}
 			h.notified = append(h.notified, in.Event)
 			return activities.Notified{Email: "sent", SMS: "sent"}, nil
+		})
+	h.env.OnActivity(a.RecordFacts, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, f motcua.Facts) error {
+			h.facts = append(h.facts, f)
+			return nil
 		})
 	h.env.OnActivity(a.RemindStaff, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RemindInput) (activities.Reminded, error) {

@@ -57,6 +57,7 @@ func (w *dossier) syncPortal(ctx workflow.Context) {
 		w.portalQueue = w.portalQueue[n:]
 		now := workflow.Now(ctx).In(motcua.Vietnam)
 		w.state.Portal.LastCode, w.state.Portal.SyncedAt = last.Code, &now
+		w.touchFacts()
 	}
 }
 
@@ -67,6 +68,8 @@ const maxPortalBatch = 20
 // again.
 const portalPause = 5 * time.Minute
 
+// waitPortal waits until the portal, and the read model, have the
+// dossier's last state.
 func (w *dossier) waitPortal(ctx workflow.Context) {
-	_ = workflow.Await(ctx, func() bool { return len(w.portalQueue) == 0 })
+	_ = workflow.Await(ctx, func() bool { return len(w.portalQueue) == 0 && w.factsSent == w.factsSeq })
 }

@@ -40,6 +40,9 @@ type dossier struct {
 	// consultation's deadline marks.
 	steps, accepted                 bool
 	consultReminded, consultOverdue bool
+	// factsSeq counts the changes of the dossier's facts, factsSent the
+	// last one the read model has (syncFacts).
+	factsSeq, factsSent int
 }
 
 // command is a decision handed from an update handler to the main flow.
@@ -100,6 +103,7 @@ func (w *dossier) setStatus(ctx workflow.Context, s motcua.Status) {
 		w.queuePortal(ctx, motcua.PortalAccepted, "accepted")
 	}
 	w.queuePortal(ctx, s.PortalCode(), string(s))
+	w.touchFacts()
 }
 
 func (w *dossier) complete(ctx workflow.Context) {

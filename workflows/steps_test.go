@@ -59,6 +59,16 @@ func TestPaymentBeforeReview(t *testing.T) {
 	if got, want := h.codes(), []int{1, 1, 2, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
+	// The read model got every change in order, the last one final.
+	for i := 1; i < len(h.facts); i++ {
+		if h.facts[i].Seq <= h.facts[i-1].Seq {
+			t.Fatalf("facts out of order: %d after %d", h.facts[i].Seq, h.facts[i-1].Seq)
+		}
+	}
+	if f := h.facts[len(h.facts)-1]; f.Status != motcua.StatusReturned || !f.Paid || !f.PaidOnline || f.FeeVND != 6000 ||
+		!f.PortalInSync || !f.SignedDigitally || f.FinishedAt == nil || f.ReturnedAt == nil {
+		t.Errorf("last facts %+v", f)
+	}
 	want := []string{"intake:received", "payment:paid", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)

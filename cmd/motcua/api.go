@@ -82,7 +82,7 @@ func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin str
 	s := &api.Server{
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
 		Catalog: procedures, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
-		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log,
+		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log, Facts: d.facts,
 	}
 	pages := &web.Server{
 		Office: s, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar, Store: s.Store,

@@ -21,7 +21,7 @@ import (
 // runAudit runs the auditor's subcommands: export, replay, verify.
 func runAudit(args []string) error {
 	if len(args) == 0 {
-		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip")
+		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model")
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
@@ -110,6 +110,8 @@ func runAudit(args []string) error {
 		}
 		audit.WriteTimeline(os.Stdout, conn.data.dc, h, *lang)
 		return nil
+	case "rebuild-read-model":
+		return rebuildReadModel(ctx, conn, c.namespace)
 	case "replay":
 		return auditReplay(ctx, conn, fs.Args(), *dossier, *all, *status, c.namespace)
 	case "verify":
@@ -278,5 +280,21 @@ func auditVerify(ctx context.Context, conn *connected, c *common, dossier string
 	if bad > 0 {
 		return errInvalid
 	}
+	return nil
+}
+
+// rebuildReadModel makes the read model of the commune's figures again
+// from the histories: each dossier's newest facts go into DATA/readmodel.db
+// (created when missing), replacing only older copies, so it is safe while
+// the workers run. It prints how many dossiers it read.
+func rebuildReadModel(ctx context.Context, conn *connected, namespace string) error {
+	dossiers := &workflows.Dossiers{Temporal: conn.tc, Namespace: namespace}
+	n, err := audit.RebuildFacts(ctx, conn.tc, conn.data.dc, dossiers, func(f motcua.Facts) error {
+		return conn.data.facts.Record(ctx, f)
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild the read model: %w", err)
+	}
+	fmt.Printf("read model rebuilt from the histories: %d dossiers\n", n)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/mtls"
+	"github.com/motcua/motcua/readmodel"
 	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/worker"
 	"github.com/rs/zerolog"
@@ -100,6 +101,8 @@ type data struct {
 	// commands is the API's command key (keys/command.key): the API vouches
 	// for decisions with it, workers trust its public half.
 	commands vouch.Signer
+	// facts is the read model of the commune's figures (readmodel.db).
+	facts *readmodel.Store
 }
 
 func openData(dir string) (*data, error) {
@@ -126,7 +129,11 @@ func openData(dir string) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &data{dc: dc, codec: pc, store: store, commands: commands}, nil
+	facts, err := readmodel.Open(filepath.Join(dir, "readmodel.db"))
+	if err != nil {
+		return nil, err
+	}
+	return &data{dc: dc, codec: pc, store: store, commands: commands, facts: facts}, nil
 }
 
 // connected is what every engine command sets up: its logger, the data

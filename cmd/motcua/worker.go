@@ -138,6 +138,7 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 	}
 	return &activities.Activities{
 		Catalog:  procedures,
+		Facts:    d.facts,
 		Unit:     c.unit(),
 		Store:    d.store,
 		Keys:     keys,

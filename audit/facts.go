@@ -1,0 +1,53 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/workflows"
+)
+
+// FactsOf returns the newest facts a dossier's history sent to the read
+// model (the input of its last RecordFacts activity); ok is false for a
+// dossier that keeps none (from before "procedure-steps").
+func FactsOf(dc converter.DataConverter, h *historypb.History) (f motcua.Facts, ok bool, err error) {
+	for _, e := range h.Events {
+		a := e.GetActivityTaskScheduledEventAttributes()
+		if a == nil || a.GetActivityType().GetName() != "RecordFacts" {
+			continue
+		}
+		var next motcua.Facts
+		if err := dc.FromPayloads(a.GetInput(), &next); err != nil {
+			return f, false, fmt.Errorf("read the facts of event %d: %w", e.GetEventId(), err)
+		}
+		if !ok || next.Seq > f.Seq {
+			f, ok = next, true
+		}
+	}
+	return f, ok, nil
+}
+
+// RebuildFacts reads every dossier's history and hands its newest facts to
+// record: the read model made again from the audit log. It returns how many
+// dossiers had facts.
+func RebuildFacts(ctx context.Context, tc client.Client, dc converter.DataConverter, dossiers *workflows.Dossiers, record func(motcua.Facts) error) (int, error) {
+	n := 0
+	err := dossiers.Each(ctx, workflows.Filter{}, func(d motcua.Summary) error {
+		h, err := History(ctx, tc, d.DossierID)
+		if err != nil {
+			return err
+		}
+		f, ok, err := FactsOf(dc, h)
+		if err != nil || !ok {
+			return err
+		}
+		n++
+		return record(f)
+	})
+	return n, err
+}
