@@ -204,6 +204,23 @@ type State struct {
 	SupplementRounds int `json:"supplement_rounds"`
 	// HandedBack records how the result reached the citizen.
 	HandedBack *HandedBack `json:"handed_back,omitempty"`
+	// Apology is the late dossier's letter, once drafted.
+	Apology *Apology `json:"apology,omitempty"`
+}
+
+// Apology is the letter (form 04) a dossier that will be late gets: why,
+// the date promised before and the new one; signed by the leader, then
+// sent to the citizen. The dossier's due date does not move: it still
+// counts late.
+type Apology struct {
+	Reason     string       `json:"reason"`
+	PromisedAt time.Time    `json:"promised_at"`
+	NewDueAt   time.Time    `json:"new_due_at"`
+	DraftedAt  time.Time    `json:"drafted_at"`
+	Draft      *DocumentRef `json:"draft,omitempty"`
+	Letter     *DocumentRef `json:"letter,omitempty"`
+	SignedBy   string       `json:"signed_by,omitempty"`
+	Sent       string       `json:"sent,omitempty"` // how the citizen was told
 }
 
 // Fee is a dossier's fee and its payment.

@@ -330,6 +330,10 @@ func message(u motcua.Unit, p motcua.Procedure, in NotifyInput) (string, string)
 	case "supplement_requested":
 		return "Hồ sơ " + d.ID + " cần bổ sung",
 			greeting + "Hồ sơ " + d.ID + " (" + p.Name + ") cần bổ sung giấy tờ. " + in.Comment + sign
+	case "apology":
+		return "Thư xin lỗi về hồ sơ " + d.ID,
+			greeting + "Hồ sơ " + d.ID + " (" + p.Name + ") chưa được giải quyết đúng hẹn. Chúng tôi thành thật xin lỗi Ông/Bà và hẹn trả kết quả vào " +
+				in.Comment + ". Phiếu xin lỗi đã ký số có tại Bộ phận Tiếp nhận và Trả kết quả." + sign
 	case "stopped":
 		return "Hồ sơ " + d.ID + " đã dừng xử lý",
 			greeting + "Hồ sơ " + d.ID + " đã dừng xử lý vì không được bổ sung đúng hạn." + sign

@@ -81,6 +81,8 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "POST /v1/dossiers/{id}/payment", may(motcua.ActPayment), s.payment)
 	s.route(mux, "POST /v1/dossiers/{id}/consultation", may(motcua.ActConsultation), s.consultation)
 	s.route(mux, "POST /v1/dossiers/{id}/hand-back", may(motcua.ActHandBack), s.handBack)
+	s.route(mux, "POST /v1/dossiers/{id}/apology", may(motcua.ActSign), s.signApology)
+	s.route(mux, "GET /v1/dossiers/{id}/apology", may(motcua.ActRead), s.apology)
 	s.route(mux, "GET /v1/dossiers/{id}/receipt", may(motcua.ActRead), s.receipt)
 	s.route(mux, "GET /v1/dossiers/{id}/draft", may(motcua.ActReadDraft), s.draft)
 	s.route(mux, "GET /v1/dossiers/{id}/result", may(motcua.ActRead), s.result)

@@ -81,3 +81,37 @@ func (s *Server) handBack(w http.ResponseWriter, r *http.Request) {
 	st, err := s.dossiers().HandBack(r.Context(), r.PathValue("id"), currentUser(r), h)
 	s.decided(w, r, "hand_back", st, err)
 }
+
+// signApology is the leader's signature of a late dossier's apology letter.
+func (s *Server) signApology(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Decision string `json:"decision"`
+	}
+	if !s.body(w, r, &body) {
+		return
+	}
+	if body.Decision != motcua.DecisionSign {
+		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the apology letter is signed with decision sign",
+			Fields: map[string]string{"decision": "must be sign"}})
+		return
+	}
+	d := motcua.SignDecision{Decision: body.Decision}
+	st, err := s.dossiers().SignApology(r.Context(), r.PathValue("id"), currentUser(r), d)
+	s.decided(w, r, "sign_apology", st, err)
+}
+
+// apology serves the signed apology letter; before it is signed, the draft
+// to those who may read drafts.
+func (s *Server) apology(w http.ResponseWriter, r *http.Request) {
+	drafts := currentUser(r).Role.May(motcua.ActReadDraft)
+	s.servePDF(w, r, func(st motcua.State) (string, string) {
+		switch ap := st.Apology; {
+		case ap == nil:
+		case ap.Letter != nil:
+			return ap.Letter.SHA256, "phieu-xin-loi-" + st.DossierID + ".pdf"
+		case ap.Draft != nil && drafts:
+			return ap.Draft.SHA256, "du-thao-phieu-xin-loi-" + st.DossierID + ".pdf"
+		}
+		return "", ""
+	})
+}

@@ -107,7 +107,10 @@ func Receipt(u motcua.Unit, p motcua.Procedure, d motcua.Dossier) ([]byte, error
 	}
 	f.Ln(2)
 	labelValue(f, "Số lượng hồ sơ", fmt.Sprintf("%02d bộ", 1))
-	labelValue(f, "Thời gian giải quyết hồ sơ theo quy định", fmt.Sprintf("%d ngày làm việc", p.SLAWorkingDays))
+	labelValue(f, "Thời gian giải quyết hồ sơ theo quy định", p.ProcessingTime())
+	if fee := p.Fee(d.Fields); fee > 0 {
+		labelValue(f, "Phí, lệ phí", fmt.Sprintf("%d đồng", fee))
+	}
 	labelValue(f, "Thời gian nhận hồ sơ", clock(d.ReceivedAt))
 	labelValue(f, "Thời gian trả kết quả giải quyết hồ sơ", clock(d.DueAt))
 	labelValue(f, "Đăng ký nhận kết quả tại", "Bộ phận Tiếp nhận và Trả kết quả")
@@ -157,8 +160,18 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 	for _, k := range extraFields(p, d.Fields) {
 		labelValue(f, k, d.Fields[k])
 	}
+	if p.ResultWording != "" {
+		para(f, p.ResultWording)
+	}
 	labelValue(f, "Kết quả giải quyết", "Chấp thuận yêu cầu của người nộp hồ sơ")
 	f.Ln(10)
+	leaderBlock(f, u, p, s)
+	return bytesOf(f)
+}
+
+// leaderBlock is the leader's signature block, "TM. <unit>" and the title,
+// with room for the visible signature and the name ("chờ ký số" before).
+func leaderBlock(f *fpdf.Fpdf, u motcua.Unit, p motcua.Procedure, s Signer) {
 	role := s.Role
 	if role == "" {
 		role = p.SignerRole
@@ -178,6 +191,32 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 	f.Ln(22) // room for the visible signature
 	f.SetX(x)
 	f.MultiCell(90, 7, name, "", "C", false)
+}
+
+// Apology renders form 04, "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
+// (Thông tư 01/2018/TT-VPCP): the office apologizes for a dossier that will
+// be late, says why, and promises a new date; the leader signs it.
+func Apology(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, a motcua.Apology, s Signer) ([]byte, error) {
+	dated := a.DraftedAt
+	if !s.At.IsZero() {
+		dated = s.At
+	}
+	f := newPDF(dated, "Phiếu xin lỗi và hẹn lại ngày trả kết quả "+d.ID)
+	header(f, u)
+	f.SetFont(family, "I", 13)
+	f.CellFormat(0, 7, dateLine(u.Place, dated), "", 1, "R", false, 0, "")
+	f.Ln(4)
+	title(f, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mã hồ sơ: "+d.ID)
+	para(f, "Ngày "+d.ReceivedAt.In(motcua.Vietnam).Format("02/01/2006")+", "+u.Name+" tiếp nhận giải quyết hồ sơ của Ông/Bà "+
+		d.Applicant.FullName+".")
+	labelValue(f, "Nội dung yêu cầu giải quyết", p.Name+" (mã "+p.Code+")")
+	labelValue(f, "Thời gian hẹn trả kết quả giải quyết hồ sơ", clock(a.PromisedAt))
+	para(f, "Tuy nhiên đến nay, "+u.Name+" chưa trả kết quả giải quyết hồ sơ cho Ông/Bà. Lý do: "+a.Reason+".")
+	para(f, "Sự chậm trễ này đã gây phiền hà cho Ông/Bà. "+u.Name+" xin lỗi Ông/Bà và sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào "+
+		clock(a.NewDueAt)+".")
+	para(f, "Xin trân trọng cảm ơn Ông/Bà./.")
+	f.Ln(10)
+	leaderBlock(f, u, p, s)
 	return bytesOf(f)
 }
 

@@ -146,3 +146,34 @@ func pdfText(t *testing.T, b []byte) string {
 	}
 	return string(out)
 }
+
+// Form 04 names the dossier, the date promised, the reason, the new date
+// and the leader; drafted and signed renderings differ only in the name.
+func TestApologyLetter(t *testing.T) {
+	p, _ := catalog.Default().Lookup("1.004884")
+	d := motcua.Dossier{ID: "000.00.01.H22-261125-0007", ProcedureCode: p.Code, ReceivedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam),
+		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"}}
+	ap := motcua.Apology{Reason: "đang chờ ý kiến của cơ quan phối hợp", PromisedAt: time.Date(2026, 12, 2, 17, 0, 0, 0, motcua.Vietnam),
+		NewDueAt: time.Date(2026, 12, 10, 17, 0, 0, 0, motcua.Vietnam), DraftedAt: time.Date(2026, 12, 1, 8, 0, 0, 0, motcua.Vietnam)}
+	draft, err := document.Apology(motcua.DefaultUnit, p, d, ap, document.Signer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, draft)
+	for _, want := range []string{"PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", d.ID, "Hoàng Văn Nam", "Đăng ký lại khai sinh",
+		"17 giờ 00 phút, ngày 02/12/2026", "17 giờ 00 phút, ngày 10/12/2026", "cơ quan phối hợp", "chờ ký số", "xin lỗi Ông/Bà"} {
+		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
+			t.Errorf("the letter lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "001099012345") {
+		t.Error("the letter prints the ID number")
+	}
+	signed, _ := document.Apology(motcua.DefaultUnit, p, d, ap, document.Signer{Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman, At: ap.DraftedAt})
+	if !strings.Contains(pdfText(t, signed), "Nguyễn Văn Vĩnh") {
+		t.Error("the signed letter does not name the leader")
+	}
+	if dir := os.Getenv("MOTCUA_DOCUMENTS"); dir != "" {
+		os.WriteFile(filepath.Join(dir, "apology.pdf"), signed, 0o644)
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"github.com/motcua/motcua/report"
 )
 
-func at(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, motcua.Vietnam) }
+func at(d, h int) time.Time      { return time.Date(2026, 11, d, h, 0, 0, 0, motcua.Vietnam) }
 func ptr(t time.Time) *time.Time { return &t }
 
 // A hand-counted set: each line of the expected figures is counted from

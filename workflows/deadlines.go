@@ -58,6 +58,9 @@ func (w *dossier) markDeadline(ctx workflow.Context, outcome string) {
 	w.step(ctx, w.currentStage(), "system", outcome, "hạn trả kết quả / due "+w.state.DueAt.In(motcua.Vietnam).Format("02/01/2006 15:04"))
 	workflow.GetLogger(ctx).Info("deadline "+outcome, "dossier_id", w.state.DossierID)
 	w.remindStaff(ctx, outcome)
+	if w.mayBeLate(outcome) {
+		w.draftApology(ctx)
+	}
 }
 
 // awaitUntil waits for the next decision, at most d (0: no limit); ok is

@@ -95,6 +95,11 @@ func newHarness(t *testing.T) *harness {
 			h.facts = append(h.facts, f)
 			return nil
 		})
+	h.env.OnActivity(a.RenderApology, mock.Anything, mock.Anything).Return(motcua.DocumentRef{SHA256: "apology-draft"}, nil)
+	h.env.OnActivity(a.SignApology, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ApologyInput) (motcua.DocumentRef, error) {
+			return motcua.DocumentRef{SHA256: "apology-signed-by-" + in.Signer.ID}, nil
+		})
 	h.env.OnActivity(a.RemindStaff, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RemindInput) (activities.Reminded, error) {
 			h.reminded = append(h.reminded, in.Outcome+":"+strings.Join(in.Holders, ","))
@@ -495,7 +500,7 @@ func TestRemindersBeforeAndAfterTheDueDate(t *testing.T) {
 	h.update(7*24*time.Hour, workflows.UpdateReview, approve)
 	h.update(7*24*time.Hour+time.Hour, workflows.UpdateSign, signIt)
 	st := h.run()
-	want := []string{"intake:received", "review:reminder", "review:staff_reminded", "review:overdue", "review:staff_reminded", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "review:reminder", "review:staff_reminded", "review:apology_drafted", "review:overdue", "review:staff_reminded", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("steps %v\nwant  %v", got, want)
 	}

@@ -218,6 +218,18 @@ func (s *Dossiers) HandBack(ctx context.Context, id string, by motcua.User, h mo
 	})
 }
 
+// SignApology hands the leader's signature of the apology letter to the
+// dossier.
+func (s *Dossiers) SignApology(ctx context.Context, id string, by motcua.User, d motcua.SignDecision) (motcua.State, error) {
+	var st motcua.State
+	return st, s.decide(ctx, id, UpdateSignApology, by, &st, func(v voucher) (any, error) {
+		d.Actor, d.ActorName, d.ActorRole, d.Voucher = by.ID, by.Name, by.Role, nil
+		var err error
+		d.Voucher, err = v(d)
+		return d, err
+	})
+}
+
 // PrepareSigning asks the dossier for a remote signing request.
 func (s *Dossiers) PrepareSigning(ctx context.Context, id string, by motcua.User, in motcua.SigningRequestInput) (motcua.SigningRequest, error) {
 	var req motcua.SigningRequest

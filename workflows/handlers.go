@@ -158,6 +158,9 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 	if err := w.registerStepHandlers(ctx); err != nil {
 		return err
 	}
+	if err := w.registerApologyHandler(ctx); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateWithdraw,
 		func(ctx workflow.Context, wd motcua.Withdrawal) (motcua.State, error) {
 			return w.submit(ctx, &command{withdrawal: &wd})

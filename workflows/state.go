@@ -43,6 +43,8 @@ type dossier struct {
 	// factsSeq counts the changes of the dossier's facts, factsSent the
 	// last one the read model has (syncFacts).
 	factsSeq, factsSent int
+	// apologySigning is set while the apology letter is being signed.
+	apologySigning bool
 }
 
 // command is a decision handed from an update handler to the main flow.
@@ -125,6 +127,10 @@ func (w *dossier) snapshot() motcua.State {
 	if f := w.state.Fee; f != nil {
 		c := *f
 		s.Fee = &c
+	}
+	if ap := w.state.Apology; ap != nil {
+		c := *ap
+		s.Apology = &c
 	}
 	if c := w.state.Consultation; c != nil {
 		cc := *c

@@ -113,7 +113,7 @@ func TestConsultationWaitsWithItsOwnDeadline(t *testing.T) {
 		}
 	}
 	// The dossier's own deadline (due 30/11 17:00) runs meanwhile.
-	want := []string{"asked@25/11 10:00", "reminder@27/11 08:00", "staff_reminded@27/11 08:00",
+	want := []string{"asked@25/11 10:00", "reminder@27/11 08:00", "staff_reminded@27/11 08:00", "apology_drafted@27/11 08:00",
 		"overdue@30/11 17:00", "staff_reminded@30/11 17:00", "consultation_reminder@01/12 08:00", "staff_reminded@01/12 08:00",
 		"consultation_overdue@02/12 17:00", "staff_reminded@02/12 17:00", "agreed@03/12 09:00"}
 	if !slices.Equal(got, want) {
@@ -156,5 +156,41 @@ func TestHandBackOnlyWhenCompleted(t *testing.T) {
 	}
 	if post.err != nil || st.Status != motcua.StatusReturned || st.HandedBack == nil || st.HandedBack.PostalTracking != "EB123456789VN" {
 		t.Fatalf("post %+v; handed back %+v", post, st.HandedBack)
+	}
+}
+
+// A dossier still in review the working day before its due date will be
+// late: the apology letter is drafted with a new date, a leader signs it
+// (beside the main flow, which goes on), and the citizen is told. The due
+// date does not move: the dossier still counts late.
+func TestApologyLetterForALateDossier(t *testing.T) {
+	h := newHarness(t)
+	// Due Monday 30/11 17:00; the reminder on Friday 27/11 08:00 finds the
+	// dossier in review.
+	early := h.update(time.Hour, workflows.UpdateSignApology, signIt)
+	signed := h.update(2*24*time.Hour+2*time.Hour, workflows.UpdateSignApology, signIt)
+	again := h.update(2*24*time.Hour+3*time.Hour, workflows.UpdateSignApology, signIt)
+	h.update(6*24*time.Hour, workflows.UpdateReview, approve)
+	h.update(6*24*time.Hour+time.Hour, workflows.UpdateSign, signIt)
+	st := h.run()
+	if updateErrorType(early.rejected) != motcua.CodeInvalidState || updateErrorType(again.rejected) != motcua.CodeInvalidState {
+		t.Errorf("a signature with no letter waiting: %v, %v", early.rejected, again.rejected)
+	}
+	if signed.err != nil || signed.rejected != nil {
+		t.Fatalf("signature: %+v", signed)
+	}
+	ap := st.Apology
+	if ap == nil || ap.Letter == nil || ap.Letter.SHA256 != "apology-signed-by-chairman1" || ap.SignedBy != "chairman1" ||
+		!ap.PromisedAt.Equal(dossier().DueAt) || !ap.NewDueAt.After(ap.PromisedAt) || !ap.DraftedAt.Equal(time.Date(2026, 11, 27, 8, 0, 0, 0, motcua.Vietnam)) {
+		t.Fatalf("apology %+v", ap)
+	}
+	if !st.DueAt.Equal(dossier().DueAt) {
+		t.Errorf("the due date moved to %s", st.DueAt)
+	}
+	if !slices.Contains(h.notified, "apology") {
+		t.Errorf("notified %v: the citizen was not sent the letter", h.notified)
+	}
+	if got := outcomes(st); !slices.Contains(got, "review:apology_signed") || !slices.Contains(got, "notify:apology") {
+		t.Errorf("steps %v", got)
 	}
 }

@@ -390,6 +390,9 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 			t.Errorf("audit %v: %d\n%s", args, code, out)
 		}
 	}
+	if out, code := auditCmd("rebuild-read-model"); code != 0 || !strings.Contains(out, "2 dossiers") {
+		t.Errorf("rebuild-read-model: %d\n%s", code, out)
+	}
 	if out, code := auditCmd("timeline", "--dossier", id, "--lang", "vi"); code != 0 || !strings.Contains(out, "Ký số kết quả") ||
 		!strings.Contains(out, "thẩm định: chấp thuận") || !strings.Contains(out, "vice1") {
 		t.Errorf("timeline: %d\n%s", code, out)
