@@ -12,9 +12,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/api/wire"
 	"github.com/motcua/motcua/apiclient"
 )
 
@@ -24,6 +26,12 @@ type Config struct {
 	Tokens   map[motcua.Role]string // a token per role
 	Clients  int
 	Duration time.Duration
+	// Dossiers, when positive, stops taking dossiers in after that many.
+	Dossiers int
+	// Shapes mixes every step shape of the catalog (payment, same-day,
+	// consultation, supplement twice, withdrawal) into the dossiers, instead
+	// of review-and-sign alone.
+	Shapes bool
 }
 
 // Call is the latency record of one kind of API call.
@@ -43,6 +51,7 @@ type Report struct {
 	Started    int           `json:"dossiers_started"`
 	Completed  int           `json:"dossiers_completed"`
 	Rejected   int           `json:"dossiers_rejected"`
+	Withdrawn  int           `json:"dossiers_withdrawn"`
 	PerSecond  float64       `json:"dossiers_per_second"`
 	Errors     int           `json:"errors"`
 	FirstError string        `json:"first_error,omitempty"`
@@ -52,8 +61,8 @@ type Report struct {
 // String formats the report as a table.
 func (r Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clients for %s: %d dossiers started, %d completed, %d rejected, %.2f dossiers/s, %d errors\n",
-		r.Clients, r.Elapsed.Round(time.Millisecond), r.Started, r.Completed, r.Rejected, r.PerSecond, r.Errors)
+	fmt.Fprintf(&b, "%d clients for %s: %d dossiers started, %d completed, %d rejected, %d withdrawn, %.2f dossiers/s, %d errors\n",
+		r.Clients, r.Elapsed.Round(time.Millisecond), r.Started, r.Completed, r.Rejected, r.Withdrawn, r.PerSecond, r.Errors)
 	fmt.Fprintf(&b, "%-12s %7s %7s %9s %9s %9s\n", "call", "count", "errors", "p50", "p99", "max")
 	for _, c := range r.Calls {
 		fmt.Fprintf(&b, "%-12s %7d %7d %9s %9s %9s\n", c.Name, c.Count, c.Errors,
@@ -72,6 +81,7 @@ type recorder struct {
 	started   int
 	completed int
 	rejected  int
+	withdrawn int
 	first     string
 }
 
@@ -84,6 +94,8 @@ func (r *recorder) count(s motcua.Status) {
 		r.started++
 	case motcua.StatusRejected:
 		r.rejected++
+	case motcua.StatusWithdrawn:
+		r.withdrawn++
 	default:
 		r.completed++
 	}
@@ -115,19 +127,28 @@ func Run(ctx context.Context, cfg Config) Report {
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
+	var taken atomic.Int64
 	for i := range cfg.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := client{as: as, rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano())))}
-			for running.Err() == nil {
+			c := client{as: as, rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))), shapes: cfg.Shapes}
+			for running.Err() == nil && (cfg.Dossiers <= 0 || taken.Add(1) <= int64(cfg.Dossiers)) {
 				c.dossier(ctx) // a dossier under way is finished
 			}
 		}()
 	}
 	wg.Wait()
-	rep := Report{Clients: cfg.Clients, Elapsed: time.Since(start), Started: rec.started, Completed: rec.completed, Rejected: rec.rejected, FirstError: rec.first}
-	rep.PerSecond = float64(rep.Completed+rep.Rejected) / rep.Elapsed.Seconds()
+	rep := Report{Clients: cfg.Clients, Elapsed: time.Since(start), Started: rec.started, Completed: rec.completed,
+		Rejected: rec.rejected, Withdrawn: rec.withdrawn}
+	rep.PerSecond = float64(rep.Completed+rep.Rejected+rep.Withdrawn) / rep.Elapsed.Seconds()
+	// The commune's figures over the day's dossiers, as a leader asks.
+	today := time.Now().In(motcua.Vietnam).Format(time.DateOnly)
+	(&client{rec: rec}).call("kpi", func() error {
+		_, err := as[motcua.RoleChairman].Raw(ctx, http.MethodGet, "/v1/reports/kpi?from="+today+"&to="+today, nil)
+		return err
+	})
+	rep.FirstError = rec.first
 	names := make([]string, 0, len(rec.lat))
 	for n := range rec.lat {
 		names = append(names, n)
@@ -144,24 +165,84 @@ func Run(ctx context.Context, cfg Config) Report {
 }
 
 type client struct {
-	as  map[motcua.Role]*apiclient.Client
-	rec *recorder
-	rng *rand.Rand
+	as     map[motcua.Role]*apiclient.Client
+	rec    *recorder
+	rng    *rand.Rand
+	shapes bool
 }
 
 var document = []byte("%PDF-1.4\n% load test form\n%%EOF\n")
 
-// dossier takes one dossier through: 85% approved and signed, 10% with a
-// supplement round first, 5% rejected.
+// A shape is a procedure and one way through it.
+type shape struct {
+	procedure string
+	fields    map[string]string
+	docs      []string
+	// path: approve, supplement (one round), supplement2 (two: late),
+	// reject, withdraw; paid and consulted procedures also pay or answer.
+	path string
+}
+
+var (
+	marital = shape{procedure: "1.004227", fields: map[string]string{"purpose": "Kiểm thử tải", "marital_status": "Chưa kết hôn"}, docs: []string{"TK_XNHN"}}
+	copies  = shape{procedure: "2.000815", fields: map[string]string{"document_title": "Bằng tốt nghiệp", "copies": "2"}, docs: []string{"BAN_CHINH"}}
+	parent  = shape{procedure: "1.000689", fields: map[string]string{"parent_name": "Người Thử Tải", "child_name": "Con Thử Tải", "relationship": "cha"},
+		docs: []string{"TK_NCMC", "CHUNG_CU"}}
+)
+
+// pick chooses the dossier's shape: review-and-sign alone (85% approved,
+// 10% a supplement round first, 5% rejected), or with Shapes every step
+// shape: 40% approved, 10% one supplement, 5% two, 5% rejected, 5%
+// withdrawn, 20% certification of copies (fee, same-day), 15% a parent's
+// acknowledgement (consultation).
+func (c *client) pick() shape {
+	p := c.rng.IntN(100)
+	s := marital
+	if !c.shapes {
+		switch {
+		case p < 5:
+			s.path = "reject"
+		case p < 15:
+			s.path = "supplement"
+		default:
+			s.path = "approve"
+		}
+		return s
+	}
+	switch {
+	case p < 40:
+		s.path = "approve"
+	case p < 50:
+		s.path = "supplement"
+	case p < 55:
+		s.path = "supplement2"
+	case p < 60:
+		s.path = "reject"
+	case p < 65:
+		s.path = "withdraw"
+	case p < 85:
+		s = copies
+		s.path = "approve"
+	default:
+		s = parent
+		s.path = "approve"
+	}
+	return s
+}
+
+// dossier takes one dossier of a picked shape through, to its hand-back.
 func (c *client) dossier(ctx context.Context) {
-	docs := []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: document}}
+	s := c.pick()
+	var docs []motcua.Document
+	for _, code := range s.docs {
+		docs = append(docs, motcua.Document{Code: code, Name: code + ".pdf", ContentType: "application/pdf", Content: document})
+	}
 	var created apiclient.Created
 	if c.call("intake", func() (err error) {
 		created, err = c.as[motcua.RoleSystem].Create(ctx, motcua.Application{
-			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+			ProcedureCode: s.procedure, Channel: motcua.ChannelOnline,
 			Applicant: motcua.Applicant{FullName: "Người Thử Tải", IDNumber: fmt.Sprintf("%012d", c.rng.Int64N(1e12))},
-			Fields:    map[string]string{"purpose": "Kiểm thử tải", "marital_status": "Chưa kết hôn"},
-			Documents: docs,
+			Fields:    s.fields, Documents: docs,
 		})
 		return err
 	}) != nil {
@@ -169,26 +250,49 @@ func (c *client) dossier(ctx context.Context) {
 	}
 	c.rec.count(motcua.StatusReceived)
 	id := created.DossierID
-	specialist, clerk, chairman := c.as[motcua.RoleSpecialist], c.as[motcua.RoleClerk], c.as[motcua.RoleChairman]
+	system, specialist, clerk, chairman := c.as[motcua.RoleSystem], c.as[motcua.RoleSpecialist], c.as[motcua.RoleClerk], c.as[motcua.RoleChairman]
 	review := func(r motcua.Review) error {
 		return c.call("review", func() error { _, err := specialist.Review(ctx, id, r); return err })
 	}
-	switch p := c.rng.IntN(100); {
-	case p < 5:
+	if created.Status == motcua.StatusAwaitingPayment {
+		if c.call("payment", func() error {
+			_, err := system.Pay(ctx, id, motcua.Payment{TransactionID: "LOAD-" + id, AmountVND: 4000, Method: motcua.PaymentOnline, PaidAt: time.Now()})
+			return err
+		}) != nil {
+			return
+		}
+	}
+	switch s.path {
+	case "reject":
 		if review(motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện"}) == nil {
 			c.rec.count(motcua.StatusRejected)
 		}
 		return
-	case p < 15:
-		if review(motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu", MissingDocuments: []string{"TK_XNHN"}}) != nil {
-			return
+	case "withdraw":
+		if c.call("withdraw", func() error { _, err := clerk.Withdraw(ctx, id, "Công dân rút"); return err }) == nil {
+			c.rec.count(motcua.StatusWithdrawn)
 		}
-		if c.call("supplement", func() error { _, err := clerk.Supplement(ctx, id, docs); return err }) != nil {
-			return
+		return
+	case "supplement", "supplement2":
+		for range map[string]int{"supplement": 1, "supplement2": 2}[s.path] {
+			if review(motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu", MissingDocuments: s.docs[:1]}) != nil {
+				return
+			}
+			if c.call("supplement", func() error { _, err := clerk.Supplement(ctx, id, docs[:1]); return err }) != nil {
+				return
+			}
 		}
 	}
 	if review(motcua.Review{Decision: motcua.DecisionApprove}) != nil {
 		return
+	}
+	if s.procedure == parent.procedure {
+		if c.call("consultation", func() error {
+			_, err := system.Consulted(ctx, id, wire.ConsultationAnswer{Outcome: motcua.ConsultationAgreed, Comment: "Đồng ý"})
+			return err
+		}) != nil {
+			return
+		}
 	}
 	if c.call("sign", func() error {
 		_, err := chairman.Sign(ctx, id, motcua.SignDecision{Decision: motcua.DecisionSign})
@@ -202,7 +306,12 @@ func (c *client) dossier(ctx context.Context) {
 			return
 		}
 		if st.Status == motcua.StatusCompleted {
-			c.rec.count(motcua.StatusCompleted)
+			if c.call("hand-back", func() error {
+				_, err := clerk.HandBack(ctx, id, motcua.HandBack{Method: motcua.HandBackCounter, ReceivedBy: "Người Thử Tải"})
+				return err
+			}) == nil {
+				c.rec.count(motcua.StatusReturned)
+			}
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -304,6 +304,10 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, sess *session) {
 		sum = st.Receipt.SHA256
 	case doc == "draft.pdf" && st.Draft != nil && role.May(motcua.ActReadDraft):
 		sum = st.Draft.SHA256
+	case doc == "apology.pdf" && st.Apology != nil && st.Apology.Letter != nil:
+		sum = st.Apology.Letter.SHA256
+	case doc == "apology.pdf" && st.Apology != nil && st.Apology.Draft != nil && role.May(motcua.ActReadDraft):
+		sum = st.Apology.Draft.SHA256
 	case doc == "result.pdf" && st.Result != nil && st.Result.ArchiveID != "":
 		if _, versions, err := s.Store.Current(st.DossierID); err == nil {
 			sum = versions[len(versions)-1]
@@ -373,6 +377,16 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) {
 		return
 	}
 	done(w, r, "/dossiers/"+url.PathEscape(id), t(sess.lang, "done_"+rv.Decision))
+}
+
+// signApology signs the late dossier's apology letter with the leader's key.
+func (s *Server) signApology(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("id")
+	if _, err := s.Office.Dossiers().SignApology(r.Context(), id, sess.user, motcua.SignDecision{Decision: motcua.DecisionSign}); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	done(w, r, "/dossiers/"+url.PathEscape(id), t(sess.lang, "done_apology"))
 }
 
 // handBack records at the counter that the citizen has the result.

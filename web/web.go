@@ -97,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /dossiers/{id}/review", s.signedIn(can(motcua.ActReview), s.review))
 	mux.HandleFunc("POST /dossiers/{id}/supplement", s.signedIn(can(motcua.ActSupplement), s.supplement))
 	mux.HandleFunc("POST /dossiers/{id}/sign", s.signedIn(can(motcua.ActSign), s.sign))
+	mux.HandleFunc("POST /dossiers/{id}/apology", s.signedIn(can(motcua.ActSign), s.signApology))
 	mux.HandleFunc("POST /dossiers/{id}/hand-back", s.signedIn(can(motcua.ActHandBack), s.handBack))
 	mux.HandleFunc("POST /sign-all", s.signedIn(can(motcua.ActSign), s.signAll))
 	mux.HandleFunc("POST /dossiers/{id}/signing-request", s.signedIn(can(motcua.ActSign), s.signingRequest))

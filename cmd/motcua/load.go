@@ -24,6 +24,8 @@ func runLoad(args []string) error {
 	clients := fs.Int("clients", 50, "concurrent clients")
 	duration := fs.Duration("duration", time.Minute, "how long to drive the API")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	dossiers := fs.Int("dossiers", 0, "stop taking dossiers in after this many (0: until --duration)")
+	shapes := fs.Bool("shapes", false, "mix every step shape of the catalog (fee and same-day, consultation, supplement twice, withdrawal) into the dossiers")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,7 +44,8 @@ func runLoad(args []string) error {
 		return usageError("load: " + err.Error())
 	}
 	fmt.Fprintf(os.Stderr, "driving %s with %d clients for %s...\n", *apiURL, *clients, *duration)
-	rep := loadtest.Run(context.Background(), loadtest.Config{API: *apiURL, Tokens: tokens, Clients: *clients, Duration: *duration})
+	rep := loadtest.Run(context.Background(), loadtest.Config{API: *apiURL, Tokens: tokens, Clients: *clients, Duration: *duration,
+		Dossiers: *dossiers, Shapes: *shapes})
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")

@@ -379,6 +379,23 @@ func TestThePagesInARealBrowser(t *testing.T) {
 		}
 	}
 
+	// The clerk finds the result in "Kết quả chờ trả" and hands it back at
+	// the counter: the dossier is returned (portal code 10).
+	await(t, api["clerk"], id, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
+	clerk.run(chromedp.Navigate(base+"/inbox?status=completed"), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	if !strings.Contains(clerk.text(), "Kết quả chờ trả") || !strings.Contains(clerk.text(), id) {
+		t.Errorf("the clerk's list of results to hand back:\n%s", clerk.text())
+	}
+	clerk.run(chromedp.Navigate(base+"/dossiers/"+id), chromedp.WaitVisible(`#hand-back`, chromedp.ByID))
+	clerk.screenshot("hand-back-clerk")
+	clerk.run(chromedp.Click(`#hand-back`, chromedp.ByID), chromedp.WaitVisible(`.notice, .problem`, chromedp.ByQuery))
+	if text := clerk.text(); !strings.Contains(text, "Đã trả kết quả cho công dân") || !strings.Contains(text, "Đã trả kết quả") {
+		t.Errorf("after the hand-back:\n%s", text)
+	}
+	if st, _ := api["clerk"].Get(ctx, id); st.Status != motcua.StatusReturned || st.HandedBack == nil || st.HandedBack.Method != "counter" {
+		t.Errorf("after the hand-back the dossier is %s %+v", st.Status, st.HandedBack)
+	}
+
 	// The vice-chairman signs in with the keyboard alone (the username has
 	// the focus; Tab; Enter) and finds the same signing desk.
 	{
