@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"testing"
@@ -63,6 +64,19 @@ func TestHandBackEndsTheDossier(t *testing.T) {
 		t.Error("the dossier does not say which catalog version it was taken in with")
 	}
 	record(t, id, "approve-sign-hand-back")
+
+	// A dossier whose workflow ended at completed (taken in before
+	// hand-backs were recorded; here one ended by an operator) refuses
+	// the hand-back as a state, not as a missing dossier.
+	old := create(t, maritalRequest()).DossierID
+	must(t, http.StatusOK, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+old+"/review", map[string]any{"decision": "approve"}, nil)
+	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+old+"/sign", map[string]any{"decision": "sign"}, nil)
+	waitFor(t, old, "completed", func(s motcua.State) bool { return s.Status == motcua.StatusCompleted })
+	if err := env.tc.TerminateWorkflow(context.Background(), old, "", "ended before hand-backs"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, http.StatusConflict, motcua.RoleClerk, "POST", "/v1/dossiers/"+old+"/hand-back",
+		map[string]any{"method": "counter", "received_by": "Hoàng Văn Nam"}, nil)
 }
 
 // Certification of copies: a same-day procedure with a fee per copy. The

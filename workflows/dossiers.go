@@ -260,6 +260,13 @@ func (s *Dossiers) open(ctx context.Context, id string) (motcua.State, error) {
 	if err == nil && st.Status.Terminal() {
 		err = motcua.Errorf(motcua.CodeInvalidState, "the dossier is %s: nothing more can be decided", st.Status)
 	}
+	if err == nil && st.Status == motcua.StatusCompleted {
+		// Dossiers taken in before hand-back existed end at completed.
+		d, derr := s.Temporal.DescribeWorkflowExecution(ctx, id, "")
+		if derr == nil && d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			err = motcua.Errorf(motcua.CodeInvalidState, "the dossier was finished before motcua recorded hand-backs: nothing more can be decided")
+		}
+	}
 	return st, err
 }
 

@@ -295,8 +295,28 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	if s := p.call(t, tok["vice_chairman"], "POST", "/v1/dossiers/"+id+"/sign", map[string]string{"decision": "sign"}, &st); s != 200 {
 		t.Fatalf("sign: %d", s)
 	}
+	// A parent's acknowledgement waits for the commune police when the
+	// process is killed; the answer is taken after the restart.
+	consult := map[string]any{
+		"external_id": "BO-restart-3", "procedure_code": "1.000689", "channel": "counter",
+		"applicant": map[string]string{"full_name": "Vũ Văn Hải", "id_number": "038201001111"},
+		"fields":    map[string]string{"parent_name": "Vũ Văn Hải", "child_name": "Vũ Minh Anh", "relationship": "cha"},
+		"documents": []map[string]string{{"code": "TK_NCMC", "name": "tk.pdf", "content_type": "application/pdf", "content_base64": pdf},
+			{"code": "CHUNG_CU", "name": "cc.pdf", "content_type": "application/pdf", "content_base64": pdf}},
+	}
+	var third struct {
+		DossierID string `json:"dossier_id"`
+	}
+	p.call(t, tok["clerk"], "POST", "/v1/dossiers", consult, &third)
+	if s := p.call(t, tok["specialist"], "POST", "/v1/dossiers/"+third.DossierID+"/review", map[string]string{"decision": "approve"}, &st); s != 200 || st.Status != "in_consultation" {
+		t.Fatalf("consultation: %d %s", s, st.Status)
+	}
 	p.kill(t)
 	p = startDev(t, cfg)
+	if s := p.call(t, tok["system"], "POST", "/v1/dossiers/"+third.DossierID+"/consultation",
+		map[string]string{"outcome": "agreed", "comment": "Đã xác minh"}, &st); s != 200 || st.Status != "awaiting_signature" {
+		t.Fatalf("the answer after the restart: %d %s", s, st.Status)
+	}
 	// Activities the killed worker had started are retried once their
 	// start-to-close timeout (30s) passes.
 	deadline := time.Now().Add(3 * time.Minute)
@@ -390,7 +410,7 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 			t.Errorf("audit %v: %d\n%s", args, code, out)
 		}
 	}
-	if out, code := auditCmd("rebuild-read-model"); code != 0 || !strings.Contains(out, "2 dossiers") {
+	if out, code := auditCmd("rebuild-read-model"); code != 0 || !strings.Contains(out, "3 dossiers") {
 		t.Errorf("rebuild-read-model: %d\n%s", code, out)
 	}
 	if out, code := auditCmd("timeline", "--dossier", id, "--lang", "vi"); code != 0 || !strings.Contains(out, "Ký số kết quả") ||
