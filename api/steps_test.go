@@ -2,13 +2,18 @@ package api_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api/wire"
+	"github.com/motcua/motcua/paygate"
 )
 
 func outcomesOf(st motcua.State) []string {
@@ -178,5 +183,60 @@ func TestProceduresShowTheirVersion(t *testing.T) {
 		if p.Version != out.Version || len(p.Steps) == 0 {
 			t.Errorf("%s: version %q, steps %v", p.Code, p.Version, p.Steps)
 		}
+	}
+}
+
+// The payment gateway simulator takes the citizen's payment on its page
+// and confirms it to the API as the system role; a payment motcua refuses
+// (the wrong amount) is recorded as refused, the dossier unchanged.
+func TestPaymentGatewaySimulator(t *testing.T) {
+	dir := t.TempDir()
+	g := &paygate.Gateway{API: as(motcua.RoleSystem), Dir: dir, Retry: 100 * time.Millisecond}
+	srv := httptest.NewServer(g.Handler())
+	defer srv.Close()
+	req := wire.IntakeRequest{
+		ProcedureCode: "2.000884", Channel: motcua.ChannelOnline,
+		Applicant: motcua.Applicant{FullName: "Đặng Thu Thảo", IDNumber: "001300000002"},
+		Fields:    map[string]string{"document_title": "Giấy ủy quyền"},
+		Documents: []wire.Document{doc("VAN_BAN")},
+	}
+	wrong := create(t, req).DossierID
+	right := create(t, req).DossierID
+	for id, amount := range map[string]string{wrong: "5000", right: "10000"} {
+		resp, err := http.PostForm(srv.URL+"/pay", url.Values{"dossier_id": {id}, "amount_vnd": {amount}, "method": {"online"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "Đã thanh toán") {
+			t.Fatalf("pay %s: %d %s", id, resp.StatusCode, body)
+		}
+	}
+	st := waitFor(t, right, "paid", func(s motcua.State) bool { return s.Status == motcua.StatusInReview })
+	if st.Fee == nil || !st.Fee.Paid || !strings.HasPrefix(st.Fee.TransactionID, "GW-") || st.Fee.Method != "online" {
+		t.Errorf("fee %+v", st.Fee)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		answers := map[string]string{}
+		for _, tx := range g.Transactions() {
+			answers[tx.DossierID] = tx.Answer
+		}
+		if answers[right] == "taken" && strings.HasPrefix(answers[wrong], "refused") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("answers %v", answers)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if get(t, wrong).Status != motcua.StatusAwaitingPayment {
+		t.Error("a refused payment changed the dossier")
+	}
+	// The transactions are kept: a gateway started again knows them.
+	again := &paygate.Gateway{API: as(motcua.RoleSystem), Dir: dir}
+	if err := again.Resume(context.Background()); err != nil || len(again.Transactions()) != 2 {
+		t.Errorf("resumed with %d transactions: %v", len(again.Transactions()), err)
 	}
 }

@@ -19,14 +19,15 @@ Usage:
   motcua worker     --temporal-addr HOST:PORT --data DIR --portal-url URL [--smtp-addr ...] [--sms-url URL]
   motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
   motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
+  motcua payment-sim [--addr HOST:PORT] [--api URL] [--tokens FILE] [--data DIR]
   motcua verify     FILE.pdf... [--roots FILE] [--data DIR] [--json]
   motcua sign-remote --dossier ID (--pkcs12 FILE --password-env VAR | --pkcs11-module M --pkcs11-token T --key-label K --pin-env VAR)
                     [--api URL] [--token-env VAR] [--chain FILE]
   motcua audit      export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S]
                     | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all
-                    | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip   (each with [--temporal-addr HOST:PORT] [--data DIR])
+                    | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model   (each with [--temporal-addr HOST:PORT] [--data DIR])
   motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR]
-  motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--json]
+  motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--dossiers N] [--shapes] [--json]
   motcua sign-agent --pkcs11-module M --pkcs11-token T --key-label K [--pin-env VAR] [--origin URL] [--addr 127.0.0.1:8765]
   motcua remote-sign-sim [--addr HOST:PORT] [--data DIR] [--pki-url URL] [--expire-after 5m]
   motcua renew-timestamps [--data DIR] [--temporal-addr HOST:PORT]   (run the archive-timestamps schedule now)
@@ -52,6 +53,8 @@ func main() {
 		err = runAPI(args)
 	case "portal-sim":
 		err = runPortalSim(args)
+	case "payment-sim":
+		err = runPaymentSim(args)
 	case "verify":
 		err = runVerify(args)
 	case "sign-remote":
