@@ -109,3 +109,21 @@ func (s Status) PortalCode() int {
 // Vietnam is the office's time zone, Asia/Ho_Chi_Minh (UTC+7, no daylight
 // saving), fixed so that every process computes the same dates.
 var Vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
+
+// Vietnamese is the status as the office names it.
+func (s Status) Vietnamese() string { return statusVietnamese[s] }
+
+var statusVietnamese = map[Status]string{
+	StatusInReview:            "Đang thẩm định",
+	StatusSupplementRequested: "Chờ bổ sung",
+	StatusAwaitingSignature:   "Chờ ký",
+	StatusSigned:              "Đã ký",
+	StatusCompleted:           "Đã có kết quả, chờ trả",
+	StatusRejected:            "Từ chối",
+	StatusWithdrawn:           "Đã rút",
+	StatusReceived:            "Đã tiếp nhận",
+	StatusStopped:             "Dừng xử lý",
+	StatusAwaitingPayment:     "Chờ nộp phí",
+	StatusInConsultation:      "Đang lấy ý kiến cơ quan phối hợp",
+	StatusReturned:            "Đã trả kết quả",
+}

@@ -46,8 +46,8 @@ var actsOn = map[motcua.Status]motcua.Role{
 func (a *Activities) RemindStaff(ctx context.Context, in RemindInput) (Reminded, error) {
 	p, _ := a.Catalog.Lookup(in.ProcedureCode)
 	subject := fmt.Sprintf("[%s] Hồ sơ %s: %s", label(in.Outcome), in.DossierID, p.Name)
-	body := fmt.Sprintf("Hồ sơ %s (%s) đang ở trạng thái %s.\nHạn: %s.\n\n%s",
-		in.DossierID, p.Name, in.Status, in.DueAt.In(motcua.Vietnam).Format("15:04 02/01/2006"), a.Unit.Name)
+	body := fmt.Sprintf("Hồ sơ %s (%s) đang ở trạng thái: %s.\nHạn: %s.\n\n%s",
+		in.DossierID, p.Name, in.Status.Vietnamese(), in.DueAt.In(motcua.Vietnam).Format("15:04 02/01/2006"), a.Unit.Name)
 	var told []string
 	var errs []error
 	for _, c := range a.recipients(in) {

@@ -136,7 +136,7 @@ var funcs = template.FuncMap{
 		if lang == "en" {
 			return strings.ReplaceAll(string(s), "_", " ")
 		}
-		return statusVI[s]
+		return s.Vietnamese()
 	},
 	"has": func(list []string, v string) bool {
 		for _, x := range list {
@@ -158,21 +158,6 @@ var funcs = template.FuncMap{
 		}
 		return "en"
 	},
-}
-
-var statusVI = map[motcua.Status]string{
-	motcua.StatusInReview:            "Đang thẩm định",
-	motcua.StatusSupplementRequested: "Chờ bổ sung",
-	motcua.StatusAwaitingSignature:   "Chờ ký",
-	motcua.StatusSigned:              "Đã ký",
-	motcua.StatusCompleted:           "Đã có kết quả, chờ trả",
-	motcua.StatusRejected:            "Từ chối",
-	motcua.StatusWithdrawn:           "Đã rút",
-	motcua.StatusReceived:            "Đã tiếp nhận",
-	motcua.StatusStopped:             "Dừng xử lý",
-	motcua.StatusAwaitingPayment:     "Chờ nộp phí",
-	motcua.StatusInConsultation:      "Đang lấy ý kiến cơ quan phối hợp",
-	motcua.StatusReturned:            "Đã trả kết quả",
 }
 
 type fieldArgs struct {
