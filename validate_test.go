@@ -112,6 +112,9 @@ func TestPortalCodesAndMasks(t *testing.T) {
 		motcua.StatusAwaitingPayment: 1, motcua.StatusInConsultation: 4, motcua.StatusReturned: 10,
 	}
 	for _, s := range motcua.Statuses {
+		if s.Vietnamese() == "" {
+			t.Errorf("%s has no Vietnamese name", s)
+		}
 		if s.PortalCode() != want[s] {
 			t.Errorf("%s: portal code %d, want %d", s, s.PortalCode(), want[s])
 		}
