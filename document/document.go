@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -109,7 +110,7 @@ func Receipt(u motcua.Unit, p motcua.Procedure, d motcua.Dossier) ([]byte, error
 	labelValue(f, "Số lượng hồ sơ", fmt.Sprintf("%02d bộ", 1))
 	labelValue(f, "Thời gian giải quyết hồ sơ theo quy định", p.ProcessingTime())
 	if fee := p.Fee(d.Fields); fee > 0 {
-		labelValue(f, "Phí, lệ phí", fmt.Sprintf("%d đồng", fee))
+		labelValue(f, "Phí, lệ phí", dong(fee))
 	}
 	labelValue(f, "Thời gian nhận hồ sơ", clock(d.ReceivedAt))
 	labelValue(f, "Thời gian trả kết quả giải quyết hồ sơ", clock(d.DueAt))
@@ -281,4 +282,13 @@ func extraFields(p motcua.Procedure, fields map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// dong writes an amount the Vietnamese way: 16.000 đồng.
+func dong(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s + " đồng"
 }

@@ -177,3 +177,20 @@ func TestApologyLetter(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "apology.pdf"), signed, 0o644)
 	}
 }
+
+// The receipt of a paid same-day procedure says so.
+func TestReceiptShowsTheFeeAndTheHours(t *testing.T) {
+	p, _ := catalog.Default().Lookup("2.000635")
+	d := motcua.Dossier{ID: "000.00.01.H22-261125-0009", ProcedureCode: p.Code, Fields: map[string]string{"copies": "2"},
+		ReceivedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam), DueAt: time.Date(2026, 11, 25, 11, 0, 0, 0, motcua.Vietnam)}
+	b, err := document.Receipt(motcua.DefaultUnit, p, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, b)), " ")
+	for _, want := range []string{"Phí, lệ phí: 16.000 đồng", "2 giờ làm việc"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the receipt lacks %q:\n%s", want, text)
+		}
+	}
+}
