@@ -83,23 +83,33 @@ func LoadOrCreateKey(path string) (Key, error) {
 	return NewKey(secret)
 }
 
-// Codec is a converter.PayloadCodec sealing payloads with AES-GCM.
+// Codec is a converter.PayloadCodec sealing payloads with AES-GCM: with
+// its current key, opening those of any key of its ring (the key id is in
+// each payload's metadata), so that after a rotation old payloads stay
+// readable.
 type Codec struct {
 	key  Key
 	aead cipher.AEAD
+	ring map[string]cipher.AEAD // key id -> cipher, the current one included
 }
 
-// New returns a codec for key.
-func New(key Key) (*Codec, error) {
-	block, err := aes.NewCipher(key.secret)
-	if err != nil {
-		return nil, err
+// New returns a codec sealing with current and opening payloads sealed with
+// current or any of accepted.
+func New(current Key, accepted ...Key) (*Codec, error) {
+	c := &Codec{key: current, ring: map[string]cipher.AEAD{}}
+	for _, k := range append([]Key{current}, accepted...) {
+		block, err := aes.NewCipher(k.secret)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		c.ring[k.ID] = aead
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Codec{key: key, aead: aead}, nil
+	c.aead = c.ring[current.ID]
+	return c, nil
 }
 
 // Encode seals each payload (metadata and data) into a new payload.
@@ -141,14 +151,15 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			return nil, ErrNotSealed
 		}
 		keyID := string(p.Metadata[metadataKeyID])
-		if keyID != c.key.ID {
-			return nil, fmt.Errorf("payload sealed with key %s, this process has key %s", keyID, c.key.ID)
+		aead, ok := c.ring[keyID]
+		if !ok {
+			return nil, fmt.Errorf("payload sealed with key %s, which this process does not have (current key %s): give it the key (motcua keys)", keyID, c.key.ID)
 		}
-		n := c.aead.NonceSize()
+		n := aead.NonceSize()
 		if len(p.Data) < n {
 			return nil, errors.New("encrypted payload too short")
 		}
-		plain, err := c.aead.Open(nil, p.Data[:n], p.Data[n:], []byte(keyID))
+		plain, err := aead.Open(nil, p.Data[:n], p.Data[n:], []byte(keyID))
 		if err != nil {
 			return nil, fmt.Errorf("decrypt payload: %w", err)
 		}
@@ -163,8 +174,8 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 
 // DataConverter is the converter every motcua client, worker and replayer
 // uses: the SDK's default JSON conversion, sealed by the codec.
-func DataConverter(key Key) (converter.DataConverter, error) {
-	c, err := New(key)
+func DataConverter(current Key, accepted ...Key) (converter.DataConverter, error) {
+	c, err := New(current, accepted...)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func runAudit(args []string) error {
 	var conn *connected
 	var err error
 	if offline {
-		d, err := openData(c.data)
+		d, err := openData(&c)
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,7 @@ type common struct {
 	unitPlace string
 	tls       mtls.Files // --tls-cert, --tls-key, --tls-ca
 	catalog   string
+	keys      string
 }
 
 func (c *common) register(fs *flag.FlagSet, dataDefault string) {
@@ -51,6 +52,7 @@ func (c *common) register(fs *flag.FlagSet, dataDefault string) {
 	fs.StringVar(&c.unitCode, "unit-code", motcua.DefaultUnit.Code, "code of the administrative unit, prefix of dossier codes")
 	fs.StringVar(&c.unitName, "unit-name", motcua.DefaultUnit.Name, "name of the unit on documents")
 	fs.StringVar(&c.unitPlace, "unit-place", motcua.DefaultUnit.Place, "place name written before dates")
+	fs.StringVar(&c.keys, "keys", "", "keys folder: the payload key ring (payload.key seals; payload-ID.key still open) and the API's command key; default DATA/keys. MOTCUA_PAYLOAD_KEY and MOTCUA_PAYLOAD_KEYS_ACCEPTED (hex) give the ring instead")
 	fs.StringVar(&c.catalog, "catalog", "", "procedure catalog file (JSON, see catalog/default.json); empty: the built-in one. New dossiers take the procedures of the file; dossiers taken in keep theirs")
 	fs.StringVar(&c.tls.Cert, "tls-cert", "", "client certificate for Temporal (default: this process's from DATA/tls, when the data folder has the internal CA)")
 	fs.StringVar(&c.tls.Key, "tls-key", "", "its private key")
@@ -105,19 +107,31 @@ type data struct {
 	facts *readmodel.Store
 }
 
-func openData(dir string) (*data, error) {
+// keysDir is the keys folder: --keys, or DATA/keys.
+func (c *common) keysDir() string {
+	if c.keys != "" {
+		return c.keys
+	}
+	return filepath.Join(c.data, "keys")
+}
+
+func openData(c *common) (*data, error) {
+	dir := c.data
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	key, err := codec.LoadOrCreateKey(filepath.Join(dir, "keys", "payload.key"))
+	if err := os.MkdirAll(c.keysDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("create keys folder: %w", err)
+	}
+	key, accepted, err := codec.LoadRing(c.keysDir())
 	if err != nil {
 		return nil, err
 	}
-	dc, err := codec.DataConverter(key)
+	dc, err := codec.DataConverter(key, accepted...)
 	if err != nil {
 		return nil, err
 	}
-	pc, err := codec.New(key)
+	pc, err := codec.New(key, accepted...)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +139,7 @@ func openData(dir string) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	commands, err := vouch.LoadOrCreate(filepath.Join(dir, "keys", "command.key"))
+	commands, err := vouch.LoadOrCreate(filepath.Join(c.keysDir(), "command.key"))
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +165,7 @@ func connect(ctx context.Context, c *common, temporalAddr, identity string, wait
 	if err != nil {
 		return nil, err
 	}
-	d, err := openData(c.data)
+	d, err := openData(c)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +215,7 @@ func auditKey(c *common) (audit.AuditKey, error) {
 	if err != nil {
 		return audit.AuditKey{}, err
 	}
-	return audit.LoadOrCreateAuditKey(filepath.Join(c.data, "keys"), ca.CertifyAuditKey)
+	return audit.LoadOrCreateAuditKey(c.keysDir(), ca.CertifyAuditKey)
 }
 
 func signalContext() (context.Context, context.CancelFunc) {

@@ -54,7 +54,7 @@ func runDev(args []string) error {
 		return err
 	}
 	defer apiListener.Close()
-	d, err := openData(c.data)
+	d, err := openData(&c)
 	if err != nil {
 		return err
 	}

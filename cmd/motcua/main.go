@@ -31,6 +31,7 @@ Usage:
   motcua sign-agent --pkcs11-module M --pkcs11-token T --key-label K [--pin-env VAR] [--origin URL] [--addr 127.0.0.1:8765]
   motcua remote-sign-sim [--addr HOST:PORT] [--data DIR] [--pki-url URL] [--expire-after 5m]
   motcua renew-timestamps [--data DIR] [--temporal-addr HOST:PORT]   (run the archive-timestamps schedule now)
+  motcua keys       list | add | promote --id ID   [--data DIR] [--keys DIR]   (rotate the payload key)
   motcua users      add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]
 
 Run "motcua COMMAND --help" for the flags of a command.
@@ -53,6 +54,8 @@ func main() {
 		err = runAPI(args)
 	case "portal-sim":
 		err = runPortalSim(args)
+	case "keys":
+		err = runKeys(args)
 	case "payment-sim":
 		err = runPaymentSim(args)
 	case "verify":
