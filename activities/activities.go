@@ -21,6 +21,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/metrics"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
@@ -49,6 +50,8 @@ type Activities struct {
 	Catalog motcua.Catalog
 	// Facts is the read model the dossiers keep their facts in.
 	Facts FactStore
+	// Metrics, when set, counts and times what the activities do.
+	Metrics *metrics.Registry
 	Log   zerolog.Logger
 }
 
@@ -89,7 +92,9 @@ func (a *Activities) IssueReceipt(ctx context.Context, d motcua.Dossier) (motcua
 	if err != nil {
 		return motcua.DocumentRef{}, err
 	}
+	start := time.Now()
 	b, err := document.Receipt(a.Unit, p, d)
+	a.observe(metricsRender, "receipt", start)
 	if err != nil {
 		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
@@ -112,7 +117,9 @@ func (a *Activities) RenderDraft(ctx context.Context, in DraftInput) (motcua.Doc
 	if err != nil {
 		return motcua.DocumentRef{}, err
 	}
+	start := time.Now()
 	b, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt, document.Signer{})
+	a.observe(metricsRender, "draft", start)
 	if err != nil {
 		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
@@ -186,6 +193,7 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
 	out, err := signer.Sign(ctx, pdfBytes, key, a.signatureInfo(in, now), a.Signing)
+	a.observe(metricsSign, "result", now)
 	if err != nil {
 		return Signed{}, signingError(err)
 	}
@@ -301,6 +309,9 @@ func (a *Activities) Notify(ctx context.Context, in NotifyInput) (Notified, erro
 		switch {
 		case err != nil:
 			errs = append(errs, err)
+			if a.Metrics != nil {
+				a.Metrics.NotificationsFailed.WithLabelValues(ch.Channel).Inc()
+			}
 		case sent:
 			*status = "sent"
 		default:
@@ -352,6 +363,9 @@ func (a *Activities) PushPortalUpdates(ctx context.Context, us []portal.Update) 
 	log := a.logger(ctx, first.DossierID)
 	if err := a.Portal.Push(ctx, us...); err != nil {
 		log.Warn().Err(err).Int("seq", first.Seq).Int("to_seq", last.Seq).Msg("portal push failed")
+		if a.Metrics != nil {
+			a.Metrics.PortalFailures.Inc()
+		}
 		return err
 	}
 	log.Info().Int("seq", first.Seq).Int("to_seq", last.Seq).Int("code", last.Code).Msg("portal updated")
@@ -458,9 +472,10 @@ func (a *Activities) completeRemote(ctx context.Context, in SignInput, ref strin
 }
 
 // FactStore keeps the dossiers' facts, the read model of the commune's
-// figures: a copy replaces the stored one only if its Seq is higher.
+// figures: a copy replaces the stored one only if its Seq is higher. Apply
+// returns the status stored before and whether f replaced it.
 type FactStore interface {
-	Record(ctx context.Context, f motcua.Facts) error
+	Apply(ctx context.Context, f motcua.Facts) (before motcua.Status, applied bool, err error)
 }
 
 // RecordFacts stores a dossier's facts in the read model; storing the
@@ -469,8 +484,31 @@ func (a *Activities) RecordFacts(ctx context.Context, f motcua.Facts) error {
 	if a.Facts == nil {
 		return temporal.NewApplicationError("no read model configured", "NoReadModel")
 	}
-	if err := a.Facts.Record(ctx, f); err != nil {
+	before, applied, err := a.Facts.Apply(ctx, f)
+	if err != nil {
 		return fmt.Errorf("record the facts of %s: %w", f.DossierID, err)
 	}
+	if applied {
+		a.Metrics.Transition(f.ProcedureCode, before, f.Status)
+	}
 	return nil
+}
+
+// The histograms observe names.
+const (
+	metricsRender = iota
+	metricsSign
+)
+
+// observe records the time since start as rendering or signing a kind of
+// document, when metrics are kept.
+func (a *Activities) observe(which int, kind string, start time.Time) {
+	if a.Metrics == nil {
+		return
+	}
+	h := a.Metrics.Rendering
+	if which == metricsSign {
+		h = a.Metrics.Signing
+	}
+	h.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 }

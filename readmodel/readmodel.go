@@ -10,12 +10,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver the Temporal server uses too
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/metrics"
 )
 
 // Store is the read model in one SQLite file.
@@ -52,19 +54,73 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Record stores f unless the stored copy of its dossier is as new or newer.
 func (s *Store) Record(ctx context.Context, f motcua.Facts) error {
+	_, _, err := s.Apply(ctx, f)
+	return err
+}
+
+// Apply is Record that also says what changed: the status stored before
+// ("" for a dossier new to the read model) and whether f replaced it.
+func (s *Store) Apply(ctx context.Context, f motcua.Facts) (before motcua.Status, applied bool, err error) {
 	body, err := json.Marshal(f)
 	if err != nil {
-		return err
+		return "", false, err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO facts (dossier_id, seq, procedure, received_at, body) VALUES (?, ?, ?, ?, ?)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", false, fmt.Errorf("record facts: %w", err)
+	}
+	defer tx.Rollback()
+	var old string
+	err = tx.QueryRowContext(ctx, `SELECT json_extract(body, '$.status') FROM facts WHERE dossier_id = ?`, f.DossierID).Scan(&old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", false, fmt.Errorf("record facts: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO facts (dossier_id, seq, procedure, received_at, body) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (dossier_id) DO UPDATE SET seq = excluded.seq, procedure = excluded.procedure,
 			received_at = excluded.received_at, body = excluded.body
 		WHERE excluded.seq > facts.seq`,
 		f.DossierID, f.Seq, f.ProcedureCode, f.ReceivedAt.Unix(), string(body))
 	if err != nil {
-		return fmt.Errorf("record facts: %w", err)
+		return "", false, fmt.Errorf("record facts: %w", err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return "", false, fmt.Errorf("record facts: %w", err)
+	}
+	return motcua.Status(old), n > 0, nil
+}
+
+// Census counts the open dossiers by status, the overdue ones (with the
+// office past their due date) and those the portal does not have every
+// status of, as of now.
+func (s *Store) Census(ctx context.Context, now time.Time) (metrics.Census, error) {
+	c := metrics.Census{OpenByStatus: map[motcua.Status]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT json_extract(body, '$.status'), json_extract(body, '$.due_at'),
+		json_extract(body, '$.portal_in_sync') FROM facts`)
+	if err != nil {
+		return c, fmt.Errorf("count the dossiers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status, due string
+		var inSync bool
+		if err := rows.Scan(&status, &due, &inSync); err != nil {
+			return c, err
+		}
+		st := motcua.Status(status)
+		if !inSync {
+			c.PortalBehind++
+		}
+		if st.Terminal() {
+			continue
+		}
+		c.OpenByStatus[st]++
+		waiting := st == motcua.StatusSupplementRequested || st == motcua.StatusAwaitingPayment
+		if d, err := time.Parse(time.RFC3339Nano, due); err == nil && !st.Done() && !waiting && now.After(d) {
+			c.Overdue++
+		}
+	}
+	return c, rows.Err()
 }
 
 // Received returns the facts of the dossiers received in [from, to), of

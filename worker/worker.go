@@ -32,7 +32,7 @@ const Namespace = "motcua"
 // logger, waiting up to wait for the frontend to answer. Each try asks
 // tlsFor how to connect (nil: plain), so a process started beside the
 // server finds the TLS files the server is still creating.
-func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverter, tlsFor func() (*tls.Config, error), log zerolog.Logger, wait time.Duration) (client.Client, error) {
+func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverter, tlsFor func() (*tls.Config, error), log zerolog.Logger, wait time.Duration, metrics client.MetricsHandler) (client.Client, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		tlsConf, err := tlsFor() // files still being written are tried again
@@ -44,6 +44,7 @@ func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverte
 				DataConverter:     dc,
 				ConnectionOptions: client.ConnectionOptions{TLS: tlsConf},
 				Logger:            logging.SDK{L: log.With().Str("component", "temporal-sdk").Logger()},
+				MetricsHandler:    metrics, // nil: none
 			})
 			if err == nil {
 				return c, nil

@@ -21,6 +21,7 @@ func runAPI(args []string) error {
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	var c common
 	c.register(fs, "./motcua-data")
+	c.registerMetrics(fs)
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
 	usersFile := fs.String("users", "", "users file (required)")

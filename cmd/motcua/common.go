@@ -21,6 +21,7 @@ import (
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/metrics"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/readmodel"
 	"github.com/motcua/motcua/vouch"
@@ -43,6 +44,40 @@ type common struct {
 	tls       mtls.Files // --tls-cert, --tls-key, --tls-ca
 	catalog   string
 	keys      string
+	// metricsAddr, when set, serves /metrics there (registerMetrics).
+	metricsAddr string
+	metrics     *metrics.Registry
+}
+
+// registerMetrics adds --metrics-addr to the commands that serve metrics.
+func (c *common) registerMetrics(fs *flag.FlagSet) {
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (the Temporal SDK's and motcua's); empty: none")
+}
+
+// serveMetrics starts the metrics listener when --metrics-addr is set, with
+// the read model's census of open dossiers; c.metrics is nil otherwise.
+func (c *common) serveMetrics(ctx context.Context, d *data) error {
+	if c.metricsAddr == "" {
+		return nil
+	}
+	l, err := listen(c.metricsAddr, "metrics-addr")
+	if err != nil {
+		return err
+	}
+	c.metrics = metrics.New()
+	c.metrics.WatchReadModel(d.facts.Census)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", c.metrics.Handler())
+	go serve(ctx, l, serviceServer(mux))
+	return nil
+}
+
+// sdkMetrics is the SDK's metrics handler: into the registry, or none.
+func (c *common) sdkMetrics() client.MetricsHandler {
+	if c.metrics == nil {
+		return nil
+	}
+	return c.metrics.SDK()
 }
 
 func (c *common) register(fs *flag.FlagSet, dataDefault string) {
@@ -169,7 +204,10 @@ func connect(ctx context.Context, c *common, temporalAddr, identity string, wait
 	if err != nil {
 		return nil, err
 	}
-	tc, err := worker.Dial(ctx, temporalAddr, c.namespace, d.dc, func() (*tls.Config, error) { return c.tlsFor(identity) }, log, wait)
+	if err := c.serveMetrics(ctx, d); err != nil {
+		return nil, err
+	}
+	tc, err := worker.Dial(ctx, temporalAddr, c.namespace, d.dc, func() (*tls.Config, error) { return c.tlsFor(identity) }, log, wait, c.sdkMetrics())
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ func runDev(args []string) error {
 	var nf notifyFlags
 	var sf signingFlags
 	c.register(fs, "./motcua-data")
+	c.registerMetrics(fs)
 	nf.register(fs)
 	sf.register(fs)
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
@@ -82,7 +83,10 @@ func runDev(args []string) error {
 	}
 	defer srv.Stop()
 	// The in-process worker and API share one client, as a writer.
-	tc, err := worker.Dial(ctx, *temporalAddr, c.namespace, d.dc, func() (*tls.Config, error) { return c.tlsFor(mtls.Worker) }, log, 30*time.Second)
+	if err := c.serveMetrics(ctx, d); err != nil {
+		return err
+	}
+	tc, err := worker.Dial(ctx, *temporalAddr, c.namespace, d.dc, func() (*tls.Config, error) { return c.tlsFor(mtls.Worker) }, log, 30*time.Second, c.sdkMetrics())
 	if err != nil {
 		return err
 	}

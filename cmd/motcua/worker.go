@@ -33,6 +33,7 @@ func runWorker(args []string) error {
 	var nf notifyFlags
 	var sf signingFlags
 	c.register(fs, "./motcua-data")
+	c.registerMetrics(fs)
 	nf.register(fs)
 	sf.register(fs)
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
@@ -139,6 +140,7 @@ func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *n
 	return &activities.Activities{
 		Catalog:  procedures,
 		Facts:    d.facts,
+		Metrics:  c.metrics,
 		Unit:     c.unit(),
 		Store:    d.store,
 		Keys:     keys,

@@ -1,0 +1,86 @@
+package metrics_test
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/metrics"
+)
+
+func scrape(t *testing.T, r *metrics.Registry) string {
+	t.Helper()
+	srv := httptest.NewServer(r.Handler())
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// The SDK uses one metric name with several tag sets: every series of a
+// family gets the union of the tag names, and the scrape succeeds.
+func TestSDKMetricsWithDifferentTagSets(t *testing.T) {
+	r := metrics.New()
+	h := r.SDK().WithTags(map[string]string{"namespace": "motcua"})
+	h.Counter("temporal_request").Inc(2)
+	h.WithTags(map[string]string{"operation": "PollWorkflowTaskQueue"}).Counter("temporal_request").Inc(1)
+	h.Gauge("temporal_worker_task_slots_available").Update(5)
+	h.WithTags(map[string]string{"activity_type": "SignResult"}).Timer("temporal_activity_execution_latency").Record(120 * time.Millisecond)
+	text := scrape(t, r)
+	for _, want := range []string{
+		`temporal_request_total{namespace="motcua",operation=""} 2`,
+		`temporal_request_total{namespace="motcua",operation="PollWorkflowTaskQueue"} 1`,
+		`temporal_worker_task_slots_available{namespace="motcua"} 5`,
+		`temporal_activity_execution_latency_seconds_bucket{activity_type="SignResult",namespace="motcua",le="0.25"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %s in\n%s", want, grep(text, "temporal_"))
+		}
+	}
+}
+
+// Dossiers counted from the read model's transitions and census.
+func TestDossierMetrics(t *testing.T) {
+	r := metrics.New()
+	r.Transition("1.004227", "", motcua.StatusReceived)
+	r.Transition("1.004227", motcua.StatusReceived, motcua.StatusInReview)
+	r.Transition("1.004227", motcua.StatusCompleted, motcua.StatusReturned)
+	r.Transition("1.004227", motcua.StatusReturned, motcua.StatusReturned) // a retry: no change
+	r.WatchReadModel(func(context.Context, time.Time) (metrics.Census, error) {
+		return metrics.Census{OpenByStatus: map[motcua.Status]int{motcua.StatusInReview: 3}, Overdue: 1, PortalBehind: 2}, nil
+	})
+	text := scrape(t, r)
+	for _, want := range []string{
+		`motcua_dossiers_started_total{procedure="1.004227"} 1`,
+		`motcua_dossiers_finished_total{procedure="1.004227",status="returned"} 1`,
+		`motcua_dossiers_open{status="in_review"} 3`,
+		`motcua_dossiers_open{status="completed"} 0`,
+		`motcua_dossiers_overdue 1`,
+		`motcua_portal_pushes_pending 2`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %s in\n%s", want, grep(text, "motcua_"))
+		}
+	}
+}
+
+func grep(text, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
