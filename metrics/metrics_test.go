@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -83,4 +85,29 @@ func grep(text, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// The Grafana dashboard in deploy/ reads only metrics motcua exports.
+func TestDashboardReadsExportedMetrics(t *testing.T) {
+	b, err := os.ReadFile("../deploy/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := metrics.New()
+	r.Transition("1.004227", "", motcua.StatusWithdrawn)
+	r.Rendering.WithLabelValues("receipt").Observe(0.01)
+	r.Signing.WithLabelValues("result").Observe(0.1)
+	r.PortalFailures.Inc()
+	r.NotificationsFailed.WithLabelValues("email").Inc()
+	r.WatchReadModel(func(context.Context, time.Time) (metrics.Census, error) { return metrics.Census{}, nil })
+	text := scrape(t, r)
+	names := regexp.MustCompile(`motcua_[a-z_]+`).FindAllString(string(b), -1)
+	if len(names) < 8 {
+		t.Fatalf("the dashboard reads %d motcua metrics", len(names))
+	}
+	for _, n := range names {
+		if !strings.Contains(text, "\n"+n) {
+			t.Errorf("the dashboard reads %s, which motcua does not export", n)
+		}
+	}
 }
