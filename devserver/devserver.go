@@ -27,6 +27,7 @@ import (
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
 	"go.temporal.io/server/common/membership/static"
+	"go.temporal.io/server/common/metrics"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
@@ -54,6 +55,9 @@ type Options struct {
 	// requires a client certificate it issued, and only motcua's writers
 	// (workers, API) may change workflows; readers (audit, Web UI) read.
 	TLSDir string
+	// MetricsAddr is where the server serves its own Prometheus metrics
+	// (/metrics); empty: none.
+	MetricsAddr string
 }
 
 // Server is a running embedded Temporal server.
@@ -112,6 +116,9 @@ func Start(o Options) (*Server, error) {
 	}
 
 	conf := serverConfig(host, ports, sqlConf)
+	if o.MetricsAddr != "" {
+		conf.Global.Metrics = &metrics.Config{Prometheus: &metrics.PrometheusConfig{Framework: metrics.FrameworkOpentelemetry, ListenAddress: o.MetricsAddr}}
+	}
 	var secure []temporal.ServerOption
 	if o.TLSDir != "" {
 		if err := mtls.Ensure(o.TLSDir); err != nil {

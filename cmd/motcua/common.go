@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -47,6 +49,9 @@ type common struct {
 	// metricsAddr, when set, serves /metrics there (registerMetrics).
 	metricsAddr string
 	metrics     *metrics.Registry
+	// serverMetrics is where the embedded Temporal server serves its own
+	// metrics (motcua dev proxies them at /metrics/server).
+	serverMetrics string
 }
 
 // registerMetrics adds --metrics-addr to the commands that serve metrics.
@@ -68,6 +73,11 @@ func (c *common) serveMetrics(ctx context.Context, d *data) error {
 	c.metrics.WatchReadModel(d.facts.Census)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", c.metrics.Handler())
+	if c.serverMetrics != "" {
+		server := &url.URL{Scheme: "http", Host: c.serverMetrics, Path: "/metrics"}
+		proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.Out.URL = server; r.Out.Host = server.Host }}
+		mux.Handle("GET /metrics/server", proxy)
+	}
 	go serve(ctx, l, serviceServer(mux))
 	return nil
 }

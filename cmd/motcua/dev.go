@@ -76,6 +76,14 @@ func runDev(args []string) error {
 		*portalURL = "http://" + l.Addr().String()
 	}
 
+	if c.metricsAddr != "" { // the embedded server's own, proxied at /metrics/server
+		l, err := listen("127.0.0.1:0", "metrics-addr")
+		if err != nil {
+			return err
+		}
+		c.serverMetrics = l.Addr().String()
+		l.Close()
+	}
 	started := time.Now()
 	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, "http://"+apiListener.Addr().String()+"/codec", log)
 	if err != nil {
@@ -182,6 +190,7 @@ func startDevServer(c *common, temporalAddr, uiAddr, codecEndpoint string, log z
 		Namespace:        c.namespace,
 		SearchAttributes: workflows.SearchAttributes,
 		TLSDir:           filepath.Join(c.data, "tls"),
+		MetricsAddr:      c.serverMetrics,
 		Logger:           logging.Server{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
 	})
 }

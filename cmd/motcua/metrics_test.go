@@ -51,11 +51,21 @@ func TestDevServesMetrics(t *testing.T) {
 			if strings.Contains(string(b), idNumber) {
 				t.Error("the metrics show the ID number")
 			}
-			return
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s in the metrics:\n%s", missing, b)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	// The embedded Temporal server's own metrics, at /metrics/server.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics/server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "persistence_requests") {
+		t.Errorf("the server's metrics: %d\n%.2000s", resp.StatusCode, b)
 	}
 }

@@ -14,6 +14,7 @@ func runServer(args []string) error {
 	c.register(fs, "./motcua-data")
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	uiAddr := fs.String("ui-addr", "127.0.0.1:8233", "Temporal Web UI address; empty for no UI")
+	fs.StringVar(&c.serverMetrics, "metrics-addr", "", "serve the Temporal server's Prometheus metrics at http://ADDR/metrics; empty: none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
