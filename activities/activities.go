@@ -52,7 +52,7 @@ type Activities struct {
 	Facts FactStore
 	// Metrics, when set, counts and times what the activities do.
 	Metrics *metrics.Registry
-	Log   zerolog.Logger
+	Log     zerolog.Logger
 }
 
 // Error types the workflow tells apart; they are not retried.
