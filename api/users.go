@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -119,7 +120,7 @@ func (u *Users) Authenticate(token string) (motcua.User, bool) {
 func (u *Users) SignIn(username, password string) (motcua.User, bool) {
 	hash, ok := u.passwords[username]
 	if !ok {
-		hash = decoyHash
+		hash = decoyHash()
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !ok {
 		return motcua.User{}, false
@@ -133,7 +134,10 @@ func (u *Users) SignIn(username, password string) (motcua.User, bool) {
 }
 
 // decoyHash is compared against when the username is unknown.
-var decoyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
+var decoyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
+	return h
+}) // made on first use: every command of the binary would pay ~50 ms at start otherwise
 
 // NewPassword returns a fresh random password and its bcrypt hash.
 func NewPassword() (password, hash string, err error) {
