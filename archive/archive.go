@@ -59,7 +59,21 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("citizen index key: %w", err)
 	}
-	s := &Store{dir: dir, citizenKey: raw}
+	return OpenWithKey(dir, raw)
+}
+
+// OpenWithKey opens the archive in dir with the citizen index key given
+// (from a keys folder or the environment) instead of the one in dir.
+func OpenWithKey(dir string, citizenKey []byte) (*Store, error) {
+	if len(citizenKey) < 16 {
+		return nil, fmt.Errorf("citizen index key: at least 16 bytes")
+	}
+	for _, sub := range []string{"blobs", "dossiers", "citizens", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("create archive: %w", err)
+		}
+	}
+	s := &Store{dir: dir, citizenKey: citizenKey}
 	if err := s.sweep(time.Now().Add(-staleAfter)); err != nil {
 		return nil, fmt.Errorf("clean the archive's tmp folder: %w", err)
 	}

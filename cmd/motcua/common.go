@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +24,7 @@ import (
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/fileonce"
 	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/metrics"
 	"github.com/motcua/motcua/mtls"
@@ -152,6 +155,49 @@ type data struct {
 	facts *readmodel.Store
 }
 
+// citizenIndexKey is the key of the archive's citizen index:
+// MOTCUA_CITIZEN_INDEX_KEY (hex), or KEYS/citizen-index.key, created on
+// first use — from the archive folder's, where data folders made before
+// keys had their own folder keep it. It never rotates: the index is keyed
+// by it.
+func (c *common) citizenIndexKey() ([]byte, error) {
+	if env := os.Getenv("MOTCUA_CITIZEN_INDEX_KEY"); env != "" {
+		k, err := hex.DecodeString(strings.TrimSpace(env))
+		if err != nil {
+			return nil, fmt.Errorf("MOTCUA_CITIZEN_INDEX_KEY: not hex: %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(c.keysDir(), "citizen-index.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		b, err = os.ReadFile(filepath.Join(c.data, "archive", "citizen-index.key"))
+		if errors.Is(err, os.ErrNotExist) {
+			secret := make([]byte, 32)
+			rand.Read(secret)
+			b, err = []byte(hex.EncodeToString(secret)), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(c.keysDir(), 0o700); err != nil {
+			return nil, err
+		}
+		if err := fileonce.Write(path, b); err != nil && !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("write the citizen index key: %w", err)
+		}
+		return c.citizenIndexKey() // the one in place, if another process was first
+	}
+	if err != nil {
+		return nil, err
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not hex: %w", path, err)
+	}
+	return k, nil
+}
+
 // keysDir is the keys folder: --keys, or DATA/keys.
 func (c *common) keysDir() string {
 	if c.keys != "" {
@@ -180,7 +226,11 @@ func openData(c *common) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := archive.Open(filepath.Join(dir, "archive"))
+	citizenKey, err := c.citizenIndexKey()
+	if err != nil {
+		return nil, err
+	}
+	store, err := archive.OpenWithKey(filepath.Join(dir, "archive"), citizenKey)
 	if err != nil {
 		return nil, err
 	}
