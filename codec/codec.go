@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/motcua/motcua/fileonce"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 )
@@ -53,25 +54,12 @@ func LoadOrCreateKey(path string) (Key, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return Key{}, fmt.Errorf("create key folder: %w", err)
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, os.ErrExist) { // another process created it first
-			return LoadOrCreateKey(path)
-		}
-		if err != nil {
+		// Put in place whole: a process starting beside this one reads
+		// either no key or this one, never half of it.
+		if err := fileonce.Write(path, []byte(hex.EncodeToString(secret)+"\n")); err != nil && !errors.Is(err, os.ErrExist) {
 			return Key{}, fmt.Errorf("create payload key: %w", err)
 		}
-		if _, err := f.WriteString(hex.EncodeToString(secret) + "\n"); err != nil {
-			f.Close()
-			return Key{}, fmt.Errorf("write payload key: %w", err)
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return Key{}, err
-		}
-		if err := f.Close(); err != nil {
-			return Key{}, err
-		}
-		return NewKey(secret)
+		return LoadOrCreateKey(path) // whoever created it first, everyone reads it
 	}
 	if err != nil {
 		return Key{}, fmt.Errorf("read payload key: %w", err)

@@ -30,7 +30,14 @@ func start(t *testing.T, args ...string) *proc {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		if t.Failed() { // what the process said, for the reader of the failure
+			out := p.out.Bytes()
+			t.Logf("motcua %s said (last 3000 bytes):\n%s", args[0], out[max(0, len(out)-3000):])
+		}
+	})
 	return p
 }
 
