@@ -131,7 +131,7 @@ func startDev(t *testing.T, c devConfig) *devProcess {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(startWithin)
 	for {
 		resp, err := http.Get(p.api + "/healthz")
 		if err == nil {

@@ -55,10 +55,15 @@ func (p *proc) signal(t *testing.T, s syscall.Signal) error {
 	}
 }
 
+// startWithin is how long a process test waits for a process to answer:
+// the process tests run in parallel, a dozen processes on two cores, and a
+// Temporal server's first start creates its database.
+const startWithin = 3 * time.Minute
+
 // waitStatus polls url until it answers want.
 func waitStatus(t *testing.T, url string, want int) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(startWithin)
 	for {
 		resp, err := http.Get(url)
 		if err == nil {
