@@ -30,8 +30,7 @@ type Registry struct {
 	// DossiersStarted counts dossiers taken in, by procedure.
 	DossiersStarted *prometheus.CounterVec
 	// DossiersFinished counts dossiers reaching a final status (returned,
-	// rejected, withdrawn, stopped; completed for those before hand-back),
-	// by procedure and status.
+	// rejected, withdrawn, stopped), by procedure and status.
 	DossiersFinished *prometheus.CounterVec
 	// Rendering and Signing time documents and signatures, by kind.
 	Rendering *prometheus.HistogramVec

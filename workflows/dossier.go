@@ -131,11 +131,7 @@ func (w *dossier) renderDraft(ctx workflow.Context) error {
 func (w *dossier) supplement(ctx workflow.Context) stage {
 	cmd, ok := w.awaitUntil(ctx, SupplementDeadline)
 	if !ok {
-		w.step(ctx, motcua.StageSupplement, "system", "deadline_passed", "")
-		w.setStatus(ctx, motcua.StatusStopped)
-		w.complete(ctx)
-		w.notify(ctx, "stopped", "")
-		return nil
+		return w.stopAtDeadline(ctx, motcua.StageSupplement)
 	}
 	if cmd.withdrawal != nil {
 		return w.withdraw(ctx, cmd)
@@ -210,6 +206,16 @@ func (w *dossier) archive(ctx workflow.Context) stage {
 	if w.steps {
 		return w.handBack
 	}
+	return nil
+}
+
+// stopAtDeadline stops a dossier the citizen left waiting past the
+// deadline (a supplement, a fee) and tells them.
+func (w *dossier) stopAtDeadline(ctx workflow.Context, at motcua.Stage) stage {
+	w.step(ctx, at, "system", "deadline_passed", "")
+	w.setStatus(ctx, motcua.StatusStopped)
+	w.complete(ctx)
+	w.notify(ctx, "stopped", "")
 	return nil
 }
 

@@ -66,11 +66,7 @@ func (w *dossier) after(k motcua.StepKind) motcua.StepKind {
 func (w *dossier) payment(ctx workflow.Context) stage {
 	cmd, ok := w.awaitUntil(ctx, PaymentDeadline)
 	if !ok {
-		w.step(ctx, motcua.StagePayment, "system", "deadline_passed", "")
-		w.setStatus(ctx, motcua.StatusStopped)
-		w.complete(ctx)
-		w.notify(ctx, "stopped", "")
-		return nil
+		return w.stopAtDeadline(ctx, motcua.StagePayment)
 	}
 	if cmd.withdrawal != nil {
 		return w.withdraw(ctx, cmd)
@@ -105,9 +101,9 @@ func (w *dossier) consultation(ctx workflow.Context) stage {
 	if ans.Outcome == motcua.ConsultationAgreed {
 		next = w.after(motcua.StepConsultation)
 	}
-	stage := w.enter(ctx, next) // the answer's reply shows the dossier moved on
+	then := w.enter(ctx, next) // the answer's reply shows the dossier moved on
 	w.finish(cmd, nil)
-	return stage
+	return then
 }
 
 // handBack waits for the clerk's record that the citizen has the result:
