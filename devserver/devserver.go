@@ -5,6 +5,7 @@
 package devserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/motcua/motcua/mtls"
@@ -32,6 +34,7 @@ import (
 	"go.temporal.io/server/common/primitives"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Options say where the embedded server keeps its state and listens.
@@ -55,6 +58,20 @@ type Options struct {
 	// requires a client certificate it issued, and only motcua's writers
 	// (workers, API) may change workflows; readers (audit, Web UI) read.
 	TLSDir string
+	// Postgres, when set, is the URL of the PostgreSQL server holding the
+	// cluster (postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=...)
+	// instead of DatabaseFile: histories in DATABASE, visibility records in
+	// DATABASE_visibility, both created and their schema set up or
+	// upgraded on start by Temporal's schema tool.
+	Postgres string
+	// Services are the Temporal services this process runs, of frontend,
+	// history, matching and worker; empty: all four. Separate processes
+	// need Postgres (they meet through its membership table).
+	Services []string
+	// HistoryShards is the shard count of a new cluster on PostgreSQL
+	// (DefaultHistoryShards when zero); every process of a cluster must
+	// give the same.
+	HistoryShards int
 	// MetricsAddr is where the server serves its own Prometheus metrics
 	// (/metrics); empty: none.
 	MetricsAddr string
@@ -75,47 +92,52 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("temporal address: %w", err)
 	}
+	services := o.Services
+	if len(services) == 0 {
+		services = temporal.DefaultServices
+	}
+	for _, svc := range services {
+		if !slices.Contains(temporal.DefaultServices, svc) {
+			return nil, fmt.Errorf("unknown Temporal service %q: the services are %s", svc, strings.Join(temporal.DefaultServices, ", "))
+		}
+	}
+	frontend := slices.Contains(services, "frontend")
 	// Check the public ports first so a busy port is a clear error, not a
 	// failure deep inside the server's start-up.
-	if err := checkFree(o.FrontendAddr); err != nil {
-		return nil, err
+	if frontend {
+		if err := checkFree(o.FrontendAddr); err != nil {
+			return nil, err
+		}
 	}
-	if o.UIAddr != "" {
+	if o.UIAddr != "" && frontend {
 		if err := checkFree(o.UIAddr); err != nil {
 			return nil, err
 		}
 	}
-	ports := map[string]int{"frontend": port}
-	for _, svc := range []string{"frontend-http", "history", "matching", "worker"} {
-		p, err := freePort(host)
-		if err != nil {
+	var (
+		conf  *config.Config
+		hosts []temporal.ServerOption
+	)
+	if o.Postgres != "" {
+		if conf, err = postgresConfig(o, host, port); err != nil {
 			return nil, err
 		}
-		ports[svc] = p
-	}
-
-	sqlConf := &config.SQL{
-		PluginName:        sqliteplugin.PluginName,
-		DatabaseName:      o.DatabaseFile,
-		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "WAL", "_synchronous": "FULL"},
-	}
-	if _, err := os.Stat(o.DatabaseFile); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
-			return nil, fmt.Errorf("create database folder: %w", err)
+	} else {
+		if conf, err = sqliteConfig(o, host, port); err != nil {
+			return nil, err
 		}
-		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
-			return nil, fmt.Errorf("create temporal schema: %w", err)
+		// One process runs every service: each finds the others at the
+		// address it was given, with no membership protocol.
+		hostOf := func(svc string) static.Hosts {
+			return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(conf.Services[svc].RPC.GRPCPort)))
 		}
+		hosts = append(hosts, temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: hostOf("frontend"),
+			primitives.HistoryService:  hostOf("history"),
+			primitives.MatchingService: hostOf("matching"),
+			primitives.WorkerService:   hostOf("worker"),
+		}))
 	}
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, o.SearchAttributes)
-	if err != nil {
-		return nil, fmt.Errorf("namespace config: %w", err)
-	}
-	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
-		return nil, fmt.Errorf("create namespace: %w", err)
-	}
-
-	conf := serverConfig(host, ports, sqlConf)
 	if o.MetricsAddr != "" {
 		conf.Global.Metrics = &metrics.Config{Prometheus: &metrics.PrometheusConfig{Framework: metrics.FrameworkOpentelemetry, ListenAddress: o.MetricsAddr}}
 	}
@@ -137,9 +159,6 @@ func Start(o Options) (*Server, error) {
 			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimsByCertificate{} }),
 			temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()))
 	}
-	hostOf := func(svc string) static.Hosts {
-		return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(ports[svc])))
-	}
 	dyn := dynamicconfig.StaticClient{
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
@@ -147,16 +166,10 @@ func Start(o Options) (*Server, error) {
 	}
 	opts := append([]temporal.ServerOption{
 		temporal.WithConfig(conf),
-		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: hostOf("frontend"),
-			primitives.HistoryService:  hostOf("history"),
-			primitives.MatchingService: hostOf("matching"),
-			primitives.WorkerService:   hostOf("worker"),
-		}),
+		temporal.ForServices(services),
 		temporal.WithLogger(o.Logger),
 		temporal.WithDynamicConfigClient(dyn),
-	}, secure...)
+	}, append(hosts, secure...)...)
 	srv, err := temporal.NewServer(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("build temporal server: %w", err)
@@ -165,7 +178,16 @@ func Start(o Options) (*Server, error) {
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
 	s := &Server{server: srv}
-	if o.UIAddr != "" {
+	if frontend {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		err := ensureNamespace(ctx, o)
+		cancel()
+		if err != nil {
+			srv.Stop()
+			return nil, err
+		}
+	}
+	if o.UIAddr != "" && frontend {
 		uiHost, uiPort, err := splitHostPort(o.UIAddr)
 		if err != nil {
 			srv.Stop()
@@ -236,14 +258,101 @@ func (s *Server) Stop() {
 	s.server.Stop()
 }
 
-func serverConfig(host string, ports map[string]int, sqlConf *config.SQL) *config.Config {
-	var c config.Config
-	c.Global.Membership.MaxJoinDuration = 30 * time.Second
-	c.Global.Membership.BroadcastAddress = host
+// sqliteConfig is the one-process server on a SQLite file (created with the
+// schema and the namespace on first start): one history shard, the internal
+// services on free loopback ports.
+func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
+	ports := map[string]int{"frontend": port}
+	for _, svc := range []string{"frontend-http", "history", "matching", "worker"} {
+		p, err := freePort(host)
+		if err != nil {
+			return nil, err
+		}
+		ports[svc] = p
+	}
+	sqlConf := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		DatabaseName:      o.DatabaseFile,
+		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "WAL", "_synchronous": "FULL"},
+	}
+	if _, err := os.Stat(o.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
+			return nil, fmt.Errorf("create temporal schema: %w", err)
+		}
+	}
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, o.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("namespace config: %w", err)
+	}
+	ns.Detail.Config.Retention = durationpb.New(Retention)
+	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
+		return nil, fmt.Errorf("create namespace: %w", err)
+	}
+	c := serverConfig(host, ports, nil)
 	c.Persistence.DefaultStore = "sqlite"
 	c.Persistence.VisibilityStore = "sqlite"
 	c.Persistence.NumHistoryShards = 1
 	c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
+	return c, nil
+}
+
+// postgresConfig is a cluster member on PostgreSQL, its databases created
+// and their schema brought up to date first. The services find each other
+// through the database's membership table (ringpop), each on the port
+// Temporal's own configurations give it, counted from the frontend's:
+// history +1, matching +2, worker +6, the frontend's HTTP API +10, and each
+// service's membership port 300 below its gRPC port (7233 → 6933).
+func postgresConfig(o Options, host string, port int) (*config.Config, error) {
+	main, visibility, err := postgresStores(o.Postgres)
+	if err != nil {
+		return nil, err
+	}
+	if err := setupPostgres(main, visibility, o.Logger); err != nil {
+		return nil, err
+	}
+	// Temporal keeps membership ports in a smallint column.
+	if port <= 300 || port-300+6 > 32767 {
+		return nil, fmt.Errorf("temporal address: port %d: on PostgreSQL the frontend's port is between 301 and 33061 (each service's membership port, 300 below its own, must fit Temporal's membership table)", port)
+	}
+	ports := map[string]int{"frontend": port, "history": port + 1, "matching": port + 2, "worker": port + 6, "frontend-http": port + 10}
+	membership := map[string]int{}
+	for _, svc := range temporal.DefaultServices {
+		membership[svc] = ports[svc] - 300
+	}
+	shards := o.HistoryShards
+	if shards <= 0 {
+		shards = DefaultHistoryShards
+	}
+	c := serverConfig(host, ports, membership)
+	c.ClusterMetadata.ClusterInformation[clusterName] = withClusterID(c.ClusterMetadata.ClusterInformation[clusterName], "")
+	c.Persistence.DefaultStore = "default"
+	c.Persistence.VisibilityStore = "visibility"
+	c.Persistence.NumHistoryShards = int32(shards)
+	c.Persistence.DataStores = map[string]config.DataStore{"default": {SQL: main}, "visibility": {SQL: visibility}}
+	return c, nil
+}
+
+// withClusterID returns info with the cluster ID id; empty: the server
+// makes one on the cluster's first start.
+func withClusterID(info cluster.ClusterInformation, id string) cluster.ClusterInformation {
+	info.ClusterID = id
+	return info
+}
+
+// DefaultHistoryShards is the history shard count of a new cluster on
+// PostgreSQL. A cluster keeps the count it was created with for ever.
+const DefaultHistoryShards = 4
+
+// serverConfig is the configuration shared by both stores: the cluster, its
+// services' ports (and membership ports, with a membership protocol), no
+// archival.
+func serverConfig(host string, ports, membership map[string]int) *config.Config {
+	var c config.Config
+	c.Global.Membership.MaxJoinDuration = 30 * time.Second
+	c.Global.Membership.BroadcastAddress = host
 	frontend := net.JoinHostPort(host, strconv.Itoa(ports["frontend"]))
 	c.ClusterMetadata = &cluster.Config{
 		FailoverVersionIncrement: 10,
@@ -263,6 +372,7 @@ func serverConfig(host string, ports map[string]int, sqlConf *config.SQL) *confi
 	svc := func(name string) config.Service {
 		var s config.Service
 		s.RPC.GRPCPort = ports[name]
+		s.RPC.MembershipPort = membership[name]
 		s.RPC.BindOnIP = host
 		if name == "frontend" {
 			s.RPC.HTTPPort = ports["frontend-http"]

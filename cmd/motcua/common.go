@@ -55,6 +55,22 @@ type common struct {
 	// serverMetrics is where the embedded Temporal server serves its own
 	// metrics (motcua dev proxies them at /metrics/server).
 	serverMetrics string
+	// postgres, services and shards place the Temporal server of motcua
+	// server on PostgreSQL, split into services (devserver.Options).
+	postgres string
+	services []string
+	shards   int
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // registerMetrics adds --metrics-addr to the commands that serve metrics.

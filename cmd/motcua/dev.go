@@ -191,6 +191,9 @@ func startDevServer(c *common, temporalAddr, uiAddr, codecEndpoint string, log z
 		SearchAttributes: workflows.SearchAttributes,
 		TLSDir:           filepath.Join(c.data, "tls"),
 		MetricsAddr:      c.serverMetrics,
+		Postgres:         c.postgres,
+		Services:         c.services,
+		HistoryShards:    c.shards,
 		Logger:           logging.Server{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
 	})
 }

@@ -4,10 +4,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
+
+	"github.com/motcua/motcua/devserver"
 )
 
-// runServer runs the embedded durable Temporal server alone (and its Web
-// UI), for workers and APIs started as separate processes on one machine.
+// runServer runs the Temporal server alone (and its Web UI), for workers and
+// APIs started as separate processes: on SQLite in the data folder (one
+// machine), or on PostgreSQL, where each of its services may run as a
+// process of its own on as many machines as the load needs.
 func runServer(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	var c common
@@ -15,8 +20,15 @@ func runServer(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	uiAddr := fs.String("ui-addr", "127.0.0.1:8233", "Temporal Web UI address; empty for no UI")
 	fs.StringVar(&c.serverMetrics, "metrics-addr", "", "serve the Temporal server's Prometheus metrics at http://ADDR/metrics; empty: none")
+	postgres := fs.String("postgres", os.Getenv("MOTCUA_POSTGRES"), "run on PostgreSQL at this URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable; default $MOTCUA_POSTGRES, which keeps the password out of the process list) instead of SQLite in the data folder; the databases DATABASE and DATABASE_visibility are created and their schema set up or upgraded on start")
+	services := fs.String("services", "frontend,history,matching,worker", "the Temporal services this process runs (separate processes need --postgres): history on the frontend's port +1, matching +2, worker +6, each service's membership port 300 below its own")
+	shards := fs.Int("shards", devserver.DefaultHistoryShards, "history shards of a new cluster on PostgreSQL; every process of a cluster gives the same, and it never changes after the first start")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	c.postgres, c.services, c.shards = *postgres, splitList(*services), *shards
+	if c.postgres == "" && len(c.services) != 4 {
+		return usageError("server --services: separate Temporal services need --postgres (on SQLite one process runs all four)")
 	}
 	log, err := c.logger()
 	if err != nil {
@@ -29,7 +41,11 @@ func runServer(args []string) error {
 		return err
 	}
 	defer srv.Stop()
-	fmt.Fprintf(os.Stderr, "temporal server on %s (namespace %s, data %s)\n", *temporalAddr, c.namespace, c.data)
+	where := "data " + c.data
+	if c.postgres != "" {
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(os.Stderr, "temporal %s on %s (namespace %s, %s)\n", strings.Join(c.services, ", "), *temporalAddr, c.namespace, where)
 	<-ctx.Done()
 	log.Info().Msg("stopping temporal server")
 	return nil
