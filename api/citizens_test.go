@@ -64,7 +64,7 @@ func TestCitizenPapersAreReusedNotAskedForAgain(t *testing.T) {
 	if !found {
 		t.Errorf("the access log: %+v", log.Accesses)
 	}
-	for _, dir := range []string{"citizen-documents", "access-log.jsonl", "dossier-citizen"} {
+	for _, dir := range []string{"citizen-documents", "access", "dossier-citizen"} {
 		filepath.Walk(filepath.Join(env.dir, "archive", dir), func(p string, info os.FileInfo, err error) error {
 			if err == nil && !info.IsDir() {
 				if b, _ := os.ReadFile(p); strings.Contains(string(b), id) {

@@ -4,7 +4,6 @@
 package archive
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,9 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -26,56 +23,58 @@ var ErrNotFound = errors.New("not in the archive")
 // ErrConflict is returned when a write-once record exists with other content.
 var ErrConflict = errors.New("archive record exists with different content")
 
-// Store is an archive rooted in a folder.
+// Store is an archive on its objects: a folder, or a shared bucket.
 type Store struct {
-	dir        string
+	objects    Objects
 	citizenKey []byte
 }
 
-// Open opens (creating if needed) the archive in dir. Citizens are indexed
-// by a keyed hash of their ID number, so the index holds no ID in clear; the
-// key is created in dir on first use.
+// Open opens (creating if needed) the archive in the folder dir. Citizens
+// are indexed by a keyed hash of their ID number, so the index holds no ID
+// in clear; the key is created in dir on first use.
 func Open(dir string) (*Store, error) {
-	for _, sub := range []string{"blobs", "dossiers", "citizens", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return nil, fmt.Errorf("create archive: %w", err)
-		}
+	objects, err := NewFolder(dir)
+	if err != nil {
+		return nil, err
 	}
-	keyPath := filepath.Join(dir, "citizen-index.key")
-	key, err := os.ReadFile(keyPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
-		}
-		if err := writeOnce(dir, keyPath, []byte(hex.EncodeToString(key))); err != nil && !errors.Is(err, ErrConflict) {
-			return nil, err
-		}
-		return Open(dir)
-	} else if err != nil {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	if err := objects.Create("citizen-index.key", []byte(hex.EncodeToString(secret))); err != nil && !errors.Is(err, ErrConflict) {
+		return nil, err
+	}
+	key, err := objects.Read("citizen-index.key") // ours, or the first one made
+	if err != nil {
 		return nil, err
 	}
 	raw, err := hex.DecodeString(strings.TrimSpace(string(key)))
 	if err != nil {
 		return nil, fmt.Errorf("citizen index key: %w", err)
 	}
-	return OpenWithKey(dir, raw)
+	return New(objects, raw)
 }
 
-// OpenWithKey opens the archive in dir with the citizen index key given
-// (from a keys folder or the environment) instead of the one in dir.
+// OpenWithKey opens the archive in the folder dir with the citizen index
+// key given (from a keys folder or the environment) instead of the one in
+// dir.
 func OpenWithKey(dir string, citizenKey []byte) (*Store, error) {
+	objects, err := NewFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	return New(objects, citizenKey)
+}
+
+// New returns the archive kept in objects, its citizen index keyed by
+// citizenKey. Staged copies left by writers cut long ago are cleaned up.
+func New(objects Objects, citizenKey []byte) (*Store, error) {
 	if len(citizenKey) < 16 {
 		return nil, fmt.Errorf("citizen index key: at least 16 bytes")
 	}
-	for _, sub := range []string{"blobs", "dossiers", "citizens", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return nil, fmt.Errorf("create archive: %w", err)
-		}
-	}
-	s := &Store{dir: dir, citizenKey: citizenKey}
+	s := &Store{objects: objects, citizenKey: citizenKey}
 	if err := s.sweep(time.Now().Add(-staleAfter)); err != nil {
-		return nil, fmt.Errorf("clean the archive's tmp folder: %w", err)
+		return nil, fmt.Errorf("clean the archive's staging area: %w", err)
 	}
 	return s, nil
 }
@@ -86,25 +85,22 @@ func Sum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func (s *Store) blobPath(sum string) (string, error) {
+func blobName(sum string) (string, error) {
 	if len(sum) != 64 {
 		return "", fmt.Errorf("bad sha256 %q", sum)
 	}
 	if _, err := hex.DecodeString(sum); err != nil {
 		return "", fmt.Errorf("bad sha256 %q", sum)
 	}
-	return filepath.Join(s.dir, "blobs", sum[:2], sum), nil
+	return "blobs/" + sum[:2] + "/" + sum, nil
 }
 
 // Put stores b and returns its SHA-256. Storing the same bytes again is a
 // no-op.
 func (s *Store) Put(b []byte) (string, error) {
 	sum := Sum(b)
-	path, _ := s.blobPath(sum)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", err
-	}
-	if err := writeOnce(s.dir, path, b); err != nil {
+	name, _ := blobName(sum)
+	if err := s.objects.Create(name, b); err != nil {
 		return "", fmt.Errorf("store blob %s: %w", sum[:12], err)
 	}
 	return sum, nil
@@ -113,19 +109,16 @@ func (s *Store) Put(b []byte) (string, error) {
 // Get returns the blob with the given SHA-256, checking that its content
 // still has that hash.
 func (s *Store) Get(sum string) ([]byte, error) {
-	path, err := s.blobPath(sum)
+	name, err := blobName(sum)
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
-	}
+	b, err := s.objects.Read(name)
 	if err != nil {
 		return nil, err
 	}
 	if Sum(b) != sum {
-		return nil, fmt.Errorf("blob %s was altered on disk", sum[:12])
+		return nil, fmt.Errorf("blob %s was altered in the archive", sum[:12])
 	}
 	return b, nil
 }
@@ -157,6 +150,9 @@ func (s *Store) CitizenKey(idNumber string) string {
 // Archiving the same result again returns the same record; a different
 // result for an archived dossier is refused (ErrConflict).
 func (s *Store) Archive(result []byte, rec Record, idNumber string) (Record, error) {
+	if had, err := s.Lookup(rec.DossierID); err == nil && had.SHA256 != Sum(result) {
+		return Record{}, fmt.Errorf("index dossier %s: %w", rec.DossierID, ErrConflict) // and store no blob nothing refers to
+	}
 	sum, err := s.Put(result)
 	if err != nil {
 		return Record{}, err
@@ -169,29 +165,20 @@ func (s *Store) Archive(result []byte, rec Record, idNumber string) (Record, err
 	if err != nil {
 		return Record{}, err
 	}
-	if err := writeOnce(s.dir, s.recordPath(rec.DossierID), b); err != nil {
+	if err := s.objects.Create(recordName(rec.DossierID), b); err != nil {
 		return Record{}, fmt.Errorf("index dossier %s: %w", rec.DossierID, err)
 	}
-	cdir := filepath.Join(s.dir, "citizens", rec.Citizen)
-	if err := os.MkdirAll(cdir, 0o700); err != nil {
-		return Record{}, err
-	}
-	if err := writeOnce(s.dir, filepath.Join(cdir, safe(rec.DossierID)+".json"), b); err != nil {
+	if err := s.objects.Create("citizens/"+rec.Citizen+"/"+safe(rec.DossierID)+".json", b); err != nil {
 		return Record{}, fmt.Errorf("index citizen: %w", err)
 	}
 	return rec, nil
 }
 
-func (s *Store) recordPath(dossierID string) string {
-	return filepath.Join(s.dir, "dossiers", safe(dossierID)+".json")
-}
+func recordName(dossierID string) string { return "dossiers/" + safe(dossierID) + ".json" }
 
 // Lookup returns the record of a dossier's archived result.
 func (s *Store) Lookup(dossierID string) (Record, error) {
-	b, err := os.ReadFile(s.recordPath(dossierID))
-	if errors.Is(err, fs.ErrNotExist) {
-		return Record{}, ErrNotFound
-	}
+	b, err := s.objects.Read(recordName(dossierID))
 	if err != nil {
 		return Record{}, err
 	}
@@ -202,7 +189,7 @@ func (s *Store) Lookup(dossierID string) (Record, error) {
 // ByCitizen returns every archived result of the citizen with the given ID
 // number, oldest first, so digitized results can be found and reused.
 func (s *Store) ByCitizen(idNumber string) ([]Record, error) {
-	out, err := readJSONFiles[Record](filepath.Join(s.dir, "citizens", s.CitizenKey(idNumber)))
+	out, err := readJSON[Record](s.objects, "citizens/"+s.CitizenKey(idNumber)+"/")
 	if err != nil {
 		return nil, err
 	}
@@ -210,89 +197,26 @@ func (s *Store) ByCitizen(idNumber string) ([]Record, error) {
 	return out, nil
 }
 
-// readJSONFiles reads every file of dir as a JSON T; a missing dir holds
-// none.
-func readJSONFiles[T any](dir string) ([]T, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// readJSON reads every object under prefix as a JSON T, in name order.
+func readJSON[T any](objects Objects, prefix string) ([]T, error) {
+	list, err := objects.List(prefix)
 	if err != nil {
 		return nil, err
 	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	var out []T
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+	for _, o := range list {
+		b, err := objects.Read(o.Name)
 		if err != nil {
 			return nil, err
 		}
 		var v T
 		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+			return nil, fmt.Errorf("%s: %w", o.Name, err)
 		}
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// writeOnce creates path with b, durably: a temporary file is written and
-// synced, then hard-linked into place, which fails if path exists. An
-// existing file with the same content is success; with other content,
-// ErrConflict.
-func writeOnce(root, path string, b []byte) error {
-	if old, err := os.ReadFile(path); err == nil {
-		if bytes.Equal(old, b) {
-			return nil
-		}
-		return ErrConflict
-	}
-	tmp, err := syncedTemp(root, b)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return writeOnce(root, path, b)
-		}
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return os.Chmod(path, 0o400)
-}
-
-// writeReplace writes path with b durably, replacing what was there.
-func writeReplace(root, path string, b []byte) error {
-	tmp, err := syncedTemp(root, b)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	return os.Rename(tmp, path)
-}
-
-// syncedTemp writes b to a new file in root/tmp and syncs it; the caller
-// removes it.
-func syncedTemp(root string, b []byte) (string, error) {
-	f, err := os.CreateTemp(filepath.Join(root, "tmp"), "w-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 func safe(id string) string {
@@ -307,12 +231,7 @@ func safe(id string) string {
 // SetRef records, write-once, that name refers to the blob sum, and returns
 // the blob the name refers to: sum, or the one recorded first.
 func (s *Store) SetRef(name, sum string) (string, error) {
-	dir := filepath.Join(s.dir, "refs")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, safe(name))
-	err := writeOnce(s.dir, path, []byte(sum))
+	err := s.objects.Create("refs/"+safe(name), []byte(sum))
 	if errors.Is(err, ErrConflict) {
 		return s.Ref(name)
 	}
@@ -339,7 +258,7 @@ func (s *Store) PutRef(name string, b []byte) (string, error) {
 		return "", err
 	}
 	if sum != Sum(b) { // another attempt won: its blob is the one
-		os.Remove(stage)
+		s.objects.Delete(stage)
 		return s.Ref(name)
 	}
 	return sum, s.fileStaged(name, sum)
@@ -348,84 +267,86 @@ func (s *Store) PutRef(name string, b []byte) (string, error) {
 // Ref returns the blob a name refers to, or ErrNotFound. A blob PutRef
 // staged but had not filed when it was cut is filed now.
 func (s *Store) Ref(name string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, "refs", safe(name)))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", ErrNotFound
-	}
+	b, err := s.objects.Read("refs/" + safe(name))
 	if err != nil {
 		return "", err
 	}
 	sum := string(b)
-	path, err := s.blobPath(sum)
+	blob, err := blobName(sum)
 	if err != nil {
 		return "", fmt.Errorf("ref %s: %w", name, err)
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if _, err := s.objects.Read(blob); errors.Is(err, ErrNotFound) {
 		return sum, s.fileStaged(name, sum)
+	} else if err != nil {
+		return "", err
 	}
 	return sum, nil
 }
 
-// stagePrefix starts the names of the staged copies for name in tmp.
-func stagePrefix(name string) string { return "ref-" + hex.EncodeToString([]byte(name)) + "-" }
+// stagePrefix starts the names of the staged copies for name.
+func stagePrefix(name string) string { return "tmp/ref-" + hex.EncodeToString([]byte(name)) + "-" }
 
-// stage writes b to tmp as a staged copy for name and returns its path.
+// stage writes b as a staged copy for name and returns its object name.
 func (s *Store) stage(name string, b []byte) (string, error) {
 	var r [8]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return "", err
 	}
-	path := filepath.Join(s.dir, "tmp", stagePrefix(name)+hex.EncodeToString(r[:]))
-	return path, writeReplace(s.dir, path, b)
+	stage := stagePrefix(name) + hex.EncodeToString(r[:])
+	return stage, s.objects.Create(stage, b)
 }
 
 // fileStaged files the staged copy for name that hashes to sum, unless
 // another attempt filed it already.
 func (s *Store) fileStaged(name, sum string) error {
-	if path, err := s.blobPath(sum); err != nil {
+	blob, err := blobName(sum)
+	if err != nil {
 		return err
-	} else if _, err := os.Stat(path); err == nil {
+	}
+	if _, err := s.objects.Read(blob); err == nil {
 		return nil
 	}
-	staged, _ := filepath.Glob(filepath.Join(s.dir, "tmp", stagePrefix(name)+"*"))
-	for _, path := range staged {
-		b, err := os.ReadFile(path)
+	staged, err := s.objects.List(stagePrefix(name))
+	if err != nil {
+		return err
+	}
+	for _, o := range staged {
+		b, err := s.objects.Read(o.Name)
 		if err != nil || Sum(b) != sum {
 			continue
 		}
 		if _, err := s.Put(b); err != nil {
 			return err
 		}
-		return os.Remove(path)
+		return s.objects.Delete(o.Name)
 	}
 	return fmt.Errorf("blob %s of %s: %w (no staged copy)", sum[:12], name, ErrNotFound)
 }
 
-// staleAfter is the age after which a temporary file is known to be left
-// over by a writer that was cut: writes take milliseconds.
+// staleAfter is the age after which a staged or temporary copy is known to
+// be left over by a writer that was cut: writes take milliseconds.
 const staleAfter = 10 * time.Minute
 
-// sweep removes the temporary files of writers cut before cutoff; a copy
+// sweep removes the staged copies of writers cut before cutoff; a copy
 // staged for a reference that was set is filed first.
 func (s *Store) sweep(cutoff time.Time) error {
-	dir := filepath.Join(s.dir, "tmp")
-	entries, err := os.ReadDir(dir)
+	list, err := s.objects.List("tmp/")
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil || info.ModTime().After(cutoff) {
+	for _, o := range list {
+		if o.Modified.After(cutoff) {
 			continue
 		}
-		if rest, ok := strings.CutPrefix(e.Name(), "ref-"); ok {
+		if rest, ok := strings.CutPrefix(o.Name, "tmp/ref-"); ok {
 			if i := strings.LastIndexByte(rest, '-'); i > 0 {
 				if name, err := hex.DecodeString(rest[:i]); err == nil {
 					s.Ref(string(name)) // files the reference's copy if it is still staged
 				}
 			}
 		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.objects.Delete(o.Name); err != nil {
 			return err
 		}
 	}
@@ -436,34 +357,32 @@ func (s *Store) sweep(cutoff time.Time) error {
 // blob, the dossier of every archived record, and every reference with its
 // blob.
 func (s *Store) Files() (blobs, records []string, refs map[string]string, err error) {
+	list, err := s.objects.List("blobs/")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, o := range list {
+		blobs = append(blobs, path.Base(o.Name))
+	}
+	if list, err = s.objects.List("dossiers/"); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, o := range list {
+		records = append(records, strings.TrimSuffix(path.Base(o.Name), ".json"))
+	}
+	if list, err = s.objects.List("refs/"); err != nil {
+		return nil, nil, nil, err
+	}
 	refs = map[string]string{}
-	err = filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			blobs = append(blobs, d.Name())
-		}
-		return err
-	})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	entries, err := os.ReadDir(filepath.Join(s.dir, "dossiers"))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, e := range entries {
-		records = append(records, strings.TrimSuffix(e.Name(), ".json"))
-	}
-	entries, err = os.ReadDir(filepath.Join(s.dir, "refs"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil, err
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(s.dir, "refs", e.Name()))
+	for _, o := range list {
+		b, err := s.objects.Read(o.Name)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		refs[e.Name()] = string(b)
+		refs[path.Base(o.Name)] = string(b)
 	}
+	sort.Strings(blobs)
+	sort.Strings(records)
 	return blobs, records, refs, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/archive/archivetest"
 )
 
 func TestArchiveIsWriteOnceAndContentAddressed(t *testing.T) {
@@ -120,4 +121,35 @@ func TestRenewalsChainFromTheArchivedResult(t *testing.T) {
 			t.Errorf("version %s: %v", v, err)
 		}
 	}
+}
+
+// An archive made before its access log was one object per look-up keeps
+// its old log, read before the new entries.
+func TestAccessLogReadsTheOldLogFile(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"at":"2026-11-01T08:00:00Z","user":"clerk1","role":"clerk","citizen":"ab","reason":"old","found":1}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "access-log.jsonl"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LogAccess(archive.Access{At: time.Now(), User: "clerk2", Role: "clerk", Citizen: "cd", Reason: "new", Found: 0}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := s.AccessLog()
+	if err != nil || len(log) != 2 || log[0].Reason != "old" || log[1].Reason != "new" {
+		t.Fatalf("access log %+v %v", log, err)
+	}
+}
+
+func TestFolderMeetsTheContract(t *testing.T) {
+	archivetest.Run(t, func(t *testing.T) archive.Objects {
+		f, err := archive.NewFolder(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	})
 }

@@ -1,17 +1,14 @@
 package archive
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/motcua/motcua/jsonl"
 )
 
 // The citizen's digitized papers: every document taken in is indexed under
@@ -37,10 +34,7 @@ type CitizenDocument struct {
 // papers a supplement adds: IndexDossierDocuments).
 func (s *Store) IndexDocuments(idNumber, dossierID string, docs []CitizenDocument) error {
 	key := s.CitizenKey(idNumber)
-	if err := os.MkdirAll(filepath.Join(s.dir, "dossier-citizen"), 0o700); err != nil {
-		return err
-	}
-	if err := writeOnce(s.dir, filepath.Join(s.dir, "dossier-citizen", safe(dossierID)), []byte(key)); err != nil {
+	if err := s.objects.Create("dossier-citizen/"+safe(dossierID), []byte(key)); err != nil {
 		return fmt.Errorf("index dossier %s: %w", dossierID, err)
 	}
 	return s.index(key, dossierID, docs)
@@ -49,8 +43,8 @@ func (s *Store) IndexDocuments(idNumber, dossierID string, docs []CitizenDocumen
 // IndexDossierDocuments indexes papers added to a dossier already indexed
 // under its citizen.
 func (s *Store) IndexDossierDocuments(dossierID string, docs []CitizenDocument) error {
-	key, err := os.ReadFile(filepath.Join(s.dir, "dossier-citizen", safe(dossierID)))
-	if errors.Is(err, fs.ErrNotExist) {
+	key, err := s.objects.Read("dossier-citizen/" + safe(dossierID))
+	if errors.Is(err, ErrNotFound) {
 		return nil // taken in before papers were indexed
 	}
 	if err != nil {
@@ -60,14 +54,10 @@ func (s *Store) IndexDossierDocuments(dossierID string, docs []CitizenDocument) 
 }
 
 func (s *Store) index(key, dossierID string, docs []CitizenDocument) error {
-	dir := filepath.Join(s.dir, "citizen-documents", key)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
 	for _, d := range docs {
 		d.DossierID, d.Kind = dossierID, "document"
 		b, _ := json.Marshal(d)
-		if err := writeOnce(s.dir, filepath.Join(dir, safe(dossierID)+"-"+d.SHA256+"-"+safe(d.Code)+".json"), b); err != nil {
+		if err := s.objects.Create("citizen-documents/"+key+"/"+safe(dossierID)+"-"+d.SHA256+"-"+safe(d.Code)+".json", b); err != nil {
 			return fmt.Errorf("index document: %w", err)
 		}
 	}
@@ -77,7 +67,7 @@ func (s *Store) index(key, dossierID string, docs []CitizenDocument) error {
 // CitizenDocuments lists the papers and signed results of the citizen with
 // the given ID number, oldest dossier first.
 func (s *Store) CitizenDocuments(idNumber string) ([]CitizenDocument, error) {
-	out, err := readJSONFiles[CitizenDocument](filepath.Join(s.dir, "citizen-documents", s.CitizenKey(idNumber)))
+	out, err := readJSON[CitizenDocument](s.objects, "citizen-documents/"+s.CitizenKey(idNumber)+"/")
 	if err != nil {
 		return nil, err
 	}
@@ -127,13 +117,42 @@ type Access struct {
 	Found   int       `json:"found"`
 }
 
-// LogAccess appends a look-up to the access log, synced before the answer
-// goes out.
+// LogAccess records a look-up in the access log, durably before the
+// answer goes out: one write-once object per look-up, named by its time so
+// the log reads in order.
 func (s *Store) LogAccess(a Access) error {
-	return jsonl.Append(filepath.Join(s.dir, "access-log.jsonl"), a)
+	var r [6]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return err
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	return s.objects.Create("access/"+a.At.UTC().Format("20060102T150405.000000000Z")+"-"+hex.EncodeToString(r[:])+".json", b)
 }
 
-// AccessLog returns every look-up, oldest first.
+// AccessLog returns every look-up, oldest first: the lines of the single
+// log file archives kept before, then the log's objects.
 func (s *Store) AccessLog() ([]Access, error) {
-	return jsonl.Read[Access](filepath.Join(s.dir, "access-log.jsonl"))
+	var out []Access
+	old, err := s.objects.Read("access-log.jsonl")
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	for line := range strings.Lines(string(old)) {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var a Access
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			return nil, fmt.Errorf("access-log.jsonl: %w", err)
+		}
+		out = append(out, a)
+	}
+	logged, err := readJSON[Access](s.objects, "access/")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, logged...), nil
 }

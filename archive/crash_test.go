@@ -27,7 +27,8 @@ func TestPutRefLeavesNoOrphanWhereverItIsCut(t *testing.T) {
 		{"after filing", func(s *Store) { s.PutRef("sig", first) }, first},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := Open(t.TempDir())
+			dir := t.TempDir()
+			s, err := Open(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +59,7 @@ func TestPutRefLeavesNoOrphanWhereverItIsCut(t *testing.T) {
 			if err := s.sweep(time.Now().Add(time.Second)); err != nil {
 				t.Fatal(err)
 			}
-			if tmp, _ := os.ReadDir(filepath.Join(s.dir, "tmp")); len(tmp) != 0 {
+			if tmp, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(tmp) != 0 {
 				t.Errorf("left in tmp after a sweep: %v", tmp)
 			}
 			if _, err := s.Get(sum); err != nil {
@@ -87,7 +88,7 @@ func TestOpenSweepsLeftovers(t *testing.T) {
 	os.WriteFile(old, []byte("x"), 0o600)
 	os.WriteFile(fresh, []byte("y"), 0o600)
 	long := time.Now().Add(-time.Hour)
-	for _, f := range []string{old, kept, loser, orphan} {
+	for _, f := range []string{old, filepath.Join(dir, kept), filepath.Join(dir, loser), filepath.Join(dir, orphan)} {
 		os.Chtimes(f, long, long)
 	}
 

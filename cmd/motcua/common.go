@@ -29,6 +29,7 @@ import (
 	"github.com/motcua/motcua/metrics"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/readmodel"
+	"github.com/motcua/motcua/s3objects"
 	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/worker"
 	"github.com/rs/zerolog"
@@ -60,6 +61,8 @@ type common struct {
 	postgres string
 	services []string
 	shards   int
+	// archive is --archive: a folder or an s3:// URL; empty: DATA/archive.
+	archive string
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.
@@ -117,6 +120,7 @@ func (c *common) register(fs *flag.FlagSet, dataDefault string) {
 	fs.StringVar(&c.unitName, "unit-name", motcua.DefaultUnit.Name, "name of the unit on documents")
 	fs.StringVar(&c.unitPlace, "unit-place", motcua.DefaultUnit.Place, "place name written before dates")
 	fs.StringVar(&c.keys, "keys", "", "keys folder: the payload key ring (payload.key seals; payload-ID.key still open) and the API's command key; default DATA/keys. MOTCUA_PAYLOAD_KEY and MOTCUA_PAYLOAD_KEYS_ACCEPTED (hex) give the ring instead")
+	fs.StringVar(&c.archive, "archive", os.Getenv("MOTCUA_ARCHIVE"), "where results and papers are archived: a folder, or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION that every process shares (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the bucket is created if missing); default $MOTCUA_ARCHIVE, else DATA/archive")
 	fs.StringVar(&c.catalog, "catalog", "", "procedure catalog file (JSON, see catalog/default.json); empty: the built-in one. New dossiers take the procedures of the file; dossiers taken in keep theirs")
 	fs.StringVar(&c.tls.Cert, "tls-cert", "", "client certificate for Temporal (default: this process's from DATA/tls, when the data folder has the internal CA)")
 	fs.StringVar(&c.tls.Key, "tls-key", "", "its private key")
@@ -214,6 +218,24 @@ func (c *common) citizenIndexKey() ([]byte, error) {
 	return k, nil
 }
 
+// openArchive opens the archive --archive names.
+func (c *common) openArchive(citizenKey []byte) (*archive.Store, error) {
+	switch {
+	case s3objects.IsURL(c.archive):
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		bucket, err := s3objects.Open(ctx, c.archive)
+		if err != nil {
+			return nil, err
+		}
+		return archive.New(bucket, citizenKey)
+	case c.archive != "":
+		return archive.OpenWithKey(c.archive, citizenKey)
+	default:
+		return archive.OpenWithKey(filepath.Join(c.data, "archive"), citizenKey)
+	}
+}
+
 // keysDir is the keys folder: --keys, or DATA/keys.
 func (c *common) keysDir() string {
 	if c.keys != "" {
@@ -246,7 +268,7 @@ func openData(c *common) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := archive.OpenWithKey(filepath.Join(dir, "archive"), citizenKey)
+	store, err := c.openArchive(citizenKey)
 	if err != nil {
 		return nil, err
 	}
