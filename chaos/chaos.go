@@ -2,7 +2,10 @@
 // server, workers, API and a failing national portal, each a child
 // process), pushes dossiers through every path while it kills and restarts
 // workers and the server, and then checks that nothing was lost or done
-// twice.
+// twice. With PostgreSQL it runs the production topology instead: Temporal
+// as separate frontend, history, matching and worker processes, two
+// workers and two APIs (the dossiers shared between them), the archive in
+// a bucket; the kills then take a worker, the history process and an API.
 package chaos
 
 import (
@@ -39,6 +42,7 @@ import (
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/s3objects"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/worker"
 )
@@ -54,6 +58,14 @@ type Config struct {
 	Outage   time.Duration // one total portal outage, early in the run
 	Timeout  time.Duration // for the whole run
 	Progress io.Writer
+	// Postgres, when set, is the PostgreSQL URL the Temporal cluster runs
+	// on (motcua server --postgres), split into four processes, with two
+	// APIs.
+	Postgres string
+	// Archive is the workers' and APIs' --archive (an s3:// URL; their
+	// credentials from this process's environment); empty: the data
+	// folder's.
+	Archive string
 }
 
 // path is a way through the procedure, and what the portal must have seen.
@@ -86,7 +98,7 @@ func (v Verdict) OK() bool { return len(v.Violations) == 0 }
 func Run(ctx context.Context, cfg Config) (Verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	r := &run{cfg: cfg, as: map[motcua.Role]*apiclient.Client{}, ids: make([]string, cfg.Dossiers)}
+	r := &run{cfg: cfg, servers: map[string]*child{}, ids: make([]string, cfg.Dossiers)}
 	start := time.Now()
 	if err := r.startAll(ctx); err != nil {
 		r.stopAll()
@@ -116,16 +128,22 @@ type child struct {
 }
 
 type run struct {
-	cfg                       Config
-	temporal, api, portalAddr string
-	as                        map[motcua.Role]*apiclient.Client // the API as each role
-	mu                        sync.Mutex
-	server                    *child
-	workers                   []*child
-	others                    []*child
-	ids                       []string
-	driven                    atomic.Int32
+	cfg                  Config
+	temporal, portalAddr string
+	apis                 []string                            // their addresses
+	via                  []map[motcua.Role]*apiclient.Client // each API as each role
+	as                   map[motcua.Role]*apiclient.Client   // the first API, for the checks
+	mu                   sync.Mutex
+	servers              map[string]*child // Temporal's processes by the services they run
+	workers              []*child
+	apiProcs             []*child
+	others               []*child
+	ids                  []string
+	driven               atomic.Int32
 }
+
+// topology tells whether the run is the production topology.
+func (r *run) topology() bool { return r.cfg.Postgres != "" }
 
 func (r *run) progress(format string, args ...any) {
 	if r.cfg.Progress != nil {
@@ -161,19 +179,39 @@ func (r *run) respawn(c *child) error {
 
 func (r *run) startAll(ctx context.Context) error {
 	var err error
-	for _, a := range []*string{&r.temporal, &r.api, &r.portalAddr} {
-		if *a, err = freeAddr(); err != nil {
+	if r.portalAddr, err = freeAddr(); err != nil {
+		return err
+	}
+	if r.topology() {
+		r.temporal, err = clusterAddr()
+	} else {
+		r.temporal, err = freeAddr()
+	}
+	if err != nil {
+		return err
+	}
+	apis := 1
+	if r.topology() {
+		apis = 2
+	}
+	for range apis {
+		addr, err := freeAddr()
+		if err != nil {
 			return err
 		}
+		r.apis = append(r.apis, addr)
+		r.via = append(r.via, map[motcua.Role]*apiclient.Client{})
 	}
+	r.as = r.via[0]
 	if err := os.MkdirAll(r.cfg.Dir, 0o700); err != nil {
 		return err
 	}
 	var users []map[string]string
-	api := apiclient.New("http://"+r.api, "", &http.Client{Timeout: 70 * time.Second})
 	for _, role := range motcua.Roles {
 		tok := fmt.Sprintf("chaos-%s-%d", role, rand.Int64())
-		r.as[role] = api.As(tok)
+		for i, addr := range r.apis {
+			r.via[i][role] = apiclient.New("http://"+addr, "", &http.Client{Timeout: 70 * time.Second}).As(tok)
+		}
 		sum := sha256.Sum256([]byte(tok))
 		users = append(users, map[string]string{"id": string(role) + "1", "name": "Người " + string(role), "role": string(role), "token_sha256": hex.EncodeToString(sum[:])})
 	}
@@ -189,24 +227,43 @@ func (r *run) startAll(ctx context.Context) error {
 		return err
 	}
 	r.others = append(r.others, p)
-	if r.server, err = r.spawn("server", "server", "--data", data, "--temporal-addr", r.temporal, "--ui-addr", ""); err != nil {
+	server := []string{"server", "--data", data, "--temporal-addr", r.temporal, "--ui-addr", ""}
+	if r.topology() {
+		for _, svc := range []string{"history", "matching", "frontend", "worker"} {
+			if r.servers[svc], err = r.spawn("temporal-"+svc, append(server, "--postgres", r.cfg.Postgres, "--services", svc)...); err != nil {
+				return err
+			}
+		}
+	} else if r.servers["all"], err = r.spawn("server", server...); err != nil {
 		return err
 	}
+	var archive []string
+	if r.cfg.Archive != "" {
+		archive = []string{"--archive", r.cfg.Archive}
+	}
 	for i := range 2 {
-		w, err := r.spawn(fmt.Sprintf("worker%d", i), "worker", "--data", data, "--temporal-addr", r.temporal, "--portal-url", "http://"+r.portalAddr)
+		w, err := r.spawn(fmt.Sprintf("worker%d", i), append([]string{"worker", "--data", data, "--temporal-addr", r.temporal, "--portal-url", "http://" + r.portalAddr}, archive...)...)
 		if err != nil {
 			return err
 		}
 		r.workers = append(r.workers, w)
 	}
-	a, err := r.spawn("api", "api", "--data", data, "--temporal-addr", r.temporal, "--users", usersFile, "--api-addr", r.api)
-	if err != nil {
-		return err
+	for i, addr := range r.apis {
+		a, err := r.spawn(fmt.Sprintf("api%d", i), append([]string{"api", "--data", data, "--temporal-addr", r.temporal, "--users", usersFile, "--api-addr", addr}, archive...)...)
+		if err != nil {
+			return err
+		}
+		r.apiProcs = append(r.apiProcs, a)
 	}
-	r.others = append(r.others, a)
 	for ctx.Err() == nil {
-		if r.as[motcua.RoleAuditor].Health(ctx) == nil {
-			r.progress("engine up: server %s, 2 workers, api %s, portal %s", r.temporal, r.api, r.portalAddr)
+		up := 0
+		for _, as := range r.via {
+			if as[motcua.RoleAuditor].Health(ctx) == nil {
+				up++
+			}
+		}
+		if up == len(r.via) {
+			r.progress("engine up: temporal %s (%d processes), 2 workers, APIs %v, portal %s", r.temporal, len(r.servers), r.apis, r.portalAddr)
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -214,12 +271,36 @@ func (r *run) startAll(ctx context.Context) error {
 	return errors.New("the engine did not come up")
 }
 
+// clusterAddr finds a frontend address for a Temporal cluster on
+// PostgreSQL: its port and those counted from it (devserver) free, the
+// membership ports under 32768.
+func clusterAddr() (string, error) {
+	for range 200 {
+		p := 10000 + rand.IntN(22000)
+		free := true
+		for _, q := range []int{p, p + 1, p + 2, p + 6, p + 10, p - 300, p - 299, p - 298, p - 294} {
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(q)))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
+		}
+		if free {
+			return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), nil
+		}
+	}
+	return "", errors.New("no free ports for a Temporal cluster")
+}
+
 func (r *run) stopAll() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	all := append(append([]*child{}, r.others...), r.workers...)
-	if r.server != nil {
-		all = append(all, r.server)
+	all := append(append(append([]*child{}, r.others...), r.apiProcs...), r.workers...)
+	for _, svc := range []string{"frontend", "worker", "matching", "history", "all"} {
+		if c := r.servers[svc]; c != nil {
+			all = append(all, c)
+		}
 	}
 	for _, c := range all {
 		if c.cmd != nil && c.cmd.Process != nil {
@@ -242,7 +323,8 @@ func (r *run) stopAll() {
 
 // killer SIGKILLs a worker or the server at random moments spread over the
 // run (the k-th once k/(kills+1) of the dossiers are through) and restarts
-// it.
+// it. On the production topology it takes in turn a worker, Temporal's
+// history process and an API.
 func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
 	for int(kills.Load()) < r.cfg.Kills {
 		due := (int(kills.Load()) + 1) * r.cfg.Dossiers / (r.cfg.Kills + 1)
@@ -259,11 +341,7 @@ func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
 		case <-time.After(time.Duration(rand.IntN(3000)) * time.Millisecond):
 		}
 		r.mu.Lock()
-		victim := r.server
-		name := "server"
-		if i := rand.IntN(3); i < 2 {
-			victim, name = r.workers[i], fmt.Sprintf("worker%d", i)
-		}
+		victim, name := r.victim(int(kills.Load()))
 		victim.cmd.Process.Signal(syscall.SIGKILL)
 		victim.cmd.Wait()
 		kills.Add(1)
@@ -274,6 +352,25 @@ func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
 		}
 		r.mu.Unlock()
 	}
+}
+
+// victim is the process the k-th kill takes, and its name.
+func (r *run) victim(k int) (*child, string) {
+	w := rand.IntN(2)
+	if r.topology() {
+		switch k % 3 {
+		case 0:
+			return r.workers[w], fmt.Sprintf("worker%d", w)
+		case 1:
+			return r.servers["history"], "temporal-history"
+		default:
+			return r.apiProcs[w], fmt.Sprintf("api%d", w)
+		}
+	}
+	if rand.IntN(3) < 2 {
+		return r.workers[w], fmt.Sprintf("worker%d", w)
+	}
+	return r.servers["all"], "server"
 }
 
 var document = []byte("%PDF-1.4\n% chaos form\n%%EOF\n")
@@ -309,6 +406,7 @@ func (r *run) drive(ctx context.Context) {
 
 func (r *run) dossier(ctx context.Context, i int) error {
 	p := paths[i%len(paths)]
+	as := r.via[i%len(r.via)] // the dossiers are shared between the APIs
 	docs := []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: document}}
 	intake := motcua.Application{
 		ExternalID: fmt.Sprintf("CHAOS-%d", i), ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
@@ -321,7 +419,7 @@ func (r *run) dossier(ctx context.Context, i int) error {
 	// Intake is idempotent on external_id: retry until it answers.
 	if err := r.until(ctx, func() (bool, error) {
 		var err error
-		created, err = r.as[motcua.RoleSystem].Create(ctx, intake)
+		created, err = as[motcua.RoleSystem].Create(ctx, intake)
 		return err == nil, nil
 	}); err != nil {
 		return err
@@ -333,7 +431,7 @@ func (r *run) dossier(ctx context.Context, i int) error {
 	// already is not.
 	step := func(want motcua.Status, decide func() error, from ...motcua.Status) error {
 		return r.until(ctx, func() (bool, error) {
-			st, err := r.state(ctx, id)
+			st, err := r.state(ctx, as, id)
 			if err != nil {
 				return false, nil
 			}
@@ -347,18 +445,18 @@ func (r *run) dossier(ctx context.Context, i int) error {
 		})
 	}
 	review := func(rv motcua.Review) func() error {
-		return func() error { _, err := r.as[motcua.RoleSpecialist].Review(ctx, id, rv); return err }
+		return func() error { _, err := as[motcua.RoleSpecialist].Review(ctx, id, rv); return err }
 	}
 	sign := func(d motcua.SignDecision) func() error {
-		return func() error { _, err := r.as[motcua.RoleChairman].Sign(ctx, id, d); return err }
+		return func() error { _, err := as[motcua.RoleChairman].Sign(ctx, id, d); return err }
 	}
 	approve := review(motcua.Review{Decision: motcua.DecisionApprove})
 	signed := sign(motcua.SignDecision{Decision: motcua.DecisionSign})
 	// signIt signs, and once the result is ready hands it back.
 	signIt := func() error {
 		err := signed()
-		if st, _ := r.state(ctx, id); st == motcua.StatusCompleted {
-			_, err = r.as[motcua.RoleClerk].HandBack(ctx, id, motcua.HandBack{Method: motcua.HandBackCounter, ReceivedBy: "Công dân"})
+		if st, _ := r.state(ctx, as, id); st == motcua.StatusCompleted {
+			_, err = as[motcua.RoleClerk].HandBack(ctx, id, motcua.HandBack{Method: motcua.HandBackCounter, ReceivedBy: "Công dân"})
 		}
 		return err
 	}
@@ -370,7 +468,7 @@ func (r *run) dossier(ctx context.Context, i int) error {
 		}
 	case "supplement-round":
 		ask := review(motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}})
-		supplement := func() error { _, err := r.as[motcua.RoleClerk].Supplement(ctx, id, docs); return err }
+		supplement := func() error { _, err := as[motcua.RoleClerk].Supplement(ctx, id, docs); return err }
 		if err = step(motcua.StatusSupplementRequested, ask, motcua.StatusInReview); err == nil {
 			if err = step(motcua.StatusInReview, supplement, motcua.StatusSupplementRequested); err == nil {
 				if err = step(motcua.StatusAwaitingSignature, approve, motcua.StatusInReview); err == nil {
@@ -390,7 +488,7 @@ func (r *run) dossier(ctx context.Context, i int) error {
 		}
 	case "withdraw":
 		err = step(motcua.StatusWithdrawn, func() error {
-			_, err := r.as[motcua.RoleClerk].Withdraw(ctx, id, "Công dân rút")
+			_, err := as[motcua.RoleClerk].Withdraw(ctx, id, "Công dân rút")
 			return err
 		}, motcua.StatusInReview)
 	}
@@ -415,8 +513,8 @@ func (r *run) until(ctx context.Context, f func() (bool, error)) error {
 	}
 }
 
-func (r *run) state(ctx context.Context, id string) (motcua.Status, error) {
-	st, err := r.as[motcua.RoleAuditor].Get(ctx, id)
+func (r *run) state(ctx context.Context, as map[motcua.Role]*apiclient.Client, id string) (motcua.Status, error) {
+	st, err := as[motcua.RoleAuditor].Get(ctx, id)
 	return st.Status, err
 }
 
@@ -439,7 +537,7 @@ func (r *run) check(ctx context.Context) []string {
 	var bad []string
 	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
 	data := filepath.Join(r.cfg.Dir, "data")
-	store, err := archive.Open(filepath.Join(data, "archive"))
+	store, err := r.archive(ctx, data)
 	if err != nil {
 		return []string{"open archive: " + err.Error()}
 	}
@@ -467,7 +565,7 @@ func (r *run) check(ctx context.Context) []string {
 			fail("dossier %d was never taken in", i)
 			continue
 		}
-		st, err := r.state(ctx, id)
+		st, err := r.state(ctx, r.as, id)
 		if err != nil || st != p.final {
 			fail("%s (%s): status %s, want %s (%v)", id, p.name, st, p.final, err)
 		}
@@ -519,6 +617,20 @@ func (r *run) check(ctx context.Context) []string {
 		}
 	}
 	return bad
+}
+
+// archive opens the run's archive to check it: the bucket, or the data
+// folder's. The checks read results by dossier, never by citizen, so the
+// citizen index key only has to be a key.
+func (r *run) archive(ctx context.Context, data string) (*archive.Store, error) {
+	if r.cfg.Archive == "" {
+		return archive.Open(filepath.Join(data, "archive"))
+	}
+	bucket, err := s3objects.Open(ctx, r.cfg.Archive)
+	if err != nil {
+		return nil, err
+	}
+	return archive.New(bucket, []byte("chaos checks use no citizen index"))
 }
 
 func portalRecords(dir, id string) []portal.Record {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/motcua/motcua/mtls"
@@ -115,13 +116,16 @@ func Start(o Options) (*Server, error) {
 		}
 	}
 	var (
-		conf  *config.Config
-		hosts []temporal.ServerOption
+		conf    *config.Config
+		hosts   []temporal.ServerOption
+		release = func() {}
 	)
 	if o.Postgres != "" {
-		if conf, err = postgresConfig(o, host, port); err != nil {
+		if conf, release, err = postgresConfig(o, host, port); err != nil {
 			return nil, err
 		}
+		release = sync.OnceFunc(release)
+		defer release()
 	} else {
 		if conf, err = sqliteConfig(o, host, port); err != nil {
 			return nil, err
@@ -170,7 +174,8 @@ func Start(o Options) (*Server, error) {
 		temporal.WithLogger(o.Logger),
 		temporal.WithDynamicConfigClient(dyn),
 	}, append(hosts, secure...)...)
-	srv, err := temporal.NewServer(opts...)
+	srv, err := temporal.NewServer(opts...) // writes or reads the cluster's metadata
+	release()
 	if err != nil {
 		return nil, fmt.Errorf("build temporal server: %w", err)
 	}
@@ -305,17 +310,18 @@ func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
 // Temporal's own configurations give it, counted from the frontend's:
 // history +1, matching +2, worker +6, the frontend's HTTP API +10, and each
 // service's membership port 300 below its gRPC port (7233 → 6933).
-func postgresConfig(o Options, host string, port int) (*config.Config, error) {
+func postgresConfig(o Options, host string, port int) (*config.Config, func(), error) {
 	main, visibility, err := postgresStores(o.Postgres)
 	if err != nil {
-		return nil, err
-	}
-	if err := setupPostgres(main, visibility, o.Logger); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Temporal keeps membership ports in a smallint column.
 	if port <= 300 || port-300+6 > 32767 {
-		return nil, fmt.Errorf("temporal address: port %d: on PostgreSQL the frontend's port is between 301 and 33061 (each service's membership port, 300 below its own, must fit Temporal's membership table)", port)
+		return nil, nil, fmt.Errorf("temporal address: port %d: on PostgreSQL the frontend's port is between 301 and 33061 (each service's membership port, 300 below its own, must fit Temporal's membership table)", port)
+	}
+	release, err := setupPostgres(main, visibility, o.Logger)
+	if err != nil {
+		return nil, nil, err
 	}
 	ports := map[string]int{"frontend": port, "history": port + 1, "matching": port + 2, "worker": port + 6, "frontend-http": port + 10}
 	membership := map[string]int{}
@@ -332,7 +338,7 @@ func postgresConfig(o Options, host string, port int) (*config.Config, error) {
 	c.Persistence.VisibilityStore = "visibility"
 	c.Persistence.NumHistoryShards = int32(shards)
 	c.Persistence.DataStores = map[string]config.DataStore{"default": {SQL: main}, "visibility": {SQL: visibility}}
-	return c, nil
+	return c, release, nil
 }
 
 // withClusterID returns info with the cluster ID id; empty: the server

@@ -84,27 +84,42 @@ func postgresStores(rawURL string) (main, visibility *config.SQL, err error) {
 
 // setupPostgres creates the two databases if they are missing and sets up or
 // upgrades their schema to the version this server needs, with Temporal's
-// schema tool. Processes starting together take turns: a session lock in the
-// maintenance database is held for the whole change.
-func setupPostgres(main, visibility *config.SQL, logger log.Logger) error {
+// schema tool. Processes starting together take turns: it returns holding a
+// session lock in the maintenance database, which the caller releases once
+// its server has written the cluster's metadata (on a new cluster, the
+// first process to do so wins and the others must read it, not race it).
+func setupPostgres(main, visibility *config.SQL, logger log.Logger) (release func(), err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), schemaLockTimeout)
 	defer cancel()
 	maint := *main
 	maint.DatabaseName = maintenanceDB
 	db, err := sql.Open("pgx", postgresDSN(&maint))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("connect to PostgreSQL at %s: %w", main.ConnectAddr, err)
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", main.ConnectAddr, err)
 	}
-	defer conn.Close()
+	release = func() {
+		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", schemaLockID)
+		conn.Close()
+		db.Close()
+	}
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", schemaLockID); err != nil {
-		return fmt.Errorf("wait for the schema lock: %w", err)
+		release()
+		return nil, fmt.Errorf("wait for the schema lock: %w", err)
 	}
-	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", schemaLockID)
+	if err := migrateAll(ctx, conn, main, visibility, logger); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// migrateAll creates and migrates both databases.
+func migrateAll(ctx context.Context, conn *sql.Conn, main, visibility *config.SQL, logger log.Logger) error {
 
 	for _, s := range []struct {
 		store  *config.SQL

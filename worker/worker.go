@@ -61,17 +61,32 @@ func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverte
 }
 
 // EnsureSearchAttributes registers motcua's search attributes on the
-// namespace; attributes already there are left alone.
+// namespace; attributes already there are left alone. A namespace the
+// cluster does not know yet (its frontend is still making it, or has not
+// seen it yet) is waited for, up to two minutes.
 func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
-	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-		Namespace:        namespace,
-		SearchAttributes: workflows.SearchAttributes,
-	})
-	var exists *serviceerror.AlreadyExists
-	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("register search attributes: %w", err)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+			Namespace:        namespace,
+			SearchAttributes: workflows.SearchAttributes,
+		})
+		var exists *serviceerror.AlreadyExists
+		var notFound *serviceerror.NotFound
+		var nsNotFound *serviceerror.NamespaceNotFound
+		switch {
+		case err == nil || errors.As(err, &exists):
+			return nil
+		case (errors.As(err, &notFound) || errors.As(err, &nsNotFound)) && time.Now().Before(deadline):
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+		default:
+			return fmt.Errorf("register search attributes: %w", err)
+		}
 	}
-	return nil
 }
 
 // registerWorkflows adds motcua's workflows to a worker or replayer.

@@ -24,6 +24,8 @@ func runChaos(args []string) error {
 	outage := fs.Duration("outage", 20*time.Second, "length of one total portal outage")
 	timeout := fs.Duration("timeout", 20*time.Minute, "limit for the whole run")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
+	postgres := fs.String("postgres", os.Getenv("MOTCUA_POSTGRES"), "run the production topology on this PostgreSQL URL (default $MOTCUA_POSTGRES): Temporal as four processes, two workers, two APIs; the kills take a worker, the history process and an API")
+	archiveURL := fs.String("archive", "", "the workers' and APIs' archive: an s3:// URL (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); empty: the data folder's")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,6 +42,7 @@ func runChaos(args []string) error {
 	v, err := chaos.Run(context.Background(), chaos.Config{
 		Binary: exe, Dir: *dir, Dossiers: *dossiers, Clients: *clients, Kills: *kills,
 		FailRate: *failRate, Outage: *outage, Timeout: *timeout, Progress: os.Stderr,
+		Postgres: *postgres, Archive: *archiveURL,
 	})
 	if err != nil {
 		return err

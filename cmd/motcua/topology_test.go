@@ -1,0 +1,36 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/motcua/motcua/internal/realservers"
+)
+
+// The production topology for real, as processes on this machine:
+// PostgreSQL (Debian's, started in a temporary folder), SeaweedFS's S3
+// server, Temporal as separate frontend, history, matching and worker
+// processes on PostgreSQL (schema made by the first to start), two motcua
+// workers and two APIs sharing the archive bucket. Dossiers go over every
+// path through both APIs while a worker, the history process and an API
+// are SIGKILLed and restarted; the chaos checks then hold: every dossier
+// final, one signature, one notification per channel, the portal in
+// order, every history replays, no orphan in the bucket.
+func TestProductionTopology(t *testing.T) {
+	processTest(t, "Temporal on PostgreSQL as four processes, two workers, two APIs, an S3 archive, with kills")
+	postgres, s3 := realservers.Postgres(t), realservers.S3(t)
+	cmd := exec.Command(binary, "chaos", "--dossiers", "30", "--kills", "3", "--outage", "20s", "--dir", t.TempDir(), "--timeout", "25m",
+		"--postgres", postgres, "--archive", "s3://motcua-archive/commune-a?endpoint="+s3+"&region=ap-southeast-1")
+	cmd.Env = append(cmd.Environ(), "AWS_ACCESS_KEY_ID="+realservers.S3AccessKey, "AWS_SECRET_ACCESS_KEY="+realservers.S3SecretKey)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "VERDICT: OK — 30 dossiers, 3 kills") {
+		t.Fatalf("chaos on the production topology: %v\n%s", err, out)
+	}
+	for _, killed := range []string{"killed worker", "killed temporal-history", "killed api"} {
+		if !strings.Contains(string(out), killed) {
+			t.Errorf("the run never %s", killed)
+		}
+	}
+	t.Logf("\n%s", out)
+}
