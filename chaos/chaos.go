@@ -229,7 +229,7 @@ func (r *run) startAll(ctx context.Context) error {
 	r.others = append(r.others, p)
 	server := []string{"server", "--data", data, "--temporal-addr", r.temporal, "--ui-addr", ""}
 	if r.topology() {
-		for _, svc := range []string{"history", "matching", "frontend", "worker"} {
+		for _, svc := range TemporalServices {
 			if r.servers[svc], err = r.spawn("temporal-"+svc, append(server, "--postgres", r.cfg.Postgres, "--services", svc)...); err != nil {
 				return err
 			}
@@ -237,19 +237,23 @@ func (r *run) startAll(ctx context.Context) error {
 	} else if r.servers["all"], err = r.spawn("server", server...); err != nil {
 		return err
 	}
-	var archive []string
-	if r.cfg.Archive != "" {
-		archive = []string{"--archive", r.cfg.Archive}
-	}
 	for i := range 2 {
-		w, err := r.spawn(fmt.Sprintf("worker%d", i), append([]string{"worker", "--data", data, "--temporal-addr", r.temporal, "--portal-url", "http://" + r.portalAddr}, archive...)...)
+		metrics, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		w, err := r.spawn(fmt.Sprintf("worker%d", i), WorkerArgs(data, r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics)...)
 		if err != nil {
 			return err
 		}
 		r.workers = append(r.workers, w)
 	}
 	for i, addr := range r.apis {
-		a, err := r.spawn(fmt.Sprintf("api%d", i), append([]string{"api", "--data", data, "--temporal-addr", r.temporal, "--users", usersFile, "--api-addr", addr}, archive...)...)
+		metrics, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		a, err := r.spawn(fmt.Sprintf("api%d", i), APIArgs(data, r.temporal, usersFile, addr, r.cfg.Archive, metrics)...)
 		if err != nil {
 			return err
 		}
@@ -269,6 +273,36 @@ func (r *run) startAll(ctx context.Context) error {
 		time.Sleep(200 * time.Millisecond)
 	}
 	return errors.New("the engine did not come up")
+}
+
+// TemporalServices are Temporal's processes in the production topology, one
+// service each (motcua server --services S; TEMPORAL_SERVICES=S in
+// docker-compose.yml).
+var TemporalServices = []string{"history", "matching", "frontend", "worker"}
+
+// ArchiveEnv are the variables the workers and APIs of the production
+// topology read the archive bucket's credentials from.
+var ArchiveEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+// WorkerArgs is how a motcua worker of the production topology is run
+// (docker-compose.yml runs the same): archive and metrics may be empty.
+func WorkerArgs(data, temporal, portalURL, archive, metrics string) []string {
+	return withOptional([]string{"worker", "--data", data, "--temporal-addr", temporal, "--portal-url", portalURL}, archive, metrics)
+}
+
+// APIArgs is how an API process of the production topology is run.
+func APIArgs(data, temporal, users, addr, archive, metrics string) []string {
+	return withOptional([]string{"api", "--data", data, "--temporal-addr", temporal, "--users", users, "--api-addr", addr}, archive, metrics)
+}
+
+func withOptional(args []string, archive, metrics string) []string {
+	if archive != "" {
+		args = append(args, "--archive", archive)
+	}
+	if metrics != "" {
+		args = append(args, "--metrics-addr", metrics)
+	}
+	return args
 }
 
 // clusterAddr finds a frontend address for a Temporal cluster on
