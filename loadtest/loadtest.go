@@ -22,7 +22,7 @@ import (
 
 // Config is one run.
 type Config struct {
-	API      string                 // base URL, e.g. http://127.0.0.1:8080
+	API      string                 // base URL, e.g. http://127.0.0.1:8080; several, comma-separated, share the clients
 	Tokens   map[motcua.Role]string // a token per role
 	Clients  int
 	Duration time.Duration
@@ -118,11 +118,16 @@ func (r *recorder) add(name string, d time.Duration, err error) {
 // ends completed or rejected, or the run reports an error for it.
 func Run(ctx context.Context, cfg Config) Report {
 	rec := &recorder{lat: map[string][]time.Duration{}, errs: map[string]int{}}
-	api := apiclient.New(cfg.API, "", &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}})
-	as := map[motcua.Role]*apiclient.Client{}
-	for role, token := range cfg.Tokens {
-		as[role] = api.As(token)
+	httpc := &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}}
+	var via []map[motcua.Role]*apiclient.Client // each API as each role
+	for _, url := range strings.Split(cfg.API, ",") {
+		api, as := apiclient.New(strings.TrimSpace(url), "", httpc), map[motcua.Role]*apiclient.Client{}
+		for role, token := range cfg.Tokens {
+			as[role] = api.As(token)
+		}
+		via = append(via, as)
 	}
+	as := via[0]
 	running, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	start := time.Now()
@@ -132,7 +137,7 @@ func Run(ctx context.Context, cfg Config) Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := client{as: as, rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))), shapes: cfg.Shapes}
+			c := client{as: via[i%len(via)], rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))), shapes: cfg.Shapes}
 			for running.Err() == nil && (cfg.Dossiers <= 0 || taken.Add(1) <= int64(cfg.Dossiers)) {
 				c.dossier(ctx) // a dossier under way is finished
 			}

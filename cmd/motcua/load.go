@@ -18,7 +18,7 @@ import (
 // a bounded time and reports throughput and latencies; exit 1 on any error.
 func runLoad(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	apiURL := fs.String("api", "http://127.0.0.1:8080", "motcua API URL")
+	apiURL := fs.String("api", "http://127.0.0.1:8080", "motcua API URL; several, comma-separated, share the clients (the same tokens on each)")
 	data := fs.String("data", "./motcua-data", "motcua dev data folder, for its dev-tokens.json")
 	tokensFile := fs.String("tokens", "", `tokens file {"role":"TOKEN"}; default DATA/dev-tokens.json`)
 	clients := fs.Int("clients", 50, "concurrent clients")
