@@ -15,7 +15,7 @@ const usage = `motcua — the one-stop office's dossier engine
 Usage:
   motcua dev        [--data DIR] [--api-addr HOST:PORT] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT]
                     [--portal-url URL] [--users FILE] [--smtp-addr HOST:PORT] [--sms-url URL]
-  motcua server     [--data DIR] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT]
+  motcua server     [--data DIR] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT] [--postgres URL [--services S,...] [--shards N]]
   motcua worker     --temporal-addr HOST:PORT --data DIR --portal-url URL [--smtp-addr ...] [--sms-url URL]
   motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
   motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
@@ -26,7 +26,8 @@ Usage:
   motcua audit      export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S]
                     | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all
                     | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model   (each with [--temporal-addr HOST:PORT] [--data DIR])
-  motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR]
+  motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR] [--postgres URL] [--archive s3://...]
+  motcua bench      [--clients 32] [--count 300] [--dir DIR] [--json]   (motcua against a bare workflow of its shape)
   motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--dossiers N] [--shapes] [--json]
   motcua sign-agent --pkcs11-module M --pkcs11-token T --key-label K [--pin-env VAR] [--origin URL] [--addr 127.0.0.1:8765]
   motcua remote-sign-sim [--addr HOST:PORT] [--data DIR] [--pki-url URL] [--expire-after 5m]
@@ -64,6 +65,8 @@ func main() {
 		err = runSignRemote(args)
 	case "load":
 		err = runLoad(args)
+	case "bench":
+		err = runBench(args)
 	case "chaos":
 		err = runChaos(args)
 	case "audit":

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/motcua/motcua/bench"
+)
+
+// runBenchJSON runs motcua bench as a process and reads its report.
+func runBenchJSON(t testing.TB, args ...string) bench.Report {
+	t.Helper()
+	out, err := exec.Command(binary, append([]string{"bench", "--json", "--dir", t.TempDir()}, args...)...).Output()
+	var rep bench.Report
+	if err != nil || json.Unmarshal(out, &rep) != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("motcua bench: %v\n%s%s", err, out, msg)
+	}
+	return rep
+}
+
+// The bench at a small size: both sides run to the end without errors and
+// report what they measured (rates, calls, history events, CPU). Figures
+// are reported, never asserted against a clock here: BenchmarkRatio holds
+// the target.
+func TestBenchSmall(t *testing.T) {
+	processTest(t, "motcua bench with 4 clients and 20 of each")
+	rep := runBenchJSON(t, "--clients", "4", "--count", "20")
+	for _, s := range []bench.Side{rep.Bare, rep.Motcua} {
+		if s.Count != 20 || s.Errors != 0 || s.PerSecond <= 0 || len(s.Calls) == 0 {
+			t.Errorf("%s: %+v", s.Name, s)
+		}
+		if s.EventsPer < 20 || s.CPUPer <= 0 || s.ServerShare <= 0 || s.ServerShare >= 1 {
+			t.Errorf("%s: events %.1f, CPU %.3f s, server share %.2f", s.Name, s.EventsPer, s.CPUPer, s.ServerShare)
+		}
+	}
+	names := func(s bench.Side) string {
+		var n []string
+		for _, c := range s.Calls {
+			n = append(n, c.Name)
+		}
+		return strings.Join(n, ",")
+	}
+	if names(rep.Bare) != "result,review,sign,start" || !strings.Contains(names(rep.Motcua), "intake") {
+		t.Errorf("calls: bare %s, motcua %s", names(rep.Bare), names(rep.Motcua))
+	}
+	if rep.Ratio != rep.Motcua.PerSecond/rep.Bare.PerSecond {
+		t.Errorf("ratio %.3f of %.3f and %.3f", rep.Ratio, rep.Motcua.PerSecond, rep.Bare.PerSecond)
+	}
+}
+
+// BenchmarkRatio is issue 15's yardstick: motcua's dossiers per second over
+// a bare workflow of the same shape, 32 clients, one durable server, this
+// machine. It fails loudly below 0.75. Run it alone:
+//
+//	go test ./cmd/motcua -run '^$' -bench Ratio -benchtime 1x -timeout 30m
+func BenchmarkRatio(b *testing.B) {
+	for b.Loop() {
+		rep := runBenchJSON(b, "--clients", "32", "--count", "300")
+		b.ReportMetric(rep.Ratio, "ratio")
+		b.ReportMetric(rep.Bare.PerSecond, "bare/s")
+		b.ReportMetric(rep.Motcua.PerSecond, "dossiers/s")
+		b.ReportMetric(rep.Motcua.EventsPer, "events/dossier")
+		if rep.Motcua.Errors+rep.Bare.Errors > 0 {
+			b.Fatalf("errors: %d bare, %d motcua", rep.Bare.Errors, rep.Motcua.Errors)
+		}
+		if rep.Ratio < 0.75 {
+			b.Fatalf("RATIO %.2f IS BELOW 0.75: motcua %.2f dossiers/s, the bare workflow %.2f/s\n%s", rep.Ratio, rep.Motcua.PerSecond, rep.Bare.PerSecond, rep)
+		}
+	}
+}
