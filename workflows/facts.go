@@ -46,14 +46,25 @@ func (w *dossier) facts(seq int) motcua.Facts {
 	return f
 }
 
-// syncFacts sends the newest facts whenever they changed.
+// syncFacts sends the newest facts whenever they changed. Since
+// "facts-local" it does so by a local activity: writing a row to the
+// worker's read model is small and idempotent (numbered copies), and as a
+// local activity it costs the history one marker instead of three events
+// and a workflow task of its own.
 func (w *dossier) syncFacts(ctx workflow.Context) {
+	local := workflow.GetVersion(ctx, changeLocalFacts, workflow.DefaultVersion, 1) == 1
 	for {
 		if err := workflow.Await(ctx, func() bool { return w.factsSeq > w.factsSent }); err != nil {
 			return
 		}
 		seq := w.factsSeq
-		if err := workflow.ExecuteActivity(portalCtx(ctx), a.RecordFacts, w.facts(seq)).Get(ctx, nil); err != nil {
+		var sent workflow.Future
+		if local {
+			sent = workflow.ExecuteLocalActivity(localFactsCtx(ctx), a.RecordFacts, w.facts(seq))
+		} else {
+			sent = workflow.ExecuteActivity(portalCtx(ctx), a.RecordFacts, w.facts(seq))
+		}
+		if err := sent.Get(ctx, nil); err != nil {
 			if temporal.IsCanceledError(err) || ctx.Err() != nil {
 				return
 			}

@@ -26,6 +26,15 @@ func localDocumentCtx(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// localFactsCtx runs the read model's write on the worker itself: a few
+// quick tries, then the facts coroutine pauses and sends the newest copy.
+func localFactsCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5},
+	})
+}
+
 func documentRetry() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
 }

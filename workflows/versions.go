@@ -12,6 +12,7 @@ const (
 	changePortalBatches  = "portal-batches"
 	changeLocalReceipt   = "local-receipt"
 	changeProcedureSteps = "procedure-steps"
+	changeLocalFacts     = "facts-local"
 )
 
 // Change is one workflow.GetVersion change of DossierWorkflow.
@@ -32,4 +33,6 @@ var Changes = []Change{
 		"approve-sign-portal-batches", "approve-sign-local-receipt"},
 	{changeProcedureSteps, "the procedure's own steps run (payment, consultation) and the result is handed back",
 		"approve-sign-local-receipt", "approve-sign-hand-back"},
+	{changeLocalFacts, "the read model's facts are recorded by a local activity (a marker, not three events and a task)",
+		"approve-sign-hand-back", "approve-sign-local-facts"},
 }
