@@ -158,6 +158,11 @@ func New(c client.Client, acts *activities.Activities, interceptors ...intercept
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		WorkerStopTimeout: 30 * time.Second,
 		Interceptors:      interceptors,
+		// More long polls than the SDK's two each: under load a task
+		// waits in the queue for a free poller, and an intake waits on
+		// two tasks (the code, then the receipt).
+		MaxConcurrentWorkflowTaskPollers: 8,
+		MaxConcurrentActivityTaskPollers: 8,
 	})
 	registerWorkflows(w)
 	w.RegisterActivity(acts)
