@@ -479,19 +479,21 @@ type FactStore interface {
 }
 
 // RecordFacts stores a dossier's facts in the read model; storing the
-// same or an older copy again changes nothing.
-func (a *Activities) RecordFacts(ctx context.Context, f motcua.Facts) error {
+// same or an older copy again changes nothing. It returns the facts it was
+// given: run as a local activity, whose marker keeps only the result, the
+// history still holds them (audit.FactsOf).
+func (a *Activities) RecordFacts(ctx context.Context, f motcua.Facts) (motcua.Facts, error) {
 	if a.Facts == nil {
-		return temporal.NewApplicationError("no read model configured", "NoReadModel")
+		return f, temporal.NewApplicationError("no read model configured", "NoReadModel")
 	}
 	before, applied, err := a.Facts.Apply(ctx, f)
 	if err != nil {
-		return fmt.Errorf("record the facts of %s: %w", f.DossierID, err)
+		return f, fmt.Errorf("record the facts of %s: %w", f.DossierID, err)
 	}
 	if applied {
 		a.Metrics.Transition(f.ProcedureCode, before, f.Status)
 	}
-	return nil
+	return f, nil
 }
 
 // The histograms observe names.

@@ -8,6 +8,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
@@ -132,4 +133,21 @@ func recorded(t *testing.T, name string) (converter.DataConverter, *historypb.Hi
 		t.Fatal(err)
 	}
 	return dc, h
+}
+
+// The read model's facts come back from a history whichever way the
+// workflow sent them: as an activity's input (before "facts-local") or as
+// a local activity's result; the newest copy wins, and it is the dossier's
+// end (returned, on time, signed).
+func TestFactsOfBothWaysOfSendingThem(t *testing.T) {
+	for _, name := range []string{"approve-sign-hand-back", "approve-sign-local-facts", "approve-sign-local-results"} {
+		dc, h := recorded(t, name)
+		f, ok, err := audit.FactsOf(dc, h)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v %v", name, ok, err)
+		}
+		if f.Status != motcua.StatusReturned || !f.SignedDigitally || f.ReturnedAt == nil || f.Seq < 5 {
+			t.Errorf("%s: facts %+v", name, f)
+		}
+	}
 }

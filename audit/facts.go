@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -13,16 +14,26 @@ import (
 )
 
 // FactsOf returns the newest facts a dossier's history sent to the read
-// model (the input of its last RecordFacts activity); ok is false for a
+// model (the input of its last RecordFacts activity, or the result of its
+// last RecordFacts local activity); ok is false for a
 // dossier that keeps none (from before "procedure-steps").
 func FactsOf(dc converter.DataConverter, h *historypb.History) (f motcua.Facts, ok bool, err error) {
 	for _, e := range h.Events {
-		a := e.GetActivityTaskScheduledEventAttributes()
-		if a == nil || a.GetActivityType().GetName() != "RecordFacts" {
+		var facts *commonpb.Payloads
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "RecordFacts" {
+			facts = a.GetInput() // as an activity: its input
+		} else if m := e.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
+			var marker struct{ ActivityType string }
+			if err := dc.FromPayloads(m.GetDetails()["data"], &marker); err != nil || marker.ActivityType != "RecordFacts" {
+				continue
+			}
+			facts = m.GetDetails()["result"] // as a local activity ("facts-local"): its result, the same facts
+		}
+		if facts == nil {
 			continue
 		}
 		var next motcua.Facts
-		if err := dc.FromPayloads(a.GetInput(), &next); err != nil {
+		if err := dc.FromPayloads(facts, &next); err != nil {
 			return f, false, fmt.Errorf("read the facts of event %d: %w", e.GetEventId(), err)
 		}
 		if !ok || next.Seq > f.Seq {

@@ -91,9 +91,9 @@ func newHarness(t *testing.T) *harness {
 			return activities.Notified{Email: "sent", SMS: "sent"}, nil
 		})
 	h.env.OnActivity(a.RecordFacts, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, f motcua.Facts) error {
+		func(_ context.Context, f motcua.Facts) (motcua.Facts, error) {
 			h.facts = append(h.facts, f)
-			return nil
+			return f, nil
 		})
 	h.env.OnActivity(a.RenderApology, mock.Anything, mock.Anything).Return(motcua.DocumentRef{SHA256: "apology-draft"}, nil)
 	h.env.OnActivity(a.SignApology, mock.Anything, mock.Anything).Return(
