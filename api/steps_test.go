@@ -69,8 +69,7 @@ func TestHandBackEndsTheDossier(t *testing.T) {
 		t.Error("the dossier does not say which catalog version it was taken in with")
 	}
 	record(t, id, "approve-sign-hand-back")
-	record(t, id, "approve-sign-local-facts")   // since the facts are recorded by a local activity
-	record(t, id, "approve-sign-local-results") // since the draft and the archive write are local activities
+	record(t, id, "approve-sign-local-facts") // since the facts are recorded by a local activity
 
 	// A dossier whose workflow ended at completed (taken in before
 	// hand-backs were recorded; here one ended by an operator) refuses

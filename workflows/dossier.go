@@ -40,10 +40,6 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	// Since procedure-steps the procedure's own steps (payment,
 	// consultation) run, and the result is handed back.
 	w.steps = workflow.GetVersion(ctx, changeProcedureSteps, workflow.DefaultVersion, 1) >= 1
-	// Since results-local the draft is rendered and the signed result
-	// archived by the worker running the workflow: both are idempotent
-	// (content-addressed, write-once) and take milliseconds.
-	w.localResults = workflow.GetVersion(ctx, changeLocalResults, workflow.DefaultVersion, 1) >= 1
 	if w.steps {
 		workflow.Go(ctx, w.syncFacts) // the read model of the commune's figures
 	}
@@ -119,14 +115,8 @@ func (w *dossier) review(ctx workflow.Context) stage {
 // dossier stays in review.
 func (w *dossier) renderDraft(ctx workflow.Context) error {
 	var draft motcua.DocumentRef
-	in := activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt}
-	var rendered workflow.Future
-	if w.localResults {
-		rendered = workflow.ExecuteLocalActivity(localDocumentCtx(ctx), a.RenderDraft, in)
-	} else {
-		rendered = workflow.ExecuteActivity(documentCtx(ctx), a.RenderDraft, in)
-	}
-	err := rendered.Get(ctx, &draft)
+	err := workflow.ExecuteActivity(documentCtx(ctx), a.RenderDraft,
+		activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt}).Get(ctx, &draft)
 	if err != nil {
 		w.step(ctx, motcua.StageReview, "system", "draft_failed", err.Error())
 		return err
@@ -198,17 +188,10 @@ func (w *dossier) archive(ctx workflow.Context) stage {
 	var rec struct {
 		ArchiveID string `json:"archive_id"`
 	}
-	in := activities.ArchiveInput{
+	err := workflow.ExecuteActivity(archiveCtx(ctx), a.ArchiveResult, activities.ArchiveInput{
 		Dossier: w.dossier, Signed: activities.Signed{SHA256: w.state.Result.SHA256, SignedAt: w.state.Result.SignedAt},
 		SignedBy: w.state.Result.SignedBy,
-	}
-	var archived workflow.Future
-	if w.localResults {
-		archived = workflow.ExecuteLocalActivity(localArchiveCtx(ctx), a.ArchiveResult, in)
-	} else {
-		archived = workflow.ExecuteActivity(archiveCtx(ctx), a.ArchiveResult, in)
-	}
-	err := archived.Get(ctx, &rec)
+	}).Get(ctx, &rec)
 	if err != nil {
 		// Archive errors that survive the retries are permanent (a different
 		// result already archived): an operator must look.

@@ -51,21 +51,10 @@ func signCtx(ctx workflow.Context) workflow.Context {
 
 func archiveCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second, RetryPolicy: archiveRetry(),
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrInvalidDocument}},
 	})
-}
-
-// localArchiveCtx is archiveCtx for the worker running the workflow: the
-// same retries (an archive outage is waited out the same way).
-func localArchiveCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second, RetryPolicy: archiveRetry(),
-	})
-}
-
-func archiveRetry() *temporal.RetryPolicy {
-	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-		NonRetryableErrorTypes: []string{activities.ErrInvalidDocument}}
 }
 
 func notifyCtx(ctx workflow.Context) workflow.Context {

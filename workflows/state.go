@@ -32,9 +32,8 @@ type dossier struct {
 	// (workflow.GetVersion "deadline-reminders"); reminded and overdue
 	// record that each was written once.
 	reminders, reminded, overdue bool
-	// localReceipt renders the receipt as a local activity; localResults
-	// the draft and the archive write too ("results-local").
-	localReceipt, localResults bool
+	// localReceipt renders the receipt as a local activity.
+	localReceipt bool
 	// steps runs the procedure's own steps and the hand-back
 	// ("procedure-steps"); accepted records that the portal was told the
 	// dossier is accepted; consultReminded and consultOverdue are the

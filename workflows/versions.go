@@ -13,7 +13,6 @@ const (
 	changeLocalReceipt   = "local-receipt"
 	changeProcedureSteps = "procedure-steps"
 	changeLocalFacts     = "facts-local"
-	changeLocalResults   = "results-local"
 )
 
 // Change is one workflow.GetVersion change of DossierWorkflow.
@@ -36,6 +35,4 @@ var Changes = []Change{
 		"approve-sign-local-receipt", "approve-sign-hand-back"},
 	{changeLocalFacts, "the read model's facts are recorded by a local activity (a marker, not three events and a task)",
 		"approve-sign-hand-back", "approve-sign-local-facts"},
-	{changeLocalResults, "the draft is rendered and the signed result archived by local activities",
-		"approve-sign-local-facts", "approve-sign-local-results"},
 }
