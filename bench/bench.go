@@ -19,7 +19,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -34,6 +33,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/internal/child"
 	"github.com/motcua/motcua/loadtest"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/worker"
@@ -119,8 +119,8 @@ type run struct {
 	cfg      Config
 	data     string
 	temporal string
-	server   *exec.Cmd
-	children []*exec.Cmd
+	server   *child.Process
+	children []*child.Process
 	tc       client.Client
 }
 
@@ -139,37 +139,23 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func (r *run) spawn(name string, args ...string) (*exec.Cmd, error) {
+func (r *run) spawn(name string, args ...string) (*child.Process, error) {
 	if err := os.MkdirAll(r.cfg.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.Create(filepath.Join(r.cfg.Dir, name+".log"))
+	p, err := child.Start(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), args...)
 	if err != nil {
 		return nil, err
 	}
-	c := exec.Command(r.cfg.Binary, args...)
-	c.Stdout, c.Stderr = f, f
-	if err := c.Start(); err != nil {
-		return nil, err
-	}
-	r.children = append(r.children, c)
-	return c, nil
+	r.children = append(r.children, p)
+	return p, nil
 }
 
 func (r *run) stop() {
 	if r.tc != nil {
 		r.tc.Close()
 	}
-	for _, c := range slices.Backward(r.children) {
-		c.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { c.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			c.Process.Kill()
-		}
-	}
+	child.StopAll(30*time.Second, r.children...)
 }
 
 func (r *run) startServer(ctx context.Context) error {
@@ -202,9 +188,9 @@ func (r *run) cpuNow() cpu {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	c := cpu{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
-	for _, child := range r.children {
-		t := procCPU(child.Process.Pid)
-		if child == r.server {
+	for _, p := range r.children {
+		t := procCPU(p.Pid())
+		if p == r.server {
 			c.server += t
 		} else {
 			c.others += t

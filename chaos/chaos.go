@@ -21,14 +21,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
@@ -40,6 +38,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/internal/child"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/s3objects"
@@ -98,7 +97,7 @@ func (v Verdict) OK() bool { return len(v.Violations) == 0 }
 func Run(ctx context.Context, cfg Config) (Verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	r := &run{cfg: cfg, servers: map[string]*child{}, ids: make([]string, cfg.Dossiers)}
+	r := &run{cfg: cfg, servers: map[string]*child.Process{}, ids: make([]string, cfg.Dossiers)}
 	start := time.Now()
 	if err := r.startAll(ctx); err != nil {
 		r.stopAll()
@@ -121,12 +120,6 @@ func Run(ctx context.Context, cfg Config) (Verdict, error) {
 	return v, nil
 }
 
-type child struct {
-	args []string
-	cmd  *exec.Cmd
-	log  *os.File
-}
-
 type run struct {
 	cfg                  Config
 	temporal, portalAddr string
@@ -134,10 +127,10 @@ type run struct {
 	via                  []map[motcua.Role]*apiclient.Client // each API as each role
 	as                   map[motcua.Role]*apiclient.Client   // the first API, for the checks
 	mu                   sync.Mutex
-	servers              map[string]*child // Temporal's processes by the services they run
-	workers              []*child
-	apiProcs             []*child
-	others               []*child
+	servers              map[string]*child.Process // Temporal's processes by the services they run
+	workers              []*child.Process
+	apiProcs             []*child.Process
+	others               []*child.Process
 	ids                  []string
 	driven               atomic.Int32
 }
@@ -160,21 +153,8 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func (r *run) spawn(name string, args ...string) (*child, error) {
-	f, err := os.OpenFile(filepath.Join(r.cfg.Dir, name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	c := &child{args: args, log: f}
-	c.cmd = exec.Command(r.cfg.Binary, args...)
-	c.cmd.Stdout, c.cmd.Stderr = f, f
-	return c, c.cmd.Start()
-}
-
-func (r *run) respawn(c *child) error {
-	c.cmd = exec.Command(r.cfg.Binary, c.args...)
-	c.cmd.Stdout, c.cmd.Stderr = c.log, c.log
-	return c.cmd.Start()
+func (r *run) spawn(name string, args ...string) (*child.Process, error) {
+	return child.Start(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), args...)
 }
 
 func (r *run) startAll(ctx context.Context) error {
@@ -330,29 +310,13 @@ func clusterAddr() (string, error) {
 func (r *run) stopAll() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	all := append(append(append([]*child{}, r.others...), r.apiProcs...), r.workers...)
+	all := append(append(append([]*child.Process{}, r.others...), r.apiProcs...), r.workers...)
 	for _, svc := range []string{"frontend", "worker", "matching", "history", "all"} {
 		if c := r.servers[svc]; c != nil {
 			all = append(all, c)
 		}
 	}
-	for _, c := range all {
-		if c.cmd != nil && c.cmd.Process != nil {
-			c.cmd.Process.Signal(syscall.SIGTERM)
-		}
-	}
-	for _, c := range all {
-		if c.cmd != nil && c.cmd.Process != nil {
-			done := make(chan struct{})
-			go func() { c.cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(40 * time.Second):
-				c.cmd.Process.Kill()
-			}
-			c.log.Close()
-		}
-	}
+	child.StopAll(40*time.Second, all...)
 }
 
 // killer SIGKILLs a worker or the server at random moments spread over the
@@ -376,12 +340,11 @@ func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
 		}
 		r.mu.Lock()
 		victim, name := r.victim(int(kills.Load()))
-		victim.cmd.Process.Signal(syscall.SIGKILL)
-		victim.cmd.Wait()
+		victim.Kill()
 		kills.Add(1)
 		r.progress("killed %s (%d/%d); %d/%d dossiers driven", name, kills.Load(), r.cfg.Kills, r.driven.Load(), r.cfg.Dossiers)
 		time.Sleep(time.Second)
-		if err := r.respawn(victim); err != nil {
+		if err := victim.Restart(); err != nil {
 			r.progress("restart %s: %v", name, err)
 		}
 		r.mu.Unlock()
@@ -389,7 +352,7 @@ func (r *run) killer(ctx context.Context, kills *atomic.Int32) {
 }
 
 // victim is the process the k-th kill takes, and its name.
-func (r *run) victim(k int) (*child, string) {
+func (r *run) victim(k int) (*child.Process, string) {
 	w := rand.IntN(2)
 	if r.topology() {
 		switch k % 3 {
