@@ -276,10 +276,10 @@ func (s *Store) Ref(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ref %s: %w", name, err)
 	}
-	if _, err := s.objects.Read(blob); errors.Is(err, ErrNotFound) {
-		return sum, s.fileStaged(name, sum)
-	} else if err != nil {
+	if filed, err := s.objects.Exists(blob); err != nil {
 		return "", err
+	} else if !filed {
+		return sum, s.fileStaged(name, sum)
 	}
 	return sum, nil
 }
@@ -304,8 +304,8 @@ func (s *Store) fileStaged(name, sum string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.objects.Read(blob); err == nil {
-		return nil
+	if filed, err := s.objects.Exists(blob); err != nil || filed {
+		return err
 	}
 	staged, err := s.objects.List(stagePrefix(name))
 	if err != nil {

@@ -24,6 +24,8 @@ type Objects interface {
 	Create(name string, b []byte) error
 	// Read returns the bytes under name, or ErrNotFound.
 	Read(name string) ([]byte, error)
+	// Exists tells whether an object has name, without reading it.
+	Exists(name string) (bool, error)
 	// List returns the objects whose names start with prefix (a path
 	// ending in "/"), in no particular order.
 	List(prefix string) ([]Object, error)
@@ -127,6 +129,19 @@ func (f *Folder) Read(name string) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	return b, err
+}
+
+// Exists stats the file of name.
+func (f *Folder) Exists(name string) (bool, error) {
+	p, err := f.path(name)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // List walks the folder prefix names, keeping the files whose names start

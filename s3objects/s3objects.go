@@ -169,6 +169,20 @@ func (b *Bucket) Read(name string) ([]byte, error) {
 	return body, nil
 }
 
+// Exists asks for name's metadata only.
+func (b *Bucket) Exists(name string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	_, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: aws.String(b.prefix + name)})
+	switch status(err) {
+	case 0:
+		return true, nil
+	case http.StatusNotFound:
+		return false, nil
+	}
+	return false, fmt.Errorf("head %s: %w", name, err)
+}
+
 // List lists the keys under prefix.
 func (b *Bucket) List(prefix string) ([]archive.Object, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*b.timeout)

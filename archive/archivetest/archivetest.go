@@ -41,6 +41,12 @@ func writeOnce(t *testing.T, o archive.Objects) {
 	if b, err := o.Read("dossiers/a.json"); err != nil || string(b) != "first" {
 		t.Errorf("read %q %v", b, err)
 	}
+	if ok, err := o.Exists("dossiers/a.json"); !ok || err != nil {
+		t.Errorf("exists: %v %v", ok, err)
+	}
+	if ok, err := o.Exists("dossiers/none.json"); ok || err != nil {
+		t.Errorf("a missing object exists: %v %v", ok, err)
+	}
 	empty := []byte{}
 	if err := o.Create("refs/empty", empty); err != nil {
 		t.Errorf("an empty object: %v", err)
