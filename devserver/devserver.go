@@ -50,7 +50,8 @@ type Options struct {
 	// CodecEndpoint is the remote codec the Web UI calls, with the browser's
 	// credentials, to decode payloads.
 	CodecEndpoint string
-	// Namespace is created on first start, with SearchAttributes registered.
+	// Namespace is created on first start; on SQLite with SearchAttributes
+	// (on PostgreSQL the workers register them).
 	Namespace        string
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's own log lines.

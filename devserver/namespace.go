@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/motcua/motcua/mtls"
-	enumspb "go.temporal.io/api/enums/v1"
 	namespacepb "go.temporal.io/api/namespace/v1"
-	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
@@ -25,10 +22,11 @@ import (
 // Temporal's own default (a day for the SQLite dev server) would delete it.
 const Retention = 10 * 365 * 24 * time.Hour
 
-// ensureNamespace makes the namespace exist with Retention and every search
-// attribute registered, through the frontend's own API: registering it if
-// it is new, lengthening a shorter retention (a database made by an earlier
-// version kept a day), and adding the attributes it lacks.
+// ensureNamespace makes the namespace exist with Retention, through the
+// frontend's own API: registering it if it is new, lengthening a shorter
+// retention (a database made by an earlier version kept a day). Its search
+// attributes are registered by every motcua worker at start
+// (worker.EnsureSearchAttributes), or made with a new SQLite database.
 func ensureNamespace(ctx context.Context, o Options) error {
 	creds := insecure.NewCredentials()
 	if o.TLSDir != "" {
@@ -43,7 +41,7 @@ func ensureNamespace(ctx context.Context, o Options) error {
 		return err
 	}
 	defer conn.Close()
-	ws, ops := workflowservice.NewWorkflowServiceClient(conn), operatorservice.NewOperatorServiceClient(conn)
+	ws := workflowservice.NewWorkflowServiceClient(conn)
 
 	var desc *workflowservice.DescribeNamespaceResponse
 	for {
@@ -84,54 +82,7 @@ func ensureNamespace(ctx context.Context, o Options) error {
 			return fmt.Errorf("namespace %s: keep histories %s: %w", o.Namespace, Retention, err)
 		}
 	}
-
-	// The operator API learns of a new namespace when its registry next
-	// refreshes (seconds): until then it answers NotFound.
-	var have *operatorservice.ListSearchAttributesResponse
-	err = retry(ctx, func() (err error) {
-		have, err = ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: o.Namespace})
-		return typed(err)
-	})
-	if err != nil {
-		return fmt.Errorf("list search attributes: %w", err)
-	}
-	missing := map[string]enumspb.IndexedValueType{}
-	for _, name := range sortedKeys(o.SearchAttributes) {
-		if _, ok := have.GetCustomAttributes()[name]; !ok {
-			missing[name] = o.SearchAttributes[name]
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	err = retry(ctx, func() error {
-		_, err := ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: o.Namespace, SearchAttributes: missing})
-		return typed(err)
-	})
-	var exists *serviceerror.AlreadyExists
-	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("add search attributes: %w", err)
-	}
 	return nil
-}
-
-// retry calls f until it succeeds, fails otherwise than with NotFound or
-// Unavailable, or ctx ends.
-func retry(ctx context.Context, f func() error) error {
-	for {
-		err := f()
-		var notFound *serviceerror.NotFound
-		var nsNotFound *serviceerror.NamespaceNotFound
-		var unavailable *serviceerror.Unavailable
-		if err == nil || !(errors.As(err, &notFound) || errors.As(err, &nsNotFound) || errors.As(err, &unavailable)) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
 }
 
 // typed turns a gRPC status error into Temporal's service error of its
@@ -141,13 +92,4 @@ func typed(err error) error {
 		return nil
 	}
 	return serviceerror.FromStatus(status.Convert(err))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
