@@ -16,7 +16,6 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -130,15 +129,6 @@ func (r *run) progress(format string, args ...any) {
 	}
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 func (r *run) spawn(name string, args ...string) (*child.Process, error) {
 	if err := os.MkdirAll(r.cfg.Dir, 0o700); err != nil {
 		return nil, err
@@ -160,7 +150,7 @@ func (r *run) stop() {
 
 func (r *run) startServer(ctx context.Context) error {
 	var err error
-	if r.temporal, err = freeAddr(); err != nil {
+	if r.temporal, err = child.FreeAddr(); err != nil {
 		return err
 	}
 	if r.server, err = r.spawn("server", "server", "--data", r.data, "--temporal-addr", r.temporal, "--ui-addr", ""); err != nil {
@@ -325,11 +315,11 @@ func (r *run) bare(ctx context.Context) (Side, error) {
 
 // motcua drives dossiers through the real API with the load generator.
 func (r *run) motcua(ctx context.Context) (Side, error) {
-	portal, err := freeAddr()
+	portal, err := child.FreeAddr()
 	if err != nil {
 		return Side{}, err
 	}
-	api, err := freeAddr()
+	api, err := child.FreeAddr()
 	if err != nil {
 		return Side{}, err
 	}

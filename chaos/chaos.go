@@ -144,28 +144,19 @@ func (r *run) progress(format string, args ...any) {
 	}
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 func (r *run) spawn(name string, args ...string) (*child.Process, error) {
 	return child.Start(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), args...)
 }
 
 func (r *run) startAll(ctx context.Context) error {
 	var err error
-	if r.portalAddr, err = freeAddr(); err != nil {
+	if r.portalAddr, err = child.FreeAddr(); err != nil {
 		return err
 	}
 	if r.topology() {
 		r.temporal, err = clusterAddr()
 	} else {
-		r.temporal, err = freeAddr()
+		r.temporal, err = child.FreeAddr()
 	}
 	if err != nil {
 		return err
@@ -175,7 +166,7 @@ func (r *run) startAll(ctx context.Context) error {
 		apis = 2
 	}
 	for range apis {
-		addr, err := freeAddr()
+		addr, err := child.FreeAddr()
 		if err != nil {
 			return err
 		}
@@ -218,7 +209,7 @@ func (r *run) startAll(ctx context.Context) error {
 		return err
 	}
 	for i := range 2 {
-		metrics, err := freeAddr()
+		metrics, err := child.FreeAddr()
 		if err != nil {
 			return err
 		}
@@ -229,7 +220,7 @@ func (r *run) startAll(ctx context.Context) error {
 		r.workers = append(r.workers, w)
 	}
 	for i, addr := range r.apis {
-		metrics, err := freeAddr()
+		metrics, err := child.FreeAddr()
 		if err != nil {
 			return err
 		}
