@@ -5,14 +5,14 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # cgo: PKCS#11 tokens are reached through their C modules.
-RUN CGO_ENABLED=1 go build -trimpath -o /out/motcua ./cmd/motcua
+RUN CGO_ENABLED=1 go build -trimpath -o /out/ ./cmd/motcua ./cmd/motcua-engine
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /data motcua \
     && mkdir -p /data && chown motcua /data
-COPY --from=build /out/motcua /usr/local/bin/motcua
+COPY --from=build /out/motcua /out/motcua-engine /usr/local/bin/
 USER motcua
 VOLUME /data
 EXPOSE 8080

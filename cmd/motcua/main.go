@@ -1,105 +1,93 @@
-// Command motcua runs the one-stop office's dossier engine: `motcua dev`
-// (everything in one process on an embedded Temporal server), `motcua
-// worker` and `motcua api` (against an external Temporal cluster), and
-// `motcua portal-sim` (the national portal's simulator).
+// Command motcua is the one-stop office's dossier engine as its users run
+// it. The light commands (verify, sign-remote, sign-agent, load, portal-sim)
+// run here, in a binary that links no Temporal and starts in a few
+// milliseconds; every other command (dev, server, worker, api, audit...)
+// replaces this process with motcua-engine, found beside this binary or on
+// PATH, or built from the source tree `go run ./cmd/motcua` runs from.
 package main
 
 import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"syscall"
+
+	"github.com/motcua/motcua/internal/cli"
 )
 
-const usage = `motcua — the one-stop office's dossier engine
-
-Usage:
-  motcua dev        [--data DIR] [--api-addr HOST:PORT] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT]
-                    [--portal-url URL] [--users FILE] [--smtp-addr HOST:PORT] [--sms-url URL]
-  motcua server     [--data DIR] [--temporal-addr HOST:PORT] [--ui-addr HOST:PORT] [--postgres URL [--services S,...] [--shards N]]
-  motcua worker     --temporal-addr HOST:PORT --data DIR --portal-url URL [--smtp-addr ...] [--sms-url URL]
-  motcua api        --temporal-addr HOST:PORT --data DIR --users FILE [--api-addr HOST:PORT]
-  motcua portal-sim --addr HOST:PORT [--fail-rate F] [--outage-after N --outage-for D]
-  motcua payment-sim [--addr HOST:PORT] [--api URL] [--tokens FILE] [--data DIR]
-  motcua verify     FILE.pdf... [--roots FILE] [--data DIR] [--json]
-  motcua sign-remote --dossier ID (--pkcs12 FILE --password-env VAR | --pkcs11-module M --pkcs11-token T --key-label K --pin-env VAR)
-                    [--api URL] [--token-env VAR] [--chain FILE]
-  motcua audit      export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S]
-                    | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all
-                    | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model   (each with [--temporal-addr HOST:PORT] [--data DIR])
-  motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR] [--postgres URL] [--archive s3://...]
-  motcua bench      [--clients 32] [--count 300] [--dir DIR] [--json]   (motcua against a bare workflow of its shape)
-  motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--dossiers N] [--shapes] [--json]
-  motcua sign-agent --pkcs11-module M --pkcs11-token T --key-label K [--pin-env VAR] [--origin URL] [--addr 127.0.0.1:8765]
-  motcua remote-sign-sim [--addr HOST:PORT] [--data DIR] [--pki-url URL] [--expire-after 5m]
-  motcua renew-timestamps [--data DIR] [--temporal-addr HOST:PORT]   (run the archive-timestamps schedule now)
-  motcua keys       list | add | promote --id ID   [--data DIR] [--keys DIR]   (rotate the payload key)
-  motcua users      add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]
-
-Run "motcua COMMAND --help" for the flags of a command.
-`
+const (
+	engineName = "motcua-engine"
+	modulePath = "github.com/motcua/motcua"
+)
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
+		fmt.Fprint(os.Stderr, cli.Usage)
 		os.Exit(2)
 	}
-	var err error
-	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
-	case "dev":
-		err = runDev(args)
-	case "server":
-		err = runServer(args)
-	case "worker":
-		err = runWorker(args)
-	case "api":
-		err = runAPI(args)
-	case "portal-sim":
-		err = runPortalSim(args)
-	case "keys":
-		err = runKeys(args)
-	case "payment-sim":
-		err = runPaymentSim(args)
-	case "verify":
-		err = runVerify(args)
-	case "sign-remote":
-		err = runSignRemote(args)
-	case "load":
-		err = runLoad(args)
-	case "bench":
-		err = runBench(args)
-	case "chaos":
-		err = runChaos(args)
-	case "audit":
-		err = runAudit(args)
-	case "users":
-		err = runUsers(args)
-	case "renew-timestamps":
-		err = runRenewTimestamps(args)
-	case "sign-agent":
-		err = runSignAgent(args)
-	case "remote-sign-sim":
-		err = runRemoteSignSim(args)
-	case "help", "-h", "--help":
-		fmt.Print(usage)
+	cmd, args := os.Args[1], os.Args[2:]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Print(cli.Usage)
 		return
-	default:
-		fmt.Fprintf(os.Stderr, "motcua: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
 	}
-	var usage usageError
-	switch {
-	case err == nil:
-	case errors.Is(err, errInvalid):
-		os.Exit(1)
-	case errors.Is(err, errUntrusted):
-		os.Exit(3)
-	case errors.Is(err, errUnreadable):
-		os.Exit(2)
-	case errors.As(err, &usage):
-		fmt.Fprintln(os.Stderr, "motcua:", err)
-		os.Exit(2)
-	default:
+	if run, ok := cli.Commands[cmd]; ok {
+		cli.Exit(run(args))
+	}
+	if !slices.Contains(cli.EngineCommands, cmd) {
+		cli.UnknownCommand(cmd)
+	}
+	engine, err := findEngine()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "motcua:", err)
 		os.Exit(1)
 	}
+	// The engine takes this process's place: same PID, same signals, same
+	// exit code, as if it had been run directly.
+	err = syscall.Exec(engine, append([]string{engine}, os.Args[1:]...), os.Environ())
+	fmt.Fprintf(os.Stderr, "motcua: run %s: %v\n", engine, err)
+	os.Exit(1)
+}
+
+// findEngine is $MOTCUA_ENGINE when set, else motcua-engine beside this
+// binary, else on PATH; else, when this binary was built from motcua's
+// source (`go run ./cmd/motcua`), the engine built from the same source
+// into the user's cache folder (Go's build cache makes that instant when
+// nothing changed).
+func findEngine() (string, error) {
+	if p := os.Getenv("MOTCUA_ENGINE"); p != "" {
+		return p, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), engineName)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(engineName); err == nil {
+		return p, nil
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Path == modulePath && info.Main.Version == "(devel)" {
+		return buildEngine()
+	}
+	return "", errors.New(engineName + " is neither beside motcua nor on PATH; build both binaries: go build -o DIR ./cmd/...")
+}
+
+// buildEngine builds motcua-engine from the module in the working folder,
+// as `go run` built this binary.
+func buildEngine() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("build %s: %w", engineName, err)
+	}
+	p := filepath.Join(cache, "motcua", engineName)
+	build := exec.Command("go", "build", "-o", p, modulePath+"/cmd/"+engineName)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("build %s from the source here (go build -o DIR ./cmd/... builds both binaries): %w", engineName, err)
+	}
+	return p, nil
 }

@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
 	"crypto/x509"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,10 +10,10 @@ import (
 	"github.com/motcua/motcua/signer"
 )
 
-// runVerify checks every signature of each PDF given: exit 0 when in every
+// Verify checks every signature of each PDF given: exit 0 when in every
 // file all are valid, trusted and the last covers the whole file; else the
 // worst of them: 2 when a file cannot be read, 1 when one is not valid.
-func runVerify(args []string) error {
+func Verify(args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	rootsFile := fs.String("roots", "", "PEM file of further trusted root certificates")
 	data := fs.String("data", "", "a motcua dev data folder whose dev CA root to trust")
@@ -24,16 +22,16 @@ func runVerify(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: motcua verify FILE.pdf... [--roots FILE] [--data DIR] [--json]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(reorder(fs, args)); err != nil {
+	if err := fs.Parse(Reorder(fs, args)); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return usageError("verify takes one or more PDF files")
+		return UsageError("verify takes one or more PDF files")
 	}
-	roots, err := trustedRoots(*rootsFile, *data)
+	trust, err := newTrust(*rootsFile, *data)
 	if err != nil {
-		return usageError(err.Error())
+		return UsageError(err.Error())
 	}
 	type result struct {
 		File string `json:"file"`
@@ -47,7 +45,7 @@ func runVerify(args []string) error {
 		r := result{File: path}
 		b, err := os.ReadFile(path)
 		if err == nil {
-			r.Report, err = signer.Verify(b, roots)
+			r.Report, err = trust.verify(b)
 		}
 		switch {
 		case err != nil:
@@ -74,36 +72,83 @@ func runVerify(args []string) error {
 	}
 	switch {
 	case *asJSON && len(results) == 1:
-		printJSON(results[0])
+		PrintJSON(results[0])
 	case *asJSON:
-		printJSON(results)
+		PrintJSON(results)
 	case len(results) > 1:
 		fmt.Printf("%d tệp / files: %d hợp lệ / valid, %d không hợp lệ / invalid, %d không đọc được / unreadable\n",
 			len(results), len(results)-invalid-unreadable, invalid, unreadable)
 	}
 	switch {
 	case unreadable > 0 && len(results) == 1:
-		return usageError(results[0].File + ": " + results[0].Error)
+		return UsageError(results[0].File + ": " + results[0].Error)
 	case unreadable > 0:
-		return errUnreadable
+		return ErrUnreadable
 	case invalid > 0:
-		return errInvalid
+		return ErrInvalid
 	}
 	return nil
 }
 
-// errUnreadable: a file given to verify could not be read (exit 2).
-var errUnreadable = errors.New("")
-
-func printJSON(v any) {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+// trust verifies against the roots given (--roots, --data's dev CA) first
+// and against the system's roots as well only when a signature does not
+// chain to those: reading and parsing the system's hundred-odd roots costs
+// ten times the verification of a result, and a commune's results chain to
+// the roots an auditor names. The second pass only adds roots, so a file's
+// report is the one the whole set would give.
+type trust struct {
+	given           *x509.CertPool // nil when none given
+	paths           []string
+	withSystemRoots *x509.CertPool // loaded at the first need
 }
 
-// trustedRoots are the system's roots, those in rootsFile, and the dev CA of
+func newTrust(rootsFile, data string) (*trust, error) {
+	t := &trust{}
+	if data != "" {
+		t.paths = append(t.paths, filepath.Join(data, "ca", "root.crt"))
+	}
+	if rootsFile != "" {
+		t.paths = append(t.paths, rootsFile)
+	}
+	if len(t.paths) > 0 {
+		given, err := signer.LoadRoots(t.paths...)
+		if err != nil {
+			return nil, err
+		}
+		t.given = given
+	}
+	return t, nil
+}
+
+func (t *trust) verify(file []byte) (*signer.Report, error) {
+	if t.given != nil {
+		rep, err := signer.Verify(file, t.given)
+		if err != nil || allTrusted(rep) {
+			return rep, err
+		}
+	}
+	if t.withSystemRoots == nil {
+		all, err := signer.SystemRoots(t.paths...)
+		if err != nil {
+			return nil, err
+		}
+		t.withSystemRoots = all
+	}
+	return signer.Verify(file, t.withSystemRoots)
+}
+
+func allTrusted(rep *signer.Report) bool {
+	for _, s := range rep.Signatures {
+		if !s.Trusted {
+			return false
+		}
+	}
+	return len(rep.Signatures) > 0
+}
+
+// TrustedRoots are the system's roots, those in rootsFile, and the dev CA of
 // a data folder when it has one; nothing else.
-func trustedRoots(rootsFile, data string) (*x509.CertPool, error) {
+func TrustedRoots(rootsFile, data string) (*x509.CertPool, error) {
 	devRoot := ""
 	if data != "" {
 		devRoot = filepath.Join(data, "ca", "root.crt")

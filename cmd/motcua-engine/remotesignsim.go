@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/signer"
 )
 
@@ -42,14 +43,14 @@ func runRemoteSignSim(args []string) error {
 	}
 	ca.SetPKIBase(*pki)
 	sim := &remoteSim{ca: ca, expireAfter: *expireAfter, txs: map[string]*simTx{}}
-	l, err := listen(*addr, "addr")
+	l, err := cli.Listen(*addr, "addr")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "motcua remote-sign-sim on http://%s (the phone: http://%s/)\n", l.Addr(), l.Addr())
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
-	err = serve(ctx, l, serviceServer(sim.handler()))
+	err = cli.Serve(ctx, l, cli.ServiceServer(sim.handler()))
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		err = nil
 	}

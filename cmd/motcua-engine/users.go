@@ -8,13 +8,14 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/internal/cli"
 )
 
 // runUsers manages the users file: `motcua users add` gives a user a fresh
 // token and password, keeps their hashes in the file and prints them once.
 func runUsers(args []string) error {
 	if len(args) == 0 || args[0] != "add" {
-		return usageError("users add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]")
+		return cli.UsageError("users add --file FILE --id ID --name NAME --role ROLE [--certificate-sha256 HEX,...]")
 	}
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	file := fs.String("file", "", "the users file (created if missing)")
@@ -26,7 +27,7 @@ func runUsers(args []string) error {
 		return err
 	}
 	if *file == "" || *id == "" || *name == "" || !motcua.Role(*role).Valid() {
-		return usageError("users add: --file, --id, --name and a valid --role are required")
+		return cli.UsageError("users add: --file, --id, --name and a valid --role are required")
 	}
 	var list []string
 	if *certs != "" {

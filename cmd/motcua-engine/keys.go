@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/internal/cli"
 )
 
 // runKeys manages the payload key ring of a keys folder: a rotation is
@@ -13,7 +14,7 @@ import (
 // (it seals new payloads; the old one still opens: restart them again).
 func runKeys(args []string) error {
 	if len(args) == 0 {
-		return usageError("keys: list | add | promote --id ID   (each with [--data DIR] [--keys DIR])")
+		return cli.UsageError("keys: list | add | promote --id ID   (each with [--data DIR] [--keys DIR])")
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
@@ -38,14 +39,14 @@ func runKeys(args []string) error {
 		fmt.Printf("added payload key %s (accepted, not yet sealing): restart every process that shares %s, then `motcua keys promote --id %s`\n", k.ID, dir, k.ID)
 	case "promote":
 		if *id == "" {
-			return usageError("keys promote: --id ID is required")
+			return cli.UsageError("keys promote: --id ID is required")
 		}
 		if err := codec.Promote(dir, *id); err != nil {
 			return err
 		}
 		fmt.Printf("payload key %s seals new payloads from the next start; the previous key stays accepted: restart every process that shares %s\n", *id, dir)
 	default:
-		return usageError("keys: unknown action " + sub)
+		return cli.UsageError("keys: unknown action " + sub)
 	}
 	cur, accepted, err := codec.IDs(dir)
 	if err != nil {

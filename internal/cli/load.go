@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 	"github.com/motcua/motcua/loadtest"
 )
 
-// runLoad drives a running motcua API with concurrent simulated offices for
+// Load drives a running motcua API with concurrent simulated offices for
 // a bounded time and reports throughput and latencies; exit 1 on any error.
-func runLoad(args []string) error {
+func Load(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	apiURL := fs.String("api", "http://127.0.0.1:8080", "motcua API URL; several, comma-separated, share the clients (the same tokens on each)")
 	data := fs.String("data", "./motcua-data", "motcua dev data folder, for its dev-tokens.json")
@@ -30,18 +30,18 @@ func runLoad(args []string) error {
 		return err
 	}
 	if *clients < 1 || *duration <= 0 {
-		return usageError("load: --clients and --duration must be positive")
+		return UsageError("load: --clients and --duration must be positive")
 	}
 	if *tokensFile == "" {
 		*tokensFile = filepath.Join(*data, "dev-tokens.json")
 	}
 	b, err := os.ReadFile(*tokensFile)
 	if err != nil {
-		return usageError("load: " + err.Error())
+		return UsageError("load: " + err.Error())
 	}
 	var tokens map[motcua.Role]string
 	if err := json.Unmarshal(b, &tokens); err != nil {
-		return usageError("load: " + err.Error())
+		return UsageError("load: " + err.Error())
 	}
 	fmt.Fprintf(os.Stderr, "driving %s with %d clients for %s...\n", *apiURL, *clients, *duration)
 	rep := loadtest.Run(context.Background(), loadtest.Config{API: *apiURL, Tokens: tokens, Clients: *clients, Duration: *duration,

@@ -14,6 +14,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/workflows"
 )
@@ -21,7 +22,7 @@ import (
 // runAudit runs the auditor's subcommands: export, replay, verify.
 func runAudit(args []string) error {
 	if len(args) == 0 {
-		return usageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model")
+		return cli.UsageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model")
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
@@ -35,10 +36,10 @@ func runAudit(args []string) error {
 	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify)")
 	lang := fs.String("lang", "vi", "timeline language: vi or en")
 	trustedKey := fs.String("audit-key", "", "check-bundle: SHA-256 of the audit key certificate to trust (default: the one in DATA/keys, if any)")
-	if err := fs.Parse(reorder(fs, args)); err != nil {
+	if err := fs.Parse(cli.Reorder(fs, args)); err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	if sub == "check-bundle" { // an outside auditor has the bundle and nothing of ours
 		return checkBundle(fs.Args(), *trustedKey, *rootsFile, c.data)
@@ -61,7 +62,7 @@ func runAudit(args []string) error {
 	switch sub {
 	case "export":
 		if *dossier == "" {
-			return usageError("audit export: --dossier is required")
+			return cli.UsageError("audit export: --dossier is required")
 		}
 		h, err := audit.History(ctx, conn.tc, *dossier)
 		if err != nil {
@@ -78,7 +79,7 @@ func runAudit(args []string) error {
 		return os.WriteFile(*out, b, 0o600)
 	case "bundle":
 		if *dossier == "" || *out == "" {
-			return usageError("audit bundle: --dossier and -o are required")
+			return cli.UsageError("audit bundle: --dossier and -o are required")
 		}
 		h, err := audit.History(ctx, conn.tc, *dossier)
 		if err != nil {
@@ -99,10 +100,10 @@ func runAudit(args []string) error {
 		return f.Close()
 	case "timeline":
 		if *dossier == "" {
-			return usageError("audit timeline: --dossier is required")
+			return cli.UsageError("audit timeline: --dossier is required")
 		}
 		if *lang != "vi" && *lang != "en" {
-			return usageError("audit timeline: --lang is vi or en")
+			return cli.UsageError("audit timeline: --lang is vi or en")
 		}
 		h, err := audit.History(ctx, conn.tc, *dossier)
 		if err != nil {
@@ -117,12 +118,8 @@ func runAudit(args []string) error {
 	case "verify":
 		return auditVerify(ctx, conn, &c, *dossier, *all, *rootsFile)
 	}
-	return usageError("audit: unknown subcommand " + sub)
+	return cli.UsageError("audit: unknown subcommand " + sub)
 }
-
-// errUntrusted is check-bundle's answer to an intact bundle whose audit
-// key the auditor does not trust: exit 3, never a pass.
-var errUntrusted = errors.New("untrusted")
 
 // checkBundle checks an offline bundle with what the auditor trusts: the
 // audit key's fingerprint (--audit-key), or roots it chains to (the
@@ -130,17 +127,17 @@ var errUntrusted = errors.New("untrusted")
 // one). It needs no server and no data folder.
 func checkBundle(args []string, pinned, rootsFile, data string) error {
 	if len(args) != 1 {
-		return usageError("audit check-bundle FILE.zip [--audit-key SHA256] [--roots FILE]")
+		return cli.UsageError("audit check-bundle FILE.zip [--audit-key SHA256] [--roots FILE]")
 	}
 	b, err := os.ReadFile(args[0])
 	if err != nil {
-		return usageError(err.Error())
+		return cli.UsageError(err.Error())
 	}
 	devCA := data // the office's own folder, when there is one
 	if _, err := os.Stat(filepath.Join(data, "ca", "root.crt")); err != nil {
 		devCA = ""
 	}
-	roots, err := trustedRoots(rootsFile, devCA)
+	roots, err := cli.TrustedRoots(rootsFile, devCA)
 	if err != nil {
 		return err
 	}
@@ -157,13 +154,13 @@ func checkBundle(args []string, pinned, rootsFile, data string) error {
 	enc.Encode(res)
 	switch {
 	case len(res.Problems) > 0:
-		return errInvalid
+		return cli.ErrInvalid
 	case res.Trusted == "":
 		fmt.Fprintf(os.Stderr, "motcua: the bundle is intact but signed by audit key %s, which you do not trust: pin it with --audit-key after checking it with the office, or give the root of its CA with --roots\n", res.AuditKey)
-		return errUntrusted
+		return cli.ErrUntrusted
 	case !res.Pass():
 		fmt.Fprintf(os.Stderr, "motcua: the bundle is intact, but its result is signed by someone the roots you trust do not vouch for: give their CA's root with --roots\n")
-		return errUntrusted
+		return cli.ErrUntrusted
 	}
 	return nil
 }
@@ -199,7 +196,7 @@ func auditReplay(ctx context.Context, conn *connected, files []string, dossier s
 		})
 	case all:
 		if status != "" && !motcua.Status(status).Valid() {
-			return usageError("audit replay: unknown status " + status)
+			return cli.UsageError("audit replay: unknown status " + status)
 		}
 		dossiers := &workflows.Dossiers{Temporal: conn.tc, Namespace: namespace}
 		err := dossiers.Each(ctx, workflows.Filter{Status: motcua.Status(status)}, func(d motcua.Summary) error {
@@ -225,7 +222,7 @@ func auditReplay(ctx context.Context, conn *connected, files []string, dossier s
 			}
 		}
 	default:
-		return usageError("audit replay: give FILE..., --dossier ID or --all")
+		return cli.UsageError("audit replay: give FILE..., --dossier ID or --all")
 	}
 	if failed > 0 {
 		return errors.New(fmt.Sprint(failed, " histories do not replay"))
@@ -239,9 +236,9 @@ func auditReplay(ctx context.Context, conn *connected, files []string, dossier s
 // and exits 1 when any has a problem.
 func auditVerify(ctx context.Context, conn *connected, c *common, dossier string, all bool, rootsFile string) error {
 	if (dossier == "") == !all {
-		return usageError("audit verify: give --dossier ID or --all")
+		return cli.UsageError("audit verify: give --dossier ID or --all")
 	}
-	roots, err := trustedRoots(rootsFile, c.data)
+	roots, err := cli.TrustedRoots(rootsFile, c.data)
 	if err != nil {
 		return err
 	}
@@ -273,12 +270,12 @@ func auditVerify(ctx context.Context, conn *connected, c *common, dossier string
 		findings = append(findings, f)
 	}
 	if all {
-		printJSON(findings)
+		cli.PrintJSON(findings)
 	} else {
-		printJSON(findings[0])
+		cli.PrintJSON(findings[0])
 	}
 	if bad > 0 {
-		return errInvalid
+		return cli.ErrInvalid
 	}
 	return nil
 }

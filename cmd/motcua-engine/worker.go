@@ -15,6 +15,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/portal"
@@ -53,7 +54,7 @@ func runWorker(args []string) error {
 	if *portalURL == "" {
 		return errors.New("worker: --portal-url is required")
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	conn, err := connect(ctx, &c, *temporalAddr, mtls.Worker, 5*time.Minute)
 	if err != nil {
@@ -219,10 +220,10 @@ func (s *signingFlags) level() (signer.Level, error) {
 	}
 	l, err := signer.ParseLevel(s.pades)
 	if err != nil {
-		return 0, usageError("--pades-level: " + err.Error())
+		return 0, cli.UsageError("--pades-level: " + err.Error())
 	}
 	if l >= signer.LevelT && s.tsa == "" {
-		return 0, usageError("--pades-level " + l.String() + " needs --tsa-url: a timestamp authority stamps the signature")
+		return 0, cli.UsageError("--pades-level " + l.String() + " needs --tsa-url: a timestamp authority stamps the signature")
 	}
 	return l, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/motcua/motcua/devserver"
+	"github.com/motcua/motcua/internal/cli"
 )
 
 // runServer runs the Temporal server alone (and its Web UI), for workers and
@@ -28,13 +29,13 @@ func runServer(args []string) error {
 	}
 	c.postgres, c.services, c.shards = *postgres, splitList(*services), *shards
 	if c.postgres == "" && len(c.services) != 4 {
-		return usageError("server --services: separate Temporal services need --postgres (on SQLite one process runs all four)")
+		return cli.UsageError("server --services: separate Temporal services need --postgres (on SQLite one process runs all four)")
 	}
 	log, err := c.logger()
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	srv, err := startDevServer(&c, *temporalAddr, *uiAddr, "", log)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/workflows"
 )
@@ -25,7 +26,7 @@ func runRenewTimestamps(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	conn, err := connect(ctx, &c, *temporalAddr, mtls.Worker, 10*time.Second)
 	if err != nil {
@@ -74,7 +75,7 @@ func runRenewTimestamps(args []string) error {
 					fmt.Printf("next scheduled run: %s\n", d.Info.NextActionTimes[0].Format(time.RFC3339))
 				}
 				if len(res.Failed) > 0 {
-					return errInvalid
+					return cli.ErrInvalid
 				}
 				return nil
 			}

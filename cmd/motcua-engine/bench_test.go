@@ -58,7 +58,7 @@ func TestBenchSmall(t *testing.T) {
 // a bare workflow of the same shape, 32 clients, one durable server, this
 // machine. It fails loudly below 0.75. Run it alone:
 //
-//	go test ./cmd/motcua -run '^$' -bench Ratio -benchtime 1x -timeout 30m
+//	go test ./cmd/motcua-engine -run '^$' -bench Ratio -benchtime 1x -timeout 30m
 func BenchmarkRatio(b *testing.B) {
 	for b.Loop() {
 		rep := runBenchJSON(b, "--clients", "32", "--count", "300")

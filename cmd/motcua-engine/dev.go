@@ -14,6 +14,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/devserver"
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/portal"
@@ -46,11 +47,11 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 
 	// Listen on the API first: a busy port is reported before anything starts.
-	apiListener, err := listen(*apiAddr, "api-addr")
+	apiListener, err := cli.Listen(*apiAddr, "api-addr")
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func runDev(args []string) error {
 		return err
 	}
 	if *portalURL == "" {
-		l, err := listen("127.0.0.1:0", "portal-url")
+		l, err := cli.Listen("127.0.0.1:0", "portal-url")
 		if err != nil {
 			return err
 		}
@@ -72,12 +73,12 @@ func runDev(args []string) error {
 		if err != nil {
 			return err
 		}
-		go serve(ctx, l, serviceServer(sim))
+		go cli.Serve(ctx, l, cli.ServiceServer(sim))
 		*portalURL = "http://" + l.Addr().String()
 	}
 
 	if c.metricsAddr != "" { // the embedded server's own, proxied at /metrics/server
-		l, err := listen("127.0.0.1:0", "metrics-addr")
+		l, err := cli.Listen("127.0.0.1:0", "metrics-addr")
 		if err != nil {
 			return err
 		}
@@ -108,11 +109,11 @@ func runDev(args []string) error {
 	}
 	// The dev CA serves a TSA, an OCSP responder and a CRL, so that dev
 	// signatures are timestamped and carry their revocation state.
-	pkiListener, err := listen(*pkiAddr, "pki-addr")
+	pkiListener, err := cli.Listen(*pkiAddr, "pki-addr")
 	if err != nil {
 		return err
 	}
-	go serve(ctx, pkiListener, serviceServer(ca.Handler()))
+	go cli.Serve(ctx, pkiListener, cli.ServiceServer(ca.Handler()))
 	ca.SetPKIBase("http://" + pkiListener.Addr().String())
 	if sf.signers == "" {
 		if sf.tsa == "" {
@@ -158,7 +159,7 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
-	err = serve(ctx, apiListener, api.HTTPServer(apiServer.Handler()))
+	err = cli.Serve(ctx, apiListener, api.HTTPServer(apiServer.Handler()))
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		err = nil
 	}

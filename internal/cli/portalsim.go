@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -11,7 +11,8 @@ import (
 	"github.com/motcua/motcua/portal"
 )
 
-func runPortalSim(args []string) error {
+// PortalSim runs the national portal's simulator, failing on request.
+func PortalSim(args []string) error {
 	fs := flag.NewFlagSet("portal-sim", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
 	var f portal.Faults
@@ -29,11 +30,11 @@ func runPortalSim(args []string) error {
 	if (f.OutageAfter > 0) != (f.OutageFor > 0) {
 		return errors.New("--outage-after and --outage-for go together")
 	}
-	l, err := listen(*addr, "addr")
+	l, err := Listen(*addr, "addr")
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := SignalContext()
 	defer stop()
 	fmt.Fprintf(os.Stderr, "portal simulator on http://%s (fail rate %.2f, outage after %d requests for %s)\n",
 		l.Addr(), f.FailRate, f.OutageAfter, f.OutageFor)
@@ -41,7 +42,7 @@ func runPortalSim(args []string) error {
 	if err != nil {
 		return err
 	}
-	err = serve(ctx, l, serviceServer(sim))
+	err = Serve(ctx, l, ServiceServer(sim))
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/motcua/motcua/bench"
+	"github.com/motcua/motcua/internal/cli"
 )
 
 // runBench measures motcua against a bare Temporal workflow of the
@@ -22,7 +23,7 @@ func runBench(args []string) error {
 		return err
 	}
 	if *clients < 1 || *count < 1 {
-		return usageError("bench: --clients and --count must be positive")
+		return cli.UsageError("bench: --clients and --count must be positive")
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -33,7 +34,7 @@ func runBench(args []string) error {
 			return err
 		}
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	fmt.Fprintf(os.Stderr, "[bench] %d clients, %d of each; logs in %s\n", *clients, *count, *dir)
 	rep, err := bench.Run(ctx, bench.Config{Binary: exe, Dir: *dir, Clients: *clients, Count: *count, Progress: os.Stderr})

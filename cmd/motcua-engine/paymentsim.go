@@ -10,6 +10,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/paygate"
 )
 
@@ -26,11 +27,11 @@ func runPaymentSim(args []string) error {
 	}
 	b, err := os.ReadFile(*tokensFile)
 	if err != nil {
-		return usageError("payment-sim: " + err.Error())
+		return cli.UsageError("payment-sim: " + err.Error())
 	}
 	var tokens map[motcua.Role]string
 	if err := json.Unmarshal(b, &tokens); err != nil || tokens[motcua.RoleSystem] == "" {
-		return usageError("payment-sim: " + *tokensFile + " has no system token")
+		return cli.UsageError("payment-sim: " + *tokensFile + " has no system token")
 	}
 	if *dir != "" {
 		if err := os.MkdirAll(*dir, 0o700); err != nil {
@@ -41,18 +42,18 @@ func runPaymentSim(args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := listen(*addr, "addr")
+	l, err := cli.Listen(*addr, "addr")
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	g := &paygate.Gateway{API: apiclient.New(*apiURL, tokens[motcua.RoleSystem], nil), Dir: *dir, Log: log}
 	if err := g.Resume(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "payment gateway simulator on http://%s/pay, confirming to %s\n", l.Addr(), *apiURL)
-	err = serve(ctx, l, serviceServer(g.Handler()))
+	err = cli.Serve(ctx, l, cli.ServiceServer(g.Handler()))
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

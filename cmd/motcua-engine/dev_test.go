@@ -37,8 +37,11 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// Both binaries, side by side as `go build -o DIR ./cmd/...` leaves
+	// them: the tests run motcua as a user does, which hands the engine's
+	// commands to motcua-engine.
 	binary = filepath.Join(dir, "motcua")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", dir+"/", ".", "../motcua").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build motcua: %v\n%s", err, out)
 		os.Exit(1)
 	}

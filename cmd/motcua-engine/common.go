@@ -8,15 +8,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/motcua/motcua"
@@ -25,6 +22,7 @@ import (
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/fileonce"
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/metrics"
 	"github.com/motcua/motcua/mtls"
@@ -87,7 +85,7 @@ func (c *common) serveMetrics(ctx context.Context, d *data) error {
 	if c.metricsAddr == "" {
 		return nil
 	}
-	l, err := listen(c.metricsAddr, "metrics-addr")
+	l, err := cli.Listen(c.metricsAddr, "metrics-addr")
 	if err != nil {
 		return err
 	}
@@ -100,7 +98,7 @@ func (c *common) serveMetrics(ctx context.Context, d *data) error {
 		proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.Out.URL = server; r.Out.Host = server.Host }}
 		mux.Handle("GET /metrics/server", proxy)
 	}
-	go serve(ctx, l, serviceServer(mux))
+	go cli.Serve(ctx, l, cli.ServiceServer(mux))
 	return nil
 }
 
@@ -134,7 +132,7 @@ func (c *common) tlsFor(identity string) (*tls.Config, error) {
 	switch dir := filepath.Join(c.data, "tls"); {
 	case c.tls.Cert != "" || c.tls.Key != "" || c.tls.CA != "":
 		if c.tls.Cert == "" || c.tls.Key == "" || c.tls.CA == "" {
-			return nil, usageError("--tls-cert, --tls-key and --tls-ca go together")
+			return nil, cli.UsageError("--tls-cert, --tls-key and --tls-ca go together")
 		}
 		return mtls.ClientConfig(c.tls)
 	case mtls.Exists(dir):
@@ -313,36 +311,6 @@ func connect(ctx context.Context, c *common, temporalAddr, identity string, wait
 }
 
 // listen opens a TCP listener with an error that says which flag to change.
-func listen(addr, flagName string) (net.Listener, error) {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s (change --%s or stop what uses it): %w", addr, flagName, err)
-	}
-	return l, nil
-}
-
-// serviceServer is the HTTP server of the small services motcua runs (the
-// dev CA's TSA, OCSP and CRL, the portal simulator): small requests, so a
-// slow client is cut off after 20 s; answers may take a minute (the
-// simulator's injected hangs).
-func serviceServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 20 * time.Second,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-}
-
-// serve runs srv on l until ctx ends, then drains it.
-func serve(ctx context.Context, l net.Listener, srv *http.Server) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		return srv.Shutdown(shut)
-	}
-}
 
 // auditKey is the unit's audit key in the data folder, certified by the
 // unit's (dev) CA.
@@ -353,43 +321,3 @@ func auditKey(c *common) (audit.AuditKey, error) {
 	}
 	return audit.LoadOrCreateAuditKey(c.keysDir(), ca.CertifyAuditKey)
 }
-
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
-
-// reorder puts flags before the positional arguments, so that
-// `verify FILE --json` works like `verify --json FILE`.
-func reorder(fs *flag.FlagSet, args []string) []string {
-	var flags, rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if len(a) < 2 || a[0] != '-' {
-			rest = append(rest, a)
-			continue
-		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		if f := fs.Lookup(name); f != nil {
-			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-				continue
-			}
-		}
-		if i+1 < len(args) {
-			flags = append(flags, args[i+1])
-			i++
-		}
-	}
-	return append(flags, rest...)
-}
-
-// errInvalid makes the command exit 1 without printing more.
-var errInvalid = errors.New("")
-
-// usageError exits 2.
-type usageError string
-
-func (e usageError) Error() string { return string(e) }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -15,10 +15,10 @@ import (
 	"github.com/motcua/motcua/signer"
 )
 
-// runSignRemote plays the leader's signing client: the key stays in its
+// SignRemote plays the leader's signing client: the key stays in its
 // PKCS#12 file or on its PKCS#11 token; only the certificate goes to the
 // server, and only the signature of the request's digest comes back.
-func runSignRemote(args []string) error {
+func SignRemote(args []string) error {
 	fs := flag.NewFlagSet("sign-remote", flag.ContinueOnError)
 	apiURL := fs.String("api", "http://127.0.0.1:8080", "motcua API URL")
 	tokenEnv := fs.String("token-env", "MOTCUA_TOKEN", "environment variable holding the leader's API token")
@@ -35,7 +35,7 @@ func runSignRemote(args []string) error {
 		return err
 	}
 	if *dossier == "" {
-		return usageError("sign-remote: --dossier is required")
+		return UsageError("sign-remote: --dossier is required")
 	}
 	var src signer.Source
 	switch {
@@ -44,7 +44,7 @@ func runSignRemote(args []string) error {
 	case *module != "" && *p12 == "":
 		src = signer.PKCS11Token{Module: *module, Token: *tokenLabel, KeyLabel: *keyLabel, PIN: signer.Secret{Env: *pinEnv}, ChainFile: *chainFile}
 	default:
-		return usageError("sign-remote: give --pkcs12 FILE or --pkcs11-module MODULE")
+		return UsageError("sign-remote: give --pkcs12 FILE or --pkcs11-module MODULE")
 	}
 	key, err := src.Key()
 	if err != nil {
@@ -62,7 +62,7 @@ func runSignRemote(args []string) error {
 	}
 	token := os.Getenv(*tokenEnv)
 	if token == "" {
-		return usageError("sign-remote: $" + *tokenEnv + " holds no token")
+		return UsageError("sign-remote: $" + *tokenEnv + " holds no token")
 	}
 	c := apiclient.New(*apiURL, token, nil)
 	ctx := context.Background()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/web"
@@ -38,11 +39,11 @@ func runAPI(args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := listen(*apiAddr, "api-addr")
+	l, err := cli.Listen(*apiAddr, "api-addr")
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	conn, err := connect(ctx, &c, *temporalAddr, mtls.API, 5*time.Minute)
 	if err != nil {
@@ -54,7 +55,7 @@ func runAPI(args []string) error {
 	if err != nil {
 		return err
 	}
-	err = serve(ctx, l, api.HTTPServer(apiServer.Handler()))
+	err = cli.Serve(ctx, l, api.HTTPServer(apiServer.Handler()))
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -20,12 +20,12 @@ import (
 	"github.com/motcua/motcua/signer"
 )
 
-// runSignAgent is the signing agent on a leader's computer: the pages reach
+// SignAgent is the signing agent on a leader's computer: the pages reach
 // it over loopback to sign with the leader's USB token (PKCS#11), whose key
 // never leaves it. It listens on 127.0.0.1 only, answers only the motcua
 // page's origin, and asks the person at the terminal to confirm every
 // batch of digests before the token signs them.
-func runSignAgent(args []string) error {
+func SignAgent(args []string) error {
 	fs := flag.NewFlagSet("sign-agent", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8765", "loopback address to listen on")
 	origin := fs.String("origin", "http://127.0.0.1:8080", "the motcua pages' origin, the only one answered")
@@ -38,26 +38,26 @@ func runSignAgent(args []string) error {
 		return err
 	}
 	if *module == "" {
-		return usageError("sign-agent: --pkcs11-module is required")
+		return UsageError("sign-agent: --pkcs11-module is required")
 	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil || !net.ParseIP(host).IsLoopback() {
-		return usageError("sign-agent: --addr must be a loopback address (127.0.0.1:PORT): the agent is for this computer only")
+		return UsageError("sign-agent: --addr must be a loopback address (127.0.0.1:PORT): the agent is for this computer only")
 	}
 	key, err := signer.PKCS11Token{Module: *module, Token: *tokenLabel, KeyLabel: *keyLabel, PIN: signer.Secret{Env: *pinEnv}, ChainFile: *chainFile}.Key()
 	if err != nil {
 		return err
 	}
 	a := &agent{key: key, origin: strings.TrimRight(*origin, "/"), in: bufio.NewReader(os.Stdin), out: os.Stderr}
-	l, err := listen(*addr, "addr")
+	l, err := Listen(*addr, "addr")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "motcua sign-agent: %s's token, for %s, on http://%s (Ctrl-C to stop)\n",
 		key.Certificate.Subject.CommonName, a.origin, l.Addr())
-	ctx, stop := signalContext()
+	ctx, stop := SignalContext()
 	defer stop()
-	err = serve(ctx, l, serviceServer(a.handler()))
+	err = Serve(ctx, l, ServiceServer(a.handler()))
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
