@@ -176,3 +176,48 @@ func goTool(t *testing.T) string {
 	}
 	return p
 }
+
+// BenchmarkVerifyProcess is what an auditor's `motcua verify` of one result
+// costs as a process, start-up included, beside pdfsig's on the same file
+// when poppler is installed:
+//
+//	go test ./cmd/motcua -run '^$' -bench VerifyProcess
+func BenchmarkVerifyProcess(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "motcua")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), "UBND xã Thử")
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, err := ca.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, _ := catalog.Default().Lookup("1.004227")
+	pdf, _ := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261127-0001", ReceivedAt: time.Now()})
+	signed, err := signer.Sign(context.Background(), pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(dir, "result.pdf")
+	os.WriteFile(file, signed, 0o600)
+
+	timed := func(name string, args ...string) (perRun time.Duration) {
+		start := time.Now()
+		for range b.N {
+			if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+				b.Fatalf("%s: %v\n%s", name, err, out)
+			}
+		}
+		return time.Since(start) / time.Duration(b.N)
+	}
+	b.ResetTimer()
+	b.ReportMetric(float64(timed(bin, "verify", file, "--data", dir).Microseconds())/1000, "ms/verify")
+	if _, err := exec.LookPath("pdfsig"); err == nil {
+		b.ReportMetric(float64(timed("pdfsig", file).Microseconds())/1000, "ms/pdfsig")
+	}
+	b.ReportMetric(0, "ns/op")
+}
