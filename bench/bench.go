@@ -315,54 +315,82 @@ func (r *run) bare(ctx context.Context) (Side, error) {
 
 // motcua drives dossiers through the real API with the load generator.
 func (r *run) motcua(ctx context.Context) (Side, error) {
-	portal, err := child.FreeAddr()
+	m, err := r.startMotcua(ctx)
 	if err != nil {
 		return Side{}, err
+	}
+	return r.dossiers(ctx, m, r.cfg.Count)
+}
+
+// processes are motcua's worker, API and portal simulator of a run.
+type processes struct {
+	api    string
+	tokens map[motcua.Role]string
+	worker *child.Process
+}
+
+// startMotcua starts motcua's processes on the run's server and waits for
+// the API to answer.
+func (r *run) startMotcua(ctx context.Context) (*processes, error) {
+	portal, err := child.FreeAddr()
+	if err != nil {
+		return nil, err
 	}
 	api, err := child.FreeAddr()
 	if err != nil {
-		return Side{}, err
+		return nil, err
 	}
-	tokens, users := map[motcua.Role]string{}, []map[string]string{}
+	m := &processes{api: "http://" + api, tokens: map[motcua.Role]string{}}
+	var users []map[string]string
 	for _, role := range motcua.Roles {
 		tok := fmt.Sprintf("bench-%s-%d", role, rand.Int64())
-		tokens[role] = tok
+		m.tokens[role] = tok
 		sum := sha256.Sum256([]byte(tok))
 		users = append(users, map[string]string{"id": string(role) + "1", "name": "Người " + string(role), "role": string(role), "token_sha256": hex.EncodeToString(sum[:])})
 	}
 	b, _ := json.Marshal(map[string]any{"users": users})
 	usersFile := filepath.Join(r.cfg.Dir, "users.json")
 	if err := os.WriteFile(usersFile, b, 0o600); err != nil {
-		return Side{}, err
+		return nil, err
 	}
 	for _, args := range [][]string{
 		{"portal-sim", "--addr", portal, "--data", filepath.Join(r.cfg.Dir, "portal")},
 		{"worker", "--data", r.data, "--temporal-addr", r.temporal, "--portal-url", "http://" + portal},
 		{"api", "--data", r.data, "--temporal-addr", r.temporal, "--users", usersFile, "--api-addr", api},
 	} {
-		if _, err := r.spawn(args[0], args...); err != nil {
-			return Side{}, err
+		p, err := r.spawn(args[0], args...)
+		if err != nil {
+			return nil, err
+		}
+		if args[0] == "worker" {
+			m.worker = p
 		}
 	}
 	for deadline := time.Now().Add(3 * time.Minute); ; {
-		resp, err := http.Get("http://" + api + "/healthz")
+		resp, err := http.Get(m.api + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return m, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return Side{}, errors.New("the bench's motcua API never answered (see api.log)")
+			return nil, errors.New("the bench's motcua API never answered (see api.log)")
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	r.progress("motcua dossiers: %d with %d clients through %s", r.cfg.Count, r.cfg.Clients, api)
+}
+
+// dossiers drives count dossiers through, from intake to hand-back, with
+// the run's clients.
+func (r *run) dossiers(ctx context.Context, m *processes, count int) (Side, error) {
+	r.progress("motcua dossiers: %d with %d clients through %s", count, r.cfg.Clients, m.api)
 	before := r.cpuNow()
-	rep := loadtest.Run(ctx, loadtest.Config{API: "http://" + api, Tokens: tokens, Clients: r.cfg.Clients, Duration: 24 * time.Hour, Dossiers: r.cfg.Count})
+	rep := loadtest.Run(ctx, loadtest.Config{API: m.api, Tokens: m.tokens, Clients: r.cfg.Clients, Duration: 24 * time.Hour, Dossiers: count})
 	s := Side{Name: "motcua dossiers (through the API)", Count: rep.Completed + rep.Rejected + rep.Withdrawn, Elapsed: rep.Elapsed,
 		PerSecond: rep.PerSecond, Errors: rep.Errors, Calls: rep.Calls}
 	s.usage(before, r.cpuNow())
+	var err error
 	s.EventsPer, err = r.eventsPer(ctx, "DossierWorkflow")
 	return s, err
 }

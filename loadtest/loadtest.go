@@ -28,6 +28,9 @@ type Config struct {
 	Duration time.Duration
 	// Dossiers, when positive, stops taking dossiers in after that many.
 	Dossiers int
+	// Open takes dossiers in and leaves them waiting for review, as a busy
+	// office does: the load of many open dossiers on the engine.
+	Open bool
 	// Shapes mixes every step shape of the catalog (payment, same-day,
 	// consultation, supplement twice, withdrawal) into the dossiers, instead
 	// of review-and-sign alone.
@@ -137,7 +140,7 @@ func Run(ctx context.Context, cfg Config) Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := client{as: via[i%len(via)], rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))), shapes: cfg.Shapes}
+			c := client{as: via[i%len(via)], rec: rec, rng: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))), shapes: cfg.Shapes, open: cfg.Open}
 			for running.Err() == nil && (cfg.Dossiers <= 0 || taken.Add(1) <= int64(cfg.Dossiers)) {
 				c.dossier(ctx) // a dossier under way is finished
 			}
@@ -174,6 +177,7 @@ type client struct {
 	rec    *recorder
 	rng    *rand.Rand
 	shapes bool
+	open   bool
 }
 
 var document = []byte("%PDF-1.4\n% load test form\n%%EOF\n")
@@ -254,6 +258,9 @@ func (c *client) dossier(ctx context.Context) {
 		return
 	}
 	c.rec.count(motcua.StatusReceived)
+	if c.open {
+		return
+	}
 	id := created.DossierID
 	system, specialist, clerk, chairman := c.as[motcua.RoleSystem], c.as[motcua.RoleSpecialist], c.as[motcua.RoleClerk], c.as[motcua.RoleChairman]
 	review := func(r motcua.Review) error {

@@ -45,6 +45,7 @@ Usage:
                     | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model   (each with [--temporal-addr HOST:PORT] [--data DIR])
   motcua chaos      [--dossiers 30] [--kills 3] [--outage 20s] [--fail-rate 0.2] [--dir DIR] [--postgres URL] [--archive s3://...]
   motcua bench      [--clients 32] [--count 300] [--dir DIR] [--json]   (motcua against a bare workflow of its shape)
+                    [--open 1000,5000,20000 [--lists 100]]   (instead: motcua as open dossiers pile up)
   motcua load       [--api URL] [--data DIR | --tokens FILE] [--clients 50] [--duration 1m] [--dossiers N] [--shapes] [--json]
   motcua sign-agent --pkcs11-module M --pkcs11-token T --key-label K [--pin-env VAR] [--origin URL] [--addr 127.0.0.1:8765]
   motcua remote-sign-sim [--addr HOST:PORT] [--data DIR] [--pki-url URL] [--expire-after 5m]

@@ -1,0 +1,205 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/apiclient"
+	"github.com/motcua/motcua/loadtest"
+	"github.com/motcua/motcua/workflows"
+)
+
+// Level is what the scale run measured with a number of dossiers open.
+type Level struct {
+	// Open is the number of dossiers waiting for review, counted by
+	// Temporal's visibility when the level was measured.
+	Open int `json:"open"`
+	// FillPerSecond is the intake rate while the open dossiers were taken
+	// in (intake only).
+	FillPerSecond float64 `json:"fill_per_second"`
+	// WorkerRSS is the worker's resident memory after the level's
+	// dossiers; WorkerPeakRSS its peak so far. Bytes.
+	WorkerRSS     int64 `json:"worker_rss_bytes"`
+	WorkerPeakRSS int64 `json:"worker_peak_rss_bytes"`
+	// List is GET /v1/dossiers?status=in_review (the first page, 50),
+	// asked one after another by a specialist.
+	List loadtest.Call `json:"list_in_review"`
+	// Dossiers is the cost of a whole dossier (intake to hand-back) at
+	// this level, driven with the run's clients.
+	Dossiers Side `json:"dossiers"`
+}
+
+// ScaleReport is a scale run: the levels in increasing order.
+type ScaleReport struct {
+	Clients int     `json:"clients"`
+	Levels  []Level `json:"levels"`
+}
+
+// String formats the report for people.
+func (r ScaleReport) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "open dossiers on one durable server (SQLite, fsync on commit), one worker; %d clients\n\n", r.Clients)
+	fmt.Fprintf(&b, "%8s %8s %11s %11s %10s %10s %9s %10s %9s %9s %7s\n",
+		"open", "fill/s", "worker RSS", "peak RSS", "list p50", "list p99", "dossier/s", "CPU s each", "intake99", "sign p99", "errors")
+	for _, l := range r.Levels {
+		call := func(name string) time.Duration {
+			for _, c := range l.Dossiers.Calls {
+				if c.Name == name {
+					return c.P99
+				}
+			}
+			return 0
+		}
+		fmt.Fprintf(&b, "%8d %8.1f %9.0fMB %9.0fMB %10s %10s %9.2f %10.3f %9s %9s %7d\n",
+			l.Open, l.FillPerSecond, float64(l.WorkerRSS)/(1<<20), float64(l.WorkerPeakRSS)/(1<<20),
+			l.List.P50.Round(100*time.Microsecond), l.List.P99.Round(100*time.Microsecond),
+			l.Dossiers.PerSecond, l.Dossiers.CPUPer, call("intake").Round(time.Millisecond), call("sign").Round(time.Millisecond),
+			l.Dossiers.Errors+l.List.Errors)
+	}
+	return b.String()
+}
+
+// ScaleConfig is one scale run.
+type ScaleConfig struct {
+	Config
+	// Open are the levels of open dossiers to measure at, increasing.
+	Open []int
+	// Lists is how many list calls to time at each level.
+	Lists int
+}
+
+// Scale fills the engine with dossiers left waiting for review, level by
+// level, and at each level measures the worker's memory, the list of
+// dossiers in review, and the cost of whole dossiers driven through
+// meanwhile (cfg.Count of them, with cfg.Clients).
+func Scale(ctx context.Context, cfg ScaleConfig) (ScaleReport, error) {
+	if cfg.Clients < 1 || cfg.Count < 1 || len(cfg.Open) == 0 || cfg.Lists < 1 {
+		return ScaleReport{}, errors.New("bench: clients, count, lists and the levels must be positive")
+	}
+	if !slices.IsSorted(cfg.Open) || cfg.Open[0] < 1 {
+		return ScaleReport{}, errors.New("bench: the levels of open dossiers must be positive and increasing")
+	}
+	r := &run{cfg: cfg.Config, data: cfg.Dir + "/data"}
+	defer r.stop()
+	rep := ScaleReport{Clients: cfg.Clients}
+	if err := r.startServer(ctx); err != nil {
+		return rep, err
+	}
+	m, err := r.startMotcua(ctx)
+	if err != nil {
+		return rep, err
+	}
+	open := 0
+	for _, level := range cfg.Open {
+		var l Level
+		if l.FillPerSecond, err = r.fill(ctx, m, open, level); err != nil {
+			return rep, err
+		}
+		if l.Open, err = r.waitOpen(ctx, level); err != nil {
+			return rep, err
+		}
+		open = l.Open
+		if l.Dossiers, err = r.dossiers(ctx, m, cfg.Count); err != nil {
+			return rep, err
+		}
+		l.List = r.list(ctx, m, cfg.Lists)
+		l.WorkerRSS, l.WorkerPeakRSS = memoryOf(m.worker.Pid())
+		r.progress("%d open: worker %d MB (peak %d MB), list p99 %s, %.2f dossiers/s",
+			l.Open, l.WorkerRSS>>20, l.WorkerPeakRSS>>20, l.List.P99.Round(time.Millisecond), l.Dossiers.PerSecond)
+		rep.Levels = append(rep.Levels, l)
+	}
+	return rep, nil
+}
+
+// fill takes dossiers in until level are open, and returns the intake
+// rate.
+func (r *run) fill(ctx context.Context, m *processes, open, level int) (float64, error) {
+	start, taken := time.Now(), 0
+	for taken < level-open {
+		n := min(level-open-taken, 1000)
+		rep := loadtest.Run(ctx, loadtest.Config{API: m.api, Tokens: m.tokens, Clients: r.cfg.Clients, Duration: 24 * time.Hour, Dossiers: n, Open: true})
+		if rep.Errors > 0 {
+			return 0, fmt.Errorf("taking %d dossiers in: %d errors, the first: %s", n, rep.Errors, rep.FirstError)
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		taken += rep.Started
+		r.progress("%d open dossiers taken in (%.1f/s)", open+taken, float64(taken)/time.Since(start).Seconds())
+	}
+	return float64(taken) / time.Since(start).Seconds(), nil
+}
+
+// waitOpen waits for visibility to count level dossiers in review.
+func (r *run) waitOpen(ctx context.Context, level int) (int, error) {
+	q := fmt.Sprintf("WorkflowType = 'DossierWorkflow' AND %s = '%s'", workflows.AttrStatus.GetName(), motcua.StatusInReview)
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		resp, err := r.tc.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
+		if err != nil {
+			return 0, fmt.Errorf("count the open dossiers: %w", err)
+		}
+		if n := int(resp.Count); n >= level || time.Now().After(deadline) {
+			if n != level {
+				return n, fmt.Errorf("%d dossiers in review, %d taken in", n, level)
+			}
+			return n, nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// list times n first pages of the dossiers in review, asked one after
+// another by a specialist.
+func (r *run) list(ctx context.Context, m *processes, n int) loadtest.Call {
+	specialist := apiclient.New(m.api, "", nil).As(m.tokens[motcua.RoleSpecialist])
+	lat := &latencies{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	for range n {
+		start := time.Now()
+		page, err := specialist.List(ctx, apiclient.Filter{Status: motcua.StatusInReview})
+		if err == nil && len(page.Dossiers) == 0 {
+			err = errors.New("an empty first page of the dossiers in review")
+		}
+		lat.add("list", time.Since(start), err)
+	}
+	calls, errs := lat.calls()
+	if len(calls) == 0 {
+		return loadtest.Call{Name: "list", Errors: errs}
+	}
+	c := calls[0]
+	c.Errors = errs
+	return c
+}
+
+// memoryOf is a process's resident and peak resident memory, from /proc.
+func memoryOf(pid int) (rss, peak int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "VmRSS":
+			rss = kb << 10
+		case "VmHWM":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
