@@ -14,7 +14,8 @@ import (
 	"fmt"
 	"time"
 
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver the Temporal server uses too
+	"modernc.org/sqlite" // the pure-Go SQLite driver the Temporal server uses too
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/metrics"
@@ -35,9 +36,25 @@ CREATE INDEX IF NOT EXISTS facts_received ON facts (received_at, procedure);`
 
 // Open opens (creating it when missing) the read model at path. Several
 // processes may share it: SQLite's write-ahead log lets readers go on while
-// one writes, and a writer waits up to 10 s for another.
+// one writes, and a writer waits up to 10 s for another (write
+// transactions take the lock when they begin, so two never deadlock on an
+// upgrade).
 func Open(path string) (*Store, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)")
+	// Processes starting together on a new file race to turn on the log,
+	// which SQLite answers with "busy" at once rather than waiting: the
+	// later one tries again.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		s, err := open(path)
+		var busy *sqlite.Error
+		if err == nil || !errors.As(err, &busy) || busy.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return s, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func open(path string) (*Store, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open the read model: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,46 @@ func open(t testing.TB) *readmodel.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// Processes starting together (a worker and an API on a new data folder)
+// open a new read model at once: each gets it, and their writes all land.
+func TestOpenedTogether(t *testing.T) {
+	for round := range 20 {
+		path := filepath.Join(t.TempDir(), "readmodel.db")
+		at := time.Date(2026, 11, 27, 9, 0, 0, 0, motcua.Vietnam)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := readmodel.Open(path)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer s.Close()
+				errs <- s.Record(context.Background(), motcua.Facts{DossierID: fmt.Sprintf("D-%d", i), ProcedureCode: "1.004227", Status: motcua.StatusInReview, ReceivedAt: at, Seq: 1})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		s, err := readmodel.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Received(context.Background(), at.Add(-time.Hour), at.Add(time.Hour), "")
+		s.Close()
+		if err != nil || len(got) != 8 {
+			t.Fatalf("round %d: %v, %d facts stored, want 8", round, err, len(got))
+		}
+	}
 }
 
 // A copy replaces the stored one only when it is newer: a late retry of an
