@@ -165,9 +165,18 @@ func Start(o Options) (*Server, error) {
 			temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()))
 	}
 	dyn := dynamicconfig.StaticClient{
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
-		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8096,
+		// The dossier lists of a busy office: a call over the limit is
+		// answered "resource exhausted" and retried by the client after a
+		// pause, which users see as a list taking half a second.
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 500,
+		// On SQLite the search attributes are in the database before the
+		// server starts; on PostgreSQL the workers add them to a running
+		// cluster, whose other processes would otherwise see them only at
+		// their next refresh (a minute). Forcing a read of them on every
+		// use costs a database read per listed row and per attribute
+		// update, and a list of 50 dossiers hit the persistence rate limit.
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): o.Postgres != "",
 	}
 	opts := append([]temporal.ServerOption{
 		temporal.WithConfig(conf),
@@ -279,7 +288,16 @@ func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
 	sqlConf := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
 		DatabaseName:      o.DatabaseFile,
-		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "WAL", "_synchronous": "FULL"},
+		// Every attribute but mode is a pragma (the plugin passes unknown
+		// keys as _pragma=key=value; a misspelt one is silently ignored).
+		// WAL: a commit appends to the log and syncs it once, and readers
+		// (the dossier lists) do not wait for the writer. FULL: that sync
+		// happens at every commit, so a commit survives a power cut.
+		// One connection (the plugin's default): Temporal's transactions
+		// read before they write, and two connections upgrading at once
+		// fail with SQLITE_BUSY however long they would wait (measured:
+		// hundreds of failed operations a minute under the bench).
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "full", "busy_timeout": "10000"},
 	}
 	if _, err := os.Stat(o.DatabaseFile); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {

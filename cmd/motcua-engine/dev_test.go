@@ -1,6 +1,8 @@
 package main
 
 import (
+	"database/sql"
+
 	"archive/zip"
 	"bytes"
 	"context"
@@ -17,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/calendar"
@@ -198,6 +202,12 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 		if strings.Contains(p.stderr.String(), token) {
 			t.Errorf("motcua dev wrote the %s's token to its output", role)
 		}
+	}
+	// Temporal's database runs on a write-ahead log (a mode the file
+	// keeps): a pragma the driver does not know is silently ignored, as
+	// ours once were.
+	if got := sqlitePragma(t, filepath.Join(cfg.data, "temporal.db"), "journal_mode"); got != "wal" {
+		t.Errorf("temporal.db's journal mode is %s, want wal", got)
 	}
 	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% scanned form\n%%EOF\n"))
 	var created struct {
@@ -521,4 +531,20 @@ func TestDevRefusesABusyPort(t *testing.T) {
 	if !strings.Contains(string(out), "cannot listen on "+l.Addr().String()) || strings.Contains(string(out), "panic") {
 		t.Errorf("unclear error for the temporal port:\n%s", out)
 	}
+}
+
+// sqlitePragma reads a pragma of the SQLite file at path as a new
+// connection sees it.
+func sqlitePragma(t *testing.T, path, pragma string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v string
+	if err := db.QueryRow("PRAGMA " + pragma).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
