@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -59,6 +60,8 @@ type Server struct {
 	patterns      []string        // every "METHOD /path" registered
 	codecSessions codecSessions
 	signIns       signInLimit
+	dossiersOnce  sync.Once
+	dossiersOf    *workflows.Dossiers // made once: it batches the code requests of every intake
 }
 
 // Handler returns the routes of the API.
@@ -109,7 +112,10 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Dossiers() *workflows.Dossiers { return s.dossiers() }
 
 func (s *Server) dossiers() *workflows.Dossiers {
-	return &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands}
+	s.dossiersOnce.Do(func() {
+		s.dossiersOf = &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands}
+	})
+	return s.dossiersOf
 }
 
 // Routes lists the "METHOD /path" patterns Handler registers, in order: the

@@ -13,6 +13,14 @@ import (
 // UpdateAllocate is the update that hands out the next dossier code.
 const UpdateAllocate = "allocate"
 
+// UpdateAllocateBatch hands out the next codes for several requests at
+// once, in order: an API gathers the intakes that arrive while its previous
+// batch is under way, so the code workflow runs one task for many intakes.
+const UpdateAllocateBatch = "allocate-batch"
+
+// maxBatch bounds the requests of one UpdateAllocateBatch.
+const maxBatch = 200
+
 // CodesWorkflowID is the id of the code workflow of a unit.
 func CodesWorkflowID(unitCode string) string { return "dossier-codes:" + unitCode }
 
@@ -57,31 +65,62 @@ func CodesWorkflow(ctx workflow.Context, st CodesState) error {
 		st.External = map[string]Allocation{}
 	}
 	handled := 0
-	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAllocate,
-		func(ctx workflow.Context, req AllocateRequest) (Allocation, error) {
-			handled++
-			if a, ok := st.External[req.ExternalID]; ok && req.ExternalID != "" {
-				a.Existing = true
-				return a, nil
-			}
-			now := workflow.Now(ctx).In(motcua.Vietnam)
-			day := now.Format("060102")
-			if day != st.Day {
-				st.Day, st.Seq = day, 0
-			}
-			if st.Seq == 9999 {
-				return Allocation{}, fmt.Errorf("unit %s has used all 9999 codes of %s", st.Unit, day)
-			}
-			st.Seq++
-			a := Allocation{Code: fmt.Sprintf("%s-%s-%04d", st.Unit, day, st.Seq), ReceivedAt: now}
-			if req.ExternalID != "" {
-				st.External[req.ExternalID] = a
-			}
+	allocate := func(ctx workflow.Context, req AllocateRequest) (Allocation, error) {
+		handled++
+		if a, ok := st.External[req.ExternalID]; ok && req.ExternalID != "" {
+			a.Existing = true
 			return a, nil
+		}
+		now := workflow.Now(ctx).In(motcua.Vietnam)
+		day := now.Format("060102")
+		if day != st.Day {
+			st.Day, st.Seq = day, 0
+		}
+		if st.Seq == 9999 {
+			return Allocation{}, fmt.Errorf("unit %s has used all 9999 codes of %s", st.Unit, day)
+		}
+		st.Seq++
+		a := Allocation{Code: fmt.Sprintf("%s-%s-%04d", st.Unit, day, st.Seq), ReceivedAt: now}
+		if req.ExternalID != "" {
+			st.External[req.ExternalID] = a
+		}
+		return a, nil
+	}
+	valid := func(req AllocateRequest) error {
+		if len(req.ExternalID) > 100 {
+			return fmt.Errorf("external id longer than 100 characters")
+		}
+		return nil
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAllocate, allocate, workflow.UpdateHandlerOptions{Validator: valid})
+	if err != nil {
+		return err
+	}
+	// A batch is all or nothing: a request it cannot serve (the day's
+	// codes used up) fails the whole batch before any code is handed out.
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateAllocateBatch,
+		func(ctx workflow.Context, reqs []AllocateRequest) ([]Allocation, error) {
+			if day := workflow.Now(ctx).In(motcua.Vietnam).Format("060102"); day == st.Day && st.Seq+len(reqs) > 9999 {
+				return nil, fmt.Errorf("unit %s has fewer than %d codes left for %s", st.Unit, len(reqs), day)
+			}
+			out := make([]Allocation, 0, len(reqs))
+			for _, req := range reqs {
+				a, err := allocate(ctx, req)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, a)
+			}
+			return out, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(req AllocateRequest) error {
-			if len(req.ExternalID) > 100 {
-				return fmt.Errorf("external id longer than 100 characters")
+		workflow.UpdateHandlerOptions{Validator: func(reqs []AllocateRequest) error {
+			if len(reqs) == 0 || len(reqs) > maxBatch {
+				return fmt.Errorf("a batch holds 1 to %d requests, not %d", maxBatch, len(reqs))
+			}
+			for _, req := range reqs {
+				if err := valid(req); err != nil {
+					return err
+				}
 			}
 			return nil
 		}},

@@ -92,3 +92,68 @@ func TestCodesContinueAsNewKeepsTheCounter(t *testing.T) {
 		t.Errorf("carried state: seq %d day %s, %d external ids", next.Seq, next.Day, len(next.External))
 	}
 }
+
+// A batch hands out codes in the order of its requests, after the single
+// allocations before it, with a repeated external id answered by its first
+// code; an empty or oversized batch is refused before it is written.
+func TestCodesInBatches(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(workflows.CodesWorkflow)
+	env.SetStartTime(time.Date(2026, 11, 27, 9, 0, 0, 0, motcua.Vietnam))
+	var got []workflows.Allocation
+	rejected := 0
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(workflows.UpdateAllocate, "single", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnAccept: func() {},
+			OnComplete: func(v any, err error) { got = append(got, v.(workflows.Allocation)) },
+		}, workflows.AllocateRequest{ExternalID: "BO-0"})
+	}, time.Minute)
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(workflows.UpdateAllocateBatch, "batch", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnAccept: func() {},
+			OnComplete: func(v any, err error) {
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got = append(got, v.([]workflows.Allocation)...)
+			},
+		}, []workflows.AllocateRequest{{ExternalID: "BO-1"}, {}, {ExternalID: "BO-1"}, {ExternalID: "BO-0"}, {}})
+	}, 2*time.Minute)
+	for i, reqs := range [][]workflows.AllocateRequest{{}, make([]workflows.AllocateRequest, 201)} {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(workflows.UpdateAllocateBatch, fmt.Sprint("bad", i), &testsuite.TestUpdateCallback{
+				OnReject:   func(error) { rejected++ },
+				OnAccept:   func() { t.Errorf("a batch of %d was accepted", len(reqs)) },
+				OnComplete: func(any, error) {},
+			}, reqs)
+		}, 3*time.Minute)
+	}
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+	env.ExecuteWorkflow(workflows.CodesWorkflow, workflows.CodesState{Unit: "000.00.01.H22"})
+
+	want := []struct {
+		code     string
+		existing bool
+	}{
+		{"000.00.01.H22-261127-0001", false}, // the single one, BO-0
+		{"000.00.01.H22-261127-0002", false}, // BO-1
+		{"000.00.01.H22-261127-0003", false},
+		{"000.00.01.H22-261127-0002", true}, // BO-1 again, in the same batch
+		{"000.00.01.H22-261127-0001", true}, // BO-0, from before the batch
+		{"000.00.01.H22-261127-0004", false},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d allocations: %+v", len(got), got)
+	}
+	for i, w := range want {
+		if got[i].Code != w.code || got[i].Existing != w.existing {
+			t.Errorf("allocation %d: %s existing=%v, want %s existing=%v", i+1, got[i].Code, got[i].Existing, w.code, w.existing)
+		}
+	}
+	if rejected != 2 {
+		t.Errorf("%d bad batches refused, want 2", rejected)
+	}
+}

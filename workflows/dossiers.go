@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -36,6 +37,9 @@ type Dossiers struct {
 	// Commands vouches for each decision: the workers carry out none
 	// without its voucher.
 	Commands vouch.Signer
+
+	codesOnce sync.Once
+	codes     *codeBatches // the code requests of this API, batched
 }
 
 // Intake is a dossier accepted at the counter or from a back-office
@@ -94,17 +98,64 @@ func (s *Dossiers) Start(ctx context.Context, in Intake) (st motcua.State, exist
 	return st, alloc.Existing, nil
 }
 
-// allocate gets the dossier code from the unit's code workflow, starting
-// that workflow (it runs for ever, continuing as new) when it is missing.
+// allocate gets the dossier code from the unit's code workflow. The
+// intakes that arrive while a batch is under way wait for the next one,
+// which carries them all in one update (group commit): under load the code
+// workflow runs one task for many intakes instead of queueing one update
+// each.
 func (s *Dossiers) allocate(ctx context.Context, externalID string) (Allocation, error) {
-	var a Allocation
+	s.codesOnce.Do(func() { s.codes = &codeBatches{} })
+	r := &codeRequest{req: AllocateRequest{ExternalID: externalID}, done: make(chan struct{})}
+	if s.codes.add(r) {
+		go s.sendCodeBatches()
+	}
+	select {
+	case <-r.done:
+		return r.a, r.err
+	case <-ctx.Done():
+		return Allocation{}, fmt.Errorf("allocate dossier code: %w", ctx.Err())
+	}
+}
+
+// sendCodeBatches sends the waiting requests, batch after batch, until
+// none wait. Each batch has its own deadline: the intake that started it
+// may give up without taking the others down.
+func (s *Dossiers) sendCodeBatches() {
+	for {
+		batch := s.codes.next(maxBatch)
+		if len(batch) == 0 {
+			return
+		}
+		reqs := make([]AllocateRequest, len(batch))
+		for i, r := range batch {
+			reqs[i] = r.req
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), DecisionTimeout)
+		as, err := s.allocateBatch(ctx, reqs)
+		cancel()
+		for i, r := range batch {
+			if err != nil {
+				r.err = err
+			} else {
+				r.a = as[i]
+			}
+			close(r.done)
+		}
+	}
+}
+
+// allocateBatch asks the unit's code workflow for the codes of reqs,
+// starting that workflow (it runs for ever, continuing as new) when it is
+// missing.
+func (s *Dossiers) allocateBatch(ctx context.Context, reqs []AllocateRequest) ([]Allocation, error) {
+	var as []Allocation
 	for attempt := 0; ; attempt++ {
 		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: CodesWorkflowID(s.Unit.Code), UpdateName: UpdateAllocate,
-			Args: []any{AllocateRequest{ExternalID: externalID}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+			WorkflowID: CodesWorkflowID(s.Unit.Code), UpdateName: UpdateAllocateBatch,
+			Args: []any{reqs}, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err == nil {
-			err = h.Get(ctx, &a)
+			err = h.Get(ctx, &as)
 		}
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) && attempt < 3 {
@@ -116,11 +167,53 @@ func (s *Dossiers) allocate(ctx context.Context, externalID string) (Allocation,
 				continue
 			}
 		}
-		if err != nil {
-			return a, fmt.Errorf("allocate dossier code: %w", err)
+		if err == nil && len(as) != len(reqs) {
+			err = fmt.Errorf("%d codes for %d requests", len(as), len(reqs))
 		}
-		return a, nil
+		if err != nil {
+			return nil, fmt.Errorf("allocate dossier code: %w", err)
+		}
+		return as, nil
 	}
+}
+
+// codeBatches are the code requests waiting for the next batch.
+type codeBatches struct {
+	mu      sync.Mutex
+	waiting []*codeRequest
+	sending bool
+}
+
+// codeRequest is one intake's request and, once done is closed, its answer.
+type codeRequest struct {
+	req  AllocateRequest
+	done chan struct{}
+	a    Allocation
+	err  error
+}
+
+// add queues r and reports whether the caller must start sending: no batch
+// is under way.
+func (b *codeBatches) add(r *codeRequest) (start bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.waiting = append(b.waiting, r)
+	start, b.sending = !b.sending, true
+	return start
+}
+
+// next takes up to max waiting requests, in order; none means the sender
+// stops (and the next add starts one).
+func (b *codeBatches) next(max int) []*codeRequest {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := min(len(b.waiting), max)
+	batch := b.waiting[:n:n]
+	b.waiting = b.waiting[n:]
+	if n == 0 {
+		b.sending = false
+	}
+	return batch
 }
 
 // State returns the dossier as its workflow holds it; a dossier that does

@@ -54,6 +54,42 @@ func TestBenchSmall(t *testing.T) {
 	}
 }
 
+// The scale run at a small size: dossiers left open pile up to each level
+// (counted by Temporal's visibility, not by the bench's own tally), and at
+// each the list of dossiers in review, the worker's memory and whole
+// dossiers are measured, without errors. The big run (1k, 5k, 20k) is in
+// the README.
+func TestBenchScaleSmall(t *testing.T) {
+	processTest(t, "motcua bench --open with 30 and 60 open dossiers")
+	out, err := exec.Command(binary, "bench", "--json", "--dir", t.TempDir(), "--clients", "4", "--count", "8", "--open", "30,60", "--lists", "20").Output()
+	var rep bench.ScaleReport
+	if err != nil || json.Unmarshal(out, &rep) != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("motcua bench --open: %v\n%s%s", err, out, msg)
+	}
+	if len(rep.Levels) != 2 {
+		t.Fatalf("levels: %+v", rep.Levels)
+	}
+	for i, want := range []int{30, 60} {
+		l := rep.Levels[i]
+		if l.Open != want || l.FillPerSecond <= 0 {
+			t.Errorf("level %d: %d open (want %d), filled at %.1f/s", i, l.Open, want, l.FillPerSecond)
+		}
+		if l.List.Count != 20 || l.List.Errors != 0 || l.List.P99 <= 0 {
+			t.Errorf("level %d: list %+v", want, l.List)
+		}
+		if l.WorkerRSS <= 0 || l.WorkerPeakRSS < l.WorkerRSS {
+			t.Errorf("level %d: worker memory %d, peak %d", want, l.WorkerRSS, l.WorkerPeakRSS)
+		}
+		if d := l.Dossiers; d.Count != 8 || d.Errors != 0 || d.PerSecond <= 0 || d.CPUPer <= 0 {
+			t.Errorf("level %d: whole dossiers %+v", want, d)
+		}
+	}
+}
+
 // BenchmarkRatio is issue 15's yardstick: motcua's dossiers per second over
 // a bare workflow of the same shape, 32 clients, one durable server, this
 // machine. It fails loudly below 0.75. Run it alone:
