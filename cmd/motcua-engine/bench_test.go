@@ -75,7 +75,7 @@ func TestBenchScaleSmall(t *testing.T) {
 	}
 	for i, want := range []int{30, 60} {
 		l := rep.Levels[i]
-		if l.Open != want || l.FillPerSecond <= 0 {
+		if l.Open != want || l.FillPerSecond <= 0 || l.FillErrors != 0 || l.Intake.Count != want-[]int{0, 30}[i] {
 			t.Errorf("level %d: %d open (want %d), filled at %.1f/s", i, l.Open, want, l.FillPerSecond)
 		}
 		if l.List.Count != 20 || l.List.Errors != 0 || l.List.P99 <= 0 {
