@@ -121,6 +121,7 @@ type run struct {
 	server   *child.Process
 	children []*child.Process
 	tc       client.Client
+	unitAPIs map[int]string // the scale run's further units' APIs
 }
 
 func (r *run) progress(format string, args ...any) {
@@ -324,9 +325,10 @@ func (r *run) motcua(ctx context.Context) (Side, error) {
 
 // processes are motcua's worker, API and portal simulator of a run.
 type processes struct {
-	api    string
-	tokens map[motcua.Role]string
-	worker *child.Process
+	api       string
+	tokens    map[motcua.Role]string
+	worker    *child.Process
+	usersFile string
 }
 
 // startMotcua starts motcua's processes on the run's server and waits for
@@ -353,10 +355,10 @@ func (r *run) startMotcua(ctx context.Context) (*processes, error) {
 	if err := os.WriteFile(usersFile, b, 0o600); err != nil {
 		return nil, err
 	}
+	m.usersFile = usersFile
 	for _, args := range [][]string{
 		{"portal-sim", "--addr", portal, "--data", filepath.Join(r.cfg.Dir, "portal")},
 		{"worker", "--data", r.data, "--temporal-addr", r.temporal, "--portal-url", "http://" + portal},
-		{"api", "--data", r.data, "--temporal-addr", r.temporal, "--users", usersFile, "--api-addr", api},
 	} {
 		p, err := r.spawn(args[0], args...)
 		if err != nil {
@@ -366,16 +368,29 @@ func (r *run) startMotcua(ctx context.Context) (*processes, error) {
 			m.worker = p
 		}
 	}
+	if err := r.startAPI(m, "api", api); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// startAPI starts an API on addr (the default unit's, or with
+// --unit-code another's) and waits for it to answer.
+func (r *run) startAPI(m *processes, name, addr string, extra ...string) error {
+	args := append([]string{"api", "--data", r.data, "--temporal-addr", r.temporal, "--users", m.usersFile, "--api-addr", addr}, extra...)
+	if _, err := r.spawn(name, args...); err != nil {
+		return err
+	}
 	for deadline := time.Now().Add(3 * time.Minute); ; {
-		resp, err := http.Get(m.api + "/healthz")
+		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return m, nil
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return nil, errors.New("the bench's motcua API never answered (see api.log)")
+			return fmt.Errorf("the bench's motcua API never answered (see %s.log)", name)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
+	"github.com/motcua/motcua/internal/child"
 	"github.com/motcua/motcua/loadtest"
 	"github.com/motcua/motcua/workflows"
 )
@@ -102,6 +103,12 @@ func Scale(ctx context.Context, cfg ScaleConfig) (ScaleReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// A unit hands out 9,999 codes a day: the dossiers left open are taken
+	// in by as many units as the highest level needs, each through its own
+	// API (the whole dossiers and the lists go through the first).
+	if cfg.Count*len(cfg.Open) > 9999-openPerUnit {
+		return rep, fmt.Errorf("bench: at most %d whole dossiers a level with %d levels", (9999-openPerUnit)/len(cfg.Open), len(cfg.Open))
+	}
 	open := 0
 	for _, level := range cfg.Open {
 		var l Level
@@ -124,14 +131,25 @@ func Scale(ctx context.Context, cfg ScaleConfig) (ScaleReport, error) {
 	return rep, nil
 }
 
+// openPerUnit is how many dossiers the fill leaves open in one unit.
+const openPerUnit = 8000
+
 // fill takes dossiers in until level are open, and records the intake
 // rate, latency and errors in l.
 func (r *run) fill(ctx context.Context, m *processes, open, level int, l *Level) error {
 	start, taken := time.Now(), 0
 	var intakes []loadtest.Call
 	for taken < level-open {
-		n := min(level-open-taken, 1000)
-		rep := loadtest.Run(ctx, loadtest.Config{API: m.api, Tokens: m.tokens, Clients: r.cfg.Clients, Duration: 24 * time.Hour, Dossiers: n, Open: true})
+		unit := (open + taken) / openPerUnit
+		api := m.api
+		if unit > 0 {
+			var err error
+			if api, err = r.unitAPI(m, unit); err != nil {
+				return err
+			}
+		}
+		n := min(level-open-taken, 1000, (unit+1)*openPerUnit-open-taken)
+		rep := loadtest.Run(ctx, loadtest.Config{API: api, Tokens: m.tokens, Clients: r.cfg.Clients, Duration: 24 * time.Hour, Dossiers: n, Open: true})
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -154,6 +172,28 @@ func (r *run) fill(ctx context.Context, m *processes, open, level int, l *Level)
 		l.Intake.P50, l.Intake.P99, l.Intake.Max = max(l.Intake.P50, c.P50), max(l.Intake.P99, c.P99), max(l.Intake.Max, c.Max)
 	}
 	return nil
+}
+
+// unitAPI is the API of the bench's unit number unit (1 and up), started
+// at its first use: the default unit's code with its commune number
+// changed.
+func (r *run) unitAPI(m *processes, unit int) (string, error) {
+	if addr, ok := r.unitAPIs[unit]; ok {
+		return addr, nil
+	}
+	addr, err := child.FreeAddr()
+	if err != nil {
+		return "", err
+	}
+	code := fmt.Sprintf("000.00.%02d.H22", unit+1)
+	if err := r.startAPI(m, fmt.Sprintf("api-unit%d", unit+1), addr, "--unit-code", code); err != nil {
+		return "", err
+	}
+	if r.unitAPIs == nil {
+		r.unitAPIs = map[int]string{}
+	}
+	r.unitAPIs[unit] = "http://" + addr
+	return r.unitAPIs[unit], nil
 }
 
 // waitOpen waits for visibility to count level dossiers in review.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua"
@@ -77,7 +78,7 @@ func CodesWorkflow(ctx workflow.Context, st CodesState) error {
 			st.Day, st.Seq = day, 0
 		}
 		if st.Seq == 9999 {
-			return Allocation{}, fmt.Errorf("unit %s has used all 9999 codes of %s", st.Unit, day)
+			return Allocation{}, codesUsedUp(st.Unit, now, 1)
 		}
 		st.Seq++
 		a := Allocation{Code: fmt.Sprintf("%s-%s-%04d", st.Unit, day, st.Seq), ReceivedAt: now}
@@ -100,8 +101,8 @@ func CodesWorkflow(ctx workflow.Context, st CodesState) error {
 	// codes used up) fails the whole batch before any code is handed out.
 	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateAllocateBatch,
 		func(ctx workflow.Context, reqs []AllocateRequest) ([]Allocation, error) {
-			if day := workflow.Now(ctx).In(motcua.Vietnam).Format("060102"); day == st.Day && st.Seq+len(reqs) > 9999 {
-				return nil, fmt.Errorf("unit %s has fewer than %d codes left for %s", st.Unit, len(reqs), day)
+			if now := workflow.Now(ctx).In(motcua.Vietnam); now.Format("060102") == st.Day && st.Seq+len(reqs) > 9999 {
+				return nil, codesUsedUp(st.Unit, now, len(reqs))
 			}
 			out := make([]Allocation, 0, len(reqs))
 			for _, req := range reqs {
@@ -138,6 +139,16 @@ func CodesWorkflow(ctx workflow.Context, st CodesState) error {
 	}
 	forget(&st, workflow.Now(ctx))
 	return workflow.NewContinueAsNewError(ctx, CodesWorkflow, st)
+}
+
+// ErrCodesUsedUp is the type of the error a code request gets when its unit
+// has handed out the day's 9,999 codes (NNNN in the code).
+const ErrCodesUsedUp = "CodesUsedUp"
+
+func codesUsedUp(unit string, now time.Time, asked int) error {
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("unit %s has fewer than %d of the 9999 dossier codes of %s left; numbering starts again tomorrow", unit, asked, now.Format("02/01/2006")),
+		ErrCodesUsedUp, nil)
 }
 
 // forget drops external ids older than ExternalIDMemory.

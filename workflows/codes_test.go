@@ -1,10 +1,13 @@
 package workflows_test
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
@@ -155,5 +158,46 @@ func TestCodesInBatches(t *testing.T) {
 	}
 	if rejected != 2 {
 		t.Errorf("%d bad batches refused, want 2", rejected)
+	}
+}
+
+// A unit that has handed out the day's 9,999 codes refuses more with an
+// error of its own type (the API answers 409, not "try again shortly"),
+// a batch as a whole.
+func TestCodesUsedUp(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(workflows.CodesWorkflow)
+	env.SetStartTime(time.Date(2026, 11, 27, 9, 0, 0, 0, motcua.Vietnam))
+	var got []string
+	ask := func(name string, arg any) {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+				OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnAccept: func() {},
+				OnComplete: func(v any, err error) {
+					var app *temporal.ApplicationError
+					switch {
+					case errors.As(err, &app):
+						got = append(got, app.Type())
+					case err != nil:
+						t.Error(err)
+					case name == workflows.UpdateAllocate:
+						got = append(got, v.(workflows.Allocation).Code)
+					default:
+						got = append(got, fmt.Sprint(len(v.([]workflows.Allocation))))
+					}
+				},
+			}, arg)
+		}, time.Minute)
+	}
+	ask(workflows.UpdateAllocateBatch, []workflows.AllocateRequest{{}, {}})
+	ask(workflows.UpdateAllocate, workflows.AllocateRequest{})
+	ask(workflows.UpdateAllocate, workflows.AllocateRequest{})
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+	env.ExecuteWorkflow(workflows.CodesWorkflow, workflows.CodesState{Unit: "000.00.01.H22", Day: "261127", Seq: 9998})
+	want := []string{workflows.ErrCodesUsedUp, "000.00.01.H22-261127-9999", workflows.ErrCodesUsedUp}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

@@ -170,6 +170,10 @@ func (s *Dossiers) allocateBatch(ctx context.Context, reqs []AllocateRequest) ([
 		if err == nil && len(as) != len(reqs) {
 			err = fmt.Errorf("%d codes for %d requests", len(as), len(reqs))
 		}
+		var app *temporal.ApplicationError
+		if errors.As(err, &app) && app.Type() == ErrCodesUsedUp {
+			return nil, motcua.Errorf(motcua.CodeInvalidState, "%s", app.Message())
+		}
 		if err != nil {
 			return nil, fmt.Errorf("allocate dossier code: %w", err)
 		}
