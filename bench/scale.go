@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,7 +94,13 @@ func Scale(ctx context.Context, cfg ScaleConfig) (ScaleReport, error) {
 	if !slices.IsSorted(cfg.Open) || cfg.Open[0] < 1 {
 		return ScaleReport{}, errors.New("bench: the levels of open dossiers must be positive and increasing")
 	}
-	r := &run{cfg: cfg.Config, data: cfg.Dir + "/data"}
+	// A unit hands out 9,999 codes a day: the dossiers left open are taken
+	// in by as many units as the highest level needs, each through its own
+	// API (the whole dossiers and the lists go through the first).
+	if cfg.Count*len(cfg.Open) > 9999-openPerUnit {
+		return ScaleReport{}, fmt.Errorf("bench: at most %d whole dossiers a level with %d levels", (9999-openPerUnit)/len(cfg.Open), len(cfg.Open))
+	}
+	r := &run{cfg: cfg.Config, data: filepath.Join(cfg.Dir, "data")}
 	defer r.stop()
 	rep := ScaleReport{Clients: cfg.Clients}
 	if err := r.startServer(ctx); err != nil {
@@ -102,12 +109,6 @@ func Scale(ctx context.Context, cfg ScaleConfig) (ScaleReport, error) {
 	m, err := r.startMotcua(ctx)
 	if err != nil {
 		return rep, err
-	}
-	// A unit hands out 9,999 codes a day: the dossiers left open are taken
-	// in by as many units as the highest level needs, each through its own
-	// API (the whole dossiers and the lists go through the first).
-	if cfg.Count*len(cfg.Open) > 9999-openPerUnit {
-		return rep, fmt.Errorf("bench: at most %d whole dossiers a level with %d levels", (9999-openPerUnit)/len(cfg.Open), len(cfg.Open))
 	}
 	open := 0
 	for _, level := range cfg.Open {
