@@ -286,8 +286,8 @@ func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
 		ports[svc] = p
 	}
 	sqlConf := &config.SQL{
-		PluginName:        sqliteplugin.PluginName,
-		DatabaseName:      o.DatabaseFile,
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: o.DatabaseFile,
 		// Every attribute but mode is a pragma (the plugin passes unknown
 		// keys as _pragma=key=value; a misspelt one is silently ignored).
 		// WAL: a commit appends to the log and syncs it once, and readers
