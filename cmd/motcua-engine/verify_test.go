@@ -2,37 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/catalog"
-	"github.com/motcua/motcua/document"
-	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/signertest"
 )
 
 func TestVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
-	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), "UBND xã Thử")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ca.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := catalog.Default().Lookup("1.004227")
-	pdf, _ := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261125-0001", ReceivedAt: time.Now()})
-	signed, err := signer.Sign(context.Background(), pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, signed := signertest.SignedReceipt(t, dir)
 	write := func(name string, b []byte) string {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, b, 0o600)

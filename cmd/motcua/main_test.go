@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -11,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/catalog"
-	"github.com/motcua/motcua/document"
-	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/signertest"
 )
 
 // The front's start-up is what the light commands cost: it must link none
@@ -62,23 +58,7 @@ func run(t *testing.T, dir string, env []string, bin string, args ...string) (st
 func TestVerifyNeedsNoEngine(t *testing.T) {
 	bin := buildFront(t)
 	dir := t.TempDir()
-	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), "UBND xã Thử")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ca.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := catalog.Default().Lookup("1.004227")
-	pdf, err := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261127-0001", ReceivedAt: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := signer.Sign(context.Background(), pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, signed := signertest.SignedReceipt(t, dir)
 	good := filepath.Join(dir, "good.pdf")
 	os.WriteFile(good, signed, 0o600)
 	tampered := append([]byte(nil), signed...)
@@ -188,20 +168,7 @@ func BenchmarkVerifyProcess(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
-	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), "UBND xã Thử")
-	if err != nil {
-		b.Fatal(err)
-	}
-	key, err := ca.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, _ := catalog.Default().Lookup("1.004227")
-	pdf, _ := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261127-0001", ReceivedAt: time.Now()})
-	signed, err := signer.Sign(context.Background(), pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, signed := signertest.SignedReceipt(b, dir)
 	file := filepath.Join(dir, "result.pdf")
 	os.WriteFile(file, signed, 0o600)
 

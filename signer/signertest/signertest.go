@@ -4,6 +4,7 @@ package signertest
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/elliptic"
 	"crypto/x509"
@@ -16,9 +17,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ThalesGroup/crypto11"
 	"github.com/digitorus/pkcs7"
+	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/signer"
 )
 
@@ -308,4 +313,29 @@ func (h SoftHSM) Provision(t testing.TB, label string, ecdsa bool, certify func(
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// SignedReceipt is a receipt (form 01) signed by a leader's key of the dev
+// CA it opens (creating it) in dir/ca, as `motcua dev` signs: the file an
+// auditor verifies with --data dir.
+func SignedReceipt(t testing.TB, dir string) (*signer.DevCA, []byte) {
+	t.Helper()
+	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), "UBND xã Thử")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ca.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := catalog.Default().Lookup("1.004227")
+	pdf, err := document.Receipt(motcua.DefaultUnit, p, motcua.Dossier{ID: "X-261125-0001", ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := signer.Sign(context.Background(), pdf, key, signer.Info{Name: "Nguyễn Văn Vĩnh"}, signer.Options{Roots: ca.Roots()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, signed
 }
