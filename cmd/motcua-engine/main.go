@@ -7,9 +7,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/motcua/motcua/internal/cli"
 )
 
@@ -31,15 +28,7 @@ var commands = map[string]func(args []string) error{
 }
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, cli.Usage)
-		os.Exit(2)
-	}
-	cmd, args := os.Args[1], os.Args[2:]
-	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Print(cli.Usage)
-		return
-	}
+	cmd, args := cli.Command()
 	run, ok := commands[cmd]
 	if !ok {
 		run, ok = cli.Commands[cmd]

@@ -25,15 +25,7 @@ const (
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, cli.Usage)
-		os.Exit(2)
-	}
-	cmd, args := os.Args[1], os.Args[2:]
-	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Print(cli.Usage)
-		return
-	}
+	cmd, args := cli.Command()
 	if run, ok := cli.Commands[cmd]; ok {
 		cli.Exit(run(args))
 	}

@@ -92,6 +92,21 @@ func Exit(err error) {
 	}
 }
 
+// Command is the command named on the command line and its arguments. No
+// command prints the usage and exits 2; help prints it and exits 0.
+func Command() (cmd string, args []string) {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, Usage)
+		os.Exit(2)
+	}
+	cmd, args = os.Args[1], os.Args[2:]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Print(Usage)
+		os.Exit(0)
+	}
+	return cmd, args
+}
+
 // UnknownCommand prints the usage after naming cmd, and exits 2.
 func UnknownCommand(cmd string) {
 	fmt.Fprintf(os.Stderr, "motcua: unknown command %q\n\n%s", cmd, Usage)
