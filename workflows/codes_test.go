@@ -17,12 +17,8 @@ import (
 )
 
 func TestCodesAreSequentialPerDayAndIdempotentOnExternalID(t *testing.T) {
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflow(workflows.CodesWorkflow)
 	// 25 Nov 2026, 23:00 in Vietnam: the day changes an hour later.
-	env.SetStartTime(time.Date(2026, 11, 25, 23, 0, 0, 0, motcua.Vietnam))
+	env := codesEnv(time.Date(2026, 11, 25, 23, 0, 0, 0, motcua.Vietnam))
 	var got []workflows.Allocation
 	ask := func(delay time.Duration, ext string) {
 		env.RegisterDelayedCallback(func() {
@@ -73,11 +69,7 @@ func TestCodesAreSequentialPerDayAndIdempotentOnExternalID(t *testing.T) {
 }
 
 func TestCodesContinueAsNewKeepsTheCounter(t *testing.T) {
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflow(workflows.CodesWorkflow)
-	env.SetStartTime(time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam))
+	env := codesEnv(time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam))
 	for i := range 500 {
 		env.RegisterDelayedCallback(func() {
 			env.UpdateWorkflow(workflows.UpdateAllocate, fmt.Sprint(i), &testsuite.TestUpdateCallback{
@@ -100,11 +92,7 @@ func TestCodesContinueAsNewKeepsTheCounter(t *testing.T) {
 // allocations before it, with a repeated external id answered by its first
 // code; an empty or oversized batch is refused before it is written.
 func TestCodesInBatches(t *testing.T) {
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflow(workflows.CodesWorkflow)
-	env.SetStartTime(time.Date(2026, 11, 27, 9, 0, 0, 0, motcua.Vietnam))
+	env := codesEnv(time.Date(2026, 11, 27, 9, 0, 0, 0, motcua.Vietnam))
 	var got []workflows.Allocation
 	rejected := 0
 	env.RegisterDelayedCallback(func() {
@@ -165,11 +153,7 @@ func TestCodesInBatches(t *testing.T) {
 // error of its own type (the API answers 409, not "try again shortly"),
 // a batch as a whole.
 func TestCodesUsedUp(t *testing.T) {
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflow(workflows.CodesWorkflow)
-	env.SetStartTime(time.Date(2026, 11, 27, 9, 0, 0, 0, motcua.Vietnam))
+	env := codesEnv(time.Date(2026, 11, 27, 9, 0, 0, 0, motcua.Vietnam))
 	var got []string
 	ask := func(name string, arg any) {
 		env.RegisterDelayedCallback(func() {
@@ -200,4 +184,14 @@ func TestCodesUsedUp(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
+}
+
+// codesEnv is a test environment of the code workflow starting at start.
+func codesEnv(start time.Time) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(workflows.CodesWorkflow)
+	env.SetStartTime(start)
+	return env
 }
