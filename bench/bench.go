@@ -14,12 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -219,38 +217,6 @@ func (s *Side) usage(before, after cpu) {
 	}
 }
 
-// latencies keeps each call's durations.
-type latencies struct {
-	mu   sync.Mutex
-	lat  map[string][]time.Duration
-	errs map[string]int
-	n    atomic.Int64
-}
-
-func (l *latencies) add(name string, d time.Duration, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err != nil {
-		l.errs[name]++
-		return
-	}
-	l.lat[name] = append(l.lat[name], d)
-}
-
-func (l *latencies) calls() ([]loadtest.Call, int) {
-	var out []loadtest.Call
-	errs := 0
-	for _, name := range slices.Sorted(maps.Keys(l.lat)) {
-		d := slices.Sorted(slices.Values(l.lat[name]))
-		out = append(out, loadtest.Call{Name: name, Count: len(d), Errors: l.errs[name],
-			P50: d[len(d)/2], P99: d[min(len(d)-1, len(d)*99/100)], Max: d[len(d)-1]})
-	}
-	for _, n := range l.errs {
-		errs += n
-	}
-	return out, errs
-}
-
 // bare drives the bare workflow: start, the two Updates, the result.
 func (r *run) bare(ctx context.Context) (Side, error) {
 	w := sdkworker.New(r.tc, BareTaskQueue, sdkworker.Options{})
@@ -262,11 +228,12 @@ func (r *run) bare(ctx context.Context) (Side, error) {
 	defer w.Stop()
 	r.progress("bare workflow: %d with %d clients", r.cfg.Count, r.cfg.Clients)
 	prefix := fmt.Sprintf("bench-bare-%d-", rand.Int64())
-	lat := &latencies{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	var lat loadtest.Latencies
+	var taken atomic.Int64
 	timed := func(name string, f func() error) error {
 		t := time.Now()
 		err := f()
-		lat.add(name, time.Since(t), err)
+		lat.Add(name, time.Since(t), err)
 		return err
 	}
 	before, start := r.cpuNow(), time.Now()
@@ -276,7 +243,7 @@ func (r *run) bare(ctx context.Context) (Side, error) {
 		go func() {
 			defer wg.Done()
 			for {
-				k := lat.n.Add(1)
+				k := taken.Add(1)
 				if k > int64(r.cfg.Count) {
 					return
 				}
@@ -308,7 +275,7 @@ func (r *run) bare(ctx context.Context) (Side, error) {
 	s := Side{Name: "bare workflow (same shape, no work)", Count: r.cfg.Count, Elapsed: time.Since(start)}
 	s.usage(before, r.cpuNow())
 	s.PerSecond = float64(s.Count) / s.Elapsed.Seconds()
-	s.Calls, s.Errors = lat.calls()
+	s.Calls, s.Errors, _ = lat.Calls()
 	var err error
 	s.EventsPer, err = r.eventsPer(ctx, "BareWorkflow")
 	return s, err

@@ -220,22 +220,17 @@ func (r *run) waitOpen(ctx context.Context, level int) (int, error) {
 // another by a specialist.
 func (r *run) list(ctx context.Context, m *processes, n int) loadtest.Call {
 	specialist := apiclient.New(m.api, "", nil).As(m.tokens[motcua.RoleSpecialist])
-	lat := &latencies{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	var lat loadtest.Latencies
 	for range n {
 		start := time.Now()
 		page, err := specialist.List(ctx, apiclient.Filter{Status: motcua.StatusInReview})
 		if err == nil && len(page.Dossiers) == 0 {
 			err = errors.New("an empty first page of the dossiers in review")
 		}
-		lat.add("list", time.Since(start), err)
+		lat.Add("list", time.Since(start), err)
 	}
-	calls, errs := lat.calls()
-	if len(calls) == 0 {
-		return loadtest.Call{Name: "list", Errors: errs}
-	}
-	c := calls[0]
-	c.Errors = errs
-	return c
+	calls, _, _ := lat.Calls()
+	return calls[0]
 }
 
 // memoryOf is a process's resident and peak resident memory, from /proc.

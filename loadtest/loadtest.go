@@ -7,6 +7,7 @@ package loadtest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -77,15 +78,52 @@ func (r Report) String() string {
 	return b.String()
 }
 
+// Latencies records the duration of calls, and their errors, by the
+// calls' names; safe for concurrent use, the zero value ready.
+type Latencies struct {
+	mu    sync.Mutex
+	lat   map[string][]time.Duration
+	errs  map[string]int
+	first string
+}
+
+// Add records one call.
+func (l *Latencies) Add(name string, d time.Duration, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lat == nil {
+		l.lat, l.errs = map[string][]time.Duration{}, map[string]int{}
+	}
+	l.lat[name] = append(l.lat[name], d)
+	if err != nil {
+		l.errs[name]++
+		if l.first == "" {
+			l.first = name + ": " + err.Error()
+		}
+	}
+}
+
+// Calls are the calls recorded, by name, each with its percentiles; errs
+// is their total, first the first of them.
+func (l *Latencies) Calls() (calls []Call, errs int, first string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, name := range slices.Sorted(maps.Keys(l.lat)) {
+		d := slices.Sorted(slices.Values(l.lat[name]))
+		calls = append(calls, Call{Name: name, Count: len(d), Errors: l.errs[name],
+			P50: d[len(d)/2], P99: d[min(len(d)-1, len(d)*99/100)], Max: d[len(d)-1]})
+		errs += l.errs[name]
+	}
+	return calls, errs, l.first
+}
+
 type recorder struct {
+	Latencies
 	mu        sync.Mutex
-	lat       map[string][]time.Duration
-	errs      map[string]int
 	started   int
 	completed int
 	rejected  int
 	withdrawn int
-	first     string
 }
 
 // count records a dossier that was started or reached a final status.
@@ -104,23 +142,11 @@ func (r *recorder) count(s motcua.Status) {
 	}
 }
 
-func (r *recorder) add(name string, d time.Duration, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lat[name] = append(r.lat[name], d)
-	if err != nil {
-		r.errs[name]++
-		if r.first == "" {
-			r.first = name + ": " + err.Error()
-		}
-	}
-}
-
 // Run drives the API until cfg.Duration passes; dossiers under way then are
 // finished (each call is bounded by a 70 s timeout). Every dossier started
 // ends completed or rejected, or the run reports an error for it.
 func Run(ctx context.Context, cfg Config) Report {
-	rec := &recorder{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	rec := &recorder{}
 	httpc := &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}}
 	var via []map[motcua.Role]*apiclient.Client // each API as each role
 	for _, url := range strings.Split(cfg.API, ",") {
@@ -156,19 +182,7 @@ func Run(ctx context.Context, cfg Config) Report {
 		_, err := as[motcua.RoleChairman].Raw(ctx, http.MethodGet, "/v1/reports/kpi?from="+today+"&to="+today, nil)
 		return err
 	})
-	rep.FirstError = rec.first
-	names := make([]string, 0, len(rec.lat))
-	for n := range rec.lat {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		l := rec.lat[n]
-		slices.Sort(l)
-		rep.Calls = append(rep.Calls, Call{Name: n, Count: len(l), Errors: rec.errs[n],
-			P50: l[len(l)/2], P99: l[min(len(l)-1, len(l)*99/100)], Max: l[len(l)-1]})
-		rep.Errors += rec.errs[n]
-	}
+	rep.Calls, rep.Errors, rep.FirstError = rec.Calls()
 	return rep
 }
 
@@ -328,13 +342,13 @@ func (c *client) dossier(ctx context.Context) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	c.rec.add("complete", 60*time.Second, fmt.Errorf("dossier %s not completed within 60 s of its signature", id))
+	c.rec.Add("complete", 60*time.Second, fmt.Errorf("dossier %s not completed within 60 s of its signature", id))
 }
 
 // call times one API call.
 func (c *client) call(name string, f func() error) error {
 	start := time.Now()
 	err := f()
-	c.rec.add(name, time.Since(start), err)
+	c.rec.Add(name, time.Since(start), err)
 	return err
 }
