@@ -6,6 +6,7 @@ package devserver
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -148,21 +149,9 @@ func Start(o Options) (*Server, error) {
 	}
 	var secure []temporal.ServerOption
 	if o.TLSDir != "" {
-		if err := mtls.Ensure(o.TLSDir); err != nil {
+		if secure, err = lockDoors(conf, o.TLSDir); err != nil {
 			return nil, err
 		}
-		server, system := mtls.FilesOf(o.TLSDir, "server"), mtls.FilesOf(o.TLSDir, mtls.System)
-		mutual := config.GroupTLS{
-			Server: config.ServerTLS{CertFile: server.Cert, KeyFile: server.Key, ClientCAFiles: []string{server.CA}, RequireClientAuth: true},
-			Client: config.ClientTLS{ServerName: mtls.ServerName, RootCAFiles: []string{server.CA}},
-		}
-		// The services talk to each other over mutual TLS too: a local
-		// client cannot go round the frontend to history or matching.
-		conf.Global.TLS.Frontend, conf.Global.TLS.Internode = mutual, mutual
-		conf.Global.TLS.SystemWorker = config.WorkerTLS{CertFile: system.Cert, KeyFile: system.Key, Client: mutual.Client}
-		secure = append(secure,
-			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimsByCertificate{} }),
-			temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()))
 	}
 	dyn := dynamicconfig.StaticClient{
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8096,
@@ -246,20 +235,61 @@ func Start(o Options) (*Server, error) {
 	return s, nil
 }
 
-// claimsByCertificate gives each caller the rights of the identity its
-// client certificate names (the frontend has checked the certificate was
-// issued by the internal CA): motcua's writers may do everything, the
-// other identities may read. A caller without a certificate never gets
-// this far.
-type claimsByCertificate struct{}
+// lockDoors sets up the cluster's mutual TLS from the two CAs under dir
+// (package mtls) and returns the claim mapper and authorizer of the
+// frontend.
+//
+// The frontend takes certificates of the clients' CA (motcua's processes)
+// and of the internode CA (Temporal's own services, among them its system
+// worker). History and matching take only the internode certificate: they
+// have no authorizer, so whoever reaches them may do anything, and no
+// certificate motcua hands to a process or a reader may reach them.
+func lockDoors(conf *config.Config, dir string) ([]temporal.ServerOption, error) {
+	internodeDir := mtls.InternodeDir(dir)
+	if err := mtls.Ensure(dir); err != nil {
+		return nil, err
+	}
+	if err := mtls.EnsureInternode(internodeDir); err != nil {
+		return nil, err
+	}
+	server, node := mtls.FilesOf(dir, "server"), mtls.Internode(internodeDir)
+	internodeCA, err := mtls.ReadCA(node)
+	if err != nil {
+		return nil, err
+	}
+	conf.Global.TLS.Frontend = config.GroupTLS{
+		Server: config.ServerTLS{CertFile: server.Cert, KeyFile: server.Key, ClientCAFiles: []string{server.CA, node.CA}, RequireClientAuth: true},
+		Client: config.ClientTLS{ServerName: mtls.ServerName, RootCAFiles: []string{server.CA}},
+	}
+	conf.Global.TLS.Internode = config.GroupTLS{
+		Server: config.ServerTLS{CertFile: node.Cert, KeyFile: node.Key, ClientCAFiles: []string{node.CA}, RequireClientAuth: true},
+		Client: config.ClientTLS{ServerName: mtls.InternodeName, RootCAFiles: []string{node.CA}},
+	}
+	conf.Global.TLS.SystemWorker = config.WorkerTLS{CertFile: node.Cert, KeyFile: node.Key, Client: conf.Global.TLS.Frontend.Client}
+	return []temporal.ServerOption{
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimsByCertificate{internodeCA} }),
+		temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()),
+	}, nil
+}
 
-func (claimsByCertificate) GetClaims(info *authorization.AuthInfo) (*authorization.Claims, error) {
+// claimsByCertificate gives each caller of the frontend the rights of the
+// identity its client certificate names (the frontend has checked the
+// certificate was issued by one of the two CAs): Temporal's own services
+// (a chain to the internode CA) and motcua's writers may do everything,
+// the other identities may read. A caller without a certificate never
+// gets this far.
+type claimsByCertificate struct{ internodeCA *x509.Certificate }
+
+func (m claimsByCertificate) GetClaims(info *authorization.AuthInfo) (*authorization.Claims, error) {
 	if info == nil || info.TLSSubject == nil {
 		return nil, nil // no claims: the authorizer denies all but health checks
 	}
 	id := info.TLSSubject.CommonName
 	c := &authorization.Claims{Subject: id, AuthType: "mtls", System: authorization.RoleReader}
-	if slices.Contains(mtls.Writers, id) {
+	switch {
+	case info.TLSConnection != nil && mtls.IssuedBy(info.TLSConnection.State.VerifiedChains, m.internodeCA):
+		c.System = authorization.RoleAdmin
+	case slices.Contains(mtls.Writers, id):
 		c.System = authorization.RoleAdmin
 	}
 	return c, nil

@@ -29,8 +29,9 @@ const Retention = 10 * 365 * 24 * time.Hour
 // (worker.EnsureSearchAttributes), or made with a new SQLite database.
 func ensureNamespace(ctx context.Context, o Options) error {
 	creds := insecure.NewCredentials()
-	if o.TLSDir != "" {
-		tc, err := mtls.ClientConfig(mtls.FilesOf(o.TLSDir, mtls.System))
+	if o.TLSDir != "" { // as Temporal's own system worker
+		node := mtls.Internode(mtls.InternodeDir(o.TLSDir))
+		tc, err := mtls.ClientConfig(mtls.Files{Cert: node.Cert, Key: node.Key, CA: mtls.FilesOf(o.TLSDir, "server").CA})
 		if err != nil {
 			return err
 		}

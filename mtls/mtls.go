@@ -1,10 +1,19 @@
-// Package mtls keeps the small internal CA that lets only motcua's own
-// processes talk to Temporal: `motcua dev` and `motcua server` create it
-// under the data folder (DATA/tls) and the frontend then requires a client
-// certificate it issued. Each process has an identity, the common name of
-// its certificate, and Temporal's authorizer gives each its rights: the
-// workers, the API and Temporal's own system worker may write; the audit
-// commands and the Web UI may only read.
+// Package mtls keeps the two small internal CAs of a motcua cluster.
+//
+// The clients' CA (DATA/tls) lets only motcua's own processes talk to
+// Temporal's frontend: `motcua dev` and `motcua server` create it and the
+// frontend then requires a client certificate it issued. Each process has
+// an identity, the common name of its certificate, and Temporal's
+// authorizer gives each its rights: the workers and the API may write; the
+// audit commands and the Web UI may only read.
+//
+// The internode CA (DATA/tls/internode) is Temporal's own: its services
+// (frontend, history, matching, worker) talk to each other with its one
+// certificate, and history and matching take no other. No certificate
+// handed to a motcua process or a reader comes from it, so a client
+// certificate can never reach history or matching, which have no
+// authorizer and would take any command. Only server processes create or
+// read it.
 package mtls
 
 import (
@@ -32,16 +41,26 @@ const (
 	API     = "motcua-api"
 	Auditor = "motcua-audit"
 	UI      = "motcua-ui"
-	System  = "temporal-system" // the Temporal server's own system worker
 	// ServerName is the name the frontend's certificate carries.
 	ServerName = "temporal.motcua.internal"
+	// InternodeName is the name the internode certificate carries: the
+	// one identity of Temporal's services, to each other and, as its
+	// system worker, to the frontend.
+	InternodeName = "internode.temporal.motcua.internal"
 )
 
-// Writers may change workflows; every other identity the CA issued may
-// only read.
-var Writers = []string{Worker, API, System}
+// Writers may change workflows; every other identity the clients' CA
+// issued may only read.
+var Writers = []string{Worker, API}
 
-var identities = []string{Worker, API, Auditor, UI, System}
+// Identities are the client identities the clients' CA issues, one per
+// kind of motcua process.
+var Identities = []string{Worker, API, Auditor, UI}
+
+// retired are client identities earlier versions issued and no longer
+// do: Temporal's system worker had a certificate of the clients' CA
+// before it had the internode one.
+var retired = []string{"temporal-system"}
 
 // Files are a certificate, its key and the CA that issued it (PEM files).
 type Files struct{ Cert, Key, CA string }
@@ -57,18 +76,47 @@ func Exists(dir string) bool {
 	return err == nil
 }
 
-// Ensure creates the CA in dir, the frontend's certificate and one client
-// certificate per identity, unless they are there. Processes that start
-// together agree on one CA (files are linked into place whole).
+// Ensure creates the clients' CA in dir, the frontend's certificate and
+// one client certificate per identity, unless they are there. Processes
+// that start together agree on one CA (files are linked into place whole).
 func Ensure(dir string) error {
+	if err := ensure(dir, "motcua internal TLS CA", append([]string{"server"}, Identities...)); err != nil {
+		return err
+	}
+	for _, id := range retired {
+		f := FilesOf(dir, id)
+		for _, name := range []string{f.Key, f.Cert} {
+			if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("remove the retired certificate of %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// InternodeDir is where the internode CA of the clients' CA in dir lives.
+func InternodeDir(dir string) string { return filepath.Join(dir, "internode") }
+
+// Internode are the files of Temporal's internode identity in dir (an
+// InternodeDir).
+func Internode(dir string) Files { return FilesOf(dir, "node") }
+
+// EnsureInternode creates the internode CA in dir (an InternodeDir) and
+// its one certificate, unless they are there. Only the processes that run
+// Temporal's services call it.
+func EnsureInternode(dir string) error {
+	return ensure(dir, "motcua Temporal internode CA", []string{"node"})
+}
+
+func ensure(dir, caName string, ids []string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	caCert, caKey, err := loadOrCreateCA(dir)
+	caCert, caKey, err := loadOrCreateCA(dir, caName)
 	if err != nil {
 		return err
 	}
-	for _, id := range append([]string{"server"}, identities...) {
+	for _, id := range ids {
 		f := FilesOf(dir, id)
 		if _, err := os.Stat(f.Cert); err == nil {
 			continue
@@ -78,6 +126,30 @@ func Ensure(dir string) error {
 		}
 	}
 	return nil
+}
+
+// IssuedBy reports whether one of the verified chains of a connection
+// ends at the CA ca.
+func IssuedBy(chains [][]*x509.Certificate, ca *x509.Certificate) bool {
+	for _, chain := range chains {
+		if len(chain) > 0 && chain[len(chain)-1].Equal(ca) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadCA reads the CA certificate of f.
+func ReadCA(f Files) (*x509.Certificate, error) {
+	b, err := os.ReadFile(f.CA)
+	if err != nil {
+		return nil, fmt.Errorf("tls ca: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("tls ca %s holds no certificate", f.CA)
+	}
+	return x509.ParseCertificate(blk.Bytes)
 }
 
 // ClientConfig is the TLS configuration of a client with the identity's
@@ -106,7 +178,7 @@ func pool(caFile string) (*x509.CertPool, error) {
 	return p, nil
 }
 
-func loadOrCreateCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+func loadOrCreateCA(dir, name string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	certPath, keyPath := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
 	if _, err := os.Stat(certPath); err != nil {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -114,7 +186,7 @@ func loadOrCreateCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 			return nil, nil, err
 		}
 		tmpl := &x509.Certificate{
-			SerialNumber: serial(), Subject: pkix.Name{CommonName: "motcua internal TLS CA"},
+			SerialNumber: serial(), Subject: pkix.Name{CommonName: name},
 			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
 			KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
 		}
@@ -146,12 +218,14 @@ func issue(f Files, id string, caCert *x509.Certificate, caKey *ecdsa.PrivateKey
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
 		KeyUsage: x509.KeyUsageDigitalSignature,
 	}
-	if id == "server" {
-		tmpl.Subject.CommonName = ServerName
-		tmpl.DNSNames = []string{ServerName, "localhost"}
+	switch id {
+	case "server", "node":
+		name := map[string]string{"server": ServerName, "node": InternodeName}[id]
+		tmpl.Subject.CommonName = name
+		tmpl.DNSNames = []string{name, "localhost"}
 		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
-	} else {
+	default:
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), caKey)

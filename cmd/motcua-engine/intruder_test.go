@@ -23,6 +23,7 @@ import (
 // with one from another CA, and with the audit reader's; each is turned
 // away before a dossier hears of it; with a writer's certificate, an
 // unvouched decision is refused by the dossier. The dossier is unchanged.
+// (The inner services: TestAnIntruderCannotReachTemporalsInnerServices.)
 func TestAnIntruderCannotUseTemporalsFrontDoor(t *testing.T) {
 	processTest(t, "runs the server, a worker and the API")
 	data := t.TempDir()
@@ -89,34 +90,42 @@ func TestAnIntruderCannotUseTemporalsFrontDoor(t *testing.T) {
 			tc.Close()
 		}
 	}
-	// The audit reader's certificate: reads, but may not write.
-	reader := mtls.FilesOf(filepath.Join(data, "tls"), mtls.Auditor)
-	tc, err := dial(&reader)
-	if err != nil {
-		t.Fatalf("the auditor's certificate: %v", err)
-	}
-	defer tc.Close()
-	if _, err := tc.DescribeWorkflowExecution(ctx, c.DossierID, ""); err != nil {
-		t.Errorf("the auditor cannot read: %v", err)
-	}
+	// The readers' certificates (the auditor's, the Web UI's): they read,
+	// but may not write.
 	var denied *serviceerror.PermissionDenied
-	if err := update(tc); !errors.As(err, &denied) {
-		t.Errorf("an update with the auditor's certificate: %v, want permission denied", err)
+	for _, id := range []string{mtls.Auditor, mtls.UI} {
+		reader := mtls.FilesOf(filepath.Join(data, "tls"), id)
+		tc, err := dial(&reader)
+		if err != nil {
+			t.Fatalf("the certificate of %s: %v", id, err)
+		}
+		if _, err := tc.DescribeWorkflowExecution(ctx, c.DossierID, ""); err != nil {
+			t.Errorf("%s cannot read: %v", id, err)
+		}
+		if err := update(tc); !errors.As(err, &denied) {
+			t.Errorf("an update with the certificate of %s: %v, want permission denied", id, err)
+		}
+		if err := tc.SignalWorkflow(ctx, c.DossierID, "", "intruder", nil); !errors.As(err, &denied) {
+			t.Errorf("a signal with the certificate of %s: %v, want permission denied", id, err)
+		}
+		if err := tc.TerminateWorkflow(ctx, c.DossierID, "", "intruder"); !errors.As(err, &denied) {
+			t.Errorf("terminate with the certificate of %s: %v, want permission denied", id, err)
+		}
+		tc.Close()
 	}
-	if err := tc.TerminateWorkflow(ctx, c.DossierID, "", "intruder"); !errors.As(err, &denied) {
-		t.Errorf("terminate with the auditor's certificate: %v, want permission denied", err)
-	}
-	// A writer's certificate (a stolen worker's): the dossier refuses what
-	// the API did not vouch for.
-	writer := mtls.FilesOf(filepath.Join(data, "tls"), mtls.Worker)
-	wc, err := dial(&writer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wc.Close()
-	var app *temporal.ApplicationError
-	if err := update(wc); !errors.As(err, &app) || app.Type() != motcua.CodeForbidden {
-		t.Errorf("an unvouched update with a worker's certificate: %v, want forbidden", err)
+	// A writer's certificate (a stolen worker's or API's): the dossier
+	// refuses what the API did not vouch for.
+	for _, id := range mtls.Writers {
+		writer := mtls.FilesOf(filepath.Join(data, "tls"), id)
+		wc, err := dial(&writer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var app *temporal.ApplicationError
+		if err := update(wc); !errors.As(err, &app) || app.Type() != motcua.CodeForbidden {
+			t.Errorf("an unvouched update with the certificate of %s: %v, want forbidden", id, err)
+		}
+		wc.Close()
 	}
 	after, _ := api["clerk"].Get(ctx, c.DossierID)
 	if after.Status != before.Status || after.Revision != before.Revision || len(after.Steps) != len(before.Steps) {
