@@ -114,17 +114,13 @@ func (s *Server) codecRoutes(mux *http.ServeMux) {
 		loginPage.Execute(w, csrf)
 	})
 	s.handle(mux, "POST /codec/login", func(w http.ResponseWriter, r *http.Request) {
-		if s.signIns.blocked(r) {
-			s.tooManyTries(w, r)
-			return
-		}
 		if !formFromThisPage(r) {
 			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "the form was not sent from the sign-in page (open /codec/login again)"))
 			return
 		}
 		user, ok := s.Users.Authenticate(r.PostFormValue("token")) // never from the URL
-		if !ok {
-			s.signIns.failed(r)
+		if !ok && s.tokenFailed(w, r) {
+			return
 		}
 		if !ok || user.Role != motcua.RoleAuditor {
 			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "only auditors can read payloads"))

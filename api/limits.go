@@ -1,12 +1,8 @@
 package api
 
 import (
-	"net"
 	"net/http"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Time limits of the API's HTTP server. A request's body must arrive
@@ -53,49 +49,4 @@ func bodyDeadline(next http.Handler) http.Handler {
 func isSupplement(path string) bool {
 	id := dossierIDOf(path)
 	return id != "" && path == "/v1/dossiers/"+id+"/supplement"
-}
-
-// signInLimit bounds the failed sign-ins of one client (by IP address):
-// a burst of 10, then one every 6 seconds. Guessing tokens or flooding the
-// codec login gets 429.
-type signInLimit struct {
-	mu      sync.Mutex
-	clients map[string]*rate.Limiter
-	pruned  time.Time
-}
-
-// blocked reports whether the client of r has used up its failed tries.
-func (l *signInLimit) blocked(r *http.Request) bool {
-	return l.of(r).Tokens() < 1
-}
-
-// failed counts a failed try of the client of r.
-func (l *signInLimit) failed(r *http.Request) {
-	l.of(r).Allow()
-}
-
-func (l *signInLimit) of(r *http.Request) *rate.Limiter {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.clients == nil {
-		l.clients = map[string]*rate.Limiter{}
-	}
-	if time.Since(l.pruned) > 10*time.Minute { // forget clients that have calmed down
-		for k, c := range l.clients {
-			if c.Tokens() >= float64(c.Burst()) {
-				delete(l.clients, k)
-			}
-		}
-		l.pruned = time.Now()
-	}
-	c, ok := l.clients[host]
-	if !ok {
-		c = rate.NewLimiter(rate.Every(6*time.Second), 10)
-		l.clients[host] = c
-	}
-	return c
 }

@@ -63,31 +63,180 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	}
 }
 
-// Guessing tokens gets 429 after ten failures from one address, with the
-// error body; the same address is let in again once it waits.
-func TestFailedSignInsAreRateLimited(t *testing.T) {
+// Guessing tokens makes the guesser's address back off (429 with the
+// error body and Retry-After) after 20 failures; a right token from the
+// same address is never refused, nor an auditor's codec sign-in.
+func TestFailedTokensBackOffButRightTokensPass(t *testing.T) {
 	ts := httptest.NewServer(env.newServer().Handler())
 	defer ts.Close()
 	ctx := context.Background()
 	guess := apiclient.New(ts.URL, "guessed-token", nil)
-	for i := range 10 {
-		if _, err := guess.Procedures(ctx); motcua.ErrorCode(err) != motcua.CodeUnauthenticated {
-			t.Fatalf("guess %d: %v, want unauthenticated", i+1, err)
+	limited := 0
+	for i := range 25 {
+		_, err := guess.Procedures(ctx)
+		switch motcua.ErrorCode(err) {
+		case motcua.CodeRateLimited:
+			limited++
+		case motcua.CodeUnauthenticated:
+			if i >= 21 {
+				t.Fatalf("guess %d was checked: the address should be waiting", i+1)
+			}
+		default:
+			t.Fatalf("guess %d: %v", i+1, err)
 		}
 	}
-	_, err := guess.Procedures(ctx)
-	if motcua.ErrorCode(err) != motcua.CodeRateLimited {
-		t.Fatalf("the 11th guess: %v, want rate_limited", err)
+	if limited == 0 {
+		t.Fatal("25 wrong tokens from one address and no 429")
 	}
-	resp, err := guess.Raw(ctx, http.MethodPost, "/codec/login", nil)
+	resp, err := guess.Raw(ctx, http.MethodGet, "/v1/procedures", nil)
 	if err != nil || resp.Status != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("codec login from the same address: %d %v", resp.Status, err)
+		t.Fatalf("a guess while waiting: %d %v %v", resp.Status, resp.Header, err)
 	}
-	// Another server (another process) has its own count; a right token
-	// from a fresh address works, as this shows for a fresh limiter.
-	ts2 := httptest.NewServer(env.newServer().Handler())
-	defer ts2.Close()
-	if _, err := apiclient.New(ts2.URL, env.tokens[motcua.RoleClerk], nil).Procedures(ctx); err != nil {
-		t.Fatalf("a signed-in user: %v", err)
+	// Everybody else at that address (one commune office behind one
+	// router) goes on working.
+	for _, role := range []motcua.Role{motcua.RoleClerk, motcua.RoleChairman, motcua.RoleAuditor} {
+		if _, err := apiclient.New(ts.URL, env.tokens[role], nil).Procedures(ctx); err != nil {
+			t.Errorf("the %s's right token from the guesser's address: %v", role, err)
+		}
+	}
+}
+
+// Passwords on the pages: a guesser at one person's account backs off
+// (per account and per address), while the person, in the browser they
+// signed in from before, still gets in with the right password; a
+// colleague behind the same router too. Nothing locks: the wait grows,
+// and is short.
+func TestFailedPasswordsBackOffPerAccountAndAddress(t *testing.T) {
+	srv := env.newServer()
+	owner, colleague := env.logins[motcua.RoleChairman], env.logins[motcua.RoleClerk]
+	signIn := func(addr string, cookies []*http.Cookie, login api.DevLogin) (*httptest.ResponseRecorder, error) {
+		r := httptest.NewRequest(http.MethodPost, "/login", nil)
+		r.RemoteAddr = addr + ":40000"
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		_, err := srv.SignIn(w, r, login.Username, login.Password)
+		return w, err
+	}
+	// The chairman signs in at the office: their browser is known.
+	w, err := signIn("203.0.113.7", nil, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownerBrowser := w.Result().Cookies()
+	if len(ownerBrowser) == 0 {
+		t.Fatal("a sign-in gave the browser no device cookie")
+	}
+	w, err = signIn("203.0.113.7", nil, colleague)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colleagueBrowser := w.Result().Cookies()
+
+	// Someone guesses the chairman's password from the office's address.
+	wrong := api.DevLogin{Username: owner.Username, Password: "guess"}
+	limited := 0
+	for range 30 {
+		if _, err := signIn("203.0.113.7", nil, wrong); motcua.ErrorCode(err) == motcua.CodeRateLimited {
+			limited++
+		}
+	}
+	if limited < 20 {
+		t.Fatalf("30 wrong passwords for one account: only %d refused unchecked", limited)
+	}
+	// The right password from a new browser waits too (it might be the
+	// guesser's next guess)...
+	if _, err := signIn("198.51.100.9", nil, owner); motcua.ErrorCode(err) != motcua.CodeRateLimited {
+		t.Errorf("the right password from a new browser during the guessing: %v, want rate_limited", err)
+	}
+	// ...but never from the chairman's own browser, or a colleague's.
+	if _, err := signIn("203.0.113.7", ownerBrowser, owner); err != nil {
+		t.Errorf("the chairman in their own browser: %v", err)
+	}
+	if _, err := signIn("203.0.113.7", colleagueBrowser, colleague); err != nil {
+		t.Errorf("a colleague behind the same router: %v", err)
+	}
+	// A device cookie is the account's: another account's is no help,
+	// and a forged one is ignored.
+	forged := []*http.Cookie{{Name: ownerBrowser[0].Name, Value: "x.y"}}
+	for name, c := range map[string][]*http.Cookie{"the colleague's browser": colleagueBrowser, "a forged cookie": forged} {
+		if _, err := signIn("198.51.100.9", c, wrong); motcua.ErrorCode(err) != motcua.CodeRateLimited {
+			t.Errorf("a guess at the chairman's account with %s: %v, want rate_limited", name, err)
+		}
+	}
+}
+
+// Behind the TLS proxy everyone's connection comes from the proxy: the
+// client is the address the proxy puts in X-Forwarded-For, believed only
+// from a trusted proxy, and only as far as the first hop it did not add.
+func TestClientAddr(t *testing.T) {
+	trusted, err := api.ParseTrustedProxies([]string{"10.0.0.0/8, 127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		remote, xff string
+		trusted     bool
+		want        string
+	}{
+		{"198.51.100.1:5000", "", true, "198.51.100.1"},
+		{"198.51.100.1:5000", "203.0.113.5", true, "198.51.100.1"},      // not a proxy of ours: XFF is the client's word
+		{"127.0.0.1:5000", "203.0.113.5", false, "127.0.0.1"},           // no proxy trusted
+		{"127.0.0.1:5000", "203.0.113.5", true, "203.0.113.5"},          // the proxy's word
+		{"127.0.0.1:5000", "6.6.6.6, 203.0.113.5", true, "203.0.113.5"}, // the client wrote 6.6.6.6 itself
+		{"127.0.0.1:5000", "203.0.113.5, 10.1.2.3", true, "203.0.113.5"},
+		{"[::ffff:127.0.0.1]:5000", "203.0.113.5", true, "203.0.113.5"},
+		{"127.0.0.1:5000", "10.1.2.3", true, "127.0.0.1"},  // only proxies: count against the proxy
+		{"127.0.0.1:5000", "not-an-ip", true, "127.0.0.1"}, // nonsense from a proxy
+		{"10.9.9.9:5000", "2001:db8::1", true, "2001:db8::1"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		var tr = trusted
+		if !c.trusted {
+			tr = nil
+		}
+		if got := api.ClientAddr(r, tr); got != c.want {
+			t.Errorf("%s with X-Forwarded-For %q (trusting: %v): %s, want %s", c.remote, c.xff, c.trusted, got, c.want)
+		}
+	}
+	for _, bad := range []string{"10.0.0.0/33", "example.com", "10.0.0.1/"} {
+		if _, err := api.ParseTrustedProxies([]string{bad}); err == nil {
+			t.Errorf("--trusted-proxy %q accepted", bad)
+		}
+	}
+}
+
+// Behind a trusted proxy, one client's failures are its own: another
+// client of the same proxy is not made to wait.
+func TestFailuresBehindATrustedProxyAreEachClients(t *testing.T) {
+	srv := env.newServer()
+	srv.TrustedProxies, _ = api.ParseTrustedProxies([]string{"127.0.0.1"})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	ctx := context.Background()
+	from := func(client, token string) int {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/v1/procedures", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("X-Forwarded-For", client)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for range 30 {
+		from("203.0.113.66", "guessed-token")
+	}
+	if got := from("203.0.113.66", "guessed-token"); got != http.StatusTooManyRequests {
+		t.Errorf("the guesser behind the proxy: %d, want 429", got)
+	}
+	if got := from("203.0.113.67", "another-guess"); got != http.StatusUnauthorized {
+		t.Errorf("another client of the proxy with a wrong token: %d, want 401 (checked, not made to wait)", got)
 	}
 }

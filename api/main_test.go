@@ -54,6 +54,7 @@ var env struct {
 	dc  converter.DataConverter
 	// newServer makes another API over the same engine.
 	newServer func() *api.Server
+	logins    map[motcua.Role]api.DevLogin // every role's username and password
 	api       *httptest.Server
 	portal    *portal.Simulator
 	smtp      *notifytest.SMTPServer
@@ -171,7 +172,7 @@ func run(m *testing.M) (int, error) {
 		SMS:     notify.Once{Channel: "sms", Sender: notify.SMSGateway{URL: env.sms.URL}, Ledger: ledger},
 		Log:     log,
 	}
-	users, tokens, _, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "tokens.json"), filepath.Join(dir, "passwords.json"))
+	users, tokens, logins, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "tokens.json"), filepath.Join(dir, "passwords.json"))
 	if err != nil {
 		return 0, err
 	}
@@ -184,7 +185,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer w.Stop()
-	env.tokens = tokens
+	env.tokens, env.logins = tokens, logins
 	env.roleIDs = map[motcua.Role]string{}
 	for _, u := range api.DevUsers {
 		env.roleIDs[u.Role] = u.ID

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +57,9 @@ type Server struct {
 	// Facts is the read model of the commune's figures (GET /v1/reports/kpi).
 	Facts FactReader
 	Log   zerolog.Logger
+	// TrustedProxies are the TLS proxies in front of the API whose
+	// X-Forwarded-For names the client (for counting failed sign-ins).
+	TrustedProxies []netip.Prefix
 
 	paths         map[string]bool // paths with a method-not-allowed handler
 	patterns      []string        // every "METHOD /path" registered
@@ -140,14 +145,12 @@ type userKey struct{}
 // same path with another method answers 405 with the error body.
 func (s *Server) route(mux *http.ServeMux, pattern string, allowed []motcua.Role, h http.HandlerFunc) {
 	s.handle(mux, pattern, func(w http.ResponseWriter, r *http.Request) {
-		if s.signIns.blocked(r) {
-			s.tooManyTries(w, r)
-			return
-		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		user, known := s.Users.Authenticate(strings.TrimSpace(token))
 		if !ok || !known {
-			s.signIns.failed(r)
+			if s.tokenFailed(w, r) {
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="motcua"`)
 			writeError(w, r, http.StatusUnauthorized, motcua.Errorf(motcua.CodeUnauthenticated, "a valid bearer token is required"))
 			return
@@ -173,9 +176,18 @@ func (s *Server) route(mux *http.ServeMux, pattern string, allowed []motcua.Role
 }
 
 // tooManyTries answers a client that failed to sign in too often.
-func (s *Server) tooManyTries(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Retry-After", "60")
-	writeError(w, r, http.StatusTooManyRequests, motcua.Errorf(motcua.CodeRateLimited, "too many failed sign-ins from this address; wait a minute"))
+// tokenFailed counts a wrong token against its client's address, and
+// answers 429 (true) when that address must wait first. A right token is
+// checked before and never waits.
+func (s *Server) tokenFailed(w http.ResponseWriter, r *http.Request) bool {
+	addr := addressKey(ClientAddr(r, s.TrustedProxies))
+	if d, p := s.signIns.wait(addr); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(d)))
+		writeError(w, r, http.StatusTooManyRequests, motcua.Errorf(motcua.CodeRateLimited, "%s", waitError(d, p)))
+		return true
+	}
+	s.signIns.failed(addr)
+	return false
 }
 
 func currentUser(r *http.Request) motcua.User {

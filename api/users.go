@@ -290,17 +290,24 @@ func LoadOrCreateDevUsers(tokensPath, passwordsPath string) (*Users, map[motcua.
 	return users, tokens, logins, err
 }
 
-// SignIn checks a person's username and password for the pages, with the
-// same per-address limit on failures as bearer tokens (a rate_limited
-// error).
-func (s *Server) SignIn(r *http.Request, username, password string) (motcua.User, error) {
-	if s.signIns.blocked(r) {
-		return motcua.User{}, motcua.Errorf(motcua.CodeRateLimited, "too many failed sign-ins from this address: wait a minute")
+// SignIn checks a person's username and password for the pages, with
+// the backoff of failed sign-ins (a rate_limited error): a browser that
+// signed in to the account before counts its own failures; a new one
+// counts against the account and its address. A successful sign-in gives
+// the browser its device cookie.
+func (s *Server) SignIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error) {
+	keys := []limitKey{accountKey(username), addressKey(ClientAddr(r, s.TrustedProxies))}
+	if id := s.signIns.device(r, username); id != "" {
+		keys = []limitKey{deviceKey(id)}
+	}
+	if d, p := s.signIns.wait(keys...); d > 0 {
+		return motcua.User{}, motcua.Errorf(motcua.CodeRateLimited, "%s", waitError(d, p))
 	}
 	u, ok := s.Users.SignIn(username, password)
 	if !ok {
-		s.signIns.failed(r)
+		s.signIns.failed(keys...)
 		return motcua.User{}, errors.New("wrong username or password")
 	}
+	s.signIns.remember(w, r, username)
 	return u, nil
 }

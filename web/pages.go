@@ -146,12 +146,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, nil, http.StatusForbidden, "error", view{Title: t(lang, "forbidden"), Message: t(lang, "csrf_text")})
 		return
 	}
-	user, err := s.Office.SignIn(r, r.PostFormValue("username"), r.PostFormValue("password"))
+	user, err := s.Office.SignIn(w, r, r.PostFormValue("username"), r.PostFormValue("password"))
 	if err != nil {
 		msg := t(lang, "wrong_password")
 		status := http.StatusUnauthorized
 		if e := (*motcua.Error)(nil); errors.As(err, &e) && e.Code == motcua.CodeRateLimited {
-			msg, status = e.Message, http.StatusTooManyRequests
+			msg, status = t(lang, "too_many_tries"), http.StatusTooManyRequests
 		}
 		csrf := randomID()
 		http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: csrf, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: behindTLS(r), MaxAge: 3600})

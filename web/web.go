@@ -32,7 +32,7 @@ import (
 // on failures (a *motcua.Error with code rate_limited when reached), the intake it does for POST /v1/dossiers, the dossier
 // surface, and how an error reads.
 type Office interface {
-	SignIn(r *http.Request, username, password string) (motcua.User, error)
+	SignIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error)
 	Receive(ctx context.Context, app motcua.Application, bad map[string]string, by motcua.User) (motcua.State, bool, error)
 	AddDocuments(ctx context.Context, id string, docs []motcua.Document, bad map[string]string, by motcua.User) (motcua.State, error)
 	RequestSignature(ctx context.Context, id string, by motcua.User, cert []byte, chain [][]byte) (motcua.SigningRequest, error)

@@ -22,7 +22,7 @@ import (
 // office signs in one clerk; the session tests need nothing else of it.
 type office struct{}
 
-func (office) SignIn(r *http.Request, username, password string) (motcua.User, error) {
+func (office) SignIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error) {
 	if username == "clerk1" && password == "right" {
 		return motcua.User{ID: "clerk1", Name: "Trần Thị Mai", Role: motcua.RoleClerk}, nil
 	}

@@ -15,6 +15,7 @@ var words = map[string][2]string{
 	"username":                {"Tên đăng nhập", "Username"},
 	"password":                {"Mật khẩu", "Password"},
 	"wrong_password":          {"Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."},
+	"too_many_tries":          {"Đăng nhập sai quá nhiều lần. Vui lòng đợi một lát rồi thử lại.", "Too many failed sign-ins. Please wait a moment and try again."},
 	"forbidden":               {"Không được phép", "Not allowed"},
 	"forbidden_text":          {"Vai trò của bạn không được làm việc này.", "Your role may not do this."},
 	"csrf_text":               {"Biểu mẫu không đến từ trang của motcua; hãy mở lại trang.", "The form did not come from motcua's page; open the page again."},

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -26,8 +28,8 @@ func runAPI(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
 	usersFile := fs.String("users", "", "users file (required)")
-	remoteSigner := fs.String("remote-signer", "", "URL of the remote-signing service leaders approve on their phone (motcua remote-sign-sim, or a provider's adapter); shows \"Ký qua dịch vụ ký từ xa\"")
-	signAgent := fs.String("sign-agent", "", "URL of the signing agent on leaders' computers (motcua sign-agent), e.g. http://127.0.0.1:8765; shows \"Ký bằng USB token\"")
+	var fo frontOptions
+	fo.register(fs)
 	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,7 +53,7 @@ func runAPI(args []string) error {
 	}
 	defer conn.tc.Close()
 	conn.log.Info().Str("addr", l.Addr().String()).Msg("api listening")
-	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, pageOptions{*signAgent, *remoteSigner}, conn.log)
+	apiServer, err := newAPI(&c, conn.data, conn.tc, users, *uiOrigin, fo, conn.log)
 	if err != nil {
 		return err
 	}
@@ -62,13 +64,33 @@ func runAPI(args []string) error {
 	return err
 }
 
-// pageOptions are the signing ways the pages offer besides the server's key.
-type pageOptions struct {
+// frontOptions are what the API's HTTP front is told besides its data:
+// the signing ways the pages offer besides the server's key, and the TLS
+// proxies in front of it.
+type frontOptions struct {
 	signAgent    string // the signing agent on leaders' computers
 	remoteSigner string // the remote-signing service
+	proxies      proxyList
 }
 
-func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, po pageOptions, log zerolog.Logger) (*api.Server, error) {
+func (fo *frontOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&fo.remoteSigner, "remote-signer", "", "URL of the remote-signing service leaders approve on their phone (motcua remote-sign-sim, or a provider's adapter); shows \"Ký qua dịch vụ ký từ xa\"")
+	fs.StringVar(&fo.signAgent, "sign-agent", "", "URL of the signing agent on leaders' computers (motcua sign-agent), e.g. http://127.0.0.1:8765; shows \"Ký bằng USB token\"")
+	fs.Var(&fo.proxies, "trusted-proxy", "address or CIDR of a TLS proxy in front of the API whose X-Forwarded-For names the client (repeat, or separate with commas); without it X-Forwarded-For is ignored")
+}
+
+// proxyList is the repeatable --trusted-proxy flag.
+type proxyList []netip.Prefix
+
+func (p *proxyList) String() string { return fmt.Sprint([]netip.Prefix(*p)) }
+
+func (p *proxyList) Set(v string) error {
+	more, err := api.ParseTrustedProxies([]string{v})
+	*p = append(*p, more...)
+	return err
+}
+
+func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, po frontOptions, log zerolog.Logger) (*api.Server, error) {
 	key, err := auditKey(c)
 	if err != nil {
 		return nil, err
@@ -85,6 +107,7 @@ func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin str
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
 		Catalog: procedures, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
 		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log, Facts: d.facts,
+		TrustedProxies: []netip.Prefix(po.proxies),
 	}
 	pages := &web.Server{
 		Office: s, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar, Store: s.Store,

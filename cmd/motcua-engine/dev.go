@@ -36,8 +36,8 @@ func runDev(args []string) error {
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "embedded Temporal frontend address")
 	uiAddr := fs.String("ui-addr", "127.0.0.1:8233", "Temporal Web UI address; empty for no UI")
 	portalURL := fs.String("portal-url", "", "national portal URL; empty runs the built-in simulator")
-	remoteSigner := fs.String("remote-signer", "", "URL of the remote-signing service leaders approve on their phone (motcua remote-sign-sim, or a provider's adapter); shows \"Ký qua dịch vụ ký từ xa\"")
-	signAgent := fs.String("sign-agent", "", "URL of the signing agent on leaders' computers (motcua sign-agent), e.g. http://127.0.0.1:8765; shows \"Ký bằng USB token\"")
+	var fo frontOptions
+	fo.register(fs)
 	pkiAddr := fs.String("pki-addr", "127.0.0.1:8234", "address of the dev CA's TSA, OCSP responder and CRL")
 	usersFile := fs.String("users", "", "users file; empty creates one demo user per role")
 	if err := fs.Parse(args); err != nil {
@@ -155,7 +155,7 @@ func runDev(args []string) error {
 	if *uiAddr != "" {
 		uiOrigin = "http://" + *uiAddr
 	}
-	apiServer, err := newAPI(&c, d, tc, users, uiOrigin, pageOptions{*signAgent, *remoteSigner}, log)
+	apiServer, err := newAPI(&c, d, tc, users, uiOrigin, fo, log)
 	if err != nil {
 		return err
 	}
