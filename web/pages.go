@@ -132,8 +132,24 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext keeps a redirect after sign-in on this site.
+// safeNext is where a sign-in may send the browser next: a path on this
+// site, or "/". A browser reads a Location the WHATWG URL way: it drops
+// tabs and newlines anywhere, trims control characters and spaces at the
+// ends, and takes a backslash for a slash, so "/\t/evil.example" or
+// "/\\evil.example" would lead off the site. Anything with a control
+// character or a backslash is refused outright, and what remains must
+// parse as a path with neither scheme nor authority.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next

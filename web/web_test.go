@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,19 +45,13 @@ func (office) ErrorOf(r *http.Request, err error) *motcua.Error {
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 
-// Sessions: the cookie is HttpOnly, SameSite=Strict and Secure behind TLS;
-// a form without the session's token is refused; a session ends after 30
-// idle minutes; a role is refused a page it may not use; sign-out ends it.
-func TestSessions(t *testing.T) {
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, motcua.Vietnam)
-	s := &web.Server{Office: office{}, Catalog: catalog.Default(), Log: zerolog.Nop(), Now: func() time.Time { return now }}
-	h := s.Handler()
-	do := func(method, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
-		var body *strings.Reader
+// pages returns a function that sends one request to h over "TLS" (as
+// behind the proxy), with a form and cookies.
+func pages(h http.Handler) func(method, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	return func(method, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		body := strings.NewReader("")
 		if form != nil {
 			body = strings.NewReader(form.Encode())
-		} else {
-			body = strings.NewReader("")
 		}
 		r := httptest.NewRequest(method, path, body)
 		r.Header.Set("X-Forwarded-Proto", "https")
@@ -70,6 +65,67 @@ func TestSessions(t *testing.T) {
 		h.ServeHTTP(w, r)
 		return w
 	}
+}
+
+// After signing in, the browser goes only to a path on this site. Each
+// next= is sent as a browser would (the form field, and the query of the
+// sign-in page), and the Location answered is read the WHATWG way (tabs
+// and newlines dropped, ends trimmed, backslashes as slashes) against the
+// site: it must stay on the site.
+func TestSignInSendsTheBrowserNowhereElse(t *testing.T) {
+	do := pages((&web.Server{Office: office{}, Catalog: catalog.Default(), Log: zerolog.Nop()}).Handler())
+	site, _ := url.Parse("https://motcua.xa.example/login")
+	browser := func(location string) *url.URL {
+		location = strings.Map(func(r rune) rune {
+			switch r {
+			case '\t', '\n', '\r':
+				return -1
+			case '\\':
+				return '/'
+			}
+			return r
+		}, strings.Trim(location, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "))
+		u, err := site.Parse(location)
+		if err != nil {
+			return site
+		}
+		return u
+	}
+	evil := []string{
+		"https://evil.example/", "//evil.example", "///evil.example", "/\t/evil.example", "/\n/evil.example",
+		"/\r/evil.example", "\t//evil.example", "/\\evil.example", "\\\\evil.example", "/\\/evil.example",
+		" //evil.example", "/\x00/evil.example", "/\x7f/evil.example", "javascript:alert(1)", "JaVaScRiPt:alert(1)",
+		"data:text/html,x", "http:evil.example", "https:/evil.example", "/%2F/evil.example", "evil.example",
+		"/\t\t/\t/evil.example", "\x1f//evil.example", "//user@evil.example/",
+	}
+	kept := []string{"/inbox", "/dossiers/000.00.01.H22-261125-0001?tab=steps", "/search?q=a%2Fb", "/", "/dossiers/x#steps", "/@evil.example"}
+	for _, next := range append(evil, kept...) {
+		page := do("GET", "/login?next="+url.QueryEscape(next), nil)
+		token := csrfField.FindStringSubmatch(page.Body.String())[1]
+		w := do("POST", "/login", url.Values{"csrf": {token}, "username": {"clerk1"}, "password": {"right"}, "next": {next}}, page.Result().Cookies()[0])
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("sign-in with next=%q: %d", next, w.Code)
+		}
+		loc := w.Header().Get("Location")
+		if got := browser(loc); got.Host != site.Host || got.Scheme != site.Scheme {
+			t.Errorf("next=%q: Location %q takes the browser to %s", next, loc, got)
+		}
+		if slices.Contains(kept, next) && loc != next {
+			t.Errorf("next=%q: Location %q, want it kept", next, loc)
+		}
+		if !slices.Contains(kept, next) && strings.Contains(page.Body.String(), "evil.example") { // the hidden next field
+			t.Errorf("the sign-in page with next=%q carries it on", next)
+		}
+	}
+}
+
+// Sessions: the cookie is HttpOnly, SameSite=Strict and Secure behind TLS;
+// a form without the session's token is refused; a session ends after 30
+// idle minutes; a role is refused a page it may not use; sign-out ends it.
+func TestSessions(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, motcua.Vietnam)
+	s := &web.Server{Office: office{}, Catalog: catalog.Default(), Log: zerolog.Nop(), Now: func() time.Time { return now }}
+	do := pages(s.Handler())
 	page := do("GET", "/login", nil)
 	loginCSRF := page.Result().Cookies()[0]
 	token := csrfField.FindStringSubmatch(page.Body.String())[1]
