@@ -35,14 +35,20 @@ func runAudit(args []string) error {
 	status := fs.String("status", "", "with --all: only dossiers in this status")
 	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify)")
 	lang := fs.String("lang", "vi", "timeline language: vi or en")
-	trustedKey := fs.String("audit-key", "", "check-bundle: SHA-256 of the audit key certificate to trust (default: the one in DATA/keys, if any)")
+	trustedKey := fs.String("audit-key", "", "check-bundle: SHA-256 of the audit key certificate to trust (or --data DIR: the one in DIR/keys)")
 	if err := fs.Parse(cli.Reorder(fs, args)); err != nil {
 		return err
 	}
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	if sub == "check-bundle" { // an outside auditor has the bundle and nothing of ours
-		return checkBundle(fs.Args(), *trustedKey, *rootsFile, c.data)
+		data := "" // trusted only when named: a folder found where it runs may be planted
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "data" {
+				data = c.data
+			}
+		})
+		return checkBundle(fs.Args(), *trustedKey, *rootsFile, data)
 	}
 	offline := sub == "replay" && fs.NArg() > 0
 	var conn *connected
@@ -123,25 +129,27 @@ func runAudit(args []string) error {
 
 // checkBundle checks an offline bundle with what the auditor trusts: the
 // audit key's fingerprint (--audit-key), or roots it chains to (the
-// system's, --roots, and a data folder's dev CA and audit key when there is
-// one). It needs no server and no data folder.
+// system's, --roots, and the dev CA and audit key of the data folder
+// named by --data, data here; "" when none was named). Nothing is trusted
+// that the command line does not name. It needs no server and no data
+// folder.
 func checkBundle(args []string, pinned, rootsFile, data string) error {
 	if len(args) != 1 {
-		return cli.UsageError("audit check-bundle FILE.zip [--audit-key SHA256] [--roots FILE]")
+		return cli.UsageError("audit check-bundle FILE.zip [--audit-key SHA256] [--roots FILE] [--data DIR]")
 	}
 	b, err := os.ReadFile(args[0])
 	if err != nil {
 		return cli.UsageError(err.Error())
 	}
-	devCA := data // the office's own folder, when there is one
-	if _, err := os.Stat(filepath.Join(data, "ca", "root.crt")); err != nil {
+	devCA := data // the office's own folder, when named
+	if _, err := os.Stat(filepath.Join(data, "ca", "root.crt")); data == "" || err != nil {
 		devCA = ""
 	}
 	roots, err := cli.TrustedRoots(rootsFile, devCA)
 	if err != nil {
 		return err
 	}
-	if pinned == "" {
+	if pinned == "" && data != "" {
 		if cb, err := os.ReadFile(filepath.Join(data, "keys", "audit-key.crt")); err == nil {
 			if blk, _ := pem.Decode(cb); blk != nil {
 				pinned = archive.Sum(blk.Bytes) // the office checking its own bundles

@@ -479,6 +479,23 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	if out, code := outside("--audit-key", strings.Repeat("0", 64)); code != 3 {
 		t.Errorf("check-bundle pinning another key: %d\n%s", code, out)
 	}
+	// A motcua-data folder lying where it runs is not trusted: a forger
+	// plants one next to a bundle re-signed with their own key. (Here it
+	// holds the office's real keys: trusting it would pass.)
+	planted := t.TempDir()
+	for _, f := range []string{filepath.Join("ca", "root.crt"), filepath.Join("keys", "audit-key.crt")} {
+		b, err := os.ReadFile(filepath.Join(cfg.data, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(planted, "motcua-data", filepath.Dir(f)), 0o700)
+		os.WriteFile(filepath.Join(planted, "motcua-data", f), b, 0o600)
+	}
+	cmd := exec.Command(binary, "audit", "check-bundle", bundle)
+	cmd.Dir = planted
+	if out, err := cmd.CombinedOutput(); cmd.ProcessState.ExitCode() != 3 || strings.Contains(string(out), "pinned audit key") {
+		t.Errorf("check-bundle next to a planted motcua-data: %v\n%s", err, out)
+	}
 	// A forger rewrites the zip with valid checksums: a line of the
 	// timeline changed, or a file slipped in; the signed manifest catches
 	// each.
