@@ -23,9 +23,24 @@ func TestCitizenPapersAreReusedNotAskedForAgain(t *testing.T) {
 	a := create(t, first)
 
 	var list struct{ Documents []archive.CitizenDocument }
-	must(t, http.StatusBadRequest, motcua.RoleClerk, "GET", "/v1/citizens/"+id+"/documents", nil, nil) // no reason
-	must(t, http.StatusForbidden, motcua.RoleChairman, "GET", "/v1/citizens/"+id+"/documents?reason=ky+so", nil, nil)
-	must(t, http.StatusOK, motcua.RoleClerk, "GET", "/v1/citizens/"+id+"/documents?reason=H%E1%BB%93+s%C6%A1+m%E1%BB%9Bi+c%E1%BB%A7a+c%C3%B4ng+d%C3%A2n", nil, &list)
+	const search = "/v1/citizens/documents:search"
+	type q = map[string]any
+	must(t, http.StatusBadRequest, motcua.RoleClerk, "POST", search, q{"id_number": id}, nil) // no reason
+	must(t, http.StatusBadRequest, motcua.RoleClerk, "POST", search, q{"id_number": "12345", "reason": "Hồ sơ mới"}, nil)
+	must(t, http.StatusBadRequest, motcua.RoleClerk, "POST", search, q{"id_number": id, "reason": "Hồ sơ mới", "phone": "x"}, nil)
+	must(t, http.StatusForbidden, motcua.RoleChairman, "POST", search, q{"id_number": id, "reason": "ky so"}, nil)
+	must(t, http.StatusOK, motcua.RoleClerk, "POST", search, q{"id_number": id, "reason": "Hồ sơ mới của công dân"}, &list)
+	// The old look-up, with the number in its path, points to the new
+	// one and finds nothing; the request log does not write the number.
+	moved := must(t, http.StatusGone, motcua.RoleClerk, "GET", "/v1/citizens/"+id+"/documents?reason=H%E1%BB%93+s%C6%A1+m%E1%BB%9Bi", nil, nil)
+	if !strings.Contains(string(moved), "POST /v1/citizens/documents:search") || strings.Contains(string(moved), id) {
+		t.Errorf("the old look-up: %s", moved)
+	}
+	for _, line := range env.logs.Lines() {
+		if strings.Contains(line, id) {
+			t.Errorf("the ID number in the log: %s", line)
+		}
+	}
 	if len(list.Documents) != 1 || list.Documents[0].DossierID != a.DossierID || list.Documents[0].Code != "TK_XNHN" {
 		t.Fatalf("the citizen's papers: %+v", list.Documents)
 	}

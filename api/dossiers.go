@@ -19,7 +19,7 @@ import (
 
 func (s *Server) createDossier(w http.ResponseWriter, r *http.Request) {
 	var req wire.IntakeRequest
-	if e := decode(w, r, &req); e != nil {
+	if e := decode(w, r, &req, MaxBodyBytes); e != nil {
 		writeError(w, r, statusOf[e.Code], e)
 		return
 	}
@@ -189,7 +189,7 @@ func (s *Server) decided(w http.ResponseWriter, r *http.Request, decision string
 // key: the answer holds the digest their token signs.
 func (s *Server) createSigningRequest(w http.ResponseWriter, r *http.Request) {
 	var body wire.SigningRequestBody
-	if e := decode(w, r, &body); e != nil {
+	if e := decode(w, r, &body, signatureBody); e != nil {
 		writeError(w, r, statusOf[e.Code], e)
 		return
 	}
@@ -233,13 +233,13 @@ func (s *Server) getSigningRequest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st.SigningRequest)
 }
 
-// body reads an optional JSON body into v; on failure it has answered and
-// returns false.
-func (s *Server) body(w http.ResponseWriter, r *http.Request, v any) bool {
+// body reads an optional JSON body of at most limit bytes into v; on
+// failure it has answered and returns false.
+func (s *Server) body(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
 	if r.ContentLength == 0 {
 		return true
 	}
-	if e := decode(w, r, v); e != nil {
+	if e := decode(w, r, v, limit); e != nil {
 		writeError(w, r, statusOf[e.Code], e)
 		return false
 	}
@@ -250,7 +250,7 @@ func (s *Server) body(w http.ResponseWriter, r *http.Request, v any) bool {
 // checks it against the procedure the dossier was taken in with.
 func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 	var rv motcua.Review
-	if !s.body(w, r, &rv) {
+	if !s.body(w, r, &rv, smallBody) {
 		return
 	}
 	st, err := s.dossiers().Review(r.Context(), r.PathValue("id"), currentUser(r), rv)
@@ -259,7 +259,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 	var body wire.SupplementRequest
-	if !s.body(w, r, &body) {
+	if !s.body(w, r, &body, MaxBodyBytes) {
 		return
 	}
 	docs, bad := wire.DecodeDocuments(body.Documents)
@@ -297,7 +297,7 @@ func (s *Server) AddDocuments(ctx context.Context, id string, docs []motcua.Docu
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 	var body wire.SignRequest
-	if !s.body(w, r, &body) {
+	if !s.body(w, r, &body, signatureBody) {
 		return
 	}
 	d, bad := body.Decode()
@@ -311,7 +311,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	var wd motcua.Withdrawal
-	if !s.body(w, r, &wd) {
+	if !s.body(w, r, &wd, smallBody) {
 		return
 	}
 	if err := motcua.ValidateWithdrawal(wd); err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/motcua/motcua/internal/leaks"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -211,7 +212,16 @@ func run(m *testing.M) (int, error) {
 	srv := env.newServer()
 	env.api = httptest.NewServer(srv.Handler())
 	defer env.api.Close()
-	return m.Run(), nil
+	code := m.Run()
+	// No test may have made the engine log an ID number: every line of
+	// the whole run is scanned.
+	for _, line := range env.logs.Lines() {
+		if ids := leaks.IDNumbers(line); len(ids) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: a citizen ID number in the log: %s\n", line)
+			code = 1
+		}
+	}
+	return code, nil
 }
 
 const testUIOrigin = "http://127.0.0.1:8233"

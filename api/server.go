@@ -8,8 +8,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +98,8 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/dossiers/{id}/result", may(motcua.ActRead), s.result)
 	s.route(mux, "GET /v1/dossiers/{id}/history", may(motcua.ActAudit), s.history)
 	s.route(mux, "GET /v1/dossiers/{id}/bundle", may(motcua.ActAudit), s.bundle)
-	s.route(mux, "GET /v1/citizens/{id_number}/documents", may(motcua.ActCitizenPapers), s.citizenDocuments)
+	s.route(mux, "POST /v1/citizens/documents:search", may(motcua.ActCitizenPapers), s.citizenDocuments)
+	s.route(mux, "GET /v1/citizens/{id_number}/documents", may(motcua.ActCitizenPapers), s.citizenDocumentsMoved)
 	s.route(mux, "GET /v1/access-log", may(motcua.ActAudit), s.accessLog)
 	s.route(mux, "GET /v1/reports/kpi", may(motcua.ActReport), s.kpi)
 	if s.Codec != nil {
@@ -257,15 +260,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// decode reads a JSON body strictly into v.
-func decode(w http.ResponseWriter, r *http.Request, v any) *motcua.Error {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+// Body limits, far below Temporal's payload limit (2 MiB a payload by
+// default; a larger decision fails the workflow task, again and again):
+// a dossier and its documents, or a supplement's, may be large;
+// everything else is a few fields and a comment.
+const (
+	smallBody = 64 << 10
+	// signatureBody: a remote signature (CMS) or a leader's certificate
+	// chain, a few kilobytes each.
+	signatureBody = 256 << 10
+)
+
+// decode reads a JSON body of at most limit bytes strictly into v.
+func decode(w http.ResponseWriter, r *http.Request, v any, limit int64) *motcua.Error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return motcua.Errorf(motcua.CodeTooLarge, "the request body is larger than %d MiB", MaxBodyBytes>>20)
+			return motcua.Errorf(motcua.CodeTooLarge, "the request body is larger than %s", sizeText(limit))
 		}
 		return motcua.Errorf(motcua.CodeInvalidRequest, "the body is not valid JSON for this request: %v", err)
 	}
@@ -273,6 +287,13 @@ func decode(w http.ResponseWriter, r *http.Request, v any) *motcua.Error {
 		return motcua.Errorf(motcua.CodeInvalidRequest, "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -326,12 +347,22 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			ev = s.Log.Error()
 		}
-		ev = ev.Str("method", r.Method).Str("path", r.URL.Path).Int("status", rec.status)
+		ev = ev.Str("method", r.Method).Str("path", redactNumbers(r.URL.Path)).Int("status", rec.status)
 		if id := dossierIDOf(r.URL.Path); id != "" {
 			ev = ev.Str("dossier_id", id).Str("workflow_id", id) // a dossier's workflow id is its id
 		}
 		ev.Dur("took", time.Since(start)).Msg("http request")
 	})
+}
+
+// longNumber is a run of nine digits or more: a citizen ID number (12;
+// the old ones 9), a phone number (10), never part of a dossier code.
+var longNumber = regexp.MustCompile(`[0-9]{9,}`)
+
+// redactNumbers is a path as the request log writes it: long numbers,
+// which a client may have put there against the contract, blanked out.
+func redactNumbers(path string) string {
+	return longNumber.ReplaceAllString(path, "{number}")
 }
 
 // dossierIDOf returns the {id} of a /v1/dossiers/{id}... path, or "".

@@ -13,7 +13,7 @@ import (
 // payment records the payment gateway's confirmation of the fee.
 func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	var p motcua.Payment
-	if !s.body(w, r, &p) {
+	if !s.body(w, r, &p, smallBody) {
 		return
 	}
 	if err := motcua.ValidatePayment(p, 0); err != nil {
@@ -28,7 +28,7 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 // in the archive like any document.
 func (s *Server) consultation(w http.ResponseWriter, r *http.Request) {
 	var body wire.ConsultationAnswer
-	if !s.body(w, r, &body) {
+	if !s.body(w, r, &body, MaxBodyBytes) { // it carries the agency's letter
 		return
 	}
 	ans := motcua.ConsultationAnswer{Outcome: body.Outcome, Comment: body.Comment}
@@ -71,7 +71,7 @@ func (s *Server) consultation(w http.ResponseWriter, r *http.Request) {
 // handBack records that the citizen received the result.
 func (s *Server) handBack(w http.ResponseWriter, r *http.Request) {
 	var h motcua.HandBack
-	if !s.body(w, r, &h) {
+	if !s.body(w, r, &h, smallBody) {
 		return
 	}
 	if err := motcua.ValidateHandBack(h); err != nil {
@@ -87,7 +87,7 @@ func (s *Server) signApology(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Decision string `json:"decision"`
 	}
-	if !s.body(w, r, &body) {
+	if !s.body(w, r, &body, smallBody) {
 		return
 	}
 	if body.Decision != motcua.DecisionSign {

@@ -137,7 +137,7 @@ func startDev(t *testing.T, c devConfig) *devProcess {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait(); noIDNumbers(t, "motcua dev", p.stderr.String()) })
 	deadline := time.Now().Add(startWithin)
 	for {
 		resp, err := http.Get(p.api + "/healthz")

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/motcua/motcua/internal/leaks"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -33,12 +34,23 @@ func start(t *testing.T, args ...string) *proc {
 	t.Cleanup(func() {
 		p.cmd.Process.Kill()
 		p.cmd.Wait()
+		noIDNumbers(t, "motcua "+args[0], p.out.String())
 		if t.Failed() { // what the process said, for the reader of the failure
 			out := p.out.Bytes()
 			t.Logf("motcua %s said (last 3000 bytes):\n%s", args[0], out[max(0, len(out)-3000):])
 		}
 	})
 	return p
+}
+
+// noIDNumbers fails t when a process's output writes a citizen ID number.
+func noIDNumbers(t *testing.T, who, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if ids := leaks.IDNumbers(line); len(ids) > 0 {
+			t.Errorf("%s wrote a citizen ID number: %s", who, line)
+		}
+	}
 }
 
 func (p *proc) signal(t *testing.T, s syscall.Signal) error {
