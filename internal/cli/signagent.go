@@ -16,7 +16,9 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unicode"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/signer"
 )
 
@@ -54,7 +56,7 @@ func SignAgent(args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "motcua sign-agent: %s's token, for %s, on http://%s (Ctrl-C to stop)\n",
-		key.Certificate.Subject.CommonName, a.origin, l.Addr())
+		Printable(key.Certificate.Subject.CommonName), Printable(a.origin), l.Addr())
 	ctx, stop := SignalContext()
 	defer stop()
 	err = Serve(ctx, l, ServiceServer(a.handler()))
@@ -62,6 +64,22 @@ func SignAgent(args []string) error {
 		err = nil
 	}
 	return err
+}
+
+// Printable is s as a terminal may show it: letters, marks, numbers,
+// punctuation and spaces as they are (Vietnamese names too), every other
+// rune (control characters, escape sequences, bidirectional overrides,
+// zero-width characters) escaped as \u{...}.
+func Printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == ' ' || unicode.IsGraphic(r) && !unicode.Is(unicode.Cf, r) {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, "\\u{%x}", r)
+		}
+	}
+	return b.String()
 }
 
 // agent signs digests with the key, after the person confirms.
@@ -123,6 +141,12 @@ func (a *agent) sign(w http.ResponseWriter, r *http.Request) {
 	}
 	digests := make([][]byte, len(body.Requests))
 	for i, q := range body.Requests {
+		// The confirmation shows the dossier codes: anything else (an
+		// escape sequence could rewrite what the leader reads) is refused.
+		if !motcua.ValidDossierID(q.DossierID) {
+			http.Error(w, fmt.Sprintf("request %d: dossier_id is not a dossier code", i+1), http.StatusBadRequest)
+			return
+		}
 		d, err := base64.StdEncoding.DecodeString(q.DigestBase64)
 		if err != nil || len(d) != 32 {
 			http.Error(w, "request "+q.DossierID+": the digest is not 32 bytes of base64", http.StatusBadRequest)
@@ -132,7 +156,7 @@ func (a *agent) sign(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	fmt.Fprintf(a.out, "\nKý %d hồ sơ bằng chứng thư của %s? / Sign %d dossiers?\n", len(digests), a.key.Certificate.Subject.CommonName, len(digests))
+	fmt.Fprintf(a.out, "\nKý %d hồ sơ bằng chứng thư của %s? / Sign %d dossiers?\n", len(digests), Printable(a.key.Certificate.Subject.CommonName), len(digests))
 	for i, q := range body.Requests {
 		fmt.Fprintf(a.out, "  %s  %s\n", q.DossierID, hex.EncodeToString(digests[i]))
 	}
