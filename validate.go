@@ -26,8 +26,11 @@ const (
 
 // TextProblem says what keeps s from official documents and the audit
 // trail: invalid UTF-8, a control character (line breaks only where
-// multiline), or a bidirectional control that could make text read other
-// than it is stored (U+202E and its kin). It is "" for clean text.
+// multiline), a bidirectional control that could make text read other
+// than it is stored (U+202E and its kin), or another invisible formatting
+// character (zero-width spaces and joiners, the byte-order mark, the soft
+// hyphen: two names that look alike would be stored apart, and a search
+// for the one would miss the other). It is "" for clean text.
 func TextProblem(s string, multiline bool) string {
 	if !utf8.ValidString(s) {
 		return "not valid UTF-8"
@@ -39,6 +42,8 @@ func TextProblem(s string, multiline bool) string {
 			return fmt.Sprintf("control character U+%04X is not allowed", r)
 		case unicode.Is(unicode.Bidi_Control, r):
 			return fmt.Sprintf("bidirectional control U+%04X is not allowed", r)
+		case unicode.Is(unicode.Cf, r):
+			return fmt.Sprintf("invisible formatting character U+%04X is not allowed", r)
 		}
 	}
 	return ""

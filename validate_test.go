@@ -129,7 +129,8 @@ func TestPortalCodesAndMasks(t *testing.T) {
 
 // Text that reaches official documents and the audit trail is clean: no
 // control characters (line breaks only in comments), no bidirectional
-// overrides, bounded lengths; each refusal names its field.
+// overrides or zero-width characters, bounded lengths; each refusal names
+// its field.
 func TestInputsThatWouldForgeDocumentsOrTheTrail(t *testing.T) {
 	long := strings.Repeat("ạ", motcua.MaxFieldRunes+1)
 	cases := map[string]struct {
@@ -148,7 +149,12 @@ func TestInputsThatWouldForgeDocumentsOrTheTrail(t *testing.T) {
 				r.Documents = append(r.Documents, r.Documents[0])
 			}
 		}, "documents"},
-		"invalid UTF-8": {func(r *motcua.Application) { r.Applicant.FullName = "Th\xffo" }, "applicant.full_name"},
+		"invalid UTF-8":               {func(r *motcua.Application) { r.Applicant.FullName = "Th\xffo" }, "applicant.full_name"},
+		"zero-width space in a name":  {func(r *motcua.Application) { r.Applicant.FullName = "Đặng Thu\u200b Thảo" }, "applicant.full_name"},
+		"zero-width joiner in a name": {func(r *motcua.Application) { r.Applicant.FullName = "Đặng\u200d Thu Thảo" }, "applicant.full_name"},
+		"byte-order mark in a name":   {func(r *motcua.Application) { r.Applicant.FullName = "\ufeffĐặng Thu Thảo" }, "applicant.full_name"},
+		"soft hyphen in a field":      {func(r *motcua.Application) { r.Fields["document_title"] = "Học\u00adbạ" }, "fields.document_title"},
+		"word joiner in a document":   {func(r *motcua.Application) { r.Documents[0].Name = "a\u2060.pdf" }, "documents[0].name"},
 	}
 	for name, c := range cases {
 		r := validRequest()
@@ -164,7 +170,7 @@ func TestInputsThatWouldForgeDocumentsOrTheTrail(t *testing.T) {
 	if err := motcua.ValidateReview(p, motcua.Review{Decision: motcua.DecisionReject, Comment: multi}); err != nil {
 		t.Errorf("a comment of two lines: %v", err)
 	}
-	for _, c := range []string{"x\u202e", "x\x1b[31m", strings.Repeat("x", motcua.MaxCommentBytes+1)} {
+	for _, c := range []string{"x\u202e", "x\x1b[31m", "x\u200by", strings.Repeat("x", motcua.MaxCommentBytes+1)} {
 		if err := motcua.ValidateReview(p, motcua.Review{Decision: motcua.DecisionReject, Comment: c}); err == nil {
 			t.Errorf("review comment %q accepted", c[:min(len(c), 12)])
 		}

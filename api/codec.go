@@ -104,16 +104,29 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html><meta 
 <form method="post" action="/codec/logout"><input type="hidden" name="csrf" value="{{.}}">
 <p><button>Đăng xuất / Sign out</button></p></form>`))
 
+// codecPage serves one of the codec's sign-in pages: nothing but its own
+// form may run or load there, no other site may frame it (clickjacking
+// the auditor's token), and nothing is sniffed, cached or referred.
+func codecPage(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r)
+	}
+}
+
 // codecRoutes registers the codec endpoint and its sign-in.
 func (s *Server) codecRoutes(mux *http.ServeMux) {
-	s.handle(mux, "GET /codec/login", func(w http.ResponseWriter, r *http.Request) {
+	s.handle(mux, "GET /codec/login", codecPage(func(w http.ResponseWriter, r *http.Request) {
 		csrf := randomID()
 		setCookie(w, r, csrfCookie, csrf, time.Now().Add(time.Hour))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
 		loginPage.Execute(w, csrf)
-	})
-	s.handle(mux, "POST /codec/login", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	s.handle(mux, "POST /codec/login", codecPage(func(w http.ResponseWriter, r *http.Request) {
 		if !formFromThisPage(r) {
 			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "the form was not sent from the sign-in page (open /codec/login again)"))
 			return
@@ -130,10 +143,10 @@ func (s *Server) codecRoutes(mux *http.ServeMux) {
 		setCookie(w, r, sessionCookie, id, exp)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, "<!doctype html><meta charset=\"utf-8\"><p>"+html.EscapeString(user.Name)+
-			": the Temporal Web UI can now show decrypted payloads in this browser for 8 hours.</p>")
+			": Temporal Web UI hiển thị dữ liệu đã giải mã trong trình duyệt này trong 8 giờ / the Temporal Web UI can now show decrypted payloads in this browser for 8 hours.</p>")
 		s.Log.Info().Str("user", user.ID).Msg("codec session started")
-	})
-	s.handle(mux, "POST /codec/logout", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	s.handle(mux, "POST /codec/logout", codecPage(func(w http.ResponseWriter, r *http.Request) {
 		if !formFromThisPage(r) {
 			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "the form was not sent from the sign-in page (open /codec/login again)"))
 			return
@@ -144,7 +157,7 @@ func (s *Server) codecRoutes(mux *http.ServeMux) {
 		setCookie(w, r, sessionCookie, "", time.Unix(1, 0))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, "<!doctype html><meta charset=\"utf-8\"><p>Đã đăng xuất / signed out.</p>")
-	})
+	}))
 	s.handle(mux, "OPTIONS /codec/decode", s.codecCORS(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	}))

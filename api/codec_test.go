@@ -68,6 +68,14 @@ func TestCodecEndpointDecodesForAuditorsOnly(t *testing.T) {
 	}
 	raw, _ := io.ReadAll(page.Body)
 	page.Body.Close()
+	// No other site may frame the page that takes the auditor's token,
+	// nor the browser guess its type.
+	for header, want := range map[string]string{"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY",
+		"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
+		if got := page.Header.Get(header); !strings.Contains(got, want) {
+			t.Errorf("the codec sign-in page's %s: %q, want %q", header, got, want)
+		}
+	}
 	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(raw)
 	if m == nil {
 		t.Fatalf("no CSRF token in the sign-in page:\n%s", raw)

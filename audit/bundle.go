@@ -202,8 +202,16 @@ func CheckBundle(zipBytes []byte, trust Trust) BundleCheck {
 		bad("not a zip: %v", err)
 		return c
 	}
-	files := map[string][]byte{}
+	files, seen := map[string][]byte{}, map[string]bool{}
 	for _, f := range zr.File {
+		// Tools disagree on which of two entries with one name they show
+		// (unzip extracts the first; a map keeps the last): a bundle that
+		// has any is not one this office wrote.
+		if seen[f.Name] {
+			bad("%s: two entries with this name", f.Name)
+			return c
+		}
+		seen[f.Name] = true
 		rc, err := f.Open()
 		if err != nil {
 			bad("%s: %v", f.Name, err)

@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/motcua/motcua/internal/cli"
+	"github.com/motcua/motcua/internal/sqlitefile"
 	"github.com/motcua/motcua/mtls"
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
@@ -82,8 +87,9 @@ type Options struct {
 
 // Server is a running embedded Temporal server.
 type Server struct {
-	server temporal.Server
-	ui     *uiserver.Server
+	server  temporal.Server
+	ui      *uiserver.Server
+	uiFront *http.Server
 }
 
 const clusterName = "active"
@@ -192,11 +198,26 @@ func Start(o Options) (*Server, error) {
 		}
 	}
 	if o.UIAddr != "" && frontend {
-		uiHost, uiPort, err := splitHostPort(o.UIAddr)
+		// The UI's own server (echo's) has no time limits a caller can
+		// set: it listens on a loopback port of its own, and the UI's
+		// address is served by a proxy with the limits of motcua's other
+		// servers (a client that dribbles its headers is cut off).
+		innerPort, err := freePort("127.0.0.1")
+		if err != nil {
+			srv.Stop()
+			return nil, err
+		}
+		front, err := net.Listen("tcp", o.UIAddr)
 		if err != nil {
 			srv.Stop()
 			return nil, fmt.Errorf("ui address: %w", err)
 		}
+		inner := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(innerPort))}
+		s.uiFront = cli.ServiceServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(inner)
+			r.Out.Host = r.In.Host // the UI's CORS and cookies see the address the browser used
+		}})
+		go s.uiFront.Serve(front)
 		var uiTLS uiconfig.TLS
 		if o.TLSDir != "" { // the UI reads with a reader's certificate
 			f := mtls.FilesOf(o.TLSDir, mtls.UI)
@@ -204,8 +225,8 @@ func Start(o Options) (*Server, error) {
 		}
 		s.ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
 			TLS:                 uiTLS,
-			Host:                uiHost,
-			Port:                uiPort,
+			Host:                "127.0.0.1",
+			Port:                innerPort,
 			TemporalGRPCAddress: o.FrontendAddr,
 			EnableUI:            true,
 			Codec:               uiconfig.Codec{Endpoint: o.CodecEndpoint, IncludeCredentials: o.CodecEndpoint != ""},
@@ -298,6 +319,7 @@ func (m claimsByCertificate) GetClaims(info *authorization.AuthInfo) (*authoriza
 // Stop stops the UI and the server.
 func (s *Server) Stop() {
 	if s.ui != nil {
+		s.uiFront.Close()
 		s.ui.Stop()
 	}
 	s.server.Stop()
@@ -333,9 +355,15 @@ func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
 		if err := os.MkdirAll(filepath.Dir(o.DatabaseFile), 0o700); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
+		if err := sqlitefile.Private(o.DatabaseFile); err != nil {
+			return nil, err
+		}
 		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
 			return nil, fmt.Errorf("create temporal schema: %w", err)
 		}
+	}
+	if err := sqlitefile.Private(o.DatabaseFile); err != nil { // one an earlier version made
+		return nil, err
 	}
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, o.SearchAttributes)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/motcua/motcua/internal/sqlitefile"
 	"time"
 
 	"modernc.org/sqlite" // the pure-Go SQLite driver the Temporal server uses too
@@ -40,6 +41,9 @@ CREATE INDEX IF NOT EXISTS facts_received ON facts (received_at, procedure);`
 // transactions take the lock when they begin, so two never deadlock on an
 // upgrade).
 func Open(path string) (*Store, error) {
+	if err := sqlitefile.Private(path); err != nil {
+		return nil, err
+	}
 	// Processes starting together on a new file race to turn on the log,
 	// which SQLite answers with "busy" at once rather than waiting: the
 	// later one tries again.

@@ -96,6 +96,48 @@ func rewriteZip(t *testing.T, zb []byte, name string, change func([]byte) []byte
 	return out.Bytes()
 }
 
+// zipEntry is the content of the entry named name.
+func zipEntry(t *testing.T, zb []byte, name string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// withDuplicate returns the zip with one more entry named name after all
+// of its own: two entries of one name, the first of which unzip extracts.
+func withDuplicate(t *testing.T, zb []byte, name string, body []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, _ := zw.Create(name)
+	w.Write(body)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
 // processTest marks a test that runs motcua's processes for real: skipped
 // by `go test -short` (the developers' loop), and run in parallel with the
 // others, each on its own folder and ports.
@@ -208,6 +250,17 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	// ours once were.
 	if got := sqlitePragma(t, filepath.Join(cfg.data, "temporal.db"), "journal_mode"); got != "wal" {
 		t.Errorf("temporal.db's journal mode is %s, want wal", got)
+	}
+	// The databases hold every history and figure: their owner alone reads
+	// them, logs included.
+	dbs, _ := filepath.Glob(filepath.Join(cfg.data, "*.db*"))
+	if len(dbs) < 2 {
+		t.Errorf("no databases in the data folder: %v", dbs)
+	}
+	for _, db := range dbs {
+		if fi, err := os.Stat(db); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(db), fi.Mode())
+		}
 	}
 	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% scanned form\n%%EOF\n"))
 	var created struct {
@@ -505,9 +558,17 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 			return bytes.Replace(b, []byte("Ký số kết quả"), []byte("Trả lại hồ sơ"), 1)
 		}),
 		"extra.txt": rewriteZip(t, zb, "extra.txt", func([]byte) []byte { return []byte("added later") }),
+		// A forged timeline first (what unzip shows), the signed one after
+		// (what a reader keeping the last would check).
+		"two entries with this name": withDuplicate(t, rewriteZip(t, zb, "timeline-vi.txt", func(b []byte) []byte {
+			return bytes.Replace(b, []byte("Ký số kết quả"), []byte("Trả lại hồ sơ"), 1)
+		}), "timeline-vi.txt", zipEntry(t, zb, "timeline-vi.txt")),
 	} {
 		altered := filepath.Join(t.TempDir(), "altered.zip")
 		os.WriteFile(altered, forged, 0o600)
+		if out, code := check(altered); true {
+			t.Logf("DEBUG %s: %d %s", name, code, out)
+		}
 		if out, code := check(altered); code != 1 || !strings.Contains(out, name) {
 			t.Errorf("check-bundle of a bundle with %s forged: %d\n%s", name, code, out)
 		}

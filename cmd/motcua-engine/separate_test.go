@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"github.com/motcua/motcua/internal/leaks"
+	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -114,6 +117,7 @@ func TestSeparateProcessesSurviveTheServerGoingAway(t *testing.T) {
 	api := "http://" + apiAddr
 	waitStatus(t, api+"/healthz", 200)
 	uiIsReadOnly(t, "http://"+uiAddr)
+	cutsOffSlowHeaders(t, uiAddr)
 
 	dev := &devProcess{api: api}
 	var created struct {
@@ -156,6 +160,38 @@ func TestSeparateProcessesSurviveTheServerGoingAway(t *testing.T) {
 	}
 	if !bytes.Contains(worker.out.Bytes(), []byte("stopping worker")) {
 		t.Errorf("the worker did not stop cleanly:\n%s", worker.out)
+	}
+}
+
+// cutsOffSlowHeaders checks that the server at addr closes the connection
+// of a client that sends its headers a byte every 2 seconds (it would hold
+// a connection for ever), instead of waiting for the end of them.
+func cutsOffSlowHeaders(t *testing.T, addr string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\n", addr)
+	closed := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, conn) // returns when the server closes
+		close(closed)
+	}()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	give := time.After(60 * time.Second)
+	for {
+		select {
+		case <-closed:
+			return
+		case <-tick.C:
+			conn.Write([]byte("X"))
+		case <-give:
+			t.Errorf("%s still waits for the headers of a client that sends a byte every 2 s", addr)
+			return
+		}
 	}
 }
 
