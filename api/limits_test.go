@@ -3,10 +3,12 @@ package api_test
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,4 +241,30 @@ func TestFailuresBehindATrustedProxyAreEachClients(t *testing.T) {
 	if got := from("203.0.113.67", "another-guess"); got != http.StatusUnauthorized {
 		t.Errorf("another client of the proxy with a wrong token: %d, want 401 (checked, not made to wait)", got)
 	}
+}
+
+// A decision's body is a few fields and a comment: a 3 MB comment (which
+// would make the workflow task fail for being larger than Temporal's
+// payload limit, again and again) is refused at the door with too_large,
+// and the dossier does not hear of it; an intake with its documents may
+// still be large.
+func TestDecisionBodiesAreSmall(t *testing.T) {
+	c := create(t, maritalRequest())
+	before := get(t, c.DossierID)
+	huge := map[string]any{"decision": "approve", "comment": strings.Repeat("ạ", 1<<20)}
+	for path, role := range map[string]motcua.Role{"/review": motcua.RoleSpecialist, "/withdraw": motcua.RoleClerk, "/hand-back": motcua.RoleClerk,
+		"/payment": motcua.RoleSystem, "/apology": motcua.RoleChairman, "/sign": motcua.RoleChairman} {
+		raw := must(t, http.StatusRequestEntityTooLarge, role, "POST", "/v1/dossiers/"+c.DossierID+path, huge, nil)
+		if !strings.Contains(string(raw), `"too_large"`) {
+			t.Errorf("POST %s with 3 MB: %s", path, raw)
+		}
+	}
+	must(t, http.StatusRequestEntityTooLarge, motcua.RoleClerk, "POST", "/v1/citizens/documents:search", huge, nil)
+	if after := get(t, c.DossierID); after.Revision != before.Revision || len(after.Steps) != len(before.Steps) {
+		t.Errorf("the dossier changed: %+v", after)
+	}
+	// A dossier with a 5 MB scan is still taken in.
+	big := maritalRequest()
+	big.Documents[0].ContentBase64 = base64.StdEncoding.EncodeToString(append([]byte("%PDF-1.4\n"), make([]byte, 5<<20)...))
+	create(t, big)
 }

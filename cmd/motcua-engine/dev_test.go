@@ -566,9 +566,6 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	} {
 		altered := filepath.Join(t.TempDir(), "altered.zip")
 		os.WriteFile(altered, forged, 0o600)
-		if out, code := check(altered); true {
-			t.Logf("DEBUG %s: %d %s", name, code, out)
-		}
 		if out, code := check(altered); code != 1 || !strings.Contains(out, name) {
 			t.Errorf("check-bundle of a bundle with %s forged: %d\n%s", name, code, out)
 		}
