@@ -254,11 +254,14 @@ type HandedBack struct {
 
 // Summary is a dossier as a list shows it.
 type Summary struct {
-	DossierID     string     `json:"dossier_id"`
-	ProcedureCode string     `json:"procedure_code"`
-	Status        Status     `json:"status"`
-	ReceivedAt    *time.Time `json:"received_at"`
-	DueAt         *time.Time `json:"due_at"`
+	DossierID     string `json:"dossier_id"`
+	ProcedureCode string `json:"procedure_code"`
+	// Applicant is the applicant's full name (empty for dossiers taken in
+	// before lists carried it).
+	Applicant  string     `json:"applicant,omitempty"`
+	Status     Status     `json:"status"`
+	ReceivedAt *time.Time `json:"received_at"`
+	DueAt      *time.Time `json:"due_at"`
 }
 
 // Event is one line of a dossier's audit trail, drawn from one event of its

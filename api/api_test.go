@@ -341,6 +341,7 @@ func TestListingByStatusAndProcedure(t *testing.T) {
 			Dossiers []struct {
 				DossierID     string        `json:"dossier_id"`
 				ProcedureCode string        `json:"procedure_code"`
+				Applicant     string        `json:"applicant"`
 				Status        motcua.Status `json:"status"`
 				ReceivedAt    *time.Time    `json:"received_at"`
 				DueAt         *time.Time    `json:"due_at"`
@@ -353,8 +354,19 @@ func TestListingByStatusAndProcedure(t *testing.T) {
 				t.Fatalf("filter let through %+v", d)
 			}
 			if d.DossierID == c.DossierID {
-				if d.ReceivedAt == nil || !d.DueAt.Equal(c.DueAt) {
+				if d.ReceivedAt == nil || !d.DueAt.Equal(c.DueAt) || d.Applicant != maritalRequest().Applicant.FullName {
 					t.Errorf("listed %+v", d)
+				}
+				// The name travels in the memo, sealed: Temporal holds
+				// it in no form it can read.
+				desc, err := env.raw.DescribeWorkflowExecution(context.Background(), c.DossierID, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for name, p := range desc.GetWorkflowExecutionInfo().GetMemo().GetFields() {
+					if bytes.Contains(p.GetData(), []byte(d.Applicant)) || string(p.GetMetadata()["encoding"]) == "json/plain" {
+						t.Errorf("memo %s is stored in clear: %s", name, p)
+					}
 				}
 				return
 			}

@@ -121,7 +121,7 @@ func (s *Server) Dossiers() *workflows.Dossiers { return s.dossiers() }
 
 func (s *Server) dossiers() *workflows.Dossiers {
 	s.dossiersOnce.Do(func() {
-		s.dossiersOf = &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands}
+		s.dossiersOf = &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands, DataConverter: s.DataConverter}
 	})
 	return s.dossiersOf
 }

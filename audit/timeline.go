@@ -25,6 +25,12 @@ var vietnamese = []struct{ en, vi string }{
 	{"review: request_supplement", "thẩm định: yêu cầu bổ sung"},
 	{"supplement:", "bổ sung:"},
 	{"document(s) added", "giấy tờ đã nộp thêm"},
+	{"document(s)", "giấy tờ"},
+	{"search attributes updated", "cập nhật thuộc tính tra cứu"},
+	{"update hand_back", "trả kết quả cho công dân"},
+	{"update payment", "xác nhận thanh toán"},
+	{"update consultation", "ý kiến của cơ quan phối hợp"},
+	{"update sign_apology", "ký phiếu xin lỗi"},
 	{"withdrawn by the citizen", "công dân rút hồ sơ"},
 	{"decision applied", "quyết định đã được áp dụng"},
 	{"decision failed:", "quyết định không thực hiện được:"},
@@ -56,6 +62,30 @@ var activityNames = []struct{ en, vi string }{
 	{"Notify", "Thông báo công dân"},
 	{"PushPortalUpdates", "Đồng bộ Cổng DVC quốc gia"},
 	{"PushPortal", "Đồng bộ Cổng DVC quốc gia"},
+	{"RecordFacts", "Ghi số liệu thống kê"},
+	{"RenderApology", "Lập phiếu xin lỗi và hẹn lại (mẫu 04)"},
+	{"SignApology", "Ký phiếu xin lỗi"},
+	{"RemindStaff", "Nhắc cán bộ xử lý"},
+	{"FindExpiringArchives", "Tìm kết quả cần gia hạn dấu thời gian"},
+	{"RenewArchiveTimestamp", "Gia hạn dấu thời gian lưu trữ"},
+}
+
+// domainWords are the domain's names that a Vietnamese line writes in the
+// office's words: statuses after "status:", roles and channels in
+// parentheses.
+func domainWords() []struct{ en, vi string } {
+	var out []struct{ en, vi string }
+	for _, s := range []motcua.Status{motcua.StatusReceived, motcua.StatusInReview, motcua.StatusSupplementRequested, motcua.StatusAwaitingSignature,
+		motcua.StatusSigned, motcua.StatusCompleted, motcua.StatusReturned, motcua.StatusRejected, motcua.StatusWithdrawn, motcua.StatusStopped} {
+		out = append(out, struct{ en, vi string }{"status: " + string(s), "trạng thái: " + s.Vietnamese()})
+	}
+	for _, r := range []motcua.Role{motcua.RoleClerk, motcua.RoleSpecialist, motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor, motcua.RoleSystem} {
+		out = append(out, struct{ en, vi string }{"(" + string(r) + ")", "(" + r.Vietnamese() + ")"})
+	}
+	for _, c := range []motcua.Channel{motcua.ChannelCounter, motcua.ChannelOnline, motcua.ChannelPostal} {
+		out = append(out, struct{ en, vi string }{"(" + string(c) + ")", "(" + c.Vietnamese() + ")"})
+	}
+	return out
 }
 
 // WriteTimeline writes who did what and when, one line per event, in
@@ -65,6 +95,9 @@ func WriteTimeline(w io.Writer, dc converter.DataConverter, h *historypb.History
 		summary := e.Summary
 		actor := e.Actor
 		if lang == "vi" {
+			for _, d := range domainWords() {
+				summary = strings.Replace(summary, d.en, d.vi, 1)
+			}
 			for _, a := range activityNames {
 				summary = strings.Replace(summary, a.en, a.vi, 1)
 			}

@@ -59,7 +59,8 @@ type view struct {
 // row is a dossier in a list, with its due-date mark.
 type row struct {
 	motcua.Summary
-	Mark string // "", "due-soon" (within one working day), "overdue"
+	ProcedureName string // the procedure's name in the catalog, or its code
+	Mark          string // "", "due-soon" (within one working day), "overdue"
 }
 
 type batchResult struct {
@@ -223,7 +224,11 @@ func (s *Server) list(r *http.Request, status motcua.Status) ([]row, error) {
 	var rows []row
 	err := s.Office.Dossiers().Each(r.Context(), workflows.Filter{Status: status}, func(d motcua.Summary) error {
 		if len(rows) < 500 {
-			rows = append(rows, row{Summary: d, Mark: s.mark(d)})
+			name := d.ProcedureCode
+			if p, ok := s.Catalog.Lookup(d.ProcedureCode); ok {
+				name = p.Name
+			}
+			rows = append(rows, row{Summary: d, ProcedureName: name, Mark: s.mark(d)})
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package web
 
 import (
 	"html/template"
+	"regexp"
 	"strings"
 	"time"
 
@@ -104,6 +105,49 @@ var words = map[string][2]string{
 	"language":                {"English", "Tiếng Việt"},
 }
 
+// Comments the workflow writes itself (a notification's channels, a
+// supplement's count), put in the office's words on a Vietnamese page.
+var (
+	notified  = regexp.MustCompile(`^email: ([a-z_]*), sms: ([a-z_]*)$`)
+	added     = regexp.MustCompile(`^([0-9]+) document\(s\)$`)
+	delivered = map[string]string{"sent": "đã gửi", "already_sent": "đã gửi trước đó", "no_address": "không có địa chỉ", "": "không gửi"}
+)
+
+// stepComment is a step's comment on a page: as written, except those
+// the workflow writes itself.
+func stepComment(lang string, st motcua.Step) string {
+	if lang == "en" {
+		return st.Comment
+	}
+	word := func(o string) string {
+		if v, ok := delivered[o]; ok {
+			return v
+		}
+		return o
+	}
+	switch m, n := notified.FindStringSubmatch(st.Comment), added.FindStringSubmatch(st.Comment); {
+	case st.Stage == motcua.StageNotify && m != nil:
+		return "thư điện tử: " + word(m[1]) + "; tin nhắn SMS: " + word(m[2])
+	case st.Stage == motcua.StageSupplement && n != nil:
+		return n[1] + " giấy tờ"
+	case st.Stage == motcua.StageHandBack:
+		method, tracking, _ := strings.Cut(st.Comment, " ")
+		return strings.TrimSpace(handBackMethod(lang, method) + " " + tracking)
+	}
+	return st.Comment
+}
+
+// handBackMethod is how a result was handed back, in lang.
+func handBackMethod(lang, method string) string {
+	switch method {
+	case motcua.HandBackCounter:
+		return t(lang, "at_counter")
+	case motcua.HandBackPost:
+		return t(lang, "by_post")
+	}
+	return method
+}
+
 // t is the text of key in lang ("vi" or "en").
 func t(lang, key string) string {
 	w, ok := words[key]
@@ -132,6 +176,34 @@ var funcs = template.FuncMap{
 			return x.In(motcua.Vietnam).Format("02/01/2006 15:04")
 		}
 		return ""
+	},
+	// stage, outcome, actor and role are the domain's names on a page:
+	// the office's words in Vietnamese, readable ones in English.
+	"stage": func(lang string, s motcua.Stage) string {
+		if lang == "en" {
+			return strings.ReplaceAll(string(s), "_", " ")
+		}
+		return s.Vietnamese()
+	},
+	"outcome": func(lang, o string) string {
+		if lang == "en" {
+			return strings.ReplaceAll(o, "_", " ")
+		}
+		return motcua.OutcomeVietnamese(o)
+	},
+	"comment":  stepComment,
+	"handBack": handBackMethod,
+	"actor": func(lang, a string) string {
+		if a == "system" && lang != "en" {
+			return motcua.RoleSystem.Vietnamese()
+		}
+		return a
+	},
+	"role": func(lang string, r motcua.Role) string {
+		if lang == "en" {
+			return strings.ReplaceAll(string(r), "_", " ")
+		}
+		return r.Vietnamese()
 	},
 	"status": func(lang string, s motcua.Status) string {
 		if lang == "en" {

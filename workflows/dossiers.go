@@ -37,6 +37,9 @@ type Dossiers struct {
 	// Commands vouches for each decision: the workers carry out none
 	// without its voucher.
 	Commands vouch.Signer
+	// DataConverter reads the applicant's name from each listed dossier's
+	// memo, which is sealed like every payload; nil: lists without names.
+	DataConverter converter.DataConverter
 
 	codesOnce sync.Once
 	codes     *codeBatches // the code requests of this API, batched
@@ -84,6 +87,10 @@ func (s *Dossiers) Start(ctx context.Context, in Intake) (st motcua.State, exist
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(searchAttributes(motcua.StatusReceived, d.ProcedureCode, d.ReceivedAt, d.DueAt)...),
+		// The lists show whose dossier it is: the name goes in the memo,
+		// which the client's converter seals, never in a search attribute
+		// (Temporal keeps those in clear).
+		Memo: map[string]any{memoApplicant: d.Applicant.FullName},
 	}, DossierWorkflow, d)
 	h, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
@@ -442,7 +449,11 @@ func (s *Dossiers) List(ctx context.Context, f Filter, size int, token []byte) (
 	}
 	out := make([]motcua.Summary, 0, len(resp.Executions))
 	for _, e := range resp.Executions {
-		out = append(out, summary(e.GetExecution().GetWorkflowId(), e.GetSearchAttributes()))
+		row := summary(e.GetExecution().GetWorkflowId(), e.GetSearchAttributes())
+		if p := e.GetMemo().GetFields()[memoApplicant]; p != nil && s.DataConverter != nil {
+			_ = s.DataConverter.FromPayload(p, &row.Applicant) // dossiers taken in before the memo have none
+		}
+		out = append(out, row)
 	}
 	return out, resp.NextPageToken, nil
 }
@@ -465,6 +476,9 @@ func (s *Dossiers) Each(ctx context.Context, f Filter, fn func(motcua.Summary) e
 		}
 	}
 }
+
+// memoApplicant is the memo field holding the applicant's name.
+const memoApplicant = "applicant"
 
 // summary reads a dossier's list row from its search attributes (which
 // Temporal keeps in clear: they hold no personal data).

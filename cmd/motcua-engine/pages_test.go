@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -18,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
 )
@@ -86,6 +88,27 @@ func (b *person) screenshot(name string) {
 		b.t.Errorf("%s: the page %s scrolls sideways at 1366x768", b.role, name)
 	}
 	os.WriteFile(filepath.Join(b.shot, name+".png"), png, 0o644)
+	b.noInternalWords(name)
+}
+
+// internalWord is a name of the code's that no official should read on a
+// Vietnamese page: a snake_case name (supplement_requested), or one of
+// the English names of a stage, an outcome or a role.
+var internalWord = regexp.MustCompile(`\b(?:[a-z]+_[a-z_]+|review|intake|signature|archive|notify|received|approved|rejected|signed|returned|withdrawn|system|chairman|specialist|clerk|auditor|email|sms|counter|post)\b|document\(s\)`)
+
+// noInternalWords checks that a Vietnamese page (the signature report,
+// bilingual by design, aside) shows only the office's words.
+func (b *person) noInternalWords(name string) {
+	b.t.Helper()
+	var lang, text string
+	b.run(chromedp.Evaluate(`document.documentElement.lang`, &lang),
+		chromedp.Evaluate(`(() => { const c = document.body.cloneNode(true); c.querySelectorAll('pre.report').forEach(p => p.remove()); return c.innerText })()`, &text))
+	if lang != "vi" {
+		return
+	}
+	if words := internalWord.FindAllString(text, -1); len(words) > 0 {
+		b.t.Errorf("%s: the Vietnamese page %s shows the code's words %q", b.role, name, words)
+	}
 }
 
 // signIn opens a browser of its own for a person (cookies apart) and signs
@@ -253,6 +276,8 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	}
 	batch := awaiting(11)
 
+	birth, _ := catalog.Default().Lookup("1.001193")
+	procedureName, applicantName := birth.Name, "Trần Thị Bích Ngọc"
 	// The chairman signs the first from its page, then the three at once.
 	chair := signIn(t, base, shots, logins["chairman"], "chairman")
 	chair.run(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(`#sign-all`, chromedp.ByID))
@@ -262,6 +287,13 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	}
 	if text := chair.text(); !strings.Contains(text, "Ký tất cả (12)") || !strings.Contains(text, "Trình ký") {
 		t.Errorf("the chairman's inbox:\n%s", text)
+	}
+	// The leader reads what each dossier is and whose: the procedure's
+	// name and the applicant, and their own title in Vietnamese.
+	for _, want := range []string{procedureName, applicantName, "(Chủ tịch)"} {
+		if !strings.Contains(chair.text(), want) {
+			t.Errorf("the chairman's inbox lacks %q:\n%s", want, chair.text())
+		}
 	}
 	// "Ký số" waits until the draft is drawn in the page (pdf.js).
 	var disabled bool

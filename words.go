@@ -1,0 +1,99 @@
+package motcua
+
+// The words the office reads on its pages and papers for the domain's
+// names, which stay English in the API and the history.
+
+// Vietnamese is the part of the procedure as the office names it.
+func (s Stage) Vietnamese() string {
+	if v, ok := stageVietnamese[s]; ok {
+		return v
+	}
+	return string(s)
+}
+
+var stageVietnamese = map[Stage]string{
+	StageIntake:       "Tiếp nhận",
+	StageReview:       "Thẩm định",
+	StageSupplement:   "Bổ sung hồ sơ",
+	StageSignature:    "Ký duyệt",
+	StageArchive:      "Lưu trữ",
+	StageNotify:       "Thông báo",
+	StagePayment:      "Thanh toán",
+	StageConsultation: "Lấy ý kiến",
+	StageHandBack:     "Trả kết quả",
+}
+
+// OutcomeVietnamese is a step's outcome as the office names it; an
+// outcome it does not know is shown as recorded.
+func OutcomeVietnamese(outcome string) string {
+	if v, ok := outcomeVietnamese[outcome]; ok {
+		return v
+	}
+	return outcome
+}
+
+var outcomeVietnamese = map[string]string{
+	"received":               "Đã tiếp nhận",
+	"approved":               "Chấp thuận",
+	"rejected":               "Từ chối",
+	"supplement_requested":   "Yêu cầu bổ sung",
+	"documents_added":        "Đã nộp bổ sung",
+	"draft_failed":           "Lập dự thảo không thành công",
+	"returned":               "Trả lại để thẩm định lại",
+	"signed":                 "Đã ký số",
+	"signing_failed":         "Ký số không thành công",
+	"archived":               "Đã lưu trữ",
+	"failed":                 "Không thành công",
+	"deadline_passed":        "Quá hạn bổ sung",
+	"withdrawn":              "Công dân rút hồ sơ",
+	"completed":              "Đã báo có kết quả",
+	"stopped":                "Đã báo dừng xử lý",
+	"not_reached":            "Không liên lạc được",
+	"asked":                  "Đã gửi lấy ý kiến",
+	ConsultationAgreed:       "Đồng ý",
+	ConsultationRefused:      "Không đồng ý",
+	"consultation_reminder":  "Nhắc hạn trả lời",
+	"consultation_overdue":   "Quá hạn trả lời",
+	"paid":                   "Đã thanh toán",
+	"handed_back":            "Đã trả kết quả",
+	"reminder":               "Nhắc hạn xử lý",
+	"overdue":                "Quá hạn xử lý",
+	"staff_reminded":         "Đã nhắc cán bộ",
+	"staff_not_reached":      "Không nhắc được cán bộ",
+	"apology_drafted":        "Lập phiếu xin lỗi và hẹn lại",
+	"apology_failed":         "Lập phiếu xin lỗi không thành công",
+	"apology_signed":         "Đã ký phiếu xin lỗi",
+	"apology_signing_failed": "Ký phiếu xin lỗi không thành công",
+	"apology":                "Đã gửi phiếu xin lỗi",
+}
+
+// Vietnamese is the role as the office names it.
+func (r Role) Vietnamese() string {
+	if v, ok := roleVietnamese[r]; ok {
+		return v
+	}
+	return string(r)
+}
+
+var roleVietnamese = map[Role]string{
+	RoleClerk:        "Cán bộ một cửa",
+	RoleSpecialist:   "Chuyên viên",
+	RoleChairman:     "Chủ tịch",
+	RoleViceChairman: "Phó Chủ tịch",
+	RoleAuditor:      "Kiểm toán viên",
+	RoleSystem:       "Hệ thống",
+}
+
+// Vietnamese is the channel as the office names it.
+func (c Channel) Vietnamese() string {
+	if v, ok := channelVietnamese[c]; ok {
+		return v
+	}
+	return string(c)
+}
+
+var channelVietnamese = map[Channel]string{
+	ChannelCounter: "trực tiếp",
+	ChannelOnline:  "trực tuyến",
+	ChannelPostal:  "bưu chính",
+}
