@@ -1,7 +1,6 @@
 package main
 
 import (
-	"regexp"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
