@@ -12,13 +12,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/motcua/motcua/internal/sqlitefile"
 	"time"
 
 	"modernc.org/sqlite" // the pure-Go SQLite driver the Temporal server uses too
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/internal/sqlitefile"
 	"github.com/motcua/motcua/metrics"
 )
 
