@@ -360,11 +360,18 @@ func sum(b []byte) string {
 // history is never overwritten: old versions must keep replaying.
 func record(t *testing.T, id, name string) {
 	t.Helper()
+	recordRun(t, id, "", name)
+}
+
+// recordRun records one run of a workflow (its latest when runID is
+// empty), as record does.
+func recordRun(t *testing.T, id, runID, name string) {
+	t.Helper()
 	path := filepath.Join("../workflows/testdata", name+".json")
 	if _, err := os.Stat(path); os.Getenv("MOTCUA_RECORD_HISTORIES") == "" || err == nil {
 		return
 	}
-	h, err := audit.History(context.Background(), env.tc, id)
+	h, err := audit.RunHistory(context.Background(), env.tc, id, runID)
 	if err != nil {
 		t.Fatal(err)
 	}

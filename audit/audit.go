@@ -32,17 +32,23 @@ import (
 
 // History fetches the full event history of a dossier's workflow.
 func History(ctx context.Context, tc client.Client, dossierID string) (*historypb.History, error) {
-	it := tc.GetWorkflowHistory(ctx, dossierID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	return RunHistory(ctx, tc, dossierID, "")
+}
+
+// RunHistory is the history of one run of a workflow (its latest when
+// runID is empty): a workflow that continues as new has one a run.
+func RunHistory(ctx context.Context, tc client.Client, workflowID, runID string) (*historypb.History, error) {
+	it := tc.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", dossierID, err)
+			return nil, fmt.Errorf("history of %s: %w", workflowID, err)
 		}
 		h.Events = append(h.Events, e)
 	}
 	if len(h.Events) == 0 {
-		return nil, fmt.Errorf("no history for %s", dossierID)
+		return nil, fmt.Errorf("no history for %s", workflowID)
 	}
 	return &h, nil
 }
