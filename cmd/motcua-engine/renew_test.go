@@ -12,7 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
 )
@@ -32,6 +36,16 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 	}
 	ca.SetPKIBase("http://" + cfg.pki)
 	if _, err := ca.IssueTSA(30 * 24 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// The replay gate's payload key, so that this run's history can be
+	// recorded there (MOTCUA_RECORD_HISTORIES=1).
+	testKey, err := os.ReadFile("../../workflows/testdata/payload.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(cfg.data, "keys"), 0o700)
+	if err := os.WriteFile(filepath.Join(cfg.data, "keys", "payload.key"), testKey, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := startDev(t, cfg)
@@ -87,6 +101,14 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 	if out := renew(); !strings.Contains(out, "1 renewed, 0 failed") || !strings.Contains(out, "renewed "+id) {
 		t.Fatalf("renew-timestamps:\n%s", out)
 	}
+	// The renewal's run, for the replay gate.
+	tc, _ := dialTemporal(t, cfg.temporal, cfg.data)
+	runs, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: "motcua", Query: "WorkflowType = 'ArchiveTimestampsWorkflow'"})
+	if err != nil || len(runs.GetExecutions()) != 1 {
+		t.Fatalf("the archive-timestamps runs: %v %v", runs.GetExecutions(), err)
+	}
+	run := runs.GetExecutions()[0].GetExecution()
+	recordHistory(t, tc, run.GetWorkflowId(), run.GetRunId(), "archive-timestamps-renewal")
 	second, err := api["clerk"].Result(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +156,28 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 }
 
 // tail is the last n lines of s.
+// recordHistory writes one run's history to workflows/testdata/NAME.json
+// when MOTCUA_RECORD_HISTORIES is set and none is there: a history the
+// replay gate keeps replaying against every later version of the code.
+func recordHistory(t *testing.T, tc client.Client, id, runID, name string) {
+	t.Helper()
+	path := filepath.Join("../../workflows/testdata", name+".json")
+	if _, err := os.Stat(path); os.Getenv("MOTCUA_RECORD_HISTORIES") == "" || err == nil {
+		return
+	}
+	h, err := audit.RunHistory(context.Background(), tc, id, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := audit.Export(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
