@@ -12,6 +12,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/workflows"
 )
 
 // The recorded approve-and-sign history reads as an auditor expects.
@@ -149,5 +150,18 @@ func TestFactsOfBothWaysOfSendingThem(t *testing.T) {
 		if f.Status != motcua.StatusReturned || !f.SignedDigitally || f.ReturnedAt == nil || f.Seq < 5 {
 			t.Errorf("%s: facts %+v", name, f)
 		}
+	}
+}
+
+// A change some open dossier still runs the old side of must stay.
+func TestWriteVersionsSaysWhichMustStay(t *testing.T) {
+	var b strings.Builder
+	audit.WriteVersions(&b, []audit.VersionUse{
+		{Change: workflows.Changes[0], Open: 5, New: 3},
+		{Change: workflows.Changes[1], Open: 5, New: 5},
+	})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "must stay") || !strings.Contains(lines[1], " 2 ") || !strings.Contains(lines[2], "may go") {
+		t.Errorf("the table:\n%s", b.String())
 	}
 }

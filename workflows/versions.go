@@ -15,6 +15,27 @@ const (
 	changeLocalFacts     = "facts-local"
 )
 
+// Retiring an old branch. A dossier stays open for months (supplement
+// rounds, the hand-back) and its history is replayed for ten years, so an
+// old branch goes only when both hold:
+//
+//  1. No open dossier runs it: `motcua audit versions` counts, per change,
+//     the open dossiers that did not record its marker (the
+//     TemporalChangeVersion search attribute the SDK sets when GetVersion
+//     first takes the new branch; every change here is taken when a dossier
+//     starts, so a dossier without the marker started before the change).
+//     The count must be 0 on every installation that ran the old code.
+//  2. The closed dossiers that ran it still replay for auditors: the
+//     GetVersion call stays, with minimum version 1 (a history without the
+//     marker then fails replay with a clear "version below minimum" instead
+//     of taking a wrong path), and the change's Before history moves from
+//     testdata to testdata/retired, replayed with the release that still
+//     had the branch (the audit tool of that release, kept beside the
+//     archive).
+//
+// Only then is the old branch's code deleted; the change keeps its entry
+// here with its After history.
+
 // Change is one workflow.GetVersion change of DossierWorkflow.
 type Change struct {
 	ID   string

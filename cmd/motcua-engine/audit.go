@@ -22,7 +22,7 @@ import (
 // runAudit runs the auditor's subcommands: export, replay, verify.
 func runAudit(args []string) error {
 	if len(args) == 0 {
-		return cli.UsageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model")
+		return cli.UsageError("audit: export --dossier ID [-o FILE] | replay FILE... | replay --dossier ID | replay --all [--status S] | timeline --dossier ID [--lang vi|en] | verify --dossier ID | verify --all | bundle --dossier ID -o FILE.zip | check-bundle FILE.zip | rebuild-read-model | versions")
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
@@ -119,6 +119,13 @@ func runAudit(args []string) error {
 		return nil
 	case "rebuild-read-model":
 		return rebuildReadModel(ctx, conn, c.namespace)
+	case "versions":
+		uses, err := audit.Versions(ctx, conn.tc, c.namespace)
+		if err != nil {
+			return err
+		}
+		audit.WriteVersions(os.Stdout, uses)
+		return nil
 	case "replay":
 		return auditReplay(ctx, conn, fs.Args(), *dossier, *all, *status, c.namespace)
 	case "verify":
