@@ -3,13 +3,16 @@ package motcua
 // The words the office reads on its pages and papers for the domain's
 // names, which stay English in the API and the history.
 
-// Vietnamese is the part of the procedure as the office names it.
-func (s Stage) Vietnamese() string {
-	if v, ok := stageVietnamese[s]; ok {
+// named is k's name in names, or k as it is when it has none.
+func named[K ~string](names map[K]string, k K) string {
+	if v, ok := names[k]; ok {
 		return v
 	}
-	return string(s)
+	return string(k)
 }
+
+// Vietnamese is the part of the procedure as the office names it.
+func (s Stage) Vietnamese() string { return named(stageVietnamese, s) }
 
 var stageVietnamese = map[Stage]string{
 	StageIntake:       "Tiếp nhận",
@@ -25,12 +28,7 @@ var stageVietnamese = map[Stage]string{
 
 // OutcomeVietnamese is a step's outcome as the office names it; an
 // outcome it does not know is shown as recorded.
-func OutcomeVietnamese(outcome string) string {
-	if v, ok := outcomeVietnamese[outcome]; ok {
-		return v
-	}
-	return outcome
-}
+func OutcomeVietnamese(outcome string) string { return named(outcomeVietnamese, outcome) }
 
 var outcomeVietnamese = map[string]string{
 	"received":               "Đã tiếp nhận",
@@ -68,12 +66,7 @@ var outcomeVietnamese = map[string]string{
 }
 
 // Vietnamese is the role as the office names it.
-func (r Role) Vietnamese() string {
-	if v, ok := roleVietnamese[r]; ok {
-		return v
-	}
-	return string(r)
-}
+func (r Role) Vietnamese() string { return named(roleVietnamese, r) }
 
 var roleVietnamese = map[Role]string{
 	RoleClerk:        "Cán bộ một cửa",
@@ -85,12 +78,7 @@ var roleVietnamese = map[Role]string{
 }
 
 // Vietnamese is the channel as the office names it.
-func (c Channel) Vietnamese() string {
-	if v, ok := channelVietnamese[c]; ok {
-		return v
-	}
-	return string(c)
-}
+func (c Channel) Vietnamese() string { return named(channelVietnamese, c) }
 
 var channelVietnamese = map[Channel]string{
 	ChannelCounter: "trực tiếp",

@@ -35,6 +35,7 @@ import (
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/internal/leaks"
+	"github.com/motcua/motcua/internal/recorded"
 	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/notify/notifytest"
@@ -356,8 +357,7 @@ func sum(b []byte) string {
 
 // record writes the dossier's history to workflows/testdata/NAME.json when
 // MOTCUA_RECORD_HISTORIES is set: the histories the replay test keeps
-// replaying against every later version of the workflow. A recorded
-// history is never overwritten: old versions must keep replaying.
+// replaying against every later version of the workflow.
 func record(t *testing.T, id, name string) {
 	t.Helper()
 	recordRun(t, id, "", name)
@@ -367,19 +367,5 @@ func record(t *testing.T, id, name string) {
 // empty), as record does.
 func recordRun(t *testing.T, id, runID, name string) {
 	t.Helper()
-	path := filepath.Join("../workflows/testdata", name+".json")
-	if _, err := os.Stat(path); os.Getenv("MOTCUA_RECORD_HISTORIES") == "" || err == nil {
-		return
-	}
-	h, err := audit.RunHistory(context.Background(), env.tc, id, runID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := audit.Export(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	recorded.Record(t, env.tc, id, runID, "../workflows/testdata", name)
 }

@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/recorded"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
 )
@@ -108,7 +107,7 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 		t.Fatalf("the archive-timestamps runs: %v %v", runs.GetExecutions(), err)
 	}
 	run := runs.GetExecutions()[0].GetExecution()
-	recordHistory(t, tc, run.GetWorkflowId(), run.GetRunId(), "archive-timestamps-renewal")
+	recorded.Record(t, tc, run.GetWorkflowId(), run.GetRunId(), "../../workflows/testdata", "archive-timestamps-renewal")
 	second, err := api["clerk"].Result(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -156,27 +155,6 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 }
 
 // tail is the last n lines of s.
-// recordHistory writes one run's history to workflows/testdata/NAME.json
-// when MOTCUA_RECORD_HISTORIES is set and none is there: a history the
-// replay gate keeps replaying against every later version of the code.
-func recordHistory(t *testing.T, tc client.Client, id, runID, name string) {
-	t.Helper()
-	path := filepath.Join("../../workflows/testdata", name+".json")
-	if _, err := os.Stat(path); os.Getenv("MOTCUA_RECORD_HISTORIES") == "" || err == nil {
-		return
-	}
-	h, err := audit.RunHistory(context.Background(), tc, id, runID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := audit.Export(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
