@@ -1,6 +1,7 @@
 // Package logging builds motcua's zerolog logger and routes the Temporal
-// server's and SDK's loggers into it, so every process writes one stream of
-// structured lines.
+// SDK's logger into it, so every process writes one stream of structured
+// lines (the embedded server's logger is devserver's). It links no part of
+// the Temporal server.
 package logging
 
 import (
@@ -13,8 +14,6 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/rs/zerolog"
 	sdklog "go.temporal.io/sdk/log"
-	serverlog "go.temporal.io/server/common/log"
-	"go.temporal.io/server/common/log/tag"
 )
 
 // New returns a logger writing JSON lines to w, or console-pretty lines when
@@ -76,53 +75,4 @@ func fields(kv []any) map[string]any {
 		m["extra"] = kv[len(kv)-1]
 	}
 	return m
-}
-
-// Server adapts a zerolog logger to the Temporal server's log.Logger.
-type Server struct{ L zerolog.Logger }
-
-var _ serverlog.Logger = Server{}
-
-// Debug logs at debug level.
-func (s Server) Debug(msg string, tags ...tag.Tag) { s.log(zerolog.DebugLevel, msg, tags) }
-
-// Info logs at info level.
-func (s Server) Info(msg string, tags ...tag.Tag) { s.log(zerolog.InfoLevel, msg, tags) }
-
-// Warn logs at warn level.
-func (s Server) Warn(msg string, tags ...tag.Tag) { s.log(zerolog.WarnLevel, msg, tags) }
-
-// Error logs at error level.
-func (s Server) Error(msg string, tags ...tag.Tag) { s.log(zerolog.ErrorLevel, msg, tags) }
-
-// DPanic logs at error level; the embedded server must not bring motcua down.
-func (s Server) DPanic(msg string, tags ...tag.Tag) { s.log(zerolog.ErrorLevel, msg, tags) }
-
-// Panic logs and panics, as the server's contract requires.
-func (s Server) Panic(msg string, tags ...tag.Tag) {
-	s.log(zerolog.PanicLevel, msg, tags)
-	panic(msg)
-}
-
-// Fatal logs and exits, as the server's contract requires.
-func (s Server) Fatal(msg string, tags ...tag.Tag) {
-	s.log(zerolog.FatalLevel, msg, tags)
-	os.Exit(1)
-}
-
-// With returns a logger that adds tags to every line.
-func (s Server) With(tags ...tag.Tag) serverlog.Logger {
-	c := s.L.With()
-	for _, t := range tags {
-		c = c.Interface(t.Key(), t.Value())
-	}
-	return Server{L: c.Logger()}
-}
-
-func (s Server) log(level zerolog.Level, msg string, tags []tag.Tag) {
-	e := s.L.WithLevel(level)
-	for _, t := range tags {
-		e = e.Interface(t.Key(), t.Value())
-	}
-	e.Msg(msg)
 }

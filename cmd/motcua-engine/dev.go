@@ -15,7 +15,6 @@ import (
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/devserver"
 	"github.com/motcua/motcua/internal/cli"
-	"github.com/motcua/motcua/logging"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/worker"
@@ -195,6 +194,6 @@ func startDevServer(c *common, temporalAddr, uiAddr, codecEndpoint string, log z
 		Postgres:         c.postgres,
 		Services:         c.services,
 		HistoryShards:    c.shards,
-		Logger:           logging.Server{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
+		Logger:           devserver.Logger{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
 	})
 }

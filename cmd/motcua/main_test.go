@@ -16,18 +16,35 @@ import (
 // The front's start-up is what the light commands cost: it must link none
 // of the packages whose initialisation made `motcua verify` slow.
 func TestTheFrontLinksNoTemporal(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	heavy := []string{"go.temporal.io/", "google.golang.org/grpc", "google.golang.org/protobuf", "github.com/aws/", "k8s.io/", "github.com/prometheus/"}
-	for _, pkg := range strings.Fields(string(out)) {
-		for _, h := range heavy {
+	for _, pkg := range links(t, ".") {
+		for _, h := range []string{"go.temporal.io/", "google.golang.org/grpc", "google.golang.org/protobuf", "github.com/aws/", "k8s.io/", "github.com/prometheus/"} {
 			if strings.HasPrefix(pkg, h) {
 				t.Errorf("cmd/motcua links %s", pkg)
 			}
 		}
 	}
+}
+
+// What outside programs import (the typed API client) and what every
+// process uses (the logger) do not drag in the Temporal server.
+func TestOutsidersLinkNoTemporalServer(t *testing.T) {
+	for _, dir := range []string{"../../apiclient", "../../logging"} {
+		for _, pkg := range links(t, dir) {
+			if strings.HasPrefix(pkg, "go.temporal.io/server") {
+				t.Errorf("%s links %s", dir, pkg)
+			}
+		}
+	}
+}
+
+// links are the packages the package in dir is built from.
+func links(t *testing.T, dir string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", dir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(out))
 }
 
 // buildFront builds motcua alone, with no engine beside it.
