@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/api/wire"
 	"github.com/motcua/motcua/apiclient"
@@ -178,8 +179,8 @@ func TestHealthzIs503WithoutTemporal(t *testing.T) {
 	}
 }
 
-func mustUsers(t *testing.T) *api.Users {
-	u, err := api.NewUsers(nil)
+func mustUsers(t *testing.T) *accounts.Users {
+	u, err := accounts.NewUsers(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/apiclient"
 )
@@ -111,7 +112,7 @@ func TestFailedTokensBackOffButRightTokensPass(t *testing.T) {
 func TestFailedPasswordsBackOffPerAccountAndAddress(t *testing.T) {
 	srv := env.newServer()
 	owner, colleague := env.logins[motcua.RoleChairman], env.logins[motcua.RoleClerk]
-	signIn := func(addr string, cookies []*http.Cookie, login api.DevLogin) (*httptest.ResponseRecorder, error) {
+	signIn := func(addr string, cookies []*http.Cookie, login accounts.DevLogin) (*httptest.ResponseRecorder, error) {
 		r := httptest.NewRequest(http.MethodPost, "/login", nil)
 		r.RemoteAddr = addr + ":40000"
 		for _, c := range cookies {
@@ -137,7 +138,7 @@ func TestFailedPasswordsBackOffPerAccountAndAddress(t *testing.T) {
 	colleagueBrowser := w.Result().Cookies()
 
 	// Someone guesses the chairman's password from the office's address.
-	wrong := api.DevLogin{Username: owner.Username, Password: "guess"}
+	wrong := accounts.DevLogin{Username: owner.Username, Password: "guess"}
 	limited := 0
 	for range 30 {
 		if _, err := signIn("203.0.113.7", nil, wrong); motcua.ErrorCode(err) == motcua.CodeRateLimited {

@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/api/wire"
@@ -56,7 +57,7 @@ var env struct {
 	dc  converter.DataConverter
 	// newServer makes another API over the same engine.
 	newServer func() *api.Server
-	logins    map[motcua.Role]api.DevLogin // every role's username and password
+	logins    map[motcua.Role]accounts.DevLogin // every role's username and password
 	api       *httptest.Server
 	portal    *portal.Simulator
 	smtp      *notifytest.SMTPServer
@@ -174,7 +175,7 @@ func run(m *testing.M) (int, error) {
 		SMS:     notify.Once{Channel: "sms", Sender: notify.SMSGateway{URL: env.sms.URL}, Ledger: ledger},
 		Log:     log,
 	}
-	users, tokens, logins, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "tokens.json"), filepath.Join(dir, "passwords.json"))
+	users, tokens, logins, err := accounts.LoadOrCreateDevUsers(filepath.Join(dir, "tokens.json"), filepath.Join(dir, "passwords.json"))
 	if err != nil {
 		return 0, err
 	}
@@ -189,7 +190,7 @@ func run(m *testing.M) (int, error) {
 	defer w.Stop()
 	env.tokens, env.logins = tokens, logins
 	env.roleIDs = map[motcua.Role]string{}
-	for _, u := range api.DevUsers {
+	for _, u := range accounts.DevUsers {
 		env.roleIDs[u.Role] = u.ID
 	}
 	auditKey, err := audit.LoadOrCreateAuditKey(filepath.Join(dir, "keys"), env.ca.CertifyAuditKey)

@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
@@ -39,7 +40,7 @@ type Server struct {
 	Temporal      client.Client
 	DataConverter converter.DataConverter // the workers' converter, to read histories
 	Namespace     string
-	Users         *Users
+	Users         *accounts.Users
 	Catalog       motcua.Catalog
 	Unit          motcua.Unit
 	Calendar      *calendar.Calendar

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"github.com/motcua/motcua"
 	"math"
 	"net"
 	"net/http"
@@ -263,4 +265,26 @@ func ParseTrustedProxies(values []string) ([]netip.Prefix, error) {
 		}
 	}
 	return out, nil
+}
+
+// SignIn checks a person's username and password for the pages, with
+// the backoff of failed sign-ins (a rate_limited error): a browser that
+// signed in to the account before counts its own failures; a new one
+// counts against the account and its address. A successful sign-in gives
+// the browser its device cookie.
+func (s *Server) SignIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error) {
+	keys := []limitKey{accountKey(username), addressKey(ClientAddr(r, s.TrustedProxies))}
+	if id := s.signIns.device(r, username); id != "" {
+		keys = []limitKey{deviceKey(id)}
+	}
+	if d, p := s.signIns.wait(keys...); d > 0 {
+		return motcua.User{}, motcua.Errorf(motcua.CodeRateLimited, "%s", waitError(d, p))
+	}
+	u, ok := s.Users.SignIn(username, password)
+	if !ok {
+		s.signIns.failed(keys...)
+		return motcua.User{}, errors.New("wrong username or password")
+	}
+	s.signIns.remember(w, r, username)
+	return u, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/internal/cli"
@@ -37,7 +38,7 @@ func runAPI(args []string) error {
 	if *usersFile == "" {
 		return errors.New("api: --users is required")
 	}
-	users, err := api.LoadUsers(*usersFile)
+	users, err := accounts.LoadUsers(*usersFile)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (p *proxyList) Set(v string) error {
 	return err
 }
 
-func newAPI(c *common, d *data, tc client.Client, users *api.Users, uiOrigin string, po frontOptions, log zerolog.Logger) (*api.Server, error) {
+func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigin string, po frontOptions, log zerolog.Logger) (*api.Server, error) {
 	key, err := auditKey(c)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/devserver"
 	"github.com/motcua/motcua/internal/cli"
@@ -144,7 +145,7 @@ func runDev(args []string) error {
 		fmt.Fprintf(os.Stderr, "  pages           http://%s/login\n", apiListener.Addr())
 		fmt.Fprintf(os.Stderr, "  demo users      one per role; tokens in %s, passwords in %s\n",
 			filepath.Join(c.data, "dev-tokens.json"), filepath.Join(c.data, "dev-passwords.json"))
-		for _, u := range api.DevUsers {
+		for _, u := range accounts.DevUsers {
 			fmt.Fprintf(os.Stderr, "    %-14s %-12s %s\n", u.Role, u.ID, u.Name)
 		}
 	}
@@ -168,12 +169,12 @@ func runDev(args []string) error {
 
 // devUsers loads --users, or the demo users whose tokens live in
 // DATA/dev-tokens.json and passwords in DATA/dev-passwords.json.
-func devUsers(dir, usersFile string) (*api.Users, map[motcua.Role]string, error) {
+func devUsers(dir, usersFile string) (*accounts.Users, map[motcua.Role]string, error) {
 	if usersFile != "" {
-		u, err := api.LoadUsers(usersFile)
+		u, err := accounts.LoadUsers(usersFile)
 		return u, nil, err
 	}
-	u, tokens, _, err := api.LoadOrCreateDevUsers(filepath.Join(dir, "dev-tokens.json"), filepath.Join(dir, "dev-passwords.json"))
+	u, tokens, _, err := accounts.LoadOrCreateDevUsers(filepath.Join(dir, "dev-tokens.json"), filepath.Join(dir, "dev-passwords.json"))
 	return u, tokens, err
 }
 

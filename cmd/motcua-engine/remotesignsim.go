@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/signer"
 )
@@ -75,7 +75,7 @@ type simTx struct {
 // key is the leader's key at the provider; only the leaders motcua dev
 // knows have one.
 func (s *remoteSim) key(user string) (signer.Key, error) {
-	for _, u := range api.DevUsers {
+	for _, u := range accounts.DevUsers {
 		if u.ID == user && u.Role.Signs() {
 			return s.ca.Key(signer.Person{ID: "remote-" + u.ID, Name: u.Name})
 		}

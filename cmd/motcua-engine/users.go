@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/internal/cli"
 )
 
@@ -33,7 +33,7 @@ func runUsers(args []string) error {
 	if *certs != "" {
 		list = strings.Split(*certs, ",")
 	}
-	token, password, err := api.AddUser(*file, motcua.User{ID: *id, Name: *name, Role: motcua.Role(*role)}, list)
+	token, password, err := accounts.AddUser(*file, motcua.User{ID: *id, Name: *name, Role: motcua.Role(*role)}, list)
 	if err != nil {
 		return err
 	}

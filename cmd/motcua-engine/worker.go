@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/notify"
@@ -45,7 +45,7 @@ func runWorker(args []string) error {
 	}
 	var staff []motcua.StaffContact
 	if *usersFile != "" {
-		users, err := api.LoadUsers(*usersFile)
+		users, err := accounts.LoadUsers(*usersFile)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,8 @@
-package api
+// Package accounts is the users file: who may use motcua, in which role,
+// with the SHA-256 of their bearer token and the bcrypt hash of their
+// password, and the leaders' registered certificates. The API
+// authenticates against it; the worker reads the staff to remind.
+package accounts
 
 import (
 	"bytes"
@@ -8,9 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -288,26 +290,4 @@ func LoadOrCreateDevUsers(tokensPath, passwordsPath string) (*Users, map[motcua.
 	}
 	users, err := NewUsers(recs)
 	return users, tokens, logins, err
-}
-
-// SignIn checks a person's username and password for the pages, with
-// the backoff of failed sign-ins (a rate_limited error): a browser that
-// signed in to the account before counts its own failures; a new one
-// counts against the account and its address. A successful sign-in gives
-// the browser its device cookie.
-func (s *Server) SignIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error) {
-	keys := []limitKey{accountKey(username), addressKey(ClientAddr(r, s.TrustedProxies))}
-	if id := s.signIns.device(r, username); id != "" {
-		keys = []limitKey{deviceKey(id)}
-	}
-	if d, p := s.signIns.wait(keys...); d > 0 {
-		return motcua.User{}, motcua.Errorf(motcua.CodeRateLimited, "%s", waitError(d, p))
-	}
-	u, ok := s.Users.SignIn(username, password)
-	if !ok {
-		s.signIns.failed(keys...)
-		return motcua.User{}, errors.New("wrong username or password")
-	}
-	s.signIns.remember(w, r, username)
-	return u, nil
 }

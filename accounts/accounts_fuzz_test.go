@@ -1,17 +1,19 @@
-package api_test
+package accounts_test
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -28,7 +30,7 @@ func FuzzLoadUsers(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		users, err := api.LoadUsers(path)
+		users, err := accounts.LoadUsers(path)
 		if err != nil {
 			return
 		}
@@ -50,7 +52,7 @@ func TestUsersOwnTheirCertificates(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	mine, _ := ca.CA.Certify("NGUYEN VAN VINH", key.Public()) // a commercial CA's spelling
 	theirs, _ := ca.CA.Certify("Phạm Thị Hương", key.Public())
-	users, err := api.NewUsers([]api.UserRecord{
+	users, err := accounts.NewUsers([]accounts.UserRecord{
 		{User: motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}, TokenSHA256: sum([]byte("a")), CertificateSHA256: []string{sum(mine.Raw)}},
 		{User: motcua.User{ID: "vice1", Name: "Phạm Thị Hương", Role: motcua.RoleViceChairman}, TokenSHA256: sum([]byte("b"))},
 	})
@@ -74,11 +76,11 @@ func TestUsersOwnTheirCertificates(t *testing.T) {
 // hash; a wrong password or an unknown name gets nothing.
 func TestPasswordsSignIn(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users.json")
-	_, password, err := api.AddUser(path, motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}, nil)
+	_, password, err := accounts.AddUser(path, motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := api.LoadUsers(path)
+	users, err := accounts.LoadUsers(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,4 +96,9 @@ func TestPasswordsSignIn(t *testing.T) {
 	if strings.Contains(string(b), password) {
 		t.Error("the file holds the password")
 	}
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
