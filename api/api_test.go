@@ -22,6 +22,7 @@ import (
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/portal/portalsim"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
 )
@@ -311,8 +312,8 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 	c := create(t, maritalRequest())
 	// The portal goes down: the dossier still goes through review and
 	// signature, and the portal gets every status, in order, once it is back.
-	env.portal.SetFaults(portal.Faults{FailRate: 1, Timeout: 10 * time.Millisecond})
-	defer env.portal.SetFaults(portal.Faults{})
+	env.portal.SetFaults(portalsim.Faults{FailRate: 1, Timeout: 10 * time.Millisecond})
+	defer env.portal.SetFaults(portalsim.Faults{})
 	var st motcua.State
 	must(t, http.StatusOK, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+c.DossierID+"/review", map[string]any{"decision": "approve"}, &st)
 	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+c.DossierID+"/sign", map[string]any{"decision": "sign"}, &st)
@@ -320,7 +321,7 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 	if st.Portal.Pending == 0 {
 		t.Fatalf("the portal was down, yet nothing is pending: %+v", st.Portal)
 	}
-	env.portal.SetFaults(portal.Faults{})
+	env.portal.SetFaults(portalsim.Faults{})
 	st = waitFor(t, c.DossierID, "synced", func(s motcua.State) bool { return s.Portal.Pending == 0 })
 	var codes []string
 	for _, r := range env.portal.Records(c.DossierID) {

@@ -41,6 +41,7 @@ import (
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/notify/notifytest"
 	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/portal/portalsim"
 	"github.com/motcua/motcua/readmodel"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/vouch"
@@ -59,7 +60,7 @@ var env struct {
 	newServer func() *api.Server
 	logins    map[motcua.Role]accounts.DevLogin // every role's username and password
 	api       *httptest.Server
-	portal    *portal.Simulator
+	portal    *portalsim.Simulator
 	smtp      *notifytest.SMTPServer
 	sms       *notifytest.SMSGateway
 	store     *archive.Store
@@ -144,7 +145,7 @@ func run(m *testing.M) (int, error) {
 	if env.ca, err = signer.OpenDevCA(filepath.Join(dir, "ca"), motcua.DefaultUnit.Name); err != nil {
 		return 0, err
 	}
-	if env.portal, err = portal.NewSimulator(portal.Faults{}, ""); err != nil {
+	if env.portal, err = portalsim.New(portalsim.Faults{}, ""); err != nil {
 		return 0, err
 	}
 	portalSrv := httptest.NewServer(env.portal)

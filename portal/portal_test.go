@@ -9,6 +9,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/portal/portalsim"
 )
 
 func update(seq, code int) portal.Update {
@@ -19,7 +20,7 @@ func update(seq, code int) portal.Update {
 
 func TestPushesAreOrderedAndReplaysIgnored(t *testing.T) {
 	dir := t.TempDir()
-	sim, err := portal.NewSimulator(portal.Faults{}, dir)
+	sim, err := portalsim.New(portalsim.Faults{}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,14 +42,14 @@ func TestPushesAreOrderedAndReplaysIgnored(t *testing.T) {
 		t.Fatalf("records %+v", recs)
 	}
 	// A restarted simulator on the same folder remembers.
-	again, _ := portal.NewSimulator(portal.Faults{}, dir)
+	again, _ := portalsim.New(portalsim.Faults{}, dir)
 	if n := len(again.Records("000.00.01.H22-261125-0007")); n != 3 {
 		t.Errorf("restarted simulator holds %d records", n)
 	}
 }
 
 func TestOutageAndFailRate(t *testing.T) {
-	sim, _ := portal.NewSimulator(portal.Faults{OutageAfter: 1, OutageFor: time.Hour}, "")
+	sim, _ := portalsim.New(portalsim.Faults{OutageAfter: 1, OutageFor: time.Hour}, "")
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	c := &portal.Client{BaseURL: srv.URL}
@@ -61,7 +62,7 @@ func TestOutageAndFailRate(t *testing.T) {
 		}
 	}
 
-	flaky, _ := portal.NewSimulator(portal.Faults{FailRate: 0.5, Timeout: 10 * time.Millisecond}, "")
+	flaky, _ := portalsim.New(portalsim.Faults{FailRate: 0.5, Timeout: 10 * time.Millisecond}, "")
 	srv2 := httptest.NewServer(flaky)
 	defer srv2.Close()
 	c2 := &portal.Client{BaseURL: srv2.URL}

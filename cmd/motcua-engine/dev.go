@@ -17,7 +17,7 @@ import (
 	"github.com/motcua/motcua/devserver"
 	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/mtls"
-	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/portal/portalsim"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 	"github.com/rs/zerolog"
@@ -69,7 +69,7 @@ func runDev(args []string) error {
 		if err != nil {
 			return err
 		}
-		sim, err := portal.NewSimulator(portal.Faults{}, filepath.Join(c.data, "portal-sim"))
+		sim, err := portalsim.New(portalsim.Faults{}, filepath.Join(c.data, "portal-sim"))
 		if err != nil {
 			return err
 		}

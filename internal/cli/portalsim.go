@@ -8,14 +8,14 @@ import (
 	"os"
 	"time"
 
-	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/portal/portalsim"
 )
 
 // PortalSim runs the national portal's simulator, failing on request.
 func PortalSim(args []string) error {
 	fs := flag.NewFlagSet("portal-sim", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
-	var f portal.Faults
+	var f portalsim.Faults
 	fs.Float64Var(&f.FailRate, "fail-rate", 0, "probability (0..1) that a request fails: HTTP 503 or a timeout")
 	fs.IntVar(&f.OutageAfter, "outage-after", 0, "after this many requests, refuse everything for --outage-for")
 	fs.DurationVar(&f.OutageFor, "outage-for", 0, "length of the outage, a Go duration such as 90s")
@@ -38,7 +38,7 @@ func PortalSim(args []string) error {
 	defer stop()
 	fmt.Fprintf(os.Stderr, "portal simulator on http://%s (fail rate %.2f, outage after %d requests for %s)\n",
 		l.Addr(), f.FailRate, f.OutageAfter, f.OutageFor)
-	sim, err := portal.NewSimulator(f, *dir)
+	sim, err := portalsim.New(f, *dir)
 	if err != nil {
 		return err
 	}

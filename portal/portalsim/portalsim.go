@@ -1,4 +1,9 @@
-package portal
+// Package portalsim is a national public-service portal for development
+// and tests: it takes status updates the way the real one does (in order
+// per dossier, replays ignored, gaps refused) and fails the way it does
+// (errors, hangs, hours-long outages). The client motcua uses is package
+// portal.
+package portalsim
 
 import (
 	"encoding/json"
@@ -12,6 +17,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/jsonl"
+	"github.com/motcua/motcua/portal"
 )
 
 // Faults are the failures the simulator injects.
@@ -37,14 +43,14 @@ type Simulator struct {
 	mu          sync.Mutex
 	requests    int
 	outageUntil time.Time
-	dossiers    map[string][]Record
+	dossiers    map[string][]portal.Record
 	refusedGaps int
 	rng         *rand.Rand
 }
 
-// NewSimulator returns a simulator injecting faults. With a folder, each
+// New returns a simulator injecting faults. With a folder, each
 // dossier's records are kept in <dir>/<dossier>.jsonl.
-func NewSimulator(f Faults, dir string) (*Simulator, error) {
+func New(f Faults, dir string) (*Simulator, error) {
 	if f.Timeout == 0 {
 		f.Timeout = 25 * time.Second
 	}
@@ -53,7 +59,7 @@ func NewSimulator(f Faults, dir string) (*Simulator, error) {
 			return nil, fmt.Errorf("portal simulator folder: %w", err)
 		}
 	}
-	return &Simulator{faults: f, dir: dir, dossiers: map[string][]Record{},
+	return &Simulator{faults: f, dir: dir, dossiers: map[string][]portal.Record{},
 		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}, nil
 }
 
@@ -63,17 +69,17 @@ func (s *Simulator) file(dossierID string) string {
 
 // load returns a dossier's records, reading them from the folder the first
 // time. The caller holds s.mu.
-func (s *Simulator) load(dossierID string) []Record {
+func (s *Simulator) load(dossierID string) []portal.Record {
 	if recs, ok := s.dossiers[dossierID]; ok || s.dir == "" {
 		return recs
 	}
-	recs, _ := jsonl.Read[Record](s.file(dossierID)) // unreadable: as if empty, as before
+	recs, _ := jsonl.Read[portal.Record](s.file(dossierID)) // unreadable: as if empty, as before
 	s.dossiers[dossierID] = recs
 	return recs
 }
 
 // keep appends a record to the dossier's file. The caller holds s.mu.
-func (s *Simulator) keep(r Record) error {
+func (s *Simulator) keep(r portal.Record) error {
 	if s.dir == "" {
 		return nil
 	}
@@ -131,26 +137,26 @@ func (s *Simulator) fault() string {
 func (s *Simulator) sync(w http.ResponseWriter, r *http.Request) {
 	switch s.fault() {
 	case "down":
-		writeJSON(w, http.StatusServiceUnavailable, Response{ErrorCode: "503", Message: "Hệ thống đang bảo trì"})
+		writeJSON(w, http.StatusServiceUnavailable, portal.Response{ErrorCode: "503", Message: "Hệ thống đang bảo trì"})
 		return
 	case "timeout":
 		select {
 		case <-time.After(s.faults.Timeout):
 		case <-r.Context().Done():
 		}
-		writeJSON(w, http.StatusGatewayTimeout, Response{ErrorCode: "504", Message: "timeout"})
+		writeJSON(w, http.StatusGatewayTimeout, portal.Response{ErrorCode: "504", Message: "timeout"})
 		return
 	}
-	var req Request
+	var req portal.Request
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil || req.Service != "DongBoHoSoMC" || len(req.Data) == 0 {
-		writeJSON(w, http.StatusOK, Response{ErrorCode: "01", Message: "Dữ liệu không hợp lệ"})
+		writeJSON(w, http.StatusOK, portal.Response{ErrorCode: "01", Message: "Dữ liệu không hợp lệ"})
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, rec := range req.Data {
-		if rec.MaHoSo == "" || rec.TrangThaiHoSo == "" || len(rec.NgayCapNhat) != len(DateLayout) {
-			writeJSON(w, http.StatusOK, Response{ErrorCode: "01", Message: "Thiếu thông tin bắt buộc"})
+		if rec.MaHoSo == "" || rec.TrangThaiHoSo == "" || len(rec.NgayCapNhat) != len(portal.DateLayout) {
+			writeJSON(w, http.StatusOK, portal.Response{ErrorCode: "01", Message: "Thiếu thông tin bắt buộc"})
 			return
 		}
 		have := s.load(rec.MaHoSo)
@@ -158,24 +164,24 @@ func (s *Simulator) sync(w http.ResponseWriter, r *http.Request) {
 		case rec.SoThuTuDongBo <= len(have): // a replay: already applied
 		case rec.SoThuTuDongBo == len(have)+1:
 			if err := s.keep(rec); err != nil {
-				writeJSON(w, http.StatusInternalServerError, Response{ErrorCode: "500", Message: err.Error()})
+				writeJSON(w, http.StatusInternalServerError, portal.Response{ErrorCode: "500", Message: err.Error()})
 				return
 			}
 			s.dossiers[rec.MaHoSo] = append(have, rec)
 		default:
 			s.refusedGaps++
-			writeJSON(w, http.StatusOK, Response{ErrorCode: "02", Message: "Sai thứ tự đồng bộ"})
+			writeJSON(w, http.StatusOK, portal.Response{ErrorCode: "02", Message: "Sai thứ tự đồng bộ"})
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, Response{ErrorCode: "00", Message: "Thành công"})
+	writeJSON(w, http.StatusOK, portal.Response{ErrorCode: "00", Message: "Thành công"})
 }
 
 // Records returns what the portal holds for a dossier, in order.
-func (s *Simulator) Records(dossierID string) []Record {
+func (s *Simulator) Records(dossierID string) []portal.Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Record(nil), s.load(dossierID)...)
+	return append([]portal.Record(nil), s.load(dossierID)...)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
