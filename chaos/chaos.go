@@ -231,6 +231,11 @@ func (r *run) startAll(ctx context.Context) error {
 		r.apiProcs = append(r.apiProcs, a)
 	}
 	for ctx.Err() == nil {
+		for i, a := range r.apiProcs {
+			if a.Exited() {
+				return fmt.Errorf("api%d ended at start: see api%d.log in %s", i, i, r.cfg.Dir)
+			}
+		}
 		up := 0
 		for _, as := range r.via {
 			if as[motcua.RoleAuditor].Health(ctx) == nil {

@@ -101,19 +101,32 @@ func endpointOr(endpoint string) string {
 }
 
 func (b *Bucket) ensureBucket(ctx context.Context) error {
-	_, err := b.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.bucket})
-	if err == nil {
-		return nil
+	// Processes starting together each find no bucket and create it, and
+	// an S3 server that has just started may refuse a creation while it
+	// settles (SeaweedFS answered NoSuchBucket to CreateBucket in the
+	// topology run, and an API died of it): what matters is that the
+	// bucket is there, so look again a little while before giving up.
+	var err error
+	for range 40 {
+		_, err = b.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.bucket})
+		if err == nil {
+			return nil
+		}
+		if status(err) != http.StatusNotFound {
+			return err // wrong credentials, no server: no use waiting
+		}
+		_, err = b.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &b.bucket})
+		var owned *types.BucketAlreadyOwnedByYou
+		if err == nil || errors.As(err, &owned) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("create it: %w", err)
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
-	if status(err) != http.StatusNotFound {
-		return err
-	}
-	_, err = b.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &b.bucket})
-	var owned *types.BucketAlreadyOwnedByYou
-	if err != nil && !errors.As(err, &owned) {
-		return fmt.Errorf("create it: %w", err)
-	}
-	return nil
+	return fmt.Errorf("create it: %w", err)
 }
 
 // Create puts name only if no object has it yet.

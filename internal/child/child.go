@@ -5,6 +5,8 @@
 package child
 
 import (
+	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -44,6 +46,19 @@ func (p *Process) Restart() error {
 
 // Pid is the running process's id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Exited reports whether the process has ended (and not been waited
+// for yet): a child that dies at start is seen at once, not after a
+// long wait for it to answer. It reads the process's state from /proc.
+func (p *Process) Exited() bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return true
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X'
+}
 
 // Kill SIGKILLs the process and waits for it.
 func (p *Process) Kill() {
