@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/motcua/motcua"
 	"math"
 	"net"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/motcua/motcua"
 )
 
 // Failed sign-ins make their client back off, never lock: each key (an
@@ -31,6 +32,8 @@ import (
 // count per account and per client address; behind a TLS proxy the
 // client address is the one the proxy puts in X-Forwarded-For, believed
 // only from the proxies the API is told to trust (--trusted-proxy).
+
+// backoffPolicy is how one kind of key backs off.
 type backoffPolicy struct {
 	free     int
 	base     time.Duration
@@ -177,7 +180,7 @@ func (l *signInLimit) remember(w http.ResponseWriter, r *http.Request, user stri
 	}
 	l.succeeded(deviceKey(id))
 	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: id + "." + l.mac(user, id), Path: "/login",
-		MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"})
+		MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: behindTLS(r)})
 }
 
 func (l *signInLimit) mac(user, id string) string {
