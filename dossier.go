@@ -274,20 +274,14 @@ type Event struct {
 	Summary string    `json:"summary"`
 }
 
-// Voucher is the API's word that a command comes from a signed-in user:
-// who, in which role, for which dossier and update, at which revision of
-// the dossier, when; signed with the API's command key over the command
-// (package vouch). Workers carry out no decision without one.
-type Voucher struct {
-	Actor     User      `json:"actor"`
-	DossierID string    `json:"dossier_id"`
-	Update    string    `json:"update"`
-	Revision  int       `json:"revision"`
-	IssuedAt  time.Time `json:"issued_at"`
-	// CommandSHA256 is the SHA-256 of the command's JSON without its
-	// voucher; Signature is over the voucher's JSON without the signature.
-	CommandSHA256 string `json:"command_sha256"`
-	Signature     []byte `json:"signature,omitempty"`
+// Command is a user's decision on a dossier (Review, Supplement,
+// SignDecision, SigningRequestInput, Withdrawal, Payment,
+// ConsultationAnswer, HandBack): By returns it as made by u, MadeBy says
+// who made it. The API sets the maker from the signed-in user, never from
+// the request's body.
+type Command[C any] interface {
+	By(u User) C
+	MadeBy() User
 }
 
 // Review decisions.
@@ -303,7 +297,6 @@ type Review struct {
 	Comment          string   `json:"comment"`
 	MissingDocuments []string `json:"missing_documents"`
 	Actor            string   `json:"actor,omitempty"`
-	Voucher          *Voucher `json:"voucher,omitempty"`
 }
 
 // Signature decisions.
@@ -323,9 +316,8 @@ type SignDecision struct {
 	// SigningRequestID and Signature carry a signature made on the
 	// leader's own token for a signing request (remote signing): the raw
 	// signature of the request's digest.
-	SigningRequestID string   `json:"signing_request_id,omitempty"`
-	Signature        []byte   `json:"signature,omitempty"`
-	Voucher          *Voucher `json:"voucher,omitempty"`
+	SigningRequestID string `json:"signing_request_id,omitempty"`
+	Signature        []byte `json:"signature,omitempty"`
 }
 
 // SigningRequestInput asks for a remote signing request: the certificate
@@ -336,7 +328,6 @@ type SigningRequestInput struct {
 	Actor       string   `json:"actor,omitempty"`
 	ActorName   string   `json:"actor_name,omitempty"`
 	ActorRole   Role     `json:"actor_role,omitempty"`
-	Voucher     *Voucher `json:"voucher,omitempty"`
 }
 
 // SigningRequest is what the leader's client signs: DigestBase64 is the
@@ -356,7 +347,6 @@ type SigningRequest struct {
 type Supplement struct {
 	Documents []DocumentRef `json:"documents"`
 	Actor     string        `json:"actor,omitempty"`
-	Voucher   *Voucher      `json:"voucher,omitempty"`
 }
 
 // Payment methods.
@@ -373,7 +363,6 @@ type Payment struct {
 	Method        string    `json:"method"`
 	PaidAt        time.Time `json:"paid_at"`
 	Actor         string    `json:"actor,omitempty"`
-	Voucher       *Voucher  `json:"voucher,omitempty"`
 }
 
 // Consultation outcomes.
@@ -389,7 +378,6 @@ type ConsultationAnswer struct {
 	Comment  string       `json:"comment"`
 	Document *DocumentRef `json:"document,omitempty"`
 	Actor    string       `json:"actor,omitempty"`
-	Voucher  *Voucher     `json:"voucher,omitempty"`
 }
 
 // Hand-back methods.
@@ -400,19 +388,17 @@ const (
 
 // HandBack is a clerk's record that the result reached the citizen.
 type HandBack struct {
-	Method         string   `json:"method"`
-	ReceivedBy     string   `json:"received_by"`
-	PostalTracking string   `json:"postal_tracking,omitempty"`
-	Comment        string   `json:"comment"`
-	Actor          string   `json:"actor,omitempty"`
-	Voucher        *Voucher `json:"voucher,omitempty"`
+	Method         string `json:"method"`
+	ReceivedBy     string `json:"received_by"`
+	PostalTracking string `json:"postal_tracking,omitempty"`
+	Comment        string `json:"comment"`
+	Actor          string `json:"actor,omitempty"`
 }
 
 // Withdrawal is the citizen's withdrawal, entered by a clerk or a system.
 type Withdrawal struct {
-	Comment string   `json:"comment"`
-	Actor   string   `json:"actor,omitempty"`
-	Voucher *Voucher `json:"voucher,omitempty"`
+	Comment string `json:"comment"`
+	Actor   string `json:"actor,omitempty"`
 }
 
 var idNumber = regexp.MustCompile(`^[0-9]{12}$`)
@@ -420,3 +406,33 @@ var dossierCode = regexp.MustCompile(`^[0-9A-Za-z.]+-[0-9]{6}-[0-9]{4}$`)
 
 // ValidDossierID reports whether id has the shape of a dossier code.
 func ValidDossierID(id string) bool { return dossierCode.MatchString(id) }
+
+// By and MadeBy make the decisions Commands; the maker's name and role are
+// kept where they are printed (the signature).
+
+func (r Review) By(u User) Review                         { r.Actor = u.ID; return r }
+func (r Review) MadeBy() User                             { return User{ID: r.Actor} }
+func (s Supplement) By(u User) Supplement                 { s.Actor = u.ID; return s }
+func (s Supplement) MadeBy() User                         { return User{ID: s.Actor} }
+func (w Withdrawal) By(u User) Withdrawal                 { w.Actor = u.ID; return w }
+func (w Withdrawal) MadeBy() User                         { return User{ID: w.Actor} }
+func (p Payment) By(u User) Payment                       { p.Actor = u.ID; return p }
+func (p Payment) MadeBy() User                            { return User{ID: p.Actor} }
+func (a ConsultationAnswer) By(u User) ConsultationAnswer { a.Actor = u.ID; return a }
+func (a ConsultationAnswer) MadeBy() User                 { return User{ID: a.Actor} }
+func (h HandBack) By(u User) HandBack                     { h.Actor = u.ID; return h }
+func (h HandBack) MadeBy() User                           { return User{ID: h.Actor} }
+
+func (d SignDecision) By(u User) SignDecision {
+	d.Actor, d.ActorName, d.ActorRole = u.ID, u.Name, u.Role
+	return d
+}
+func (d SignDecision) MadeBy() User { return User{ID: d.Actor, Name: d.ActorName, Role: d.ActorRole} }
+
+func (in SigningRequestInput) By(u User) SigningRequestInput {
+	in.Actor, in.ActorName, in.ActorRole = u.ID, u.Name, u.Role
+	return in
+}
+func (in SigningRequestInput) MadeBy() User {
+	return User{ID: in.Actor, Name: in.ActorName, Role: in.ActorRole}
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 )
 
-// Error codes of the HTTP API contract.
+// Error codes: what went wrong, as a caller acts on it. The HTTP API
+// answers each with its own status (package api/wire); the dossier
+// workflows refuse an update with an application error of the same type.
 const (
 	CodeInvalidRequest   = "invalid_request"
 	CodeUnknownProcedure = "unknown_procedure"
@@ -22,6 +24,16 @@ const (
 	CodeRateLimited = "rate_limited"
 	CodeUnavailable = "unavailable"
 )
+
+// KnownCode reports whether code is one of the error codes above.
+func KnownCode(code string) bool {
+	switch code {
+	case CodeInvalidRequest, CodeUnknownProcedure, CodeUnauthenticated, CodeForbidden, CodeNotFound,
+		CodeInvalidState, CodeTooLarge, CodeSigningFailed, CodeRateLimited, CodeUnavailable:
+		return true
+	}
+	return false
+}
 
 // Error is a domain error a caller can act on: a code from the list above, a
 // message for people, and the input fields at fault.

@@ -145,7 +145,7 @@ type SignInput struct {
 	RemoteSignature []byte `json:"remote_signature,omitempty"`
 	// Voucher is the API's voucher for the decision to sign: the signer
 	// is the user it names, whatever else the input says.
-	Voucher *motcua.Voucher `json:"voucher,omitempty"`
+	Voucher *vouch.Voucher `json:"voucher,omitempty"`
 }
 
 // Signed is a made and verified signature.

@@ -22,10 +22,10 @@ import (
 var commands, _ = vouch.Generate()
 
 // vouchedSign is the API's voucher for user signing dossier d.
-func vouchedSign(t *testing.T, d motcua.Dossier, user motcua.User) *motcua.Voucher {
+func vouchedSign(t *testing.T, d motcua.Dossier, user motcua.User) *vouch.Voucher {
 	t.Helper()
 	v, err := commands.Vouch(motcua.SignDecision{Decision: motcua.DecisionSign, Actor: user.ID, ActorName: user.Name, ActorRole: user.Role},
-		motcua.Voucher{Actor: user, DossierID: d.ID, Update: "sign", IssuedAt: time.Now()})
+		vouch.Voucher{Actor: user, DossierID: d.ID, Update: "sign", IssuedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,10 +169,10 @@ func TestSigningNeedsTheAPIsVoucher(t *testing.T) {
 	chairman := motcua.User{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman}
 	mallory := motcua.User{ID: "mallory", Name: "Mallory Forger", Role: motcua.RoleChairman}
 	forger, _ := vouch.Generate()
-	forged, _ := forger.Vouch(motcua.SignDecision{Decision: motcua.DecisionSign}, motcua.Voucher{Actor: mallory, DossierID: d.ID, Update: "sign"})
+	forged, _ := forger.Vouch(motcua.SignDecision{Decision: motcua.DecisionSign}, vouch.Voucher{Actor: mallory, DossierID: d.ID, Update: "sign"})
 	other := d
 	other.ID = "000.00.01.H22-261125-0999"
-	for name, v := range map[string]*motcua.Voucher{"none": nil, "forged": forged, "another dossier": vouchedSign(t, other, chairman)} {
+	for name, v := range map[string]*vouch.Voucher{"none": nil, "forged": forged, "another dossier": vouchedSign(t, other, chairman)} {
 		_, err := env.ExecuteActivity(acts.SignResult, activities.SignInput{Dossier: d, Round: 1, At: d.ReceivedAt, Signer: mallory, Voucher: v})
 		if err == nil || !strings.Contains(err.Error(), activities.ErrSigningKey) {
 			t.Errorf("%s: %v, want a permanent refusal", name, err)

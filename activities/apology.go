@@ -11,6 +11,7 @@ import (
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/vouch"
 )
 
 // ApologyInput asks for a late dossier's apology letter (form 04).
@@ -20,7 +21,7 @@ type ApologyInput struct {
 	// Signer, Voucher and At are for the signed letter: the leader the API
 	// vouched for (update "sign_apology"), at the time of the decision.
 	Signer  motcua.User
-	Voucher *motcua.Voucher
+	Voucher *vouch.Voucher
 	At      time.Time
 }
 

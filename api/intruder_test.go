@@ -10,14 +10,17 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/workflows"
 )
 
 // An intruder who reaches Temporal's frontend (here even with motcua's own
-// data converter, as a stolen worker configuration would give) sends every
-// update straight to a dossier: decisions with no voucher, the chairman's
-// signature claimed by Mallory, and a genuine voucher replayed from the
-// history. Each is refused by the workflow's validators and the dossier is
+// data converter and client interceptors, as a stolen worker configuration
+// would give) sends every update straight to a dossier: decisions with no
+// voucher, the chairman's signature claimed by Mallory, a genuine voucher
+// read from the history and replayed with its own command, and the same
+// voucher on a command of the intruder's. Each is refused (by the worker's
+// vouch interceptor or the workflow's validators) and the dossier is
 // unchanged.
 func TestAnIntruderOnTemporalCannotDecide(t *testing.T) {
 	ctx := context.Background()
@@ -36,32 +39,43 @@ func TestAnIntruderOnTemporalCannotDecide(t *testing.T) {
 		t.Fatal(err)
 	}
 	var genuine motcua.Review
+	var voucher *vouch.Voucher
 	for _, e := range h.Events {
 		in := e.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetAcceptedRequest().GetInput()
-		if in.GetName() == workflows.UpdateReview && genuine.Voucher == nil {
+		if in.GetName() == workflows.UpdateReview && voucher == nil {
 			if err := env.dc.FromPayloads(in.GetArgs(), &genuine); err != nil {
 				t.Fatal(err)
 			}
+			if p := in.GetHeader().GetFields()[vouch.HeaderKey]; p != nil {
+				if err := env.dc.FromPayload(p, &voucher); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
-	if genuine.Voucher == nil {
+	if voucher == nil || genuine.Actor == "" {
 		t.Fatal("no vouched review in the history")
 	}
+	approval := genuine
+	approval.Decision, approval.Comment, approval.MissingDocuments = motcua.DecisionApprove, "", nil
 	mallory := motcua.User{ID: "mallory", Name: "Mallory Forger", Role: motcua.RoleChairman}
 	attempts := []struct {
 		name, update string
 		arg          any
+		voucher      *vouch.Voucher
 		want         string
 	}{
-		{"review", workflows.UpdateReview, motcua.Review{Decision: motcua.DecisionApprove, Actor: "specialist1"}, motcua.CodeForbidden},
-		{"replayed review", workflows.UpdateReview, genuine, motcua.CodeInvalidState},
-		{"supplement", workflows.UpdateSupplement, motcua.Supplement{Documents: []motcua.DocumentRef{{Code: "TK_XNHN", SHA256: "x"}}, Actor: "clerk1"}, motcua.CodeForbidden},
-		{"sign", workflows.UpdateSign, motcua.SignDecision{Decision: motcua.DecisionSign, Actor: mallory.ID, ActorName: mallory.Name, ActorRole: mallory.Role}, motcua.CodeForbidden},
-		{"signing request", workflows.UpdateSigningRequest, motcua.SigningRequestInput{Certificate: []byte{1}, Actor: mallory.ID, ActorName: mallory.Name, ActorRole: mallory.Role}, motcua.CodeForbidden},
-		{"withdraw", workflows.UpdateWithdraw, motcua.Withdrawal{Comment: "x", Actor: "clerk1"}, motcua.CodeForbidden},
+		{"review", workflows.UpdateReview, motcua.Review{Decision: motcua.DecisionApprove, Actor: "specialist1"}, nil, motcua.CodeForbidden},
+		{"replayed review", workflows.UpdateReview, genuine, voucher, motcua.CodeInvalidState},
+		{"the voucher on another review", workflows.UpdateReview, approval, voucher, motcua.CodeForbidden},
+		{"the voucher on a withdrawal", workflows.UpdateWithdraw, motcua.Withdrawal{Comment: "x", Actor: genuine.Actor}, voucher, motcua.CodeForbidden},
+		{"supplement", workflows.UpdateSupplement, motcua.Supplement{Documents: []motcua.DocumentRef{{Code: "TK_XNHN", SHA256: "x"}}, Actor: "clerk1"}, nil, motcua.CodeForbidden},
+		{"sign", workflows.UpdateSign, motcua.SignDecision{Decision: motcua.DecisionSign, Actor: mallory.ID, ActorName: mallory.Name, ActorRole: mallory.Role}, nil, motcua.CodeForbidden},
+		{"signing request", workflows.UpdateSigningRequest, motcua.SigningRequestInput{Certificate: []byte{1}, Actor: mallory.ID, ActorName: mallory.Name, ActorRole: mallory.Role}, nil, motcua.CodeForbidden},
+		{"withdraw", workflows.UpdateWithdraw, motcua.Withdrawal{Comment: "x", Actor: "clerk1"}, nil, motcua.CodeForbidden},
 	}
 	for _, a := range attempts {
-		h, err := env.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		h, err := env.tc.UpdateWorkflow(vouch.WithVoucher(ctx, a.voucher), client.UpdateWorkflowOptions{
 			WorkflowID: id, UpdateName: a.update, Args: []any{a.arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err == nil {

@@ -133,7 +133,7 @@ func run(m *testing.M) (int, error) {
 		logTo = io.MultiWriter(&env.logs, os.Stderr)
 	}
 	var sdkLogger sdklog.Logger = logging.SDK{L: zerolog.New(logTo)}
-	tc := env.ts.NewClientWithOptions(client.Options{DataConverter: dc, Logger: sdkLogger})
+	tc := env.ts.NewClientWithOptions(client.Options{DataConverter: dc, Logger: sdkLogger, Interceptors: worker.ClientInterceptors(dc)})
 	env.raw = env.ts.GetDefaultClient()
 	env.tc, env.dc = tc, dc
 	if err := worker.EnsureSearchAttributes(context.Background(), tc, env.ts.GetDefaultNamespace()); err != nil {
@@ -184,7 +184,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	acts.Staff, acts.Catalog, acts.Facts = users.Staff(), catalog.Default(), env.facts
-	w := worker.New(tc, acts)
+	w := worker.New(tc, dc, acts)
 	if err := w.Start(); err != nil {
 		return 0, err
 	}

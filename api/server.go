@@ -18,16 +18,16 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/accounts"
+	"github.com/motcua/motcua/api/wire"
 	"github.com/motcua/motcua/archive"
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/internal/office"
 	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/workflows"
 )
@@ -68,8 +68,8 @@ type Server struct {
 	patterns      []string        // every "METHOD /path" registered
 	codecSessions codecSessions
 	signIns       signInLimit
-	dossiersOnce  sync.Once
-	dossiersOf    *workflows.Dossiers // made once: it batches the code requests of every intake
+	officeOnce    sync.Once
+	officeOf      *office.Office // made once: its dossiers batch the code requests of every intake
 }
 
 // Handler returns the routes of the API.
@@ -93,10 +93,10 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "POST /v1/dossiers/{id}/consultation", may(motcua.ActConsultation), s.consultation)
 	s.route(mux, "POST /v1/dossiers/{id}/hand-back", may(motcua.ActHandBack), s.handBack)
 	s.route(mux, "POST /v1/dossiers/{id}/apology", may(motcua.ActSign), s.signApology)
-	s.route(mux, "GET /v1/dossiers/{id}/apology", may(motcua.ActRead), s.apology)
-	s.route(mux, "GET /v1/dossiers/{id}/receipt", may(motcua.ActRead), s.receipt)
-	s.route(mux, "GET /v1/dossiers/{id}/draft", may(motcua.ActReadDraft), s.draft)
-	s.route(mux, "GET /v1/dossiers/{id}/result", may(motcua.ActRead), s.result)
+	s.route(mux, "GET /v1/dossiers/{id}/apology", may(motcua.ActRead), s.paper(office.Apology))
+	s.route(mux, "GET /v1/dossiers/{id}/receipt", may(motcua.ActRead), s.paper(office.Receipt))
+	s.route(mux, "GET /v1/dossiers/{id}/draft", may(motcua.ActReadDraft), s.paper(office.Draft))
+	s.route(mux, "GET /v1/dossiers/{id}/result", may(motcua.ActRead), s.paper(office.Result))
 	s.route(mux, "GET /v1/dossiers/{id}/history", may(motcua.ActAudit), s.history)
 	s.route(mux, "GET /v1/dossiers/{id}/bundle", may(motcua.ActAudit), s.bundle)
 	s.route(mux, "POST /v1/citizens/documents:search", may(motcua.ActCitizenPapers), s.citizenDocuments)
@@ -116,16 +116,20 @@ func (s *Server) Handler() http.Handler {
 	return s.logRequests(bodyDeadline(mux))
 }
 
-// Dossiers is the Go surface over the unit's dossier workflows, which the
-// API and the pages both use.
-func (s *Server) Dossiers() *workflows.Dossiers { return s.dossiers() }
+// Office is the application service the API and the pages both call.
+func (s *Server) Office() *office.Office { return s.office() }
 
-func (s *Server) dossiers() *workflows.Dossiers {
-	s.dossiersOnce.Do(func() {
-		s.dossiersOf = &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands, DataConverter: s.DataConverter}
+func (s *Server) office() *office.Office {
+	s.officeOnce.Do(func() {
+		s.officeOf = &office.Office{
+			Dossiers: &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands, DataConverter: s.DataConverter},
+			Catalog:  s.Catalog, Store: s.Store, Users: s.Users, DataConverter: s.DataConverter, AuditKey: s.AuditKey, Log: s.Log,
+		}
 	})
-	return s.dossiersOf
+	return s.officeOf
 }
+
+func (s *Server) dossiers() *workflows.Dossiers { return s.office().Dossiers }
 
 // Routes lists the "METHOD /path" patterns Handler registers, in order: the
 // endpoints the OpenAPI document must describe.
@@ -203,54 +207,14 @@ type errorBody struct {
 	Error *motcua.Error `json:"error"`
 }
 
-var statusOf = map[string]int{
-	motcua.CodeInvalidRequest:   http.StatusBadRequest,
-	motcua.CodeUnknownProcedure: http.StatusBadRequest,
-	motcua.CodeUnauthenticated:  http.StatusUnauthorized,
-	motcua.CodeForbidden:        http.StatusForbidden,
-	motcua.CodeNotFound:         http.StatusNotFound,
-	motcua.CodeInvalidState:     http.StatusConflict,
-	motcua.CodeTooLarge:         http.StatusRequestEntityTooLarge,
-	motcua.CodeSigningFailed:    http.StatusUnprocessableEntity,
-	motcua.CodeRateLimited:      http.StatusTooManyRequests,
-	motcua.CodeUnavailable:      http.StatusServiceUnavailable,
-}
-
 func writeError(w http.ResponseWriter, r *http.Request, status int, e *motcua.Error) {
 	writeJSON(w, status, errorBody{Error: e})
 }
 
-// fail writes err as the API error it stands for: a domain error or a
-// workflow update failure keeps its code; Temporal being unreachable is 503;
-// anything else is logged and reported as unavailable.
+// fail writes err as the API error it stands for (see office.ErrorOf).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := s.ErrorOf(r, err)
-	writeError(w, r, statusOf[e.Code], e)
-}
-
-// ErrorOf is the API error err stands for (see fail), for the pages too.
-func (s *Server) ErrorOf(r *http.Request, err error) *motcua.Error {
-	var e *motcua.Error
-	var app *temporal.ApplicationError
-	var nf *serviceerror.NotFound
-	switch {
-	case errors.As(err, &e):
-	case errors.As(err, &app) && statusOf[app.Type()] != 0:
-		e = &motcua.Error{Code: app.Type(), Message: app.Message()}
-		var fields map[string]string
-		if app.HasDetails() && app.Details(&fields) == nil {
-			e.Fields = fields
-		}
-	case errors.As(err, &nf):
-		e = motcua.Errorf(motcua.CodeNotFound, "no dossier %q", r.PathValue("id"))
-	case (errors.Is(err, context.DeadlineExceeded) || errors.As(err, new(*serviceerror.DeadlineExceeded))) && r.Context().Err() == nil:
-		s.Log.Warn().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("no answer in time")
-		e = motcua.Errorf(motcua.CodeUnavailable, "no answer within %s: the request may still be carried out; look at the dossier before trying again", workflows.DecisionTimeout)
-	default:
-		s.Log.Error().Err(err).Str("path", r.URL.Path).Str("dossier_id", r.PathValue("id")).Msg("request failed")
-		e = motcua.Errorf(motcua.CodeUnavailable, "the workflow service is unavailable; try again shortly")
-	}
-	return e
+	e := s.office().ErrorOf(r.Context(), r.PathValue("id"), err)
+	writeError(w, r, wire.Status(e.Code), e)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/api/wire"
+	"github.com/motcua/motcua/workflows"
 )
 
 // The steps some procedures have and every one ends with: the payment
@@ -13,15 +14,9 @@ import (
 // payment records the payment gateway's confirmation of the fee.
 func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	var p motcua.Payment
-	if !s.body(w, r, &p, smallBody) {
-		return
+	if s.body(w, r, &p, smallBody) {
+		decide(s, w, r, workflows.Pay, p)
 	}
-	if err := motcua.ValidatePayment(p, 0); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dossiers().Pay(r.Context(), r.PathValue("id"), currentUser(r), p)
-	s.decided(w, r, "payment", st, err)
 }
 
 // consultation records the other agency's answer, with its letter stored
@@ -32,10 +27,6 @@ func (s *Server) consultation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans := motcua.ConsultationAnswer{Outcome: body.Outcome, Comment: body.Comment}
-	if err := motcua.ValidateConsultationAnswer(ans); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	if body.Document != nil {
 		docs, bad := wire.DecodeDocuments([]wire.Document{*body.Document})
 		d := docs[0]
@@ -57,29 +48,22 @@ func (s *Server) consultation(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the answer's document cannot be read", Fields: bad})
 			return
 		}
-		refs, err := s.storeDocuments([]motcua.Document{d})
+		ref, err := s.office().StoreDocument(d)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		ans.Document = &refs[0]
+		ans.Document = &ref
 	}
-	st, err := s.dossiers().Consulted(r.Context(), r.PathValue("id"), currentUser(r), ans)
-	s.decided(w, r, "consultation", st, err)
+	decide(s, w, r, workflows.Consult, ans)
 }
 
 // handBack records that the citizen received the result.
 func (s *Server) handBack(w http.ResponseWriter, r *http.Request) {
 	var h motcua.HandBack
-	if !s.body(w, r, &h, smallBody) {
-		return
+	if s.body(w, r, &h, smallBody) {
+		decide(s, w, r, workflows.HandBack, h)
 	}
-	if err := motcua.ValidateHandBack(h); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.dossiers().HandBack(r.Context(), r.PathValue("id"), currentUser(r), h)
-	s.decided(w, r, "hand_back", st, err)
 }
 
 // signApology is the leader's signature of a late dossier's apology letter.
@@ -90,28 +74,5 @@ func (s *Server) signApology(w http.ResponseWriter, r *http.Request) {
 	if !s.body(w, r, &body, smallBody) {
 		return
 	}
-	if body.Decision != motcua.DecisionSign {
-		s.fail(w, r, &motcua.Error{Code: motcua.CodeInvalidRequest, Message: "the apology letter is signed with decision sign",
-			Fields: map[string]string{"decision": "must be sign"}})
-		return
-	}
-	d := motcua.SignDecision{Decision: body.Decision}
-	st, err := s.dossiers().SignApology(r.Context(), r.PathValue("id"), currentUser(r), d)
-	s.decided(w, r, "sign_apology", st, err)
-}
-
-// apology serves the signed apology letter; before it is signed, the draft
-// to those who may read drafts.
-func (s *Server) apology(w http.ResponseWriter, r *http.Request) {
-	drafts := currentUser(r).Role.May(motcua.ActReadDraft)
-	s.servePDF(w, r, func(st motcua.State) (string, string) {
-		switch ap := st.Apology; {
-		case ap == nil:
-		case ap.Letter != nil:
-			return ap.Letter.SHA256, "phieu-xin-loi-" + st.DossierID + ".pdf"
-		case ap.Draft != nil && drafts:
-			return ap.Draft.SHA256, "du-thao-phieu-xin-loi-" + st.DossierID + ".pdf"
-		}
-		return "", ""
-	})
+	decide(s, w, r, workflows.SignApology, motcua.SignDecision{Decision: body.Decision})
 }

@@ -1,10 +1,13 @@
 // Package vouch lets the API vouch for the decisions it hands to the
-// dossier workflows, and the workers check that it did: each command
-// carries a motcua.Voucher (who asked, in which role, for which dossier and
-// update, at which revision, when) signed with the API's Ed25519 command
-// key. A client that reaches Temporal directly has no such key, so it
-// cannot decide or sign; a voucher cannot be moved to another dossier or
-// used twice (the dossier's revision moves on with each decision).
+// dossier workflows, and the workers check that it did: each decision's
+// update carries, in its header, a Voucher (who asked, in which role, for
+// which dossier and update, at which revision, when) signed with the API's
+// Ed25519 command key over the command. A client that reaches Temporal
+// directly has no such key, so it cannot decide or sign; a voucher cannot
+// be moved to another dossier or used twice (the dossier's revision moves
+// on with each decision). The commands themselves (motcua.Review, …) know
+// nothing of it: the client and worker interceptors of this package carry
+// and check it.
 package vouch
 
 import (
@@ -18,10 +21,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/fileonce"
 )
+
+// Voucher is the API's word that a command comes from a signed-in user:
+// who, in which role, for which dossier and update, at which revision of
+// the dossier, when; signed with the API's command key over the command.
+// Workers carry out no decision without one.
+type Voucher struct {
+	Actor     motcua.User `json:"actor"`
+	DossierID string      `json:"dossier_id"`
+	Update    string      `json:"update"`
+	Revision  int         `json:"revision"`
+	IssuedAt  time.Time   `json:"issued_at"`
+	// CommandSHA256 is the SHA-256 of the command's JSON; Signature is
+	// over the voucher's JSON without the signature.
+	CommandSHA256 string `json:"command_sha256"`
+	Signature     []byte `json:"signature,omitempty"`
+}
 
 // Signer vouches for commands with the API's private command key.
 type Signer struct{ key ed25519.PrivateKey }
@@ -78,9 +98,9 @@ func create(path string) error {
 	return nil
 }
 
-// Vouch signs v for cmd, the command as it will be sent but with no voucher
-// of its own (the voucher covers the command's SHA-256).
-func (s Signer) Vouch(cmd any, v motcua.Voucher) (*motcua.Voucher, error) {
+// Vouch signs v for cmd, the command as it will be sent (the voucher
+// covers the command's SHA-256).
+func (s Signer) Vouch(cmd any, v Voucher) (*Voucher, error) {
 	d, err := digest(cmd)
 	if err != nil {
 		return nil, err
@@ -101,9 +121,8 @@ var (
 	ErrAltered   = errors.New("the command is not the one its voucher was signed for")
 )
 
-// Verify checks that v is a voucher of a trusted key for cmd (given with
-// no voucher of its own, as to Vouch).
-func (ver Verifier) Verify(cmd any, v *motcua.Voucher) error {
+// Verify checks that v is a voucher of a trusted key for cmd.
+func (ver Verifier) Verify(cmd any, v *Voucher) error {
 	if err := ver.VerifyVoucher(v); err != nil {
 		return err
 	}
@@ -120,7 +139,7 @@ func (ver Verifier) Verify(cmd any, v *motcua.Voucher) error {
 // VerifyVoucher checks that v itself is signed by a trusted key, for a
 // caller that has the voucher but not the command (an activity that acts
 // for the user it names).
-func (ver Verifier) VerifyVoucher(v *motcua.Voucher) error {
+func (ver Verifier) VerifyVoucher(v *Voucher) error {
 	if v == nil {
 		return ErrNoVoucher
 	}

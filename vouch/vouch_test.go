@@ -28,7 +28,7 @@ func TestLoadOrCreateGivesEveryoneTheSameKey(t *testing.T) {
 	}
 	wg.Wait()
 	cmd := motcua.Review{Decision: motcua.DecisionApprove, Actor: "u1"}
-	v, err := signers[3].Vouch(cmd, motcua.Voucher{Actor: motcua.User{ID: "u1"}, DossierID: "D", Update: "review"})
+	v, err := signers[3].Vouch(cmd, vouch.Voucher{Actor: motcua.User{ID: "u1"}, DossierID: "D", Update: "review"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,14 +46,14 @@ func TestVerifyRefuses(t *testing.T) {
 	s, _ := vouch.Generate()
 	other, _ := vouch.Generate()
 	cmd := motcua.SignDecision{Decision: motcua.DecisionSign, Actor: "chairman1"}
-	v, _ := s.Vouch(cmd, motcua.Voucher{Actor: motcua.User{ID: "chairman1"}, DossierID: "D", Update: "sign"})
+	v, _ := s.Vouch(cmd, vouch.Voucher{Actor: motcua.User{ID: "chairman1"}, DossierID: "D", Update: "sign"})
 	changed := cmd
 	changed.Actor = "mallory"
 	moved := *v
 	moved.DossierID = "E"
 	for name, c := range map[string]struct {
 		cmd  any
-		v    *motcua.Voucher
+		v    *vouch.Voucher
 		want error
 	}{
 		"none":            {cmd, nil, vouch.ErrNoVoucher},

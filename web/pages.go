@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/archive"
+	"github.com/motcua/motcua/api/wire"
 	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/office"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/workflows"
 )
@@ -163,7 +164,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, nil, http.StatusForbidden, "error", view{Title: t(lang, "forbidden"), Message: t(lang, "csrf_text")})
 		return
 	}
-	user, err := s.Office.SignIn(w, r, r.PostFormValue("username"), r.PostFormValue("password"))
+	user, err := s.SignIn(w, r, r.PostFormValue("username"), r.PostFormValue("password"))
 	if err != nil {
 		msg := t(lang, "wrong_password")
 		status := http.StatusUnauthorized
@@ -222,7 +223,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, sess *session) {
 // first, marked.
 func (s *Server) list(r *http.Request, status motcua.Status) ([]row, error) {
 	var rows []row
-	err := s.Office.Dossiers().Each(r.Context(), workflows.Filter{Status: status}, func(d motcua.Summary) error {
+	err := s.Office.Dossiers.Each(r.Context(), workflows.Filter{Status: status}, func(d motcua.Summary) error {
 		if len(rows) < 500 {
 			name := d.ProcedureCode
 			if p, ok := s.Catalog.Lookup(d.ProcedureCode); ok {
@@ -279,7 +280,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, sess *session) {
 // dossier is a dossier's page: what it is and where it stands, its
 // documents, and the actions the user's role may take at this status.
 func (s *Server) dossier(w http.ResponseWriter, r *http.Request, sess *session) {
-	st, err := s.Office.Dossiers().State(r.Context(), r.PathValue("id"))
+	st, err := s.Office.Dossiers.State(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.failPage(w, r, sess, err)
 		return
@@ -289,7 +290,7 @@ func (s *Server) dossier(w http.ResponseWriter, r *http.Request, sess *session) 
 		v.Procedure = &p
 	}
 	if sess.user.Role.May(motcua.ActAudit) {
-		if h, err := audit.History(r.Context(), s.Office.Dossiers().Temporal, st.DossierID); err == nil {
+		if h, err := s.Office.History(r.Context(), st.DossierID); err == nil {
 			var b bytes.Buffer
 			audit.WriteTimeline(&b, s.DataConverter, h, sess.lang)
 			v.Timeline = b.String()
@@ -309,80 +310,40 @@ func (s *Server) dossier(w http.ResponseWriter, r *http.Request, sess *session) 
 	s.render(w, r, sess, http.StatusOK, "dossier", v)
 }
 
-// file serves a dossier's document to read in the page: receipt.pdf,
-// draft.pdf (to the roles that read drafts), result.pdf, bundle.zip (to
-// auditors), or a paper taken in, by its SHA-256.
+// file serves a dossier's paper to read in the page: receipt.pdf,
+// draft.pdf (to the roles that read drafts), result.pdf, apology.pdf,
+// bundle.zip (to auditors), or a paper taken in, by its SHA-256.
 func (s *Server) file(w http.ResponseWriter, r *http.Request, sess *session) {
-	st, err := s.Office.Dossiers().State(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.failPage(w, r, sess, err)
-		return
-	}
-	doc, role := r.PathValue("doc"), sess.user.Role
-	sum, name, ctype := "", st.DossierID+"-"+doc, "application/pdf"
-	switch {
-	case doc == "receipt.pdf" && st.Receipt != nil:
-		sum = st.Receipt.SHA256
-	case doc == "draft.pdf" && st.Draft != nil && role.May(motcua.ActReadDraft):
-		sum = st.Draft.SHA256
-	case doc == "apology.pdf" && st.Apology != nil && st.Apology.Letter != nil:
-		sum = st.Apology.Letter.SHA256
-	case doc == "apology.pdf" && st.Apology != nil && st.Apology.Draft != nil && role.May(motcua.ActReadDraft):
-		sum = st.Apology.Draft.SHA256
-	case doc == "result.pdf" && st.Result != nil && st.Result.ArchiveID != "":
-		if _, versions, err := s.Store.Current(st.DossierID); err == nil {
-			sum = versions[len(versions)-1]
-		}
-	case slices.ContainsFunc(st.Documents, func(d motcua.DocumentRef) bool { return d.SHA256 == doc }):
-		i := slices.IndexFunc(st.Documents, func(d motcua.DocumentRef) bool { return d.SHA256 == doc })
-		sum, name, ctype = doc, st.Documents[i].Name, st.Documents[i].ContentType
-	case doc == "bundle.zip" && role.May(motcua.ActAudit):
-		h, err := audit.History(r.Context(), s.Office.Dossiers().Temporal, st.DossierID)
+	id, doc := r.PathValue("id"), r.PathValue("doc")
+	if doc == "bundle.zip" && sess.user.Role.May(motcua.ActAudit) {
+		b, err := s.Office.Bundle(r.Context(), id)
 		if err != nil {
 			s.failPage(w, r, sess, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/zip")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+st.DossierID+`.zip"`)
-		if err := audit.WriteBundle(w, st.DossierID, s.DataConverter, h, s.Store, s.AuditKey); err != nil {
-			s.Log.Error().Err(err).Str("dossier_id", st.DossierID).Msg("bundle")
-		}
+		w.Header().Set("Content-Disposition", `attachment; filename="audit-`+id+`.zip"`)
+		w.Write(b)
 		return
 	}
-	if sum == "" {
+	p, err := s.Office.Paper(r.Context(), id, strings.TrimSuffix(doc, ".pdf"), sess.user)
+	if motcua.ErrorCode(err) == motcua.CodeNotFound {
 		s.render(w, r, sess, http.StatusNotFound, "error", view{Title: t(sess.lang, "not_found"), Message: doc})
 		return
 	}
-	b, err := s.Store.Get(sum)
 	if err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `inline; filename="`+strings.ReplaceAll(name, `"`, "")+`"`)
+	w.Header().Set("Content-Type", p.ContentType)
+	w.Header().Set("Content-Disposition", `inline; filename="`+strings.ReplaceAll(p.Filename, `"`, "")+`"`)
 	w.Header().Set("Cache-Control", "private, no-store")
-	w.Write(b)
+	w.Write(p.Content)
 }
 
 func (s *Server) failPage(w http.ResponseWriter, r *http.Request, sess *session, err error) {
-	var e *motcua.Error
-	if !errors.As(err, &e) {
-		if errors.Is(err, archive.ErrNotFound) {
-			e = motcua.Errorf(motcua.CodeNotFound, "the document is missing from the archive")
-		} else {
-			e = s.Office.ErrorOf(r, err)
-		}
-	}
-	status := http.StatusBadRequest
-	switch e.Code {
-	case motcua.CodeNotFound:
-		status = http.StatusNotFound
-	case motcua.CodeUnavailable:
-		status = http.StatusServiceUnavailable
-	case motcua.CodeInvalidState:
-		status = http.StatusConflict
-	}
-	s.render(w, r, sess, status, "error", view{Title: t(sess.lang, "error"), Message: e.Message, Fields: e.Fields})
+	e := s.Office.ErrorOf(r.Context(), r.PathValue("id"), err)
+	s.render(w, r, sess, wire.Status(e.Code), "error", view{Title: t(sess.lang, "error"), Message: e.Message, Fields: e.Fields})
 }
 
 // done goes back to a page with a message.
@@ -393,7 +354,7 @@ func done(w http.ResponseWriter, r *http.Request, to, msg string) {
 func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
 	rv := motcua.Review{Decision: r.PostFormValue("decision"), Comment: r.PostFormValue("comment"), MissingDocuments: r.PostForm["missing"]}
-	if _, err := s.Office.Dossiers().Review(r.Context(), id, sess.user, rv); err != nil {
+	if _, err := office.Decide(r.Context(), s.Office, workflows.Review, id, sess.user, rv); err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
@@ -403,7 +364,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) {
 // signApology signs the late dossier's apology letter with the leader's key.
 func (s *Server) signApology(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
-	if _, err := s.Office.Dossiers().SignApology(r.Context(), id, sess.user, motcua.SignDecision{Decision: motcua.DecisionSign}); err != nil {
+	if _, err := office.Decide(r.Context(), s.Office, workflows.SignApology, id, sess.user, motcua.SignDecision{Decision: motcua.DecisionSign}); err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
@@ -414,11 +375,7 @@ func (s *Server) signApology(w http.ResponseWriter, r *http.Request, sess *sessi
 func (s *Server) handBack(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
 	h := motcua.HandBack{Method: r.PostFormValue("method"), ReceivedBy: r.PostFormValue("received_by"), PostalTracking: r.PostFormValue("postal_tracking")}
-	if err := motcua.ValidateHandBack(h); err != nil {
-		s.failPage(w, r, sess, err)
-		return
-	}
-	if _, err := s.Office.Dossiers().HandBack(r.Context(), id, sess.user, h); err != nil {
+	if _, err := office.Decide(r.Context(), s.Office, workflows.HandBack, id, sess.user, h); err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
@@ -428,11 +385,7 @@ func (s *Server) handBack(w http.ResponseWriter, r *http.Request, sess *session)
 func (s *Server) sign(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
 	d := motcua.SignDecision{Decision: r.PostFormValue("decision"), Comment: r.PostFormValue("comment")}
-	if err := motcua.ValidateSignDecision(d); err != nil {
-		s.failPage(w, r, sess, err)
-		return
-	}
-	if _, err := s.Office.Dossiers().Sign(r.Context(), id, sess.user, d); err != nil {
+	if _, err := office.Decide(r.Context(), s.Office, workflows.Sign, id, sess.user, d); err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
@@ -446,10 +399,10 @@ func (s *Server) signAll(w http.ResponseWriter, r *http.Request, sess *session) 
 	ids := r.PostForm["id"]
 	var results []batchResult
 	for _, id := range ids {
-		_, err := s.Office.Dossiers().Sign(r.Context(), id, sess.user, motcua.SignDecision{Decision: motcua.DecisionSign})
+		_, err := office.Decide(r.Context(), s.Office, workflows.Sign, id, sess.user, motcua.SignDecision{Decision: motcua.DecisionSign})
 		res := batchResult{DossierID: id, OK: err == nil, Message: t(sess.lang, "done_sign")}
 		if err != nil {
-			res.Message = s.Office.ErrorOf(r, err).Message
+			res.Message = s.Office.ErrorOf(r.Context(), r.PathValue("id"), err).Message
 		}
 		results = append(results, res)
 	}
@@ -539,7 +492,7 @@ func uploads(r *http.Request, p motcua.Procedure, bad map[string]string) []motcu
 // clerk's form: the same checks as POST /v1/dossiers/{id}/supplement.
 func (s *Server) supplement(w http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
-	st, err := s.Office.Dossiers().State(r.Context(), id)
+	st, err := s.Office.Dossiers.State(r.Context(), id)
 	if err != nil {
 		s.failPage(w, r, sess, err)
 		return
@@ -571,7 +524,7 @@ func (s *Server) signingRequest(w http.ResponseWriter, r *http.Request, sess *se
 		req, err = s.Office.RequestSignature(r.Context(), r.PathValue("id"), sess.user, cert, chain)
 	}
 	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": s.Office.ErrorOf(r, err).Message})
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": s.Office.ErrorOf(r.Context(), r.PathValue("id"), err).Message})
 		return
 	}
 	writeJSON(w, http.StatusOK, req)
@@ -582,11 +535,11 @@ func (s *Server) signingRequest(w http.ResponseWriter, r *http.Request, sess *se
 func (s *Server) tokenSignature(w http.ResponseWriter, r *http.Request, sess *session) {
 	sig, err := base64.StdEncoding.DecodeString(r.PostFormValue("signature"))
 	if err == nil {
-		_, err = s.Office.Dossiers().Sign(r.Context(), r.PathValue("id"), sess.user, motcua.SignDecision{
+		_, err = office.Decide(r.Context(), s.Office, workflows.Sign, r.PathValue("id"), sess.user, motcua.SignDecision{
 			Decision: motcua.DecisionSign, SigningRequestID: r.PostFormValue("signing_request_id"), Signature: sig})
 	}
 	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": s.Office.ErrorOf(r, err).Message})
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": s.Office.ErrorOf(r.Context(), r.PathValue("id"), err).Message})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": t(sess.lang, "done_sign")})

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/internal/office"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/workflows"
 )
 
 // Signing through a remote-signing service (signer.RemoteSigner): the
@@ -71,7 +73,7 @@ func (s *Server) remoteSign(w http.ResponseWriter, r *http.Request, sess *sessio
 	for _, id := range ids {
 		req, err := s.Office.RequestSignature(r.Context(), id, sess.user, cert, chain)
 		if err != nil {
-			t.results = append(t.results, batchResult{DossierID: id, Message: s.Office.ErrorOf(r, err).Message})
+			t.results = append(t.results, batchResult{DossierID: id, Message: s.Office.ErrorOf(r.Context(), id, err).Message})
 			continue
 		}
 		d, _ := decodeBase64(req.DigestBase64)
@@ -118,11 +120,11 @@ func (s *Server) remoteStatus(w http.ResponseWriter, r *http.Request, sess *sess
 				return
 			}
 			for i, it := range t.items {
-				_, err := s.Office.Dossiers().Sign(r.Context(), it.dossierID, sess.user, motcua.SignDecision{
+				_, err := office.Decide(r.Context(), s.Office, workflows.Sign, it.dossierID, sess.user, motcua.SignDecision{
 					Decision: motcua.DecisionSign, SigningRequestID: it.requestID, Signature: st.Signatures[i]})
 				res := batchResult{DossierID: it.dossierID, OK: err == nil, Message: say(sess, "done_sign")}
 				if err != nil {
-					res.Message = s.Office.ErrorOf(r, err).Message
+					res.Message = s.Office.ErrorOf(r.Context(), it.dossierID, err).Message
 				}
 				t.results = append(t.results, res)
 			}

@@ -1,9 +1,9 @@
 // Package web serves the pages the commune's people use — clerks,
 // specialists, leaders and auditors — server-rendered from html/template
-// with embedded assets, over the same Go surface as the HTTP API: the
-// dossier workflows (workflows.Dossiers), the API's intake and error
-// mapping (Office), the archive, and the domain's permission table
-// (motcua.Role.May), so a page never offers what the API would refuse.
+// with embedded assets, over the same application service as the HTTP
+// API (office.Office: intake, decisions, papers, errors) and the domain's
+// permission table (motcua.Role.May), so a page never offers what the API
+// would refuse.
 package web
 
 import (
@@ -22,34 +22,24 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/internal/office"
 	"github.com/motcua/motcua/signer"
-	"github.com/motcua/motcua/workflows"
 )
-
-// Office is what the pages ask of the API's side: sign-in with its limit
-// on failures (a *motcua.Error with code rate_limited when reached), the intake it does for POST /v1/dossiers, the dossier
-// surface, and how an error reads.
-type Office interface {
-	SignIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error)
-	Receive(ctx context.Context, app motcua.Application, bad map[string]string, by motcua.User) (motcua.State, bool, error)
-	AddDocuments(ctx context.Context, id string, docs []motcua.Document, bad map[string]string, by motcua.User) (motcua.State, error)
-	RequestSignature(ctx context.Context, id string, by motcua.User, cert []byte, chain [][]byte) (motcua.SigningRequest, error)
-	Dossiers() *workflows.Dossiers
-	ErrorOf(r *http.Request, err error) *motcua.Error
-}
 
 // Server serves the pages.
 type Server struct {
-	Office   Office
+	// Office is the application service the API calls too.
+	Office *office.Office
+	// SignIn checks a password, with the API's limit on failures (a
+	// *motcua.Error with code rate_limited when reached).
+	SignIn   func(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error)
 	Catalog  motcua.Catalog
 	Unit     motcua.Unit
 	Calendar *calendar.Calendar
 	Store    *archive.Store
 	// DataConverter reads histories for the auditor's timeline.
 	DataConverter converter.DataConverter
-	AuditKey      audit.AuditKey
 	// Roots verify results for the auditor's report.
 	Roots *x509.CertPool
 	Log   zerolog.Logger

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -17,30 +16,15 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/web"
-	"github.com/motcua/motcua/workflows"
 )
 
-// office signs in one clerk; the session tests need nothing else of it.
-type office struct{}
-
-func (office) SignIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error) {
+// signIn signs in one clerk; the session tests need nothing else of the
+// office.
+func signIn(w http.ResponseWriter, r *http.Request, username, password string) (motcua.User, error) {
 	if username == "clerk1" && password == "right" {
 		return motcua.User{ID: "clerk1", Name: "Trần Thị Mai", Role: motcua.RoleClerk}, nil
 	}
 	return motcua.User{}, errors.New("wrong username or password")
-}
-func (office) Receive(context.Context, motcua.Application, map[string]string, motcua.User) (motcua.State, bool, error) {
-	panic("not in these tests")
-}
-func (office) AddDocuments(context.Context, string, []motcua.Document, map[string]string, motcua.User) (motcua.State, error) {
-	panic("not in these tests")
-}
-func (office) RequestSignature(context.Context, string, motcua.User, []byte, [][]byte) (motcua.SigningRequest, error) {
-	panic("not in these tests")
-}
-func (office) Dossiers() *workflows.Dossiers { panic("not in these tests") }
-func (office) ErrorOf(r *http.Request, err error) *motcua.Error {
-	return motcua.Errorf(motcua.CodeUnavailable, "%v", err)
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
@@ -73,7 +57,7 @@ func pages(h http.Handler) func(method, path string, form url.Values, cookies ..
 // and newlines dropped, ends trimmed, backslashes as slashes) against the
 // site: it must stay on the site.
 func TestSignInSendsTheBrowserNowhereElse(t *testing.T) {
-	do := pages((&web.Server{Office: office{}, Catalog: catalog.Default(), Log: zerolog.Nop()}).Handler())
+	do := pages((&web.Server{SignIn: signIn, Catalog: catalog.Default(), Log: zerolog.Nop()}).Handler())
 	site, _ := url.Parse("https://motcua.xa.example/login")
 	browser := func(location string) *url.URL {
 		location = strings.Map(func(r rune) rune {
@@ -124,7 +108,7 @@ func TestSignInSendsTheBrowserNowhereElse(t *testing.T) {
 // idle minutes; a role is refused a page it may not use; sign-out ends it.
 func TestSessions(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, motcua.Vietnam)
-	s := &web.Server{Office: office{}, Catalog: catalog.Default(), Log: zerolog.Nop(), Now: func() time.Time { return now }}
+	s := &web.Server{SignIn: signIn, Catalog: catalog.Default(), Log: zerolog.Nop(), Now: func() time.Time { return now }}
 	do := pages(s.Handler())
 	page := do("GET", "/login", nil)
 	loginCSRF := page.Result().Cookies()[0]

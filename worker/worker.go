@@ -22,6 +22,7 @@ import (
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/logging"
+	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -44,6 +45,7 @@ func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverte
 				DataConverter:     dc,
 				ConnectionOptions: client.ConnectionOptions{TLS: tlsConf},
 				Logger:            logging.SDK{L: log.With().Str("component", "temporal-sdk").Logger()},
+				Interceptors:      ClientInterceptors(dc),
 				MetricsHandler:    metrics, // nil: none
 			})
 			if err == nil {
@@ -58,6 +60,16 @@ func Dial(ctx context.Context, addr, namespace string, dc converter.DataConverte
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// ClientInterceptors are the interceptors of every client of motcua's
+// dossiers: the API's voucher for a decision goes in its update's header
+// (see package vouch), encoded with dc (nil: Temporal's default).
+func ClientInterceptors(dc converter.DataConverter) []interceptor.ClientInterceptor {
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
+	return []interceptor.ClientInterceptor{vouch.ClientInterceptor(dc)}
 }
 
 // EnsureSearchAttributes registers motcua's search attributes on the
@@ -157,16 +169,20 @@ func NewReplayer(dc converter.DataConverter) (sdkworker.WorkflowReplayer, error)
 // working on in memory.
 const StickyCacheSize = 2000
 
-// New returns a worker on motcua's task queue; interceptors, if any, wrap
-// its workflows and activities. Its dossier workflows carry out the
-// decisions vouched for by the command keys the activities trust. Stop it
-// with Stop: in-flight activities get a grace period to finish.
-func New(c client.Client, acts *activities.Activities, interceptors ...interceptor.WorkerInterceptor) sdkworker.Worker {
-	workflows.TrustCommands(acts.Commands)
+// New returns a worker on motcua's task queue, whose client reads and
+// writes payloads with dc; interceptors, if any, wrap its workflows and
+// activities. Its dossier workflows carry out the decisions vouched for by
+// the command keys the activities trust (the vouch interceptor checks
+// them). Stop it with Stop: in-flight activities get a grace period to
+// finish.
+func New(c client.Client, dc converter.DataConverter, acts *activities.Activities, interceptors ...interceptor.WorkerInterceptor) sdkworker.Worker {
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
 	sdkworker.SetStickyWorkflowCacheSize(StickyCacheSize)
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		WorkerStopTimeout: 30 * time.Second,
-		Interceptors:      interceptors,
+		Interceptors:      append([]interceptor.WorkerInterceptor{vouch.WorkerInterceptor(acts.Commands, dc)}, interceptors...),
 		// More long polls than the SDK's two each: under load a task
 		// waits in the queue for a free poller, and an intake waits on
 		// two tasks (the code, then the receipt).

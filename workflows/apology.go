@@ -7,6 +7,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/vouch"
 )
 
 // A dossier that will be late gets an apology letter (form 04, "Phiếu xin
@@ -60,54 +61,43 @@ func (w *dossier) draftApology(ctx workflow.Context) {
 // registerApologyHandler sets the leader's signature of the letter. It runs
 // beside the main flow: the dossier's own decisions go on meanwhile.
 func (w *dossier) registerApologyHandler(ctx workflow.Context) error {
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateSignApology,
-		func(ctx workflow.Context, d motcua.SignDecision) (motcua.State, error) {
-			w.apologySigning = true
-			defer func() { w.apologySigning = false }()
-			ap := w.state.Apology
-			var letter motcua.DocumentRef
-			err := workflow.ExecuteActivity(signCtx(ctx), a.SignApology, activities.ApologyInput{
-				Dossier: w.dossier, Apology: *ap, At: workflow.Now(ctx),
-				Signer: motcua.User{ID: d.Actor, Name: d.ActorName, Role: d.ActorRole}, Voucher: d.Voucher,
-			}).Get(ctx, &letter)
-			if err != nil {
-				w.step(ctx, w.currentStage(), d.Actor, "apology_signing_failed", errorMessage(err))
-				return w.snapshot(), signingFailure("the apology letter could not be signed", err)
-			}
-			ap.Letter, ap.SignedBy = &letter, d.Actor
-			w.revision++
-			w.step(ctx, w.currentStage(), d.Actor, "apology_signed", "")
-			var n activities.Notified
-			err = workflow.ExecuteActivity(notifyCtx(ctx), a.Notify, activities.NotifyInput{
-				Dossier: w.dossier, Event: "apology", Comment: ap.NewDueAt.Format("15:04 ngày 02/01/2006"),
-			}).Get(ctx, &n)
-			if err != nil {
-				w.step(ctx, motcua.StageNotify, "system", "not_reached", errorMessage(err))
-				return w.snapshot(), nil
-			}
-			ap.Sent = "email: " + n.Email + ", sms: " + n.SMS
-			w.step(ctx, motcua.StageNotify, "system", "apology", ap.Sent)
+	return decision(ctx, w, UpdateSignApology, func(d motcua.SignDecision) error {
+		if !d.ActorRole.Signs() {
+			return temporal.NewApplicationError("only the chairman or a vice-chairman signs the apology letter", motcua.CodeForbidden)
+		}
+		if d.Decision != motcua.DecisionSign {
+			return temporal.NewApplicationError("the apology letter is signed (decision sign)", errInvalidRequest, map[string]string{"decision": "must be sign"})
+		}
+		if ap := w.state.Apology; ap == nil || ap.Letter != nil || w.apologySigning {
+			return invalidState("no apology letter waits for a signature", w.state.Status)
+		}
+		return nil
+	}, func(ctx workflow.Context, d motcua.SignDecision) (motcua.State, error) {
+		w.apologySigning = true
+		defer func() { w.apologySigning = false }()
+		ap := w.state.Apology
+		var letter motcua.DocumentRef
+		err := workflow.ExecuteActivity(signCtx(ctx), a.SignApology, activities.ApologyInput{
+			Dossier: w.dossier, Apology: *ap, At: workflow.Now(ctx),
+			Signer: d.MadeBy(), Voucher: vouch.Vouched(ctx),
+		}).Get(ctx, &letter)
+		if err != nil {
+			w.step(ctx, w.currentStage(), d.Actor, "apology_signing_failed", errorMessage(err))
+			return w.snapshot(), signingFailure("the apology letter could not be signed", err)
+		}
+		ap.Letter, ap.SignedBy = &letter, d.Actor
+		w.revision++
+		w.step(ctx, w.currentStage(), d.Actor, "apology_signed", "")
+		var n activities.Notified
+		err = workflow.ExecuteActivity(notifyCtx(ctx), a.Notify, activities.NotifyInput{
+			Dossier: w.dossier, Event: "apology", Comment: ap.NewDueAt.Format("15:04 ngày 02/01/2006"),
+		}).Get(ctx, &n)
+		if err != nil {
+			w.step(ctx, motcua.StageNotify, "system", "not_reached", errorMessage(err))
 			return w.snapshot(), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(d motcua.SignDecision) error {
-			cmd := d
-			cmd.Voucher = nil
-			if err := w.vouched(UpdateSignApology, cmd, d.Voucher, d.Actor); err != nil {
-				return err
-			}
-			if v := d.Voucher; v.Actor.Name != d.ActorName || v.Actor.Role != d.ActorRole {
-				return temporal.NewApplicationError("the signer is not the user the API vouched for", motcua.CodeForbidden)
-			}
-			if d.Actor == "" || !d.ActorRole.Signs() {
-				return temporal.NewApplicationError("only the chairman or a vice-chairman signs the apology letter", motcua.CodeForbidden)
-			}
-			if d.Decision != motcua.DecisionSign {
-				return temporal.NewApplicationError("the apology letter is signed (decision sign)", errInvalidRequest, map[string]string{"decision": "must be sign"})
-			}
-			if ap := w.state.Apology; ap == nil || ap.Letter != nil || w.apologySigning {
-				return invalidState("no apology letter waits for a signature", w.state.Status)
-			}
-			return nil
-		}},
-	)
+		}
+		ap.Sent = "email: " + n.Email + ", sms: " + n.SMS
+		w.step(ctx, motcua.StageNotify, "system", "apology", ap.Sent)
+		return w.snapshot(), nil
+	})
 }

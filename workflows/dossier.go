@@ -163,7 +163,7 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	w.signRound++
 	in := activities.SignInput{
 		Dossier: w.dossier, ApprovedAt: w.approvedAt, Round: w.signRound, At: workflow.Now(ctx),
-		Signer: motcua.User{ID: s.Actor, Name: s.ActorName, Role: s.ActorRole}, Voucher: s.Voucher,
+		Signer: s.MadeBy(), Voucher: cmd.voucher,
 	}
 	if s.SigningRequestID != "" { // made on the leader's own token
 		in.RemoteRequest, in.RemoteSignature = s.SigningRequestID, s.Signature

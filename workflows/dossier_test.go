@@ -3,13 +3,18 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
@@ -31,6 +36,8 @@ var a *activities.Activities
 type harness struct {
 	t        *testing.T
 	env      *testsuite.TestWorkflowEnvironment
+	vouchers map[string]*vouch.Voucher // by update id
+	sent     int                       // updates sent
 	pushes   []portal.Update
 	requests int // successful portal requests
 	notified []string
@@ -51,7 +58,13 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	h := &harness{t: t, env: s.NewTestWorkflowEnvironment()}
+	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), vouchers: map[string]*vouch.Voucher{}}
+	// The test environment sends updates without headers: the harness
+	// writes each update's voucher in its header on arrival, and the
+	// worker's own vouch interceptor checks it from there.
+	h.env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{
+		&headerWriter{vouchers: h.vouchers}, vouch.WorkerInterceptor(commands.Verifier(), converter.GetDefaultDataConverter()),
+	}})
 	// A fixed Wednesday morning: reminders and due dates do not depend on
 	// the day the tests run (the reminder tests set their own time).
 	h.env.SetStartTime(time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam))
@@ -129,10 +142,13 @@ type outcome struct {
 // update sends an update after delay of workflow time, vouched for as the
 // API would (for the dossier at its revision then).
 func (h *harness) update(delay time.Duration, name string, arg any) *outcome {
-	return h.send(delay, name, func(st motcua.State) any { return vouched(h.t, name, arg, st) })
+	return h.send(delay, name, func(st motcua.State) any {
+		return vouched(h.t, name, arg.(interface{ MadeBy() motcua.User }), st)
+	})
 }
 
-// send sends the update that arg gives for the dossier's state then.
+// send sends the update that arg gives for the dossier's state then: a
+// command, or a command with its voucher (see vouched).
 func (h *harness) send(delay time.Duration, name string, arg func(motcua.State) any) *outcome {
 	o := &outcome{}
 	h.env.RegisterDelayedCallback(func() {
@@ -140,7 +156,13 @@ func (h *harness) send(delay time.Duration, name string, arg func(motcua.State) 
 		if v, err := h.env.QueryWorkflow(workflows.QueryState); err == nil {
 			v.Get(&st)
 		}
-		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+		h.sent++
+		id := fmt.Sprintf("update-%d", h.sent)
+		cmd := arg(st)
+		if vc, ok := cmd.(withVoucher); ok {
+			cmd, h.vouchers[id] = vc.cmd, vc.voucher
+		}
+		h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { o.rejected, o.done = err, true },
 			OnAccept: func() {},
 			OnComplete: func(v any, err error) {
@@ -149,54 +171,63 @@ func (h *harness) send(delay time.Duration, name string, arg func(motcua.State) 
 					o.state = st
 				}
 			},
-		}, arg(st))
+		}, cmd)
 	}, delay)
 	return o
 }
 
-// commands is the API's command key in these tests; the workflows trust it.
-var commands = func() vouch.Signer {
-	s, err := vouch.Generate()
-	if err != nil {
-		panic(err)
-	}
-	workflows.TrustCommands(s.Verifier())
-	return s
-}()
+// withVoucher is a command and the voucher its update carries.
+type withVoucher struct {
+	cmd     any
+	voucher *vouch.Voucher
+}
 
-// vouched is the command with the API's voucher for the dossier in state st.
-func vouched(t *testing.T, update string, cmd any, st motcua.State) any {
-	voucher := func(actor motcua.User, c any) *motcua.Voucher {
-		v, err := commands.Vouch(c, motcua.Voucher{Actor: actor, DossierID: st.DossierID, Update: update, Revision: st.Revision})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
+// headerWriter writes the voucher the harness sent an update with in the
+// update's header, as the API's client interceptor does.
+type headerWriter struct {
+	interceptor.WorkerInterceptorBase
+	vouchers map[string]*vouch.Voucher
+}
+
+func (hw *headerWriter) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	i := &headerInbound{vouchers: hw.vouchers}
+	i.Next = next
+	return i
+}
+
+type headerInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	vouchers map[string]*vouch.Voucher
+}
+
+func (i *headerInbound) write(ctx workflow.Context) {
+	if v := i.vouchers[workflow.GetCurrentUpdateInfo(ctx).ID]; v != nil {
+		p, _ := converter.GetDefaultDataConverter().ToPayload(v)
+		interceptor.WorkflowHeader(ctx)[vouch.HeaderKey] = p
 	}
-	switch c := cmd.(type) {
-	case motcua.Review:
-		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
-		return c
-	case motcua.Supplement:
-		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
-		return c
-	case motcua.SignDecision:
-		c.Voucher = voucher(motcua.User{ID: c.Actor, Name: c.ActorName, Role: c.ActorRole}, c)
-		return c
-	case motcua.Withdrawal:
-		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
-		return c
-	case motcua.Payment:
-		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
-		return c
-	case motcua.ConsultationAnswer:
-		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
-		return c
-	case motcua.HandBack:
-		c.Voucher = voucher(motcua.User{ID: c.Actor}, c)
-		return c
+}
+
+func (i *headerInbound) ValidateUpdate(ctx workflow.Context, in *interceptor.UpdateInput) error {
+	i.write(ctx)
+	return i.Next.ValidateUpdate(ctx, in)
+}
+
+func (i *headerInbound) ExecuteUpdate(ctx workflow.Context, in *interceptor.UpdateInput) (any, error) {
+	i.write(ctx)
+	return i.Next.ExecuteUpdate(ctx, in)
+}
+
+// commands is the API's command key in these tests; the workers trust it.
+var commands, _ = vouch.Generate()
+
+// vouched is the command as the API sends it for the dossier in state st:
+// made by the user it names, with the API's voucher.
+func vouched(t *testing.T, update string, cmd interface{ MadeBy() motcua.User }, st motcua.State) withVoucher {
+	v, err := commands.Vouch(cmd, vouch.Voucher{Actor: cmd.MadeBy(), DossierID: st.DossierID, Update: update, Revision: st.Revision})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return cmd
+	return withVoucher{cmd, v}
 }
 
 // run runs the dossier to its end. A dossier whose result is ready is
@@ -561,31 +592,35 @@ func TestDraftFailureKeepsTheDossierInReview(t *testing.T) {
 func TestDecisionsNeedTheAPIsVoucher(t *testing.T) {
 	h := newHarness(t)
 	forger, _ := vouch.Generate()
-	var approval motcua.Review // the first approval as vouched, replayed later
+	var approval withVoucher // the first approval as vouched, replayed later
 	refused := map[string]*outcome{
 		"unsigned": h.send(time.Hour, workflows.UpdateReview, func(motcua.State) any { return approve }),
 		"forged": h.send(time.Hour, workflows.UpdateReview, func(st motcua.State) any {
-			r := approve
-			r.Voucher, _ = forger.Vouch(r, motcua.Voucher{Actor: motcua.User{ID: r.Actor}, DossierID: st.DossierID, Update: workflows.UpdateReview})
-			return r
+			v, _ := forger.Vouch(approve, vouch.Voucher{Actor: approve.MadeBy(), DossierID: st.DossierID, Update: workflows.UpdateReview, Revision: st.Revision})
+			return withVoucher{approve, v}
+		}),
+		"another update": h.send(time.Hour, workflows.UpdateReview, func(st motcua.State) any {
+			return vouched(t, workflows.UpdateWithdraw, approve, st)
 		}),
 		"another dossier": h.send(time.Hour, workflows.UpdateReview, func(st motcua.State) any {
 			st.DossierID = "000.00.01.H22-261125-0999"
 			return vouched(t, workflows.UpdateReview, approve, st)
 		}),
 		"another decision": h.send(time.Hour, workflows.UpdateReview, func(st motcua.State) any {
-			r := vouched(t, workflows.UpdateReview, approve, st).(motcua.Review)
+			vc := vouched(t, workflows.UpdateReview, approve, st)
+			r := approve
 			r.Decision, r.Comment = motcua.DecisionReject, "đổi ý"
-			return r
+			return withVoucher{r, vc.voucher}
 		}),
 		"another user": h.send(time.Hour, workflows.UpdateSign, func(st motcua.State) any {
-			s := vouched(t, workflows.UpdateSign, signIt, st).(motcua.SignDecision)
+			vc := vouched(t, workflows.UpdateSign, signIt, st)
+			s := signIt
 			s.Actor, s.ActorName = "mallory", "Mallory Forger"
-			return s
+			return withVoucher{s, vc.voucher}
 		}),
 	}
 	first := h.send(2*time.Hour, workflows.UpdateReview, func(st motcua.State) any {
-		approval = vouched(t, workflows.UpdateReview, approve, st).(motcua.Review)
+		approval = vouched(t, workflows.UpdateReview, approve, st)
 		return approval
 	})
 	ret := h.update(3*time.Hour, workflows.UpdateSign, returnIt)

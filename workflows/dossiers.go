@@ -245,116 +245,42 @@ func (s *Dossiers) State(ctx context.Context, id string) (motcua.State, error) {
 	return st, v.Get(&st)
 }
 
-// Review hands the specialist's decision to the dossier.
-func (s *Dossiers) Review(ctx context.Context, id string, by motcua.User, r motcua.Review) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdateReview, by, &st, func(v voucher) (any, error) {
-		r.Actor, r.Voucher = by.ID, nil
-		var err error
-		r.Voucher, err = v(r)
-		return r, err
-	})
-}
+// Decision is the update that carries a user's command of type C on a
+// dossier, answered with R.
+type Decision[C motcua.Command[C], R any] struct{ Update string }
 
-// Supplement adds the documents a supplement request asked for.
-func (s *Dossiers) Supplement(ctx context.Context, id string, by motcua.User, sp motcua.Supplement) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdateSupplement, by, &st, func(v voucher) (any, error) {
-		sp.Actor, sp.Voucher = by.ID, nil
-		var err error
-		sp.Voucher, err = v(sp)
-		return sp, err
-	})
-}
+// The decisions users make on a dossier.
+var (
+	Review         = Decision[motcua.Review, motcua.State]{UpdateReview}
+	Supplement     = Decision[motcua.Supplement, motcua.State]{UpdateSupplement}
+	Sign           = Decision[motcua.SignDecision, motcua.State]{UpdateSign}
+	RequestSigning = Decision[motcua.SigningRequestInput, motcua.SigningRequest]{UpdateSigningRequest}
+	Withdraw       = Decision[motcua.Withdrawal, motcua.State]{UpdateWithdraw}
+	Pay            = Decision[motcua.Payment, motcua.State]{UpdatePayment}
+	Consult        = Decision[motcua.ConsultationAnswer, motcua.State]{UpdateConsultation}
+	HandBack       = Decision[motcua.HandBack, motcua.State]{UpdateHandBack}
+	SignApology    = Decision[motcua.SignDecision, motcua.State]{UpdateSignApology}
+)
 
-// Sign hands the leader's decision on the draft to the dossier.
-func (s *Dossiers) Sign(ctx context.Context, id string, by motcua.User, d motcua.SignDecision) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdateSign, by, &st, func(v voucher) (any, error) {
-		d.Actor, d.ActorName, d.ActorRole, d.Voucher = by.ID, by.Name, by.Role, nil
-		var err error
-		d.Voucher, err = v(d)
-		return d, err
-	})
-}
-
-// Withdraw ends the dossier at the citizen's request.
-func (s *Dossiers) Withdraw(ctx context.Context, id string, by motcua.User, wd motcua.Withdrawal) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdateWithdraw, by, &st, func(v voucher) (any, error) {
-		wd.Actor, wd.Voucher = by.ID, nil
-		var err error
-		wd.Voucher, err = v(wd)
-		return wd, err
-	})
-}
-
-// Pay records the payment gateway's confirmation of the dossier's fee.
-func (s *Dossiers) Pay(ctx context.Context, id string, by motcua.User, p motcua.Payment) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdatePayment, by, &st, func(v voucher) (any, error) {
-		p.Actor, p.Voucher = by.ID, nil
-		var err error
-		p.Voucher, err = v(p)
-		return p, err
-	})
-}
-
-// Consulted records the other agency's answer.
-func (s *Dossiers) Consulted(ctx context.Context, id string, by motcua.User, ans motcua.ConsultationAnswer) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdateConsultation, by, &st, func(v voucher) (any, error) {
-		ans.Actor, ans.Voucher = by.ID, nil
-		var err error
-		ans.Voucher, err = v(ans)
-		return ans, err
-	})
-}
-
-// HandBack records that the citizen has the result.
-func (s *Dossiers) HandBack(ctx context.Context, id string, by motcua.User, h motcua.HandBack) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdateHandBack, by, &st, func(v voucher) (any, error) {
-		h.Actor, h.Voucher = by.ID, nil
-		var err error
-		h.Voucher, err = v(h)
-		return h, err
-	})
-}
-
-// SignApology hands the leader's signature of the apology letter to the
-// dossier.
-func (s *Dossiers) SignApology(ctx context.Context, id string, by motcua.User, d motcua.SignDecision) (motcua.State, error) {
-	var st motcua.State
-	return st, s.decide(ctx, id, UpdateSignApology, by, &st, func(v voucher) (any, error) {
-		d.Actor, d.ActorName, d.ActorRole, d.Voucher = by.ID, by.Name, by.Role, nil
-		var err error
-		d.Voucher, err = v(d)
-		return d, err
-	})
-}
-
-// PrepareSigning asks the dossier for a remote signing request.
-func (s *Dossiers) PrepareSigning(ctx context.Context, id string, by motcua.User, in motcua.SigningRequestInput) (motcua.SigningRequest, error) {
-	var req motcua.SigningRequest
-	return req, s.decide(ctx, id, UpdateSigningRequest, by, &req, func(v voucher) (any, error) {
-		in.Actor, in.ActorName, in.ActorRole, in.Voucher = by.ID, by.Name, by.Role, nil
-		var err error
-		in.Voucher, err = v(in)
-		return in, err
-	})
-}
-
-// voucher vouches for a command given without its voucher.
-type voucher func(cmd any) (*motcua.Voucher, error)
-
-// voucherFor vouches as by, for the update of the dossier at its revision.
-func (s *Dossiers) voucherFor(st motcua.State, update string, by motcua.User) voucher {
-	return func(cmd any) (*motcua.Voucher, error) {
-		return s.Commands.Vouch(cmd, motcua.Voucher{
-			Actor: by, DossierID: st.DossierID, Update: update, Revision: st.Revision, IssuedAt: time.Now(),
-		})
+// Decide hands by's command to the dossier, vouched for as by's at the
+// dossier's current revision, and waits until the workflow has carried it
+// out. The workflow checks it against the procedure the dossier was taken
+// in with (the one place a decision is validated); a finished dossier
+// refuses it before Temporal is asked.
+func Decide[C motcua.Command[C], R any](ctx context.Context, s *Dossiers, d Decision[C, R], id string, by motcua.User, cmd C) (R, error) {
+	var out R
+	st, err := s.open(ctx, id)
+	if err != nil {
+		return out, err
 	}
+	cmd = cmd.By(by)
+	v, err := s.Commands.Vouch(cmd, vouch.Voucher{
+		Actor: by, DossierID: st.DossierID, Update: d.Update, Revision: st.Revision, IssuedAt: time.Now(),
+	})
+	if err != nil {
+		return out, err
+	}
+	return out, s.update(vouch.WithVoucher(ctx, v), id, d.Update, cmd, &out)
 }
 
 // open returns the dossier unless it is finished: a finished dossier
@@ -372,20 +298,6 @@ func (s *Dossiers) open(ctx context.Context, id string) (motcua.State, error) {
 		}
 	}
 	return st, err
-}
-
-// decide sends a decision, made by build with its voucher, and decodes the
-// update's answer into out once it is carried out.
-func (s *Dossiers) decide(ctx context.Context, id, update string, by motcua.User, out any, build func(voucher) (any, error)) error {
-	st, err := s.open(ctx, id)
-	if err != nil {
-		return err
-	}
-	cmd, err := build(s.voucherFor(st, update, by))
-	if err != nil {
-		return err
-	}
-	return s.update(ctx, id, update, cmd, out)
 }
 
 // update sends an update and waits, at most DecisionTimeout, for its result.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/vouch"
 )
 
 // dossier is the workflow's state: what the API shows, plus the decision
@@ -56,6 +57,9 @@ type command struct {
 	payment    *motcua.Payment
 	answer     *motcua.ConsultationAnswer
 	handBack   *motcua.HandBack
+	// voucher is the API's voucher for the decision, as recorded with its
+	// update: the signature acts for the user it names.
+	voucher *vouch.Voucher
 
 	finished bool
 	err      error

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -187,4 +188,30 @@ type ConsultationAnswer struct {
 	Outcome  string    `json:"outcome"`
 	Comment  string    `json:"comment"`
 	Document *Document `json:"document,omitempty"`
+}
+
+// Status is the HTTP status that answers an error of the given code (see
+// motcua.Error); 500 for a code the contract does not know.
+func Status(code string) int {
+	switch code {
+	case motcua.CodeInvalidRequest, motcua.CodeUnknownProcedure:
+		return http.StatusBadRequest
+	case motcua.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case motcua.CodeForbidden:
+		return http.StatusForbidden
+	case motcua.CodeNotFound:
+		return http.StatusNotFound
+	case motcua.CodeInvalidState:
+		return http.StatusConflict
+	case motcua.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case motcua.CodeSigningFailed:
+		return http.StatusUnprocessableEntity
+	case motcua.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case motcua.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }

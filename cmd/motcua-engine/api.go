@@ -111,8 +111,8 @@ func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigi
 		TrustedProxies: []netip.Prefix(po.proxies),
 	}
 	pages := &web.Server{
-		Office: s, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar, Store: s.Store,
-		DataConverter: d.dc, AuditKey: key, Roots: roots, Log: log, SignAgent: strings.TrimRight(po.signAgent, "/"),
+		Office: s.Office(), SignIn: s.SignIn, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar, Store: s.Store,
+		DataConverter: d.dc, Roots: roots, Log: log, SignAgent: strings.TrimRight(po.signAgent, "/"),
 	}
 	if po.remoteSigner != "" {
 		pages.RemoteSigner = &signer.RemoteSigner{URL: po.remoteSigner}

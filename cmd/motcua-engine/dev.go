@@ -126,7 +126,7 @@ func runDev(args []string) error {
 		return err
 	}
 	acts.Staff = users.Staff()
-	w, err := startWorker(ctx, tc, acts, sf.renewMargin)
+	w, err := startWorker(ctx, tc, d.dc, acts, sf.renewMargin)
 	if err != nil {
 		return err
 	}

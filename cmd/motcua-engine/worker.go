@@ -12,6 +12,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
+	sdkworker "go.temporal.io/sdk/worker"
+
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/activities"
@@ -22,10 +28,6 @@ import (
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
-	"github.com/rs/zerolog"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/interceptor"
-	sdkworker "go.temporal.io/sdk/worker"
 )
 
 func runWorker(args []string) error {
@@ -74,7 +76,7 @@ func runWorker(args []string) error {
 		return err
 	}
 	acts.Staff = staff
-	w, err := startWorker(ctx, tc, acts, sf.renewMargin)
+	w, err := startWorker(ctx, tc, d.dc, acts, sf.renewMargin)
 	if err != nil {
 		return err
 	}
@@ -93,8 +95,8 @@ var workerInterceptors []interceptor.WorkerInterceptor
 // the archive's renewal schedule is there with the margin asked for: the
 // schedule is not needed to serve dossiers, so the worker never waits for
 // it.
-func startWorker(ctx context.Context, tc client.Client, acts *activities.Activities, renewMargin time.Duration) (sdkworker.Worker, error) {
-	w := worker.New(tc, acts, workerInterceptors...)
+func startWorker(ctx context.Context, tc client.Client, dc converter.DataConverter, acts *activities.Activities, renewMargin time.Duration) (sdkworker.Worker, error) {
+	w := worker.New(tc, dc, acts, workerInterceptors...)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
