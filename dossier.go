@@ -401,6 +401,14 @@ type Withdrawal struct {
 	Actor   string `json:"actor,omitempty"`
 }
 
+// ArchiveRetry is an operator's word that what kept a signed result out of
+// the archive is fixed (an object in the way removed, the store repaired):
+// the dossier tries to archive it again. The comment says what was done.
+type ArchiveRetry struct {
+	Comment string `json:"comment"`
+	Actor   string `json:"actor,omitempty"`
+}
+
 var idNumber = regexp.MustCompile(`^[0-9]{12}$`)
 var dossierCode = regexp.MustCompile(`^[0-9A-Za-z.]+-[0-9]{6}-[0-9]{4}$`)
 
@@ -422,6 +430,8 @@ func (a ConsultationAnswer) By(u User) ConsultationAnswer { a.Actor = u.ID; retu
 func (a ConsultationAnswer) MadeBy() User                 { return User{ID: a.Actor} }
 func (h HandBack) By(u User) HandBack                     { h.Actor = u.ID; return h }
 func (h HandBack) MadeBy() User                           { return User{ID: h.Actor} }
+func (r ArchiveRetry) By(u User) ArchiveRetry             { r.Actor = u.ID; return r }
+func (r ArchiveRetry) MadeBy() User                       { return User{ID: r.Actor} }
 
 func (d SignDecision) By(u User) SignDecision {
 	d.Actor, d.ActorName, d.ActorRole = u.ID, u.Name, u.Role

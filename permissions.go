@@ -22,6 +22,10 @@ const (
 	ActConsultation  Action = "consultation" // give another agency's answer (its system)
 	ActHandBack      Action = "hand_back"    // hand the result to the citizen
 	ActReport        Action = "report"       // read the commune's figures
+	// ActOperate: the operator's way out of a dossier stuck on the
+	// machinery (an archive that refused its result), with the system's
+	// token; every such act is a step of the dossier.
+	ActOperate Action = "operate"
 )
 
 var permissions = map[Action][]Role{
@@ -38,6 +42,7 @@ var permissions = map[Action][]Role{
 	ActConsultation:  {RoleSystem},
 	ActHandBack:      {RoleClerk},
 	ActReport:        {RoleChairman, RoleViceChairman, RoleAuditor},
+	ActOperate:       {RoleSystem},
 }
 
 // May reports whether the role may do a.

@@ -286,6 +286,20 @@ func ValidateWithdrawal(w Withdrawal) error {
 	return nil
 }
 
+// ValidateArchiveRetry checks an operator's archive retry: it says what
+// was done.
+func ValidateArchiveRetry(r ArchiveRetry) error {
+	bad := map[string]string{}
+	checkComment(bad, r.Comment)
+	if strings.TrimSpace(r.Comment) == "" {
+		bad["comment"] = "required: what was done to the archive"
+	}
+	if len(bad) > 0 {
+		return &Error{Code: CodeInvalidRequest, Message: "the archive retry has invalid fields", Fields: bad}
+	}
+	return nil
+}
+
 func hasField(p Procedure, name string) bool {
 	for _, f := range p.Fields {
 		if f.Name == name {

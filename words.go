@@ -42,6 +42,7 @@ var outcomeVietnamese = map[string]string{
 	"signing_failed":         "Ký số không thành công",
 	"archived":               "Đã lưu trữ",
 	"failed":                 "Không thành công",
+	"archive_retried":        "Vận hành cho lưu trữ lại",
 	"deadline_passed":        "Quá hạn bổ sung",
 	"withdrawn":              "Công dân rút hồ sơ",
 	"completed":              "Đã báo có kết quả",

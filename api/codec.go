@@ -118,8 +118,13 @@ func codecPage(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// codecRoutes registers the codec endpoint and its sign-in.
+// codecRoutes registers the codec endpoint and its sign-in. They check who
+// is asking themselves (a session cookie, or the token in a form or a
+// header), against the permission table's auditors.
 func (s *Server) codecRoutes(mux *http.ServeMux) {
+	for _, p := range []string{"POST /codec/login", "POST /codec/logout", "POST /codec/decode"} {
+		s.allowed[p] = motcua.ActAudit.Allowed()
+	}
 	s.handle(mux, "GET /codec/login", codecPage(func(w http.ResponseWriter, r *http.Request) {
 		csrf := randomID()
 		setCookie(w, r, csrfCookie, csrf, time.Now().Add(time.Hour))
@@ -135,7 +140,7 @@ func (s *Server) codecRoutes(mux *http.ServeMux) {
 		if !ok && s.tokenFailed(w, r) {
 			return
 		}
-		if !ok || user.Role != motcua.RoleAuditor {
+		if !ok || !user.Role.May(motcua.ActAudit) {
 			writeError(w, r, http.StatusForbidden, motcua.Errorf(motcua.CodeForbidden, "only auditors can read payloads"))
 			return
 		}
@@ -188,7 +193,7 @@ func (s *Server) decodePayloads(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, http.StatusUnauthorized, motcua.Errorf(motcua.CodeUnauthenticated, "unknown token"))
 			return
 		}
-		allowed = user.Role == motcua.RoleAuditor
+		allowed = user.Role.May(motcua.ActAudit)
 	} else {
 		writeError(w, r, http.StatusUnauthorized, motcua.Errorf(motcua.CodeUnauthenticated, "an auditor's session or token is required"))
 		return

@@ -66,8 +66,47 @@ func TestOpenAPIDescribesEveryRouteAndNoOther(t *testing.T) {
 	}
 }
 
-// Every $ref of the document points at something it defines, and every
-// operation names the roles that may call it, as the router enforces them.
+// Every operation names, in x-roles, exactly the roles the router lets in
+// (the domain's permission table); an endpoint the router does not guard
+// by role (the codec's, which checks its own session) names none.
+func TestOpenAPINamesTheRolesTheRouterLetsIn(t *testing.T) {
+	key, _ := codec.NewKey(make([]byte, 32))
+	c, _ := codec.New(key)
+	srv := &api.Server{Codec: c}
+	checked := 0
+	for path, item := range readOpenAPI(t, api.OpenAPI).Paths {
+		for method, raw := range item {
+			if method == "parameters" {
+				continue
+			}
+			var op struct {
+				Roles []motcua.Role `json:"x-roles"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			route := strings.ToUpper(method) + " " + path
+			want := srv.Allowed(route)
+			slices.Sort(op.Roles)
+			slices.Sort(want)
+			if !slices.Equal(op.Roles, want) {
+				t.Errorf("%s: x-roles %v, the router lets in %v", route, op.Roles, want)
+			}
+			if len(want) > 0 {
+				checked++
+			}
+		}
+	}
+	if checked < 25 {
+		t.Fatalf("only %d operations with roles checked", checked)
+	}
+	// The check can fail: the router's own answer for a route it guards.
+	if got := srv.Allowed("POST /v1/dossiers/{id}/sign"); !slices.Equal(got, motcua.ActSign.Allowed()) {
+		t.Errorf("the router lets %v sign, the permission table %v", got, motcua.ActSign.Allowed())
+	}
+}
+
+// Every $ref of the document points at something it defines.
 func TestOpenAPIReferencesResolve(t *testing.T) {
 	var doc map[string]any
 	if err := json.Unmarshal(api.OpenAPI, &doc); err != nil {

@@ -64,8 +64,9 @@ type Server struct {
 	// X-Forwarded-For names the client (for counting failed sign-ins).
 	TrustedProxies []netip.Prefix
 
-	paths         map[string]bool // paths with a method-not-allowed handler
-	patterns      []string        // every "METHOD /path" registered
+	paths         map[string]bool          // paths with a method-not-allowed handler
+	patterns      []string                 // every "METHOD /path" registered
+	allowed       map[string][]motcua.Role // the roles each route lets in
 	codecSessions codecSessions
 	signIns       signInLimit
 	officeOnce    sync.Once
@@ -75,7 +76,7 @@ type Server struct {
 // Handler returns the routes of the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.paths, s.patterns = map[string]bool{}, nil
+	s.paths, s.patterns, s.allowed = map[string]bool{}, nil, map[string][]motcua.Role{}
 	s.handle(mux, "GET /healthz", s.healthz)
 	may := func(a motcua.Action) []motcua.Role { return a.Allowed() }
 	s.route(mux, "GET /v1/openapi.json", may(motcua.ActRead), s.openAPI)
@@ -92,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "POST /v1/dossiers/{id}/payment", may(motcua.ActPayment), s.payment)
 	s.route(mux, "POST /v1/dossiers/{id}/consultation", may(motcua.ActConsultation), s.consultation)
 	s.route(mux, "POST /v1/dossiers/{id}/hand-back", may(motcua.ActHandBack), s.handBack)
+	s.route(mux, "POST /v1/dossiers/{id}/archive-retry", may(motcua.ActOperate), s.retryArchive)
 	s.route(mux, "POST /v1/dossiers/{id}/apology", may(motcua.ActSign), s.signApology)
 	s.route(mux, "GET /v1/dossiers/{id}/apology", may(motcua.ActRead), s.paper(office.Apology))
 	s.route(mux, "GET /v1/dossiers/{id}/receipt", may(motcua.ActRead), s.paper(office.Receipt))
@@ -140,6 +142,15 @@ func (s *Server) Routes() []string {
 	return append([]string(nil), s.patterns...)
 }
 
+// Allowed lists the roles the route of pattern ("METHOD /path", as Routes
+// gives it) lets in; nil for an endpoint that checks who is asking itself.
+func (s *Server) Allowed(pattern string) []motcua.Role {
+	if s.patterns == nil {
+		s.Handler()
+	}
+	return append([]motcua.Role(nil), s.allowed[pattern]...)
+}
+
 // handle registers an endpoint that checks who is asking itself (or needs
 // no one).
 func (s *Server) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
@@ -152,6 +163,7 @@ type userKey struct{}
 // route registers an authenticated handler open to the given roles; the
 // same path with another method answers 405 with the error body.
 func (s *Server) route(mux *http.ServeMux, pattern string, allowed []motcua.Role, h http.HandlerFunc) {
+	s.allowed[pattern] = allowed
 	s.handle(mux, pattern, func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		user, known := s.Users.Authenticate(strings.TrimSpace(token))

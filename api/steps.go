@@ -76,3 +76,12 @@ func (s *Server) signApology(w http.ResponseWriter, r *http.Request) {
 	}
 	decide(s, w, r, workflows.SignApology, motcua.SignDecision{Decision: body.Decision})
 }
+
+// retryArchive has the archive try a signed result it refused again, once
+// the operator has fixed what was in the way.
+func (s *Server) retryArchive(w http.ResponseWriter, r *http.Request) {
+	var rt motcua.ArchiveRetry
+	if s.body(w, r, &rt, smallBody) {
+		decide(s, w, r, workflows.RetryArchive, rt)
+	}
+}

@@ -119,7 +119,15 @@ func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Dur
 		Args:      []any{workflows.ArchiveTimestampsInput{Margin: margin}},
 		TaskQueue: workflows.TaskQueue,
 	}
-	note := "renew-margin " + margin.String()
+	// 02:00 on the office's clock, by the time zone's name: Temporal's
+	// server reads it from the tz database (motcua's binaries embed it,
+	// time/tzdata), not from a fixed offset from UTC. The note names the
+	// spec too, so a schedule made by an older motcua is brought to it.
+	spec := client.ScheduleSpec{
+		Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: 2}}, Comment: "02:00 every night"}},
+		TimeZoneName: "Asia/Ho_Chi_Minh",
+	}
+	note := "renew-margin " + margin.String() + "; 02:00 Asia/Ho_Chi_Minh"
 	h := c.ScheduleClient().GetHandle(ctx, workflows.ArchiveTimestampsID)
 	d, err := h.Describe(ctx)
 	var missing *serviceerror.NotFound
@@ -127,7 +135,7 @@ func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Dur
 	case errors.As(err, &missing):
 		_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 			ID:      workflows.ArchiveTimestampsID,
-			Spec:    client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: 24 * time.Hour, Offset: 19 * time.Hour}}},
+			Spec:    spec,
 			Action:  action,
 			Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
 			Note:    note,
@@ -137,7 +145,7 @@ func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Dur
 		}
 	case err == nil && (d.Schedule.State == nil || d.Schedule.State.Note != note):
 		err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			in.Description.Schedule.Action = action
+			in.Description.Schedule.Action, in.Description.Schedule.Spec = action, &spec
 			if in.Description.Schedule.State != nil {
 				in.Description.Schedule.State.Note = note
 			}

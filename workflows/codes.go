@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -153,13 +152,7 @@ func codesUsedUp(unit string, now time.Time, asked int) error {
 
 // forget drops external ids older than ExternalIDMemory.
 func forget(st *CodesState, now time.Time) {
-	keys := make([]string, 0, len(st.External))
-	//workflowcheck:ignore the keys are sorted before they are used
-	for k := range st.External {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range workflow.DeterministicKeys(st.External) {
 		if now.Sub(st.External[k].ReceivedAt) > ExternalIDMemory {
 			delete(st.External, k)
 		}

@@ -219,11 +219,19 @@ func (w *dossier) stopAtDeadline(ctx workflow.Context, at motcua.Stage) stage {
 	return nil
 }
 
-// archiveBlocked leaves the dossier signed until an operator resets the
-// workflow; nothing is lost meanwhile.
+// archiveBlocked leaves the dossier signed until an operator, having
+// fixed what the archive refused, sends an archive retry (POST
+// /v1/dossiers/{id}/archive-retry): the retry is a step, with the
+// operator and what they did, and the archive is tried again. Nothing is
+// lost meanwhile. (Before the retry existed this waited for ever; a
+// history of that replays the same: the wait records nothing.)
 func (w *dossier) archiveBlocked(ctx workflow.Context) stage {
-	_ = workflow.Await(ctx, func() bool { return false })
-	return nil
+	w.archiveFailed = true
+	cmd, _ := w.awaitUntil(ctx, 0) // no timer: a blocked dossier of an older motcua replays
+	w.archiveFailed = false
+	w.step(ctx, motcua.StageArchive, cmd.retry.Actor, "archive_retried", cmd.retry.Comment)
+	w.finish(cmd, nil)
+	return w.archive
 }
 
 // withdraw ends the dossier at the citizen's request.

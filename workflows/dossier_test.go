@@ -44,6 +44,8 @@ type harness struct {
 	failFrom int // after this many successful pushes...
 	failPush int // ...the next failPush pushes fail
 	signErr  error
+	// archiveErr, when set, is the archive's answer to the next attempt.
+	archiveErr error
 	// draftErr fails the draft's rendering (once, then it renders);
 	// notifyErr fails every notification, counted in notifyTries.
 	draftErr    error
@@ -92,6 +94,10 @@ func newHarness(t *testing.T) *harness {
 		})
 	h.env.OnActivity(a.ArchiveResult, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ArchiveInput) (archive.Record, error) {
+			if err := h.archiveErr; err != nil {
+				h.archiveErr = nil
+				return archive.Record{}, err
+			}
 			return archive.Record{ArchiveID: archive.ArchiveID(in.Dossier.ID), SHA256: in.Signed.SHA256}, nil
 		})
 	h.env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(
@@ -642,5 +648,52 @@ func TestDecisionsNeedTheAPIsVoucher(t *testing.T) {
 	want := []string{"intake:received", "review:approved", "signature:returned", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
+	}
+}
+
+// An archive that refuses the signed result (another result already filed
+// under the dossier) leaves it signed; the operator, having fixed the
+// archive, sends an archive retry: it is refused before the archive has
+// failed and without a word of what was done, and once taken it is a step
+// with the operator's name and comment, and the result is archived.
+func TestAnOperatorRetriesAnArchiveThatRefusedTheResult(t *testing.T) {
+	h := newHarness(t)
+	h.archiveErr = temporal.NewNonRetryableApplicationError("a different result is archived for this dossier", activities.ErrInvalidDocument, nil)
+	retry := motcua.ArchiveRetry{Comment: "Đã gỡ bản lưu sai trong kho lưu trữ", Actor: "system1"}
+	early := h.update(30*time.Minute, workflows.UpdateArchiveRetry, retry)
+	h.update(time.Hour, workflows.UpdateReview, approve)
+	h.update(2*time.Hour, workflows.UpdateSign, signIt)
+	var blocked motcua.State
+	h.env.RegisterDelayedCallback(func() {
+		v, _ := h.env.QueryWorkflow(workflows.QueryState)
+		v.Get(&blocked)
+	}, 3*time.Hour)
+	silent := h.update(4*time.Hour, workflows.UpdateArchiveRetry, motcua.ArchiveRetry{Actor: "system1"})
+	retried := h.update(5*time.Hour, workflows.UpdateArchiveRetry, retry)
+	again := h.update(6*time.Hour, workflows.UpdateArchiveRetry, retry)
+	st := h.run()
+	if got := updateErrorType(early.rejected); got != motcua.CodeInvalidState {
+		t.Errorf("a retry before the archive failed: %v, want invalid_state", early.rejected)
+	}
+	if blocked.Status != motcua.StatusSigned || blocked.Result == nil || blocked.Result.ArchiveID != "" {
+		t.Errorf("after the archive refused: %s %+v, want signed, not archived", blocked.Status, blocked.Result)
+	}
+	if got := updateErrorType(silent.rejected); got != motcua.CodeInvalidRequest {
+		t.Errorf("a retry without a comment: %v, want invalid_request", silent.rejected)
+	}
+	if retried.rejected != nil || retried.err != nil {
+		t.Fatalf("the retry: %v %v", retried.rejected, retried.err)
+	}
+	if got := updateErrorType(again.rejected); got != motcua.CodeInvalidState {
+		t.Errorf("a second retry once archived: %v, want invalid_state", again.rejected)
+	}
+	want := []string{"intake:received", "review:approved", "signature:signed", "archive:failed", "archive:archive_retried", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	if got := outcomes(st); !slices.Equal(got, want) {
+		t.Errorf("steps %v, want %v", got, want)
+	}
+	for _, s := range st.Steps {
+		if s.Outcome == "archive_retried" && (s.Actor != "system1" || s.Comment != retry.Comment) {
+			t.Errorf("the retry's step: %+v", s)
+		}
 	}
 }

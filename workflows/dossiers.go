@@ -260,6 +260,7 @@ var (
 	Consult        = Decision[motcua.ConsultationAnswer, motcua.State]{UpdateConsultation}
 	HandBack       = Decision[motcua.HandBack, motcua.State]{UpdateHandBack}
 	SignApology    = Decision[motcua.SignDecision, motcua.State]{UpdateSignApology}
+	RetryArchive   = Decision[motcua.ArchiveRetry, motcua.State]{UpdateArchiveRetry}
 )
 
 // Decide hands by's command to the dossier, vouched for as by's at the

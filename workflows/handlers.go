@@ -226,6 +226,19 @@ func (w *dossier) registerStepHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := decision(ctx, w, UpdateArchiveRetry, func(r motcua.ArchiveRetry) error {
+		if err := motcua.ValidateArchiveRetry(r); err != nil {
+			return asUpdateError(err)
+		}
+		if !w.archiveFailed || w.pending != nil {
+			return invalidState("an archive retry is only taken when the archive has refused the signed result", w.state.Status)
+		}
+		return nil
+	}, func(ctx workflow.Context, r motcua.ArchiveRetry) (motcua.State, error) {
+		return w.submit(ctx, &command{retry: &r})
+	}); err != nil {
+		return err
+	}
 	return decision(ctx, w, UpdateHandBack, func(h motcua.HandBack) error {
 		if err := motcua.ValidateHandBack(h); err != nil {
 			return asUpdateError(err)

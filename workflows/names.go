@@ -25,7 +25,10 @@ const (
 	UpdateHandBack     = "hand_back"
 	// UpdateSigningRequest prepares a remote signature (see signer.Prepare).
 	UpdateSigningRequest = "signing_request"
-	QueryState           = "state"
+	// UpdateArchiveRetry is the operator's retry of an archive that
+	// refused the signed result.
+	UpdateArchiveRetry = "archive_retry"
+	QueryState         = "state"
 )
 
 // Search attributes of a dossier. None carries personal data.

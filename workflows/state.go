@@ -44,6 +44,9 @@ type dossier struct {
 	// factsSeq counts the changes of the dossier's facts, factsSent the
 	// last one the read model has (syncFacts).
 	factsSeq, factsSent int
+	// archiveFailed is set while the signed result waits for an
+	// operator's archive retry.
+	archiveFailed bool
 	// apologySigning is set while the apology letter is being signed.
 	apologySigning bool
 }
@@ -57,6 +60,7 @@ type command struct {
 	payment    *motcua.Payment
 	answer     *motcua.ConsultationAnswer
 	handBack   *motcua.HandBack
+	retry      *motcua.ArchiveRetry
 	// voucher is the API's voucher for the decision, as recorded with its
 	// update: the signature acts for the user it names.
 	voucher *vouch.Voucher

@@ -7,6 +7,10 @@
 package main
 
 import (
+	// The tz database, for Temporal's schedules in the office's time
+	// zone (Asia/Ho_Chi_Minh) on a machine that has none.
+	_ "time/tzdata"
+
 	"github.com/motcua/motcua/internal/cli"
 )
 

@@ -18,6 +18,7 @@ import (
 	"github.com/motcua/motcua/internal/recorded"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
+	"github.com/motcua/motcua/workflows"
 )
 
 // An archived result outlives its timestamp authority's certificate: the
@@ -100,8 +101,19 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 	if out := renew(); !strings.Contains(out, "1 renewed, 0 failed") || !strings.Contains(out, "renewed "+id) {
 		t.Fatalf("renew-timestamps:\n%s", out)
 	}
-	// The renewal's run, for the replay gate.
 	tc, _ := dialTemporal(t, cfg.temporal, cfg.data)
+	// The schedule runs at 02:00 on the office's clock, by its time zone.
+	sched, err := tc.ScheduleClient().GetHandle(ctx, workflows.ArchiveTimestampsID).Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tz := sched.Schedule.Spec.TimeZoneName; tz != "Asia/Ho_Chi_Minh" {
+		t.Errorf("the schedule's time zone is %q", tz)
+	}
+	if next := sched.Info.NextActionTimes; len(next) == 0 || next[0].In(motcua.Vietnam).Format("15:04:05") != "02:00:00" {
+		t.Errorf("the schedule's next runs: %v, want 02:00 in Vietnam", next)
+	}
+	// The renewal's run, for the replay gate.
 	runs, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: "motcua", Query: "WorkflowType = 'ArchiveTimestampsWorkflow'"})
 	if err != nil || len(runs.GetExecutions()) != 1 {
 		t.Fatalf("the archive-timestamps runs: %v %v", runs.GetExecutions(), err)
