@@ -3,6 +3,17 @@
 // (metric-compatible with Times New Roman, covering Vietnamese), and
 // deterministic: the same input always gives the same bytes, so a re-run
 // activity stores nothing new.
+//
+// The PDFs are written by github.com/go-pdf/fpdf, whose repository was
+// archived upstream (read-only) in 2025. It stays, pinned at v0.9.0: it is
+// pure Go with no dependencies beyond the standard library, it embeds and
+// subsets TrueType fonts with Vietnamese (UTF-8) text, its output is
+// deterministic once the creation date is set, and the forms use a small,
+// settled part of it (text cells, lines, images) with no network or file
+// input: an archived library's risk (no fixes) is small here. Should a
+// defect need a fix, its code (MIT) is forked into the module with a
+// replace directive; moving to another writer (gopdf, gpdf) means laying
+// out every form again, for no gain today.
 package document
 
 import (

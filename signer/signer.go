@@ -17,9 +17,14 @@
 // as "Vĩnh" yields a raw ')'), its search for the Contents placeholder that
 // can land in an earlier signature's zero padding, its double write when
 // the CMS outgrows its estimate, and its CMS, which is not a baseline one.
-// The Document Security Store and the document timestamp are incremental
-// updates pdfsign does not write; increment.go and pades.go do. Every
-// signed file is verified before it is returned.
+// pdfsign writes no Document Security Store; increment.go does. pdfsign
+// can write a document timestamp (its TimeStampSignature type), but with
+// the same placeholder search and double write as its signatures, and it
+// asks the time-stamping authority with an http.Client of its own, with no
+// deadline and no context to cancel: pades.go writes the document
+// timestamp the same two-pass way as the signature, asking the authority
+// through motcua's client, under the activity's deadline. Every signed
+// file is verified before it is returned.
 package signer
 
 import (
