@@ -12,8 +12,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/motcua/motcua"
 )
@@ -120,16 +124,50 @@ func (c *Client) Push(ctx context.Context, us ...Update) error {
 		return fmt.Errorf("portal unreachable: %w", err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("portal answered %s", resp.Status)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if err != nil {
+		return fmt.Errorf("portal answer cut short (%s): %w", resp.Status, err)
 	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a byte-order mark some stacks send before JSON
 	var r Response
-	if err := json.Unmarshal(b, &r); err != nil {
-		return fmt.Errorf("portal answer is not JSON: %w", err)
-	}
-	if r.ErrorCode != "00" {
+	isJSON := json.Unmarshal(b, &r) == nil && r.ErrorCode != ""
+	switch {
+	case resp.StatusCode != http.StatusOK && isJSON:
+		return fmt.Errorf("portal answered %s: %w", resp.Status, &Error{Code: r.ErrorCode, Message: r.Message})
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("portal answered %s%s", resp.Status, gist(resp.Header.Get("Content-Type"), b))
+	case !isJSON:
+		return fmt.Errorf("portal answer is not its JSON (%s)%s", resp.Header.Get("Content-Type"), gist(resp.Header.Get("Content-Type"), b))
+	case r.ErrorCode != "00":
 		return &Error{Code: r.ErrorCode, Message: r.Message}
 	}
 	return nil
+}
+
+var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// gist is a short, one-line account of an answer that is not the portal's
+// JSON, for the log and the dossier's step: an HTML page's title (a proxy's
+// "502 Bad Gateway", a maintenance notice), else the start of its text;
+// never the whole page.
+func gist(contentType string, b []byte) string {
+	text := string(b)
+	if m := htmlTitle.FindStringSubmatch(text); m != nil {
+		text = m[1]
+	} else if strings.Contains(contentType, "html") {
+		text = ""
+	}
+	text = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, text)), " ")
+	if n := 120; utf8.RuneCountInString(text) > n {
+		text = string([]rune(text)[:n]) + "…"
+	}
+	if text == "" {
+		return ""
+	}
+	return ": " + text
 }

@@ -380,8 +380,12 @@ func TestSupplementRoundPausesTheClock(t *testing.T) {
 	if got, want := h.codes(), []int{1, 2, 4, 5, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
-	if !st.DueAt.After(dossier().DueAt) {
-		t.Errorf("due date %s not extended past %s", st.DueAt, dossier().DueAt)
+	// Due Monday 30/11 17:00. The supplement was asked for on Wednesday
+	// 25/11 and came on Wednesday 02/12: Wednesday, Thursday, Friday,
+	// Monday and Tuesday were paused (the weekend is no working day), so
+	// five working days after Monday 30/11: Monday 07/12, at closing.
+	if want := time.Date(2026, 12, 7, 17, 0, 0, 0, motcua.Vietnam); !st.DueAt.Equal(want) {
+		t.Errorf("due %s, want %s: five working days paused", st.DueAt, want)
 	}
 	if len(h.notified) != 2 || h.notified[0] != "supplement_requested" {
 		t.Errorf("notified %v", h.notified)

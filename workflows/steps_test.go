@@ -53,8 +53,11 @@ func TestPaymentBeforeReview(t *testing.T) {
 	if f := st.Fee; f == nil || !f.Paid || f.AmountVND != 6000 || f.TransactionID != "VNPAY-1" || f.Method != "online" {
 		t.Errorf("fee %+v", st.Fee)
 	}
-	if !st.DueAt.After(dossier().DueAt) {
-		t.Errorf("due %s: the three days waiting for the payment were not paused", st.DueAt)
+	// Due Monday 30/11 17:00; the clock stopped from the intake (Wednesday
+	// 25/11) until the payment came in on Saturday 28/11: Wednesday,
+	// Thursday and Friday, three working days, move it to Thursday 03/12.
+	if want := time.Date(2026, 12, 3, 17, 0, 0, 0, motcua.Vietnam); !st.DueAt.Equal(want) {
+		t.Errorf("due %s, want %s: the three working days waiting for the payment paused", st.DueAt, want)
 	}
 	if got, want := h.codes(), []int{1, 1, 2, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)

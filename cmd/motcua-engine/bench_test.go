@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/motcua/motcua/bench"
 )
@@ -30,8 +32,18 @@ func runBenchJSON(t testing.TB, args ...string) bench.Report {
 // the target.
 func TestBenchSmall(t *testing.T) {
 	processTest(t, "motcua bench with 4 clients and 20 of each")
+	began := time.Now()
 	rep := runBenchJSON(t, "--clients", "4", "--count", "20")
+	wall := time.Since(began) // the test's own clock, around the whole process
 	for _, s := range []bench.Side{rep.Bare, rep.Motcua} {
+		// A side's time is part of the process's, and its rate is its
+		// count over its time, not some other figure.
+		if s.Elapsed <= 0 || s.Elapsed >= wall {
+			t.Errorf("%s: ran %s of the %s the bench took", s.Name, s.Elapsed, wall)
+		}
+		if got := s.PerSecond * s.Elapsed.Seconds(); math.Abs(got-float64(s.Count)) > 0.01*float64(s.Count) {
+			t.Errorf("%s: %.2f/s over %s is %.1f dossiers, not the %d counted", s.Name, s.PerSecond, s.Elapsed, got, s.Count)
+		}
 		if s.Count != 20 || s.Errors != 0 || s.PerSecond <= 0 || len(s.Calls) == 0 {
 			t.Errorf("%s: %+v", s.Name, s)
 		}
@@ -49,8 +61,10 @@ func TestBenchSmall(t *testing.T) {
 	if names(rep.Bare) != "result,review,sign,start" || !strings.Contains(names(rep.Motcua), "intake") {
 		t.Errorf("calls: bare %s, motcua %s", names(rep.Bare), names(rep.Motcua))
 	}
-	if rep.Ratio != rep.Motcua.PerSecond/rep.Bare.PerSecond {
-		t.Errorf("ratio %.3f of %.3f and %.3f", rep.Ratio, rep.Motcua.PerSecond, rep.Bare.PerSecond)
+	// With as many of each, the ratio of rates is the inverse ratio of
+	// the times the two sides took.
+	if want := rep.Bare.Elapsed.Seconds() / rep.Motcua.Elapsed.Seconds(); math.Abs(rep.Ratio-want) > 0.01*want {
+		t.Errorf("ratio %.3f; bare took %s, motcua %s for as many: %.3f", rep.Ratio, rep.Bare.Elapsed, rep.Motcua.Elapsed, want)
 	}
 }
 
