@@ -29,12 +29,14 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/rs/zerolog"
+
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/child"
+	"github.com/motcua/motcua/internal/ports"
 	"github.com/motcua/motcua/loadtest"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/worker"
-	"github.com/rs/zerolog"
 )
 
 // Config is one bench run.
@@ -149,7 +151,7 @@ func (r *run) stop() {
 
 func (r *run) startServer(ctx context.Context) error {
 	var err error
-	if r.temporal, err = child.FreeAddr(); err != nil {
+	if r.temporal, err = ports.Loopback(); err != nil {
 		return err
 	}
 	if r.server, err = r.spawn("server", "server", "--data", r.data, "--temporal-addr", r.temporal, "--ui-addr", ""); err != nil {
@@ -301,11 +303,11 @@ type processes struct {
 // startMotcua starts motcua's processes on the run's server and waits for
 // the API to answer.
 func (r *run) startMotcua(ctx context.Context) (*processes, error) {
-	portal, err := child.FreeAddr()
+	portal, err := ports.Loopback()
 	if err != nil {
 		return nil, err
 	}
-	api, err := child.FreeAddr()
+	api, err := ports.Loopback()
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
-	"github.com/motcua/motcua/internal/child"
+	"github.com/motcua/motcua/internal/ports"
 	"github.com/motcua/motcua/loadtest"
 	"github.com/motcua/motcua/workflows"
 )
@@ -182,7 +182,7 @@ func (r *run) unitAPI(m *processes, unit int) (string, error) {
 	if addr, ok := r.unitAPIs[unit]; ok {
 		return addr, nil
 	}
-	addr, err := child.FreeAddr()
+	addr, err := ports.Loopback()
 	if err != nil {
 		return "", err
 	}

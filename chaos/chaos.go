@@ -39,6 +39,7 @@ import (
 	"github.com/motcua/motcua/audit"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/internal/child"
+	"github.com/motcua/motcua/internal/ports"
 	"github.com/motcua/motcua/mtls"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/s3objects"
@@ -150,13 +151,13 @@ func (r *run) spawn(name string, args ...string) (*child.Process, error) {
 
 func (r *run) startAll(ctx context.Context) error {
 	var err error
-	if r.portalAddr, err = child.FreeAddr(); err != nil {
+	if r.portalAddr, err = ports.Loopback(); err != nil {
 		return err
 	}
 	if r.topology() {
 		r.temporal, err = clusterAddr()
 	} else {
-		r.temporal, err = child.FreeAddr()
+		r.temporal, err = ports.Loopback()
 	}
 	if err != nil {
 		return err
@@ -166,7 +167,7 @@ func (r *run) startAll(ctx context.Context) error {
 		apis = 2
 	}
 	for range apis {
-		addr, err := child.FreeAddr()
+		addr, err := ports.Loopback()
 		if err != nil {
 			return err
 		}
@@ -209,7 +210,7 @@ func (r *run) startAll(ctx context.Context) error {
 		return err
 	}
 	for i := range 2 {
-		metrics, err := child.FreeAddr()
+		metrics, err := ports.Loopback()
 		if err != nil {
 			return err
 		}
@@ -220,7 +221,7 @@ func (r *run) startAll(ctx context.Context) error {
 		r.workers = append(r.workers, w)
 	}
 	for i, addr := range r.apis {
-		metrics, err := child.FreeAddr()
+		metrics, err := ports.Loopback()
 		if err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -22,9 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/motcua/motcua/internal/cli"
-	"github.com/motcua/motcua/internal/sqlitefile"
-	"github.com/motcua/motcua/mtls"
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
@@ -42,6 +38,11 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/motcua/motcua/internal/cli"
+	"github.com/motcua/motcua/internal/ports"
+	"github.com/motcua/motcua/internal/sqlitefile"
+	"github.com/motcua/motcua/mtls"
 )
 
 // Options say where the embedded server keeps its state and listens.
@@ -202,7 +203,7 @@ func Start(o Options) (*Server, error) {
 		// set: it listens on a loopback port of its own, and the UI's
 		// address is served by a proxy with the limits of motcua's other
 		// servers (a client that dribbles its headers is cut off).
-		innerPort, err := freePort("127.0.0.1")
+		innerPort, err := ports.Free("127.0.0.1")
 		if err != nil {
 			srv.Stop()
 			return nil, err
@@ -329,13 +330,13 @@ func (s *Server) Stop() {
 // schema and the namespace on first start): one history shard, the internal
 // services on free loopback ports.
 func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
-	ports := map[string]int{"frontend": port}
+	portOf := map[string]int{"frontend": port}
 	for _, svc := range []string{"frontend-http", "history", "matching", "worker"} {
-		p, err := freePort(host)
+		p, err := ports.Free(host)
 		if err != nil {
 			return nil, err
 		}
-		ports[svc] = p
+		portOf[svc] = p
 	}
 	sqlConf := &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
@@ -373,7 +374,7 @@ func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
 	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
 		return nil, fmt.Errorf("create namespace: %w", err)
 	}
-	c := serverConfig(host, ports, nil)
+	c := serverConfig(host, portOf, nil)
 	c.Persistence.DefaultStore = "sqlite"
 	c.Persistence.VisibilityStore = "sqlite"
 	c.Persistence.NumHistoryShards = 1
@@ -494,20 +495,4 @@ func checkFree(addr string) error {
 		return fmt.Errorf("cannot listen on %s (is another motcua or temporal running?): %w", addr, err)
 	}
 	return l.Close()
-}
-
-// freePort finds a port for an internal service. It draws from 20000-29999,
-// below the range the kernel hands out for port 0 (32768 and up), so that
-// another process asking the kernel for any free port cannot take it in
-// the moment between this check and the server's bind.
-func freePort(host string) (int, error) {
-	for range 100 {
-		p := 20000 + rand.IntN(10000)
-		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
-		if err == nil {
-			l.Close()
-			return p, nil
-		}
-	}
-	return 0, errors.New("find a free port: none free in 20000-29999")
 }

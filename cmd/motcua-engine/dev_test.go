@@ -25,6 +25,7 @@ import (
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/internal/ports"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -149,14 +150,15 @@ func processTest(t *testing.T, what string) {
 	t.Parallel()
 }
 
+// freeAddr is a loopback address for a child process to listen on (see
+// package ports).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := ports.Loopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 type devProcess struct {
@@ -188,6 +190,11 @@ func startDev(t *testing.T, c devConfig) *devProcess {
 			if resp.StatusCode == 200 {
 				return p
 			}
+		}
+		if strings.Contains(p.stderr.String(), "address already in use") {
+			// Another process took a port between the check and the bind:
+			// the API that answers may not be this one.
+			t.Fatalf("motcua dev could not bind its ports:\n%s", p.stderr)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("motcua dev did not become healthy:\n%s", p.stderr)

@@ -7,7 +7,6 @@ package child
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -89,14 +88,4 @@ func StopAll(grace time.Duration, ps ...*Process) {
 		}()
 	}
 	wg.Wait()
-}
-
-// FreeAddr is a loopback address free now, for a child to listen on.
-func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }

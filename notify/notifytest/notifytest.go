@@ -89,6 +89,8 @@ type SMS struct {
 	ID   string `json:"id"`
 	To   string `json:"to"`
 	Text string `json:"text"`
+	// IdempotencyKey is the request's Idempotency-Key header.
+	IdempotencyKey string `json:"-"`
 }
 
 // SMSGateway is an HTTP SMS gateway on loopback that keeps what it receives.
@@ -111,6 +113,7 @@ func StartSMS() *SMSGateway {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		m.IdempotencyKey = r.Header.Get("Idempotency-Key")
 		g.mu.Lock()
 		g.sms = append(g.sms, m)
 		g.mu.Unlock()
