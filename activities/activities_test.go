@@ -15,6 +15,7 @@ import (
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/notify/notifytest"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/vouch"
 )
 
@@ -39,7 +40,7 @@ func setup(t *testing.T) (*activities.Activities, *notifytest.SMTPServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), motcua.DefaultUnit.Name)
+	ca, err := devca.Open(filepath.Join(dir, "ca"), motcua.DefaultUnit.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func setup(t *testing.T) (*activities.Activities, *notifytest.SMTPServer) {
 	return &activities.Activities{
 		Unit: motcua.DefaultUnit, Store: store,
 		Keys: func(u motcua.User) (signer.Key, error) {
-			return ca.Key(signer.Person{ID: u.ID, Name: u.Name})
+			return ca.Key(devca.Person{ID: u.ID, Name: u.Name})
 		},
 		Signing:  signer.Options{Roots: ca.Roots()},
 		Commands: commands.Verifier(),

@@ -44,6 +44,7 @@ import (
 	"github.com/motcua/motcua/portal/portalsim"
 	"github.com/motcua/motcua/readmodel"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/vouch"
 	"github.com/motcua/motcua/worker"
 )
@@ -65,7 +66,7 @@ var env struct {
 	sms       *notifytest.SMSGateway
 	store     *archive.Store
 	facts     *readmodel.Store
-	ca        *signer.DevCA
+	ca        *devca.CA
 	dir       string
 	tokens    map[motcua.Role]string
 	roleIDs   map[motcua.Role]string
@@ -142,7 +143,7 @@ func run(m *testing.M) (int, error) {
 	if env.store, err = archive.Open(filepath.Join(dir, "archive")); err != nil {
 		return 0, err
 	}
-	if env.ca, err = signer.OpenDevCA(filepath.Join(dir, "ca"), motcua.DefaultUnit.Name); err != nil {
+	if env.ca, err = devca.Open(filepath.Join(dir, "ca"), motcua.DefaultUnit.Name); err != nil {
 		return 0, err
 	}
 	if env.portal, err = portalsim.New(portalsim.Faults{}, ""); err != nil {
@@ -168,7 +169,7 @@ func run(m *testing.M) (int, error) {
 	acts := &activities.Activities{
 		Unit: motcua.DefaultUnit, Store: env.store, Commands: commands.Verifier(),
 		Keys: func(u motcua.User) (signer.Key, error) {
-			return env.ca.Key(signer.Person{ID: u.ID, Name: u.Name})
+			return env.ca.Key(devca.Person{ID: u.ID, Name: u.Name})
 		},
 		Signing: signer.Options{Roots: env.ca.Roots()},
 		Portal:  &portal.Client{BaseURL: portalSrv.URL},

@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"github.com/motcua/motcua/audit"
-	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 )
 
 // FuzzCheckBundle: whatever file an outside auditor is handed, the check
 // never panics, and nothing passes that was not signed by the audit key the
 // auditor trusts (whose private half the fuzzer does not have).
 func FuzzCheckBundle(f *testing.F) {
-	ca, err := signer.OpenDevCA(f.TempDir(), "Ủy ban nhân dân xã Thử Nghiệm")
+	ca, err := devca.Open(f.TempDir(), "Ủy ban nhân dân xã Thử Nghiệm")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -103,40 +103,16 @@ func TestPdfsigTrustsTheDevRootFromAnNSSDatabase(t *testing.T) {
 	}
 }
 
-// Processes that start together on one data folder (a worker and an API)
-// open one dev CA: the same root, whoever created it.
-func TestDevCAOpenedConcurrentlyIsOneCA(t *testing.T) {
-	dir := t.TempDir()
-	roots := make([]string, 6)
-	var wg sync.WaitGroup
-	for i := range roots {
-		wg.Go(func() {
-			ca, err := signer.OpenDevCA(dir, "Ủy ban nhân dân xã Thử Nghiệm")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			roots[i] = string(ca.Chain()[0].Raw)
-		})
-	}
-	wg.Wait()
-	for i := range roots {
-		if roots[i] != roots[0] {
-			t.Fatalf("opener %d has another root", i)
-		}
-	}
-}
-
 // A leader's dev certificate names the person and the office they sign in,
 // and a change of office issues a new one.
 func TestTheCertificateNamesThePersonAndTheOffice(t *testing.T) {
 	ca := signertest.CA(t)
-	p := signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Title: "Chủ tịch UBND xã Tân Lập"}
+	p := devca.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Title: "Chủ tịch UBND xã Tân Lập"}
 	k, err := ca.CA.Key(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.Certificate.Subject.CommonName != p.Name || signer.TitleOf(k.Certificate) != p.Title {
+	if k.Certificate.Subject.CommonName != p.Name || devca.TitleOf(k.Certificate) != p.Title {
 		t.Fatalf("subject %q", k.Certificate.Subject)
 	}
 	out, err := signer.Sign(context.Background(), sampleResult(t), k, signer.Info{Name: p.Name, Time: time.Now()}, signer.Options{Roots: ca.Roots})
@@ -149,7 +125,7 @@ func TestTheCertificateNamesThePersonAndTheOffice(t *testing.T) {
 		t.Errorf("pdfsig does not show the office:\n%s", text)
 	}
 	p.Title = "Phó Chủ tịch UBND xã Tân Lập"
-	if k, err = ca.CA.Key(p); err != nil || signer.TitleOf(k.Certificate) != p.Title {
+	if k, err = ca.CA.Key(p); err != nil || devca.TitleOf(k.Certificate) != p.Title {
 		t.Errorf("after the change of office: %v %v", err, k.Certificate.Subject)
 	}
 }

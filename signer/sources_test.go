@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -81,7 +82,7 @@ func TestSignWithAKeyOnAPKCS11Token(t *testing.T) {
 
 func TestSignersFileWithPKCS12(t *testing.T) {
 	ca := signertest.CA(t)
-	if _, err := ca.CA.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"}); err != nil {
+	if _, err := ca.CA.Key(devca.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

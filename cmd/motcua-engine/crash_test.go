@@ -39,6 +39,7 @@ import (
 	"github.com/motcua/motcua/notify/notifytest"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 )
 
 // holdEnv, when set, makes the test binary a motcua worker (TestMain) that
@@ -184,7 +185,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	ask("sign", sign(ids["ArchiveResult"]))
 	ask("reject", review(ids["Notify"], motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện"}))
 	ask("supplement", review(ids["PushPortalUpdates"], motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}}))
-	ca, err := signer.OpenDevCA(filepath.Join(data, "ca"), motcua.DefaultUnit.Name)
+	ca, err := devca.Open(filepath.Join(data, "ca"), motcua.DefaultUnit.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/catalog"
-	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -498,7 +498,7 @@ func (a *signAgent) confirm(t *testing.T) {
 // origin.
 func startSignAgent(t *testing.T, cfg devConfig, addr, origin string) *signAgent {
 	t.Helper()
-	ca, err := signer.OpenDevCA(filepath.Join(cfg.data, "ca"), "x")
+	ca, err := devca.Open(filepath.Join(cfg.data, "ca"), "x")
 	if err != nil {
 		t.Fatal(err)
 	}

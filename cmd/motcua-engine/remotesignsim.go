@@ -21,6 +21,7 @@ import (
 	"github.com/motcua/motcua/accounts"
 	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 )
 
 // runRemoteSignSim is a remote-signing service for trying and testing
@@ -37,7 +38,7 @@ func runRemoteSignSim(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ca, err := signer.OpenDevCA(filepath.Join(*data, "ca"), "")
+	ca, err := devca.Open(filepath.Join(*data, "ca"), "")
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func runRemoteSignSim(args []string) error {
 }
 
 type remoteSim struct {
-	ca          *signer.DevCA
+	ca          *devca.CA
 	expireAfter time.Duration
 	mu          sync.Mutex
 	txs         map[string]*simTx
@@ -77,7 +78,7 @@ type simTx struct {
 func (s *remoteSim) key(user string) (signer.Key, error) {
 	for _, u := range accounts.DevUsers {
 		if u.ID == user && u.Role.Signs() {
-			return s.ca.Key(signer.Person{ID: "remote-" + u.ID, Name: u.Name})
+			return s.ca.Key(devca.Person{ID: "remote-" + u.ID, Name: u.Name})
 		}
 	}
 	return signer.Key{}, fmt.Errorf("no signer %q at this service", user)

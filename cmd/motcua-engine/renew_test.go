@@ -17,6 +17,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/recorded"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/signer/signertest"
 	"github.com/motcua/motcua/workflows"
 )
@@ -30,7 +31,7 @@ import (
 func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 	processTest(t, "renews an archive timestamp through the schedule")
 	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t)}
-	ca, err := signer.OpenDevCA(filepath.Join(cfg.data, "ca"), motcua.DefaultUnit.Name)
+	ca, err := devca.Open(filepath.Join(cfg.data, "ca"), motcua.DefaultUnit.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

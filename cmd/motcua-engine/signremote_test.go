@@ -12,7 +12,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
-	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -44,12 +44,12 @@ func TestSignRemoteCommand(t *testing.T) {
 		ids = append(ids, c.DossierID)
 	}
 	// The leader's own keys, certified by the dev CA (with its OCSP responder).
-	ca, err := signer.OpenDevCA(filepath.Join(cfg.data, "ca"), "x")
+	ca, err := devca.Open(filepath.Join(cfg.data, "ca"), "x")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ca.SetPKIBase("http://" + cfg.pki)
-	if _, err := ca.Key(signer.Person{ID: "chairman-usb", Name: "Nguyễn Văn Vĩnh"}); err != nil {
+	if _, err := ca.Key(devca.Person{ID: "chairman-usb", Name: "Nguyễn Văn Vĩnh"}); err != nil {
 		t.Fatal(err)
 	}
 	pw, _ := os.ReadFile(filepath.Join(cfg.data, "ca", "pkcs12-password"))

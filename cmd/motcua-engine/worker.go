@@ -26,6 +26,7 @@ import (
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
@@ -119,7 +120,7 @@ func startWorker(ctx context.Context, tc client.Client, dc converter.DataConvert
 
 // newActivities wires the activities over the data folder and the signing
 // configuration.
-func newActivities(c *common, d *data, ca *signer.DevCA, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, error) {
+func newActivities(c *common, d *data, ca *devca.CA, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, error) {
 	keys, err := sf.keys(ca, c.unit())
 	if err != nil {
 		return nil, err
@@ -232,13 +233,13 @@ func (s *signingFlags) level() (signer.Level, error) {
 
 // keys returns the key of each signing user: from the signers file, or
 // issued by the dev CA.
-func (s *signingFlags) keys(ca *signer.DevCA, unit motcua.Unit) (activities.KeySource, error) {
+func (s *signingFlags) keys(ca *devca.CA, unit motcua.Unit) (activities.KeySource, error) {
 	if s.signers == "" {
 		return func(u motcua.User) (signer.Key, error) {
 			if !u.Role.Signs() {
 				return signer.Key{}, fmt.Errorf("%s is not a signing role", u.Role)
 			}
-			return ca.Key(signer.Person{ID: u.ID, Name: u.Name, Title: u.Role.OfficeTitle(unit)})
+			return ca.Key(devca.Person{ID: u.ID, Name: u.Name, Title: u.Role.OfficeTitle(unit)})
 		}, nil
 	}
 	signers, err := signer.LoadSigners(s.signers)
@@ -255,10 +256,10 @@ func (s *signingFlags) keys(ca *signer.DevCA, unit motcua.Unit) (activities.KeyS
 }
 
 // trusted are the dev CA's root and those of --roots.
-func (s *signingFlags) trusted(ca *signer.DevCA) (*x509.CertPool, error) {
+func (s *signingFlags) trusted(ca *devca.CA) (*x509.CertPool, error) {
 	return signer.LoadRoots(ca.RootPath(), s.roots)
 }
 
-func openDevCA(c *common) (*signer.DevCA, error) {
-	return signer.OpenDevCA(filepath.Join(c.data, "ca"), c.unitName)
+func openDevCA(c *common) (*devca.CA, error) {
+	return devca.Open(filepath.Join(c.data, "ca"), c.unitName)
 }

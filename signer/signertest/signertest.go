@@ -21,22 +21,24 @@ import (
 
 	"github.com/ThalesGroup/crypto11"
 	"github.com/digitorus/pkcs7"
+
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 )
 
 // TestCA is a dev CA in a temporary folder.
 type TestCA struct {
-	CA    *signer.DevCA
+	CA    *devca.CA
 	Roots *x509.CertPool
 }
 
 // CA creates a fresh CA for the test.
 func CA(t testing.TB) *TestCA {
 	t.Helper()
-	ca, err := signer.OpenDevCA(t.TempDir(), "Ủy ban nhân dân xã Thử Nghiệm")
+	ca, err := devca.Open(t.TempDir(), "Ủy ban nhân dân xã Thử Nghiệm")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +48,7 @@ func CA(t testing.TB) *TestCA {
 // Key issues a signing key for a person named name.
 func (c *TestCA) Key(t testing.TB, name string) signer.Key {
 	t.Helper()
-	k, err := c.CA.Key(signer.Person{ID: strings.ReplaceAll(name, " ", "_"), Name: name})
+	k, err := c.CA.Key(devca.Person{ID: strings.ReplaceAll(name, " ", "_"), Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,13 +320,13 @@ func (h SoftHSM) Provision(t testing.TB, label string, ecdsa bool, certify func(
 // SignedReceipt is a receipt (form 01) signed by a leader's key of the dev
 // CA it opens (creating it) in dir/ca, as `motcua dev` signs: the file an
 // auditor verifies with --data dir.
-func SignedReceipt(t testing.TB, dir string) (*signer.DevCA, []byte) {
+func SignedReceipt(t testing.TB, dir string) (*devca.CA, []byte) {
 	t.Helper()
-	ca, err := signer.OpenDevCA(filepath.Join(dir, "ca"), "UBND xã Thử")
+	ca, err := devca.Open(filepath.Join(dir, "ca"), "UBND xã Thử")
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := ca.Key(signer.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
+	key, err := ca.Key(devca.Person{ID: "chairman1", Name: "Nguyễn Văn Vĩnh"})
 	if err != nil {
 		t.Fatal(err)
 	}

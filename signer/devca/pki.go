@@ -1,4 +1,4 @@
-package signer
+package devca
 
 import (
 	"crypto"
@@ -23,21 +23,22 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
-	"github.com/motcua/motcua/fileonce"
 	"golang.org/x/crypto/ocsp"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/motcua/motcua/fileonce"
 )
 
 // SetPKIBase tells the CA where its Handler is served (e.g.
 // http://127.0.0.1:8234): certificates issued from now on name its OCSP
 // responder and CRL there.
-func (ca *DevCA) SetPKIBase(url string) { ca.pkiBase = strings.TrimRight(url, "/") }
+func (ca *CA) SetPKIBase(url string) { ca.pkiBase = strings.TrimRight(url, "/") }
 
 // TSAURL is the CA's timestamp authority, once SetPKIBase was called.
-func (ca *DevCA) TSAURL() string { return ca.pkiBase + "/tsa" }
+func (ca *CA) TSAURL() string { return ca.pkiBase + "/tsa" }
 
 // Revoke marks a certificate revoked: the OCSP responder and the CRL say so.
-func (ca *DevCA) Revoke(serial *big.Int) error {
+func (ca *CA) Revoke(serial *big.Int) error {
 	f, err := os.OpenFile(filepath.Join(ca.dir, "revoked.txt"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -47,7 +48,7 @@ func (ca *DevCA) Revoke(serial *big.Int) error {
 	return err
 }
 
-func (ca *DevCA) revoked() (map[string]time.Time, error) {
+func (ca *CA) revoked() (map[string]time.Time, error) {
 	b, err := os.ReadFile(filepath.Join(ca.dir, "revoked.txt"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -70,7 +71,7 @@ func (ca *DevCA) revoked() (map[string]time.Time, error) {
 // Handler serves the CA's public services for signing in development:
 // POST /tsa (RFC 3161), POST /ocsp and GET /ocsp/{base64} (RFC 6960),
 // GET /crl (DER).
-func (ca *DevCA) Handler() http.Handler {
+func (ca *CA) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /tsa", ca.serveTSA)
 	mux.HandleFunc("POST /ocsp", ca.serveOCSP)
@@ -79,7 +80,7 @@ func (ca *DevCA) Handler() http.Handler {
 	return mux
 }
 
-func (ca *DevCA) serveOCSP(w http.ResponseWriter, r *http.Request) {
+func (ca *CA) serveOCSP(w http.ResponseWriter, r *http.Request) {
 	var raw []byte
 	var err error
 	if r.Method == http.MethodGet {
@@ -115,7 +116,7 @@ func (ca *DevCA) serveOCSP(w http.ResponseWriter, r *http.Request) {
 	w.Write(resp)
 }
 
-func (ca *DevCA) serveCRL(w http.ResponseWriter, r *http.Request) {
+func (ca *CA) serveCRL(w http.ResponseWriter, r *http.Request) {
 	revoked, err := ca.revoked()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -141,7 +142,7 @@ func (ca *DevCA) serveCRL(w http.ResponseWriter, r *http.Request) {
 var tsaOnce sync.Mutex
 
 // tsaKey returns the CA's timestamping key, issued on first use.
-func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
+func (ca *CA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 	tsaOnce.Lock()
 	defer tsaOnce.Unlock()
 	path := filepath.Join(ca.dir, "tsa.p12")
@@ -179,7 +180,7 @@ func (ca *DevCA) tsaKey() (crypto.Signer, *x509.Certificate, error) {
 // valid for the given time, replacing the one it has: how a test makes an
 // authority whose certificate expires soon, and how an operator rolls the
 // dev TSA over.
-func (ca *DevCA) IssueTSA(validity time.Duration) (*x509.Certificate, error) {
+func (ca *CA) IssueTSA(validity time.Duration) (*x509.Certificate, error) {
 	tsaOnce.Lock()
 	defer tsaOnce.Unlock()
 	path := filepath.Join(ca.dir, "tsa.p12")
@@ -190,7 +191,7 @@ func (ca *DevCA) IssueTSA(validity time.Duration) (*x509.Certificate, error) {
 	return cert, err
 }
 
-func (ca *DevCA) issueTSA(path string, validity time.Duration) (crypto.Signer, *x509.Certificate, error) {
+func (ca *CA) issueTSA(path string, validity time.Duration) (crypto.Signer, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -244,7 +245,7 @@ func timestampingCritical(c *x509.Certificate) bool {
 // devTSAPolicy is the policy OID of the dev TSA (a private arc).
 var devTSAPolicy = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 2}
 
-func (ca *DevCA) serveTSA(w http.ResponseWriter, r *http.Request) {
+func (ca *CA) serveTSA(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
 	if err != nil {
 		http.Error(w, "bad request", http.StatusBadRequest)
