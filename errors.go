@@ -6,7 +6,7 @@ import (
 )
 
 // Error codes: what went wrong, as a caller acts on it. The HTTP API
-// answers each with its own status (package api/wire); the dossier
+// answers each with its own status (package wire); the dossier
 // workflows refuse an update with an application error of the same type.
 const (
 	CodeInvalidRequest   = "invalid_request"

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/internal/catalog"
 )
 
 func validRequest() motcua.Application {

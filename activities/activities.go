@@ -19,13 +19,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/document"
-	"github.com/motcua/motcua/metrics"
-	"github.com/motcua/motcua/notify"
-	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/document"
+	"github.com/motcua/motcua/internal/metrics"
+	"github.com/motcua/motcua/internal/notify"
+	"github.com/motcua/motcua/internal/portal"
+	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer"
-	"github.com/motcua/motcua/vouch"
 )
 
 // KeySource gives the signing key configured for a user.

@@ -11,12 +11,12 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/notify"
-	"github.com/motcua/motcua/notify/notifytest"
+	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/notify"
+	"github.com/motcua/motcua/internal/notify/notifytest"
+	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/devca"
-	"github.com/motcua/motcua/vouch"
 )
 
 // commands is the API's command key of these tests.

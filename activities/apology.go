@@ -8,10 +8,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/document"
+	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer"
-	"github.com/motcua/motcua/vouch"
 )
 
 // ApologyInput asks for a late dossier's apology letter (form 04).

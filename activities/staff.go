@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/internal/notify"
 )
 
 // RemindInput is a deadline mark the staff must hear of.

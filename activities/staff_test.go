@@ -9,7 +9,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/internal/catalog"
 )
 
 // A reminder reaches the specialist holding the dossier and the leaders by

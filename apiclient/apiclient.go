@@ -1,5 +1,5 @@
 // Package apiclient is the Go client of motcua's HTTP API (the contract is
-// api/openapi.json): one typed method per operation, and every error body
+// internal/api/openapi.json): one typed method per operation, and every error body
 // the API answers returned as a *motcua.Error that callers inspect with
 // errors.As or motcua.ErrorCode.
 package apiclient
@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/api/wire"
+	"github.com/motcua/motcua/wire"
 )
 
 // Timeout bounds one call: the API waits up to 60 s for a decision to be

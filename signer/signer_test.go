@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/catalog"
-	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/internal/catalog"
+	"github.com/motcua/motcua/internal/document"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
 )

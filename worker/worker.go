@@ -21,8 +21,8 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/logging"
-	"github.com/motcua/motcua/vouch"
+	"github.com/motcua/motcua/internal/logging"
+	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/workflows"
 )
 

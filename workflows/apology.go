@@ -6,8 +6,8 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/calendar"
-	"github.com/motcua/motcua/vouch"
+	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/vouch"
 )
 
 // A dossier that will be late gets an apology letter (form 04, "Phiếu xin

@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/internal/calendar"
 )
 
 // await waits for the next decision. Meanwhile, on dossiers with

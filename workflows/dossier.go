@@ -10,7 +10,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/internal/calendar"
 )
 
 // SupplementDeadline is how long the citizen has to complete a dossier

@@ -23,9 +23,9 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/portal"
-	"github.com/motcua/motcua/vouch"
+	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/portal"
+	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/workflows"
 )
 

@@ -17,8 +17,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/calendar"
-	"github.com/motcua/motcua/vouch"
+	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/vouch"
 )
 
 // DecisionTimeout bounds how long a caller waits for the workflow to carry

@@ -8,7 +8,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/vouch"
+	"github.com/motcua/motcua/internal/vouch"
 )
 
 // The dossier's query and updates. Each update has a validator: a decision

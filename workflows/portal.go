@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/internal/portal"
 )
 
 // The national portal is told of every status change, in order, by a

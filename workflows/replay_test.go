@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/motcua/motcua/audit"
-	"github.com/motcua/motcua/codec"
+	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/codec"
 	"github.com/motcua/motcua/workflows"
 )
 

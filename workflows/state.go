@@ -7,8 +7,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/portal"
-	"github.com/motcua/motcua/vouch"
+	"github.com/motcua/motcua/internal/portal"
+	"github.com/motcua/motcua/internal/vouch"
 )
 
 // dossier is the workflow's state: what the API shows, plus the decision

@@ -8,7 +8,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/internal/calendar"
 )
 
 // The steps a procedure composes (motcua.Procedure.Steps) besides review

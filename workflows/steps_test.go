@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/workflows"
 )
 

@@ -10,15 +10,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/motcua/motcua/accounts"
-	"github.com/motcua/motcua/api"
-	"github.com/motcua/motcua/calendar"
-	"github.com/motcua/motcua/internal/cli"
-	"github.com/motcua/motcua/mtls"
-	"github.com/motcua/motcua/signer"
-	"github.com/motcua/motcua/web"
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
+
+	"github.com/motcua/motcua/internal/accounts"
+	"github.com/motcua/motcua/internal/api"
+	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/cli"
+	"github.com/motcua/motcua/internal/mtls"
+	"github.com/motcua/motcua/internal/web"
+	"github.com/motcua/motcua/signer"
 )
 
 func runAPI(args []string) error {

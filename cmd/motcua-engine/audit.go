@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/cli"
-	"github.com/motcua/motcua/mtls"
+	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/workflows"
 )
 

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/motcua/motcua/bench"
+	"github.com/motcua/motcua/internal/bench"
 	"github.com/motcua/motcua/internal/cli"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/motcua/motcua/bench"
+	"github.com/motcua/motcua/internal/bench"
 )
 
 // runBenchJSON runs motcua bench as a process and reads its report.

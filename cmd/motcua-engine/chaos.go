@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/motcua/motcua/chaos"
+	"github.com/motcua/motcua/internal/chaos"
 )
 
 // runChaos runs the chaos scenario and prints its verdict; exit 1 on any

@@ -13,8 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/motcua/motcua/chaos"
-	"github.com/motcua/motcua/devserver"
+	"github.com/motcua/motcua/internal/chaos"
+	"github.com/motcua/motcua/internal/devserver"
 )
 
 // composeService is what the drift check reads of a docker-compose service.

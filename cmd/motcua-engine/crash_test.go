@@ -32,12 +32,12 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
-	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/audit"
-	"github.com/motcua/motcua/codec"
-	"github.com/motcua/motcua/mtls"
-	"github.com/motcua/motcua/notify/notifytest"
-	"github.com/motcua/motcua/portal"
+	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/codec"
+	"github.com/motcua/motcua/internal/mtls"
+	"github.com/motcua/motcua/internal/notify/notifytest"
+	"github.com/motcua/motcua/internal/portal"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/devca"
 )

@@ -11,16 +11,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/accounts"
-	"github.com/motcua/motcua/api"
-	"github.com/motcua/motcua/devserver"
+	"github.com/motcua/motcua/internal/accounts"
+	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/cli"
-	"github.com/motcua/motcua/mtls"
-	"github.com/motcua/motcua/portal/portalsim"
+	"github.com/motcua/motcua/internal/devserver"
+	"github.com/motcua/motcua/internal/mtls"
+	"github.com/motcua/motcua/internal/portal/portalsim"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
-	"github.com/rs/zerolog"
 )
 
 func runDev(args []string) error {

@@ -23,8 +23,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/motcua/motcua/apiclient"
-	"github.com/motcua/motcua/calendar"
-	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/ports"
 	"github.com/motcua/motcua/signer/signertest"
 )

@@ -15,7 +15,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
-	"github.com/motcua/motcua/mtls"
+	"github.com/motcua/motcua/internal/mtls"
 )
 
 // The inner doors are shut: Temporal's history and matching services have

@@ -12,8 +12,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/codec"
-	"github.com/motcua/motcua/mtls"
+	"github.com/motcua/motcua/internal/codec"
+	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/workflows"
 )
 

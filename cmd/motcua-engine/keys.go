@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/internal/cli"
+	"github.com/motcua/motcua/internal/codec"
 )
 
 // runKeys manages the payload key ring of a keys folder: a rotation is

@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/signer/signertest"
 )

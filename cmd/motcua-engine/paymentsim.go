@@ -11,7 +11,7 @@ import (
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/internal/cli"
-	"github.com/motcua/motcua/paygate"
+	"github.com/motcua/motcua/internal/paygate"
 )
 
 // runPaymentSim serves the payment gateway simulator: the citizen's

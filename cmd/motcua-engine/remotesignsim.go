@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/motcua/motcua/accounts"
+	"github.com/motcua/motcua/internal/accounts"
 	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/devca"

@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/internal/cli"
-	"github.com/motcua/motcua/mtls"
+	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/workflows"
 )
 

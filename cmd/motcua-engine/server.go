@@ -6,8 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/motcua/motcua/devserver"
 	"github.com/motcua/motcua/internal/cli"
+	"github.com/motcua/motcua/internal/devserver"
 )
 
 // runServer runs the Temporal server alone (and its Web UI), for workers and

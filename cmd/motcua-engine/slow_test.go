@@ -11,7 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/audit"
 )
 
 // Slow work, as on a commune's slow link: a decision whose work outlasts

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/accounts"
+	"github.com/motcua/motcua/internal/accounts"
 	"github.com/motcua/motcua/internal/cli"
 )
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/loadtest"
+	"github.com/motcua/motcua/internal/loadtest"
 )
 
 // Load drives a running motcua API with concurrent simulated offices for

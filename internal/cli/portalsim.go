@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/motcua/motcua/portal/portalsim"
+	"github.com/motcua/motcua/internal/portal/portalsim"
 )
 
 // PortalSim runs the national portal's simulator, failing on request.

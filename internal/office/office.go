@@ -29,9 +29,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/accounts"
-	"github.com/motcua/motcua/archive"
-	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/accounts"
+	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/workflows"
 )
 

@@ -8,7 +8,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/audit"
 )
 
 // The papers of a dossier, by name.

@@ -12,7 +12,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/motcua/motcua/audit"
+	"github.com/motcua/motcua/internal/audit"
 )
 
 // Record writes one run of workflow id (its latest when runID is empty) to

@@ -28,7 +28,7 @@ import (
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
-	"github.com/motcua/motcua/fileonce"
+	"github.com/motcua/motcua/internal/fileonce"
 	"github.com/motcua/motcua/signer"
 )
 

@@ -30,4 +30,3 @@ func TestOpenedConcurrentlyIsOneCA(t *testing.T) {
 		}
 	}
 }
-

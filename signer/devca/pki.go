@@ -26,7 +26,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
-	"github.com/motcua/motcua/fileonce"
+	"github.com/motcua/motcua/internal/fileonce"
 )
 
 // SetPKIBase tells the CA where its Handler is served (e.g.

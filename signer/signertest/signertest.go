@@ -23,8 +23,8 @@ import (
 	"github.com/digitorus/pkcs7"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/catalog"
-	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/internal/catalog"
+	"github.com/motcua/motcua/internal/document"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/devca"
 )
