@@ -6,12 +6,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/internal/archive"
 	"github.com/motcua/motcua/internal/paygate"
 	"github.com/motcua/motcua/wire"
 )
@@ -239,5 +242,53 @@ func TestPaymentGatewaySimulator(t *testing.T) {
 	again := &paygate.Gateway{API: as(motcua.RoleSystem), Dir: dir}
 	if err := again.Resume(context.Background()); err != nil || len(again.Transactions()) != 2 {
 		t.Errorf("resumed with %d transactions: %v", len(again.Transactions()), err)
+	}
+}
+
+// The archive refuses a signed result (another result is filed under the
+// dossier): the dossier stays signed and waits. Only the operator, with
+// the system's token, may have it tried again, saying what was done, and
+// only once the archive has refused: before that, or with nothing said,
+// the retry is refused and changes nothing. After the operator removed
+// the wrong record, the retry files the result; the retry is a step of
+// the dossier, with the operator and the comment.
+func TestAnOperatorRetriesAnArchiveThatRefusedTheResult(t *testing.T) {
+	req := maritalRequest()
+	id := create(t, req).DossierID
+	retry := map[string]any{"comment": "Đã gỡ bản ghi sai của hồ sơ trong kho lưu trữ"}
+	must(t, http.StatusConflict, motcua.RoleSystem, "POST", "/v1/dossiers/"+id+"/archive-retry", retry, nil)
+	wrong, err := env.store.Archive([]byte("%PDF-1.4\n% not this dossier's result\n%%EOF\n"), archive.Record{DossierID: id}, req.Applicant.IDNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, http.StatusOK, motcua.RoleSpecialist, "POST", "/v1/dossiers/"+id+"/review", map[string]any{"decision": "approve"}, nil)
+	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/sign", map[string]any{"decision": "sign"}, nil)
+	st := waitFor(t, id, "the archive's refusal", func(s motcua.State) bool {
+		return slices.ContainsFunc(s.Steps, func(x motcua.Step) bool { return x.Stage == motcua.StageArchive && x.Outcome == "failed" })
+	})
+	if st.Status != motcua.StatusSigned || st.Result == nil || st.Result.ArchiveID != "" {
+		t.Fatalf("after the refusal: %s %+v", st.Status, st.Result)
+	}
+	for _, role := range []motcua.Role{motcua.RoleClerk, motcua.RoleSpecialist, motcua.RoleChairman, motcua.RoleAuditor} {
+		must(t, http.StatusForbidden, role, "POST", "/v1/dossiers/"+id+"/archive-retry", retry, nil)
+	}
+	must(t, http.StatusBadRequest, motcua.RoleSystem, "POST", "/v1/dossiers/"+id+"/archive-retry", map[string]any{"comment": " "}, nil)
+	if after := get(t, id); after.Revision != st.Revision || len(after.Steps) != len(st.Steps) {
+		t.Fatal("a refused retry changed the dossier")
+	}
+	// The operator's fix: the wrong record out of the archive's indexes.
+	for _, name := range []string{"dossiers/" + id + ".json", "citizens/" + wrong.Citizen + "/" + id + ".json"} {
+		if err := os.Remove(filepath.Join(env.dir, "archive", name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(t, http.StatusOK, motcua.RoleSystem, "POST", "/v1/dossiers/"+id+"/archive-retry", retry, nil)
+	st = waitFor(t, id, "archived", func(s motcua.State) bool { return s.Result != nil && s.Result.ArchiveID != "" })
+	i := slices.IndexFunc(st.Steps, func(x motcua.Step) bool { return x.Outcome == "archive_retried" })
+	if i < 0 || st.Steps[i].Actor != env.roleIDs[motcua.RoleSystem] || st.Steps[i].Comment != retry["comment"] {
+		t.Fatalf("the retry's step: %+v", st.Steps)
+	}
+	if rec, err := env.store.Lookup(id); err != nil || rec.SHA256 != st.Result.SHA256 {
+		t.Errorf("the archive holds %+v (%v), want the signed result %s", rec, err, st.Result.SHA256)
 	}
 }
