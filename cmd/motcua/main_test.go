@@ -25,10 +25,11 @@ func TestTheFrontLinksNoTemporal(t *testing.T) {
 	}
 }
 
-// What outside programs import (the typed API client) and what every
+// What outside programs import (the domain, the typed API client and the
+// bodies it speaks) and what every
 // process uses (the logger) do not drag in the Temporal server.
 func TestOutsidersLinkNoTemporalServer(t *testing.T) {
-	for _, dir := range []string{"../../apiclient", "../../internal/logging"} {
+	for _, dir := range []string{"../../apiclient", "../../wire", "../..", "../../internal/logging"} {
 		for _, pkg := range links(t, dir) {
 			if strings.HasPrefix(pkg, "go.temporal.io/server") {
 				t.Errorf("%s links %s", dir, pkg)
