@@ -112,7 +112,7 @@ func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigi
 		TrustedProxies: []netip.Prefix(po.proxies),
 	}
 	pages := &web.Server{
-		Office: s.Office(), SignIn: s.SignIn, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar, Store: s.Store,
+		Office: s.Office(), SignIn: s.SignIn, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar,
 		DataConverter: d.dc, Roots: roots, Log: log, SignAgent: strings.TrimRight(po.signAgent, "/"),
 	}
 	if po.remoteSigner != "" {

@@ -40,6 +40,18 @@ func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
+// decision is the handler of a decision whose body is the command itself
+// (a review, a withdrawal, a payment, a hand-back, an archive retry): the
+// workflow checks it against the procedure the dossier was taken in with.
+func decision[C motcua.Command[C], R any](s *Server, d workflows.Decision[C, R]) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var cmd C
+		if s.body(w, r, &cmd, smallBody) {
+			decide(s, w, r, d, cmd)
+		}
+	}
+}
+
 // decide hands the signed-in user's decision cmd to the dossier the path
 // names and answers with the dossier as it stands after it (or the answer
 // R the decision has).
@@ -99,15 +111,6 @@ func (s *Server) body(w http.ResponseWriter, r *http.Request, v any, limit int64
 	return true
 }
 
-// review hands the specialist's decision to the dossier, whose workflow
-// checks it against the procedure the dossier was taken in with.
-func (s *Server) review(w http.ResponseWriter, r *http.Request) {
-	var rv motcua.Review
-	if s.body(w, r, &rv, smallBody) {
-		decide(s, w, r, workflows.Review, rv)
-	}
-}
-
 func (s *Server) supplement(w http.ResponseWriter, r *http.Request) {
 	var body wire.SupplementRequest
 	if !s.body(w, r, &body, MaxBodyBytes) {
@@ -133,13 +136,6 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	decide(s, w, r, workflows.Sign, d)
-}
-
-func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
-	var wd motcua.Withdrawal
-	if s.body(w, r, &wd, smallBody) {
-		decide(s, w, r, workflows.Withdraw, wd)
-	}
 }
 
 // paper serves one of the dossier's papers (see office.Paper).

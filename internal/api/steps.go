@@ -11,14 +11,6 @@ import (
 // The steps some procedures have and every one ends with: the payment
 // gateway's confirmation, another agency's answer, the hand-back.
 
-// payment records the payment gateway's confirmation of the fee.
-func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
-	var p motcua.Payment
-	if s.body(w, r, &p, smallBody) {
-		decide(s, w, r, workflows.Pay, p)
-	}
-}
-
 // consultation records the other agency's answer, with its letter stored
 // in the archive like any document.
 func (s *Server) consultation(w http.ResponseWriter, r *http.Request) {
@@ -58,14 +50,6 @@ func (s *Server) consultation(w http.ResponseWriter, r *http.Request) {
 	decide(s, w, r, workflows.Consult, ans)
 }
 
-// handBack records that the citizen received the result.
-func (s *Server) handBack(w http.ResponseWriter, r *http.Request) {
-	var h motcua.HandBack
-	if s.body(w, r, &h, smallBody) {
-		decide(s, w, r, workflows.HandBack, h)
-	}
-}
-
 // signApology is the leader's signature of a late dossier's apology letter.
 func (s *Server) signApology(w http.ResponseWriter, r *http.Request) {
 	var body struct {
@@ -75,13 +59,4 @@ func (s *Server) signApology(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	decide(s, w, r, workflows.SignApology, motcua.SignDecision{Decision: body.Decision})
-}
-
-// retryArchive has the archive try a signed result it refused again, once
-// the operator has fixed what was in the way.
-func (s *Server) retryArchive(w http.ResponseWriter, r *http.Request) {
-	var rt motcua.ArchiveRetry
-	if s.body(w, r, &rt, smallBody) {
-		decide(s, w, r, workflows.RetryArchive, rt)
-	}
 }

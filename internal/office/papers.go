@@ -36,6 +36,12 @@ func (o *Office) Paper(ctx context.Context, id, name string, by motcua.User) (Pa
 	if err != nil {
 		return Paper{}, err
 	}
+	return o.PaperOf(st, name, by)
+}
+
+// PaperOf is Paper for a dossier whose state the caller has read already.
+func (o *Office) PaperOf(st motcua.State, name string, by motcua.User) (Paper, error) {
+	var err error
 	drafts := by.Role.May(motcua.ActReadDraft)
 	p := Paper{ContentType: "application/pdf"}
 	switch ap := st.Apology; {

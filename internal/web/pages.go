@@ -295,15 +295,11 @@ func (s *Server) dossier(w http.ResponseWriter, r *http.Request, sess *session) 
 			audit.WriteTimeline(&b, s.DataConverter, h, sess.lang)
 			v.Timeline = b.String()
 		}
-		if st.Result != nil && st.Result.ArchiveID != "" {
-			if _, versions, err := s.Store.Current(st.DossierID); err == nil {
-				if pdf, err := s.Store.Get(versions[len(versions)-1]); err == nil {
-					if rep, err := signer.Verify(pdf, s.Roots); err == nil {
-						var b bytes.Buffer
-						rep.WriteText(&b, "ket-qua-"+st.DossierID+".pdf")
-						v.Report = b.String()
-					}
-				}
+		if p, err := s.Office.PaperOf(st, office.Result, sess.user); err == nil {
+			if rep, err := signer.Verify(p.Content, s.Roots); err == nil {
+				var b bytes.Buffer
+				rep.WriteText(&b, p.Filename)
+				v.Report = b.String()
 			}
 		}
 	}

@@ -21,7 +21,6 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/motcua/motcua"
-	"github.com/motcua/motcua/internal/archive"
 	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/office"
 	"github.com/motcua/motcua/signer"
@@ -37,7 +36,6 @@ type Server struct {
 	Catalog  motcua.Catalog
 	Unit     motcua.Unit
 	Calendar *calendar.Calendar
-	Store    *archive.Store
 	// DataConverter reads histories for the auditor's timeline.
 	DataConverter converter.DataConverter
 	// Roots verify results for the auditor's report.
