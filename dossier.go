@@ -143,6 +143,9 @@ const (
 	StagePayment      Stage = "payment"
 	StageConsultation Stage = "consultation"
 	StageHandBack     Stage = "hand_back"
+	// StageIssue: the records officer issues the signed result (number,
+	// organisation's signature).
+	StageIssue Stage = "issue"
 )
 
 // Step is one thing that happened to a dossier.
@@ -160,6 +163,14 @@ type Result struct {
 	SignedBy  string    `json:"signed_by"`
 	SignedAt  time.Time `json:"signed_at"`
 	ArchiveID string    `json:"archive_id"`
+	// IssuedBy and IssuedAt: who applied the organisation's signature, and
+	// when ("system" for a procedure issued automatically); empty for a
+	// result signed by the leader alone (dossiers from before issuing).
+	IssuedBy string     `json:"issued_by,omitempty"`
+	IssuedAt *time.Time `json:"issued_at,omitempty"`
+	// Register is the result's entry in its register, when the procedure
+	// numbers its results.
+	Register *RegisterEntry `json:"register,omitempty"`
 }
 
 // PortalSync is how far the national portal has been told.

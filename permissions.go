@@ -26,6 +26,12 @@ const (
 	// machinery (an archive that refused its result), with the system's
 	// token; every such act is a step of the dossier.
 	ActOperate Action = "operate"
+	// ActIssue: issue a signed result (take its register number and apply
+	// the organisation's signature), return it to the leader, or void a
+	// register entry.
+	ActIssue Action = "issue"
+	// ActRegisters: read the registers of issued results.
+	ActRegisters Action = "registers"
 )
 
 var permissions = map[Action][]Role{
@@ -43,6 +49,8 @@ var permissions = map[Action][]Role{
 	ActHandBack:      {RoleClerk},
 	ActReport:        {RoleChairman, RoleViceChairman, RoleAuditor},
 	ActOperate:       {RoleSystem},
+	ActIssue:         {RoleRecordsOfficer},
+	ActRegisters:     {RoleRecordsOfficer, RoleAuditor},
 }
 
 // May reports whether the role may do a.

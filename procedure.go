@@ -64,6 +64,14 @@ type Procedure struct {
 	Consultation *Consultation `json:"consultation,omitempty"`
 	// LegalBasis names the rules the procedure, its time and fee come from.
 	LegalBasis string `json:"legal_basis,omitempty"`
+	// Register is the code of the register its results are numbered in
+	// (one of the catalog's registers), and RegisterName that register's
+	// name, filled in from the catalog; none: issued without a number.
+	Register     string `json:"register,omitempty"`
+	RegisterName string `json:"register_name,omitempty"`
+	// Issue is how a signed result is issued: by the records officer
+	// (empty, the default), or IssueAuto.
+	Issue string `json:"issue,omitempty"`
 }
 
 // StepKind is one kind of step a procedure is composed of.

@@ -13,10 +13,15 @@ const (
 	RoleViceChairman Role = "vice_chairman"
 	RoleAuditor      Role = "auditor"
 	RoleSystem       Role = "system"
+	// RoleRecordsOfficer, văn thư: issues the signed result with the
+	// organisation's signature and the register's number (Nghị định
+	// 30/2020/NĐ-CP về công tác văn thư, điều 32: the head of the office
+	// hands the seal and the organisation's key to the records officer).
+	RoleRecordsOfficer Role = "records_officer"
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleClerk, RoleSpecialist, RoleChairman, RoleViceChairman, RoleAuditor, RoleSystem}
+var Roles = []Role{RoleClerk, RoleSpecialist, RoleChairman, RoleViceChairman, RoleRecordsOfficer, RoleAuditor, RoleSystem}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool {

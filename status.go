@@ -16,7 +16,10 @@ const (
 	StatusSupplementRequested Status = "supplement_requested"
 	StatusInConsultation      Status = "in_consultation"
 	StatusAwaitingSignature   Status = "awaiting_signature"
-	StatusSigned              Status = "signed"
+	// StatusAwaitingIssue: the leader signed; the records officer is to
+	// issue the result (register number, organisation's signature).
+	StatusAwaitingIssue Status = "awaiting_issue"
+	StatusSigned        Status = "signed"
 	// StatusCompleted: the result is signed and archived, waiting to be
 	// handed back (dossiers from before hand-back existed end there).
 	StatusCompleted Status = "completed"
@@ -30,7 +33,7 @@ const (
 // Statuses lists every status, for validating filters.
 var Statuses = []Status{
 	StatusReceived, StatusAwaitingPayment, StatusInReview, StatusSupplementRequested, StatusInConsultation,
-	StatusAwaitingSignature, StatusSigned, StatusCompleted, StatusReturned, StatusRejected, StatusWithdrawn, StatusStopped,
+	StatusAwaitingSignature, StatusAwaitingIssue, StatusSigned, StatusCompleted, StatusReturned, StatusRejected, StatusWithdrawn, StatusStopped,
 }
 
 // Valid reports whether s is one of Statuses.
@@ -88,7 +91,7 @@ func (s Status) PortalCode() int {
 	switch s {
 	case StatusReceived, StatusAwaitingPayment:
 		return PortalReceived
-	case StatusInReview, StatusInConsultation, StatusAwaitingSignature, StatusSigned:
+	case StatusInReview, StatusInConsultation, StatusAwaitingSignature, StatusAwaitingIssue, StatusSigned:
 		return PortalProcessing
 	case StatusSupplementRequested:
 		return PortalSupplement
@@ -117,6 +120,7 @@ var statusVietnamese = map[Status]string{
 	StatusInReview:            "Đang thẩm định",
 	StatusSupplementRequested: "Chờ bổ sung",
 	StatusAwaitingSignature:   "Chờ ký",
+	StatusAwaitingIssue:       "Chờ phát hành",
 	StatusSigned:              "Đã ký",
 	StatusCompleted:           "Đã có kết quả, chờ trả",
 	StatusRejected:            "Từ chối",

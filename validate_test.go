@@ -107,7 +107,7 @@ func TestValidateReviewAndSign(t *testing.T) {
 func TestPortalCodesAndMasks(t *testing.T) {
 	want := map[motcua.Status]int{
 		motcua.StatusReceived: 1, motcua.StatusInReview: 4, motcua.StatusSupplementRequested: 5,
-		motcua.StatusAwaitingSignature: 4, motcua.StatusSigned: 4, motcua.StatusCompleted: 9,
+		motcua.StatusAwaitingSignature: 4, motcua.StatusAwaitingIssue: 4, motcua.StatusSigned: 4, motcua.StatusCompleted: 9,
 		motcua.StatusRejected: 3, motcua.StatusWithdrawn: 7, motcua.StatusStopped: 8,
 		motcua.StatusAwaitingPayment: 1, motcua.StatusInConsultation: 4, motcua.StatusReturned: 10,
 	}

@@ -24,6 +24,7 @@ var stageVietnamese = map[Stage]string{
 	StagePayment:      "Thanh toán",
 	StageConsultation: "Lấy ý kiến",
 	StageHandBack:     "Trả kết quả",
+	StageIssue:        "Phát hành",
 }
 
 // OutcomeVietnamese is a step's outcome as the office names it; an
@@ -56,6 +57,9 @@ var outcomeVietnamese = map[string]string{
 	"paid":                   "Đã thanh toán",
 	"handed_back":            "Đã trả kết quả",
 	"reminder":               "Nhắc hạn xử lý",
+	"issued":                 "Đã phát hành",
+	"issue_failed":           "Phát hành không thành công",
+	"returned_to_leader":     "Trả lại lãnh đạo ký lại",
 	"overdue":                "Quá hạn xử lý",
 	"staff_reminded":         "Đã nhắc cán bộ",
 	"staff_not_reached":      "Không nhắc được cán bộ",
@@ -70,12 +74,13 @@ var outcomeVietnamese = map[string]string{
 func (r Role) Vietnamese() string { return named(roleVietnamese, r) }
 
 var roleVietnamese = map[Role]string{
-	RoleClerk:        "Cán bộ một cửa",
-	RoleSpecialist:   "Chuyên viên",
-	RoleChairman:     "Chủ tịch",
-	RoleViceChairman: "Phó Chủ tịch",
-	RoleAuditor:      "Kiểm toán viên",
-	RoleSystem:       "Hệ thống",
+	RoleClerk:          "Cán bộ một cửa",
+	RoleSpecialist:     "Chuyên viên",
+	RoleChairman:       "Chủ tịch",
+	RoleViceChairman:   "Phó Chủ tịch",
+	RoleRecordsOfficer: "Văn thư",
+	RoleAuditor:        "Kiểm toán viên",
+	RoleSystem:         "Hệ thống",
 }
 
 // Vietnamese is the channel as the office names it.

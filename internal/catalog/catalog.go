@@ -22,7 +22,13 @@ type File struct {
 	// and recorded with it. Change it with every change of the file.
 	Version string `json:"version"`
 	// About says where the catalog's codes, times and fees come from.
-	About      string             `json:"about,omitempty"`
+	About string `json:"about,omitempty"`
+	// Registers are the registers results are numbered in; a procedure
+	// names its own by code.
+	Registers []motcua.Register `json:"registers,omitempty"`
+	// Issue is how signed results are issued where a procedure does not
+	// say: by the records officer (empty), or "auto".
+	Issue      string             `json:"issue,omitempty"`
 	Procedures []motcua.Procedure `json:"procedures"`
 }
 
@@ -55,6 +61,9 @@ var (
 	codeShape    = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)
 	nameShape    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	docCodeShape = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+	// registerShape: the register's code is printed in every number it
+	// gives ("Số: 12/2026/KS").
+	registerShape = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,15}$`)
 )
 
 // Parse reads and checks a catalog: every procedure well formed, codes
@@ -72,6 +81,21 @@ func Parse(b []byte) (motcua.Catalog, error) {
 	if len(f.Procedures) == 0 {
 		return nil, fmt.Errorf("the catalog has no procedures")
 	}
+	registers := map[string]string{}
+	for i, r := range f.Registers {
+		switch {
+		case !registerShape.MatchString(r.Code):
+			return nil, fmt.Errorf("register %d: code %q must be upper-case letters, digits or '-', at most 16", i+1, r.Code)
+		case r.Name == "":
+			return nil, fmt.Errorf("register %s has no name", r.Code)
+		case registers[r.Code] != "":
+			return nil, fmt.Errorf("register %s is listed twice", r.Code)
+		}
+		registers[r.Code] = r.Name
+	}
+	if err := checkIssue(f.Issue); err != nil {
+		return nil, fmt.Errorf("issue: %w", err)
+	}
 	seen := map[string]bool{}
 	c := make(motcua.Catalog, 0, len(f.Procedures))
 	for i, p := range f.Procedures {
@@ -79,6 +103,17 @@ func Parse(b []byte) (motcua.Catalog, error) {
 			return nil, fmt.Errorf("procedure %d (%s): version %q is not the catalog's %q", i+1, p.Code, p.Version, f.Version)
 		}
 		p.Version = f.Version
+		if p.Register != "" {
+			if p.RegisterName = registers[p.Register]; p.RegisterName == "" {
+				return nil, fmt.Errorf("procedure %d (%s): register %q is not one of the catalog's registers", i+1, p.Code, p.Register)
+			}
+		}
+		if p.Issue == "" {
+			p.Issue = f.Issue
+		}
+		if err := checkIssue(p.Issue); err != nil {
+			return nil, fmt.Errorf("procedure %d (%s): issue: %w", i+1, p.Code, err)
+		}
 		if err := check(p); err != nil {
 			return nil, fmt.Errorf("procedure %d (%s): %w", i+1, p.Code, err)
 		}
@@ -89,6 +124,15 @@ func Parse(b []byte) (motcua.Catalog, error) {
 		c = append(c, p)
 	}
 	return c, nil
+}
+
+// checkIssue checks how results are issued: by the records officer
+// (empty) or automatically.
+func checkIssue(issue string) error {
+	if issue != "" && issue != motcua.IssueAuto {
+		return fmt.Errorf("%q: leave it out for the records officer, or give %q", issue, motcua.IssueAuto)
+	}
+	return nil
 }
 
 // check is one procedure's checks.
