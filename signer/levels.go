@@ -19,7 +19,12 @@ type dssData struct {
 	certs       []*x509.Certificate
 	ocsps, crls [][]byte
 	present     bool
+	vri         map[string]bool // the keys of its VRI entries
 }
+
+// hasVRI reports whether the store has a VRI entry for the signature whose
+// /Contents is contents.
+func (d dssData) hasVRI(contents []byte) bool { return d.vri[vriKey(contents)] }
 
 // readDSS reads the store of a catalog; unreadable entries are skipped.
 func readDSS(catalog pdf.Value) dssData {
@@ -27,7 +32,10 @@ func readDSS(catalog pdf.Value) dssData {
 	if dss.Kind() != pdf.Dict {
 		return dssData{}
 	}
-	d := dssData{present: true}
+	d := dssData{present: true, vri: map[string]bool{}}
+	for _, k := range dss.Key("VRI").Keys() {
+		d.vri[k] = true
+	}
 	each := func(key string, use func([]byte)) {
 		arr := dss.Key(key)
 		for i := 0; i < arr.Len() && i < 10000; i++ {

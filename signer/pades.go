@@ -2,7 +2,6 @@ package signer
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -80,7 +79,8 @@ func (o Options) level() (Level, error) {
 
 // extend takes a file whose last signature (cms) was just embedded to the
 // level: for B-LT and B-LTA it adds the validation data of the signer's
-// chain (vd, gathered by rc when it signed) and of the TSA's to the
+// chain (vd, gathered by rc when it signed), of the TSA's and of the
+// earlier signatures that lack theirs (earlierValidation) to the
 // Document Security Store, then for B-LTA a document timestamp over everything. The
 // result is verified against the roots.
 func extend(ctx context.Context, file, cms []byte, vd validationData, rc *revocationCheck, level Level, opts Options) ([]byte, error) {
@@ -90,7 +90,11 @@ func extend(ctx context.Context, file, cms []byte, vd validationData, rc *revoca
 			return nil, err
 		}
 		vd.add(tsa)
-		if file, err = addDSS(file, []vriTarget{{contents: cms, data: vd}}, time.Now()); err != nil {
+		earlier, err := earlierValidation(ctx, file, vriKey(cms), rc, opts.Roots)
+		if err != nil {
+			return nil, err
+		}
+		if file, err = addDSS(file, append(earlier, vriTarget{contents: cms, data: vd}), time.Now()); err != nil {
 			return nil, err
 		}
 	}
@@ -101,6 +105,39 @@ func extend(ctx context.Context, file, cms []byte, vd validationData, rc *revoca
 		}
 	}
 	return verified(file, opts.Roots)
+}
+
+// earlierValidation gathers the validation data of the signatures a file
+// already carries whose validation data its Document Security Store does
+// not hold: the chain of each signer and of its timestamp's authority, with
+// their revocation answers. A signature at B-LT or above thus brings the
+// file's earlier signatures to its level too: the leader's signature, made
+// at B-T, reaches B-LTA with the organisation's that follows it.
+func earlierValidation(ctx context.Context, file []byte, last string, rc *revocationCheck, roots *x509.CertPool) ([]vriTarget, error) {
+	r, err := checkedReader(file)
+	if err != nil {
+		return nil, err
+	}
+	dss := readDSS(r.Trailer().Key("Root"))
+	var out []vriTarget
+	for _, f := range signaturesIn(file, r, roots).out {
+		if f.s.Type != typeSignature || f.p7 == nil || f.cert == nil || vriKey(f.contents) == last || dss.hasVRI(f.contents) {
+			continue
+		}
+		vd, err := rc.check(ctx, chainOf(f.cert, f.p7.Certificates))
+		if err != nil {
+			return nil, fmt.Errorf("the earlier signature %s: %w", f.s.Field, err)
+		}
+		if f.token != nil {
+			tsa, err := timestampValidation(ctx, rc, f.token)
+			if err != nil {
+				return nil, fmt.Errorf("the earlier signature %s: %w", f.s.Field, err)
+			}
+			vd.add(tsa)
+		}
+		out = append(out, vriTarget{contents: f.contents, data: vd})
+	}
+	return out, nil
 }
 
 // tokenIn returns the signature timestamp token of a CMS, nil when there is
@@ -395,12 +432,7 @@ func Renew(ctx context.Context, file []byte, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &walk{file: file, seen: map[[2]uint32]bool{}, budget: maxFields}
-	fields := rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields")
-	for i := 0; i < fields.Len() && w.budget > 0; i++ {
-		w.collect(fields.Index(i), "", "", 0)
-	}
-	slices.SortFunc(w.out, func(a, b found) int { return cmp.Compare(a.s.ByteRange[1], b.s.ByteRange[1]) })
+	w := signaturesIn(file, rdr, nil)
 	var token []byte // the newest timestamp token, and last the /Contents that carries it
 	for _, f := range w.out {
 		if f.s.Type == typeDocTimestamp {

@@ -63,8 +63,21 @@ type Info struct {
 	Location    string
 	ContactInfo string
 	Time        time.Time
-	// Stamp, when set, is drawn on the last page as the visible signature.
-	Stamp *Stamp
+	// Appearance, when set, is the visible signature. Else Stamp, when
+	// set, is drawn on the last page as the visible signature (the text
+	// box of signing tools, for offices that want it).
+	Appearance *Appearance
+	Stamp      *Stamp
+}
+
+// Appearance is a visible signature drawn as an image (PNG, whose
+// transparent parts show the page beneath): on page Page, counted from 1
+// (0 is the last page), over Rect, the lower-left and upper-right corners
+// in points from the page's lower-left corner.
+type Appearance struct {
+	Page int
+	Rect [4]float64
+	PNG  []byte
 }
 
 // ErrInvalidInput is returned (wrapped) when the input is not a PDF that can
@@ -242,15 +255,22 @@ func prepare(in []byte, key Key, info Info) ([]byte, []textField, error) {
 			sd.Signature.Info.ContactInfo = f.placeholder
 		}
 	}
-	if info.Stamp != nil {
+	look := info.Appearance
+	if look == nil && info.Stamp != nil {
 		img, err := info.Stamp.PNG()
 		if err != nil {
 			return nil, nil, err
 		}
+		look = &Appearance{PNG: img, Rect: [4]float64{stampRight - stampWidth, stampBottom, stampRight, stampBottom + stampHeight}}
+	}
+	if look != nil {
+		page := look.Page
+		if page <= 0 || page > rdr.NumPage() {
+			page = rdr.NumPage()
+		}
 		sd.Appearance = sign.Appearance{
-			Visible: true, Page: uint32(rdr.NumPage()), Image: img,
-			LowerLeftX: stampRight - stampWidth, LowerLeftY: stampBottom,
-			UpperRightX: stampRight, UpperRightY: stampBottom + stampHeight,
+			Visible: true, Page: uint32(page), Image: look.PNG,
+			LowerLeftX: look.Rect[0], LowerLeftY: look.Rect[1], UpperRightX: look.Rect[2], UpperRightY: look.Rect[3],
 		}
 	}
 	var w lastWrite

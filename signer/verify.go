@@ -165,12 +165,7 @@ func verifyAt(file []byte, roots *x509.CertPool, now time.Time) (rep *Report, er
 			rep, err = nil, fmt.Errorf("%w: %v", ErrInvalidInput, p)
 		}
 	}()
-	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
-	w := &walk{file: file, roots: roots, seen: map[[2]uint32]bool{}, budget: maxFields}
-	for i := 0; i < fields.Len() && w.budget > 0; i++ {
-		w.collect(fields.Index(i), "", "", 0)
-	}
-	slices.SortFunc(w.out, func(a, b found) int { return cmp.Compare(a.s.ByteRange[1], b.s.ByteRange[1]) })
+	w := signaturesIn(file, r, roots)
 	checkTimestampChain(w.out, now)
 	if n := len(w.out); n > 0 {
 		last := w.out[n-1].s
@@ -212,6 +207,18 @@ type found struct {
 	contents []byte // the DER in /Contents
 	token    []byte // its signature timestamp token
 	tsaChain []*x509.Certificate
+}
+
+// signaturesIn checks every signature and document timestamp of the file
+// r reads, in the order they were made.
+func signaturesIn(file []byte, r *pdf.Reader, roots *x509.CertPool) *walk {
+	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	w := &walk{file: file, roots: roots, seen: map[[2]uint32]bool{}, budget: maxFields}
+	for i := 0; i < fields.Len() && w.budget > 0; i++ {
+		w.collect(fields.Index(i), "", "", 0)
+	}
+	slices.SortFunc(w.out, func(a, b found) int { return cmp.Compare(a.s.ByteRange[1], b.s.ByteRange[1]) })
+	return w
 }
 
 // walk visits the form-field tree once per object.

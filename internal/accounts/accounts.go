@@ -172,6 +172,7 @@ var DevUsers = []motcua.User{
 	{ID: "specialist1", Name: "Lê Quang Huy", Role: motcua.RoleSpecialist},
 	{ID: "chairman1", Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman},
 	{ID: "vice1", Name: "Phạm Thị Hương", Role: motcua.RoleViceChairman},
+	{ID: "vanthu1", Name: "Hoàng Thị Lan", Role: motcua.RoleRecordsOfficer},
 	{ID: "auditor1", Name: "Đỗ Minh Tuấn", Role: motcua.RoleAuditor},
 	{ID: "system1", Name: "Hệ thống một cửa tỉnh", Role: motcua.RoleSystem},
 }

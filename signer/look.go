@@ -1,0 +1,119 @@
+package signer
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"time"
+
+	xdraw "golang.org/x/image/draw"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// The appearance of a result as Nghị định 30/2020/NĐ-CP (công tác văn
+// thư), Phụ lục I, draws an electronic document's signatures:
+//
+//   - the competent person's digital signature shows the image of their
+//     handwritten signature, blue, PNG with a transparent background, at the
+//     signing place, and no text (SignatureLook);
+//   - the organisation's digital signature shows the office's seal, red, at
+//     its actual size, PNG with a transparent background, over about the
+//     left third of the person's signature image (as điều 33.1.b asks of a
+//     seal on paper), with the organisation's name and the signing time
+//     (date, hh:mm:ss, Vietnam's time zone, ISO 8601) (SealLook).
+
+// SealDiameter is the seal's actual size on the page, in points: 36 mm,
+// the round seal of a commune's People's Committee (Nghị định 99/2016/NĐ-CP
+// leaves the size to the Ministry of Public Security; 35-36 mm is usual).
+const SealDiameter = 36 / 25.4 * 72
+
+// sealTextWidth is the room, in points, the organisation's name and the
+// signing time take to the left of the seal.
+const sealTextWidth = 130.0
+
+// SignatureLook places a handwritten signature image (PNG) in place, the
+// signing place's rectangle in points: as large as fits, its proportions
+// kept, centred.
+func SignatureLook(img []byte, place [4]float64) (*Appearance, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(img))
+	if err != nil {
+		return nil, fmt.Errorf("signature image: %w", err)
+	}
+	if cfg.Width == 0 || cfg.Height == 0 {
+		return nil, fmt.Errorf("signature image: empty")
+	}
+	w, h := place[2]-place[0], place[3]-place[1]
+	scale := min(w/float64(cfg.Width), h/float64(cfg.Height))
+	fw, fh := float64(cfg.Width)*scale, float64(cfg.Height)*scale
+	x, y := place[0]+(w-fw)/2, place[1]+(h-fh)/2
+	return &Appearance{Rect: [4]float64{x, y, x + fw, y + fh}, PNG: img}, nil
+}
+
+// SealLook draws the organisation's signature: the seal (PNG) at its
+// actual size over about the left third of signature (the person's
+// signature image, in points), and to its left the organisation's name and
+// the signing time.
+func SealLook(seal []byte, org string, at time.Time, signature [4]float64) (*Appearance, error) {
+	src, err := png.Decode(bytes.NewReader(seal))
+	if err != nil {
+		return nil, fmt.Errorf("seal image: %w", err)
+	}
+	if err := loadStampFonts(); err != nil {
+		return nil, err
+	}
+	right := signature[0] + (signature[2]-signature[0])/3
+	cy := (signature[1] + signature[3]) / 2
+	rect := [4]float64{right - SealDiameter - sealTextWidth, cy - SealDiameter/2, right, cy + SealDiameter/2}
+	wpx, hpx := int((rect[2]-rect[0])*stampScale), int((rect[3]-rect[1])*stampScale)
+	img := image.NewNRGBA(image.Rect(0, 0, wpx, hpx))
+	diameter := SealDiameter * stampScale
+	sealPx := int(diameter)
+	xdraw.CatmullRom.Scale(img, image.Rect(wpx-sealPx, 0, wpx, sealPx), src, src.Bounds(), draw.Over, nil)
+
+	// Times New Roman (Liberation Serif is metric-compatible), 10 pt,
+	// upright, black.
+	face, err := opentype.NewFace(stampFonts.regular, &opentype.FaceOptions{Size: 10 * stampScale, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, err
+	}
+	defer face.Close()
+	d := &font.Drawer{Dst: img, Src: image.NewUniform(color.NRGBA{A: 0xff}), Face: face}
+	width := fixed.I(int((sealTextWidth - 6) * stampScale))
+	lines := append(wrap(d, org, width), at.In(vietnam).Format(time.RFC3339))
+	lineHeight := 12.0 * stampScale
+	y := float64(hpx)/2 - lineHeight*float64(len(lines))/2 + 10*stampScale
+	for _, l := range lines {
+		d.Dot = fixed.P(int(2*stampScale), int(y))
+		d.DrawString(fit(d, l, width))
+		y += lineHeight
+	}
+	var b bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&b, img); err != nil {
+		return nil, fmt.Errorf("encode seal: %w", err)
+	}
+	return &Appearance{Rect: rect, PNG: b.Bytes()}, nil
+}
+
+// wrap breaks text into lines no wider than width, at spaces.
+func wrap(d *font.Drawer, text string, width fixed.Int26_6) []string {
+	var lines []string
+	line := ""
+	for _, word := range bytes.Fields([]byte(text)) {
+		next := string(word)
+		if line != "" {
+			next = line + " " + next
+		}
+		if line != "" && d.MeasureString(next) > width {
+			lines, line = append(lines, line), string(word)
+			continue
+		}
+		line = next
+	}
+	return append(lines, line)
+}
