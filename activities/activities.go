@@ -50,6 +50,13 @@ type Activities struct {
 	Catalog motcua.Catalog
 	// Facts is the read model the dossiers keep their facts in.
 	Facts FactStore
+	// Looks draw the signatures on the page; see Looks.
+	Looks Looks
+	// OfficeKey is the organisation's key the records officer issues
+	// results with (a PKCS#11 token or HSM in production).
+	OfficeKey func() (signer.Key, error)
+	// Registers hand out the results' register numbers.
+	Registers Registers
 	// Metrics, when set, counts and times what the activities do.
 	Metrics *metrics.Registry
 	Log     zerolog.Logger
@@ -123,7 +130,7 @@ func (a *Activities) RenderDraft(ctx context.Context, in DraftInput) (motcua.Doc
 	if err != nil {
 		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
-	ref, err := a.store(b, "du-thao-"+in.Dossier.ID+".pdf", "application/pdf")
+	ref, err := a.store(b.PDF, "du-thao-"+in.Dossier.ID+".pdf", "application/pdf")
 	if err == nil {
 		a.logger(ctx, in.Dossier.ID).Info().Str("sha256", ref.SHA256).Msg("draft rendered")
 	}
@@ -146,6 +153,11 @@ type SignInput struct {
 	// Voucher is the API's voucher for the decision to sign: the signer
 	// is the user it names, whatever else the input says.
 	Voucher *vouch.Voucher `json:"voucher,omitempty"`
+	// ToIssue: the records officer issues the result after; the leader's
+	// signature is then made at B-T at most, and the organisation's brings
+	// both to the configured level (one Document Security Store, one
+	// document timestamp over both).
+	ToIssue bool `json:"to_issue,omitempty"`
 }
 
 // Signed is a made and verified signature.
@@ -187,12 +199,12 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 		return Signed{}, temporal.NewNonRetryableApplicationError("no signing key for "+in.Signer.ID+": "+err.Error(), ErrSigningKey, err)
 	}
 	now := time.Now()
-	pdfBytes, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt,
+	paper, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt,
 		document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})
 	if err != nil {
 		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
-	out, err := signer.Sign(ctx, pdfBytes, key, a.signatureInfo(in, now), a.Signing)
+	out, err := signer.Sign(ctx, paper.PDF, key, a.signatureInfo(in, paper.SignAt, now), a.leaderOptions(in.ToIssue))
 	a.observe(metricsSign, "result", now)
 	if err != nil {
 		return Signed{}, signingError(err)
@@ -200,14 +212,19 @@ func (a *Activities) SignResult(ctx context.Context, in SignInput) (Signed, erro
 	return a.keepSigned(ctx, in, ref, out)
 }
 
-func (a *Activities) signatureInfo(in SignInput, now time.Time) signer.Info {
-	return signer.Info{
-		Name:     in.Signer.Name,
-		Reason:   "Ký duyệt kết quả giải quyết hồ sơ " + in.Dossier.ID + " (" + in.Signer.Role.SignatureTitle() + ")",
-		Location: a.Unit.Name,
-		Time:     now,
-		Stamp:    &signer.Stamp{Name: in.Signer.Name, Title: in.Signer.Role.SignatureTitle(), Unit: a.Unit.Name, Time: now},
+func (a *Activities) signatureInfo(in SignInput, at document.Place, now time.Time) signer.Info {
+	return a.leaderInfo(in.Signer, "Ký duyệt kết quả giải quyết hồ sơ "+in.Dossier.ID+" ("+in.Signer.Role.SignatureTitle()+")", at, now)
+}
+
+// leaderOptions are the signing options of a leader's signature: the
+// configured level, or B-T at most when the organisation's signature
+// follows and brings both to the level.
+func (a *Activities) leaderOptions(toIssue bool) signer.Options {
+	o := a.Signing
+	if toIssue && o.Level > signer.LevelT {
+		o.Level = signer.LevelT
 	}
+	return o
 }
 
 // signingError types a signer error for the retry policy.
@@ -387,6 +404,7 @@ type RemoteInput struct {
 	Certificate []byte
 	Chain       [][]byte
 	At          time.Time
+	ToIssue     bool `json:"to_issue,omitempty"` // as SignInput's
 }
 
 // PrepareRemote checks the leader's certificate and lays the result out for
@@ -416,12 +434,12 @@ func (a *Activities) PrepareRemote(ctx context.Context, in RemoteInput) (motcua.
 		}
 		chain = append(chain, c)
 	}
-	pdfBytes, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt, document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})
+	paper, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt, document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})
 	if err != nil {
 		return motcua.SigningRequest{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
 	now := time.Now()
-	prep, err := signer.Prepare(ctx, pdfBytes, cert, chain, a.signatureInfo(SignInput{Dossier: in.Dossier, Signer: in.Signer}, now), a.Signing)
+	prep, err := signer.Prepare(ctx, paper.PDF, cert, chain, a.signatureInfo(SignInput{Dossier: in.Dossier, Signer: in.Signer}, paper.SignAt, now), a.leaderOptions(in.ToIssue))
 	if err != nil {
 		return motcua.SigningRequest{}, signingError(err)
 	}
@@ -464,7 +482,7 @@ func (a *Activities) completeRemote(ctx context.Context, in SignInput, ref strin
 	if err := json.Unmarshal(blob, &prep); err != nil {
 		return Signed{}, err
 	}
-	out, err := signer.Complete(ctx, &prep, in.RemoteSignature, a.Signing)
+	out, err := signer.Complete(ctx, &prep, in.RemoteSignature, a.leaderOptions(in.ToIssue))
 	if err != nil {
 		return Signed{}, signingError(err)
 	}

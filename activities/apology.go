@@ -36,7 +36,7 @@ func (a *Activities) RenderApology(ctx context.Context, in ApologyInput) (motcua
 	if err != nil {
 		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
-	ref, err := a.store(b, "phieu-xin-loi-"+in.Dossier.ID+".pdf", "application/pdf")
+	ref, err := a.store(b.PDF, "phieu-xin-loi-"+in.Dossier.ID+".pdf", "application/pdf")
 	if err == nil {
 		a.logger(ctx, in.Dossier.ID).Info().Str("sha256", ref.SHA256).Msg("apology letter drafted")
 	}
@@ -68,16 +68,13 @@ func (a *Activities) SignApology(ctx context.Context, in ApologyInput) (motcua.D
 	if err != nil {
 		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError("no signing key for "+in.Signer.ID+": "+err.Error(), ErrSigningKey, err)
 	}
-	b, err := document.Apology(a.Unit, p, in.Dossier, in.Apology, document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})
+	paper, err := document.Apology(a.Unit, p, in.Dossier, in.Apology, document.Signer{Name: in.Signer.Name, Role: in.Signer.Role, At: in.At})
 	if err != nil {
 		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
 	now := time.Now()
-	out, err := signer.Sign(ctx, b, key, signer.Info{
-		Name: in.Signer.Name, Reason: "Phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ " + in.Dossier.ID,
-		Location: a.Unit.Name, Time: now,
-		Stamp: &signer.Stamp{Name: in.Signer.Name, Title: in.Signer.Role.SignatureTitle(), Unit: a.Unit.Name, Time: now},
-	}, a.Signing)
+	info := a.leaderInfo(in.Signer, "Phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ "+in.Dossier.ID, paper.SignAt, now)
+	out, err := signer.Sign(ctx, paper.PDF, key, info, a.Signing)
 	if err != nil {
 		return motcua.DocumentRef{}, signingError(err)
 	}

@@ -56,9 +56,9 @@ func SignatureLook(img []byte, place [4]float64) (*Appearance, error) {
 
 // SealLook draws the organisation's signature: the seal (PNG) at its
 // actual size over about the left third of signature (the person's
-// signature image, in points), and to its left the organisation's name and
-// the signing time.
-func SealLook(seal []byte, org string, at time.Time, signature [4]float64) (*Appearance, error) {
+// signature image, in points), and to its left the text (the
+// organisation's name, the register number) and the signing time.
+func SealLook(seal []byte, text []string, at time.Time, signature [4]float64) (*Appearance, error) {
 	src, err := png.Decode(bytes.NewReader(seal))
 	if err != nil {
 		return nil, fmt.Errorf("seal image: %w", err)
@@ -84,7 +84,11 @@ func SealLook(seal []byte, org string, at time.Time, signature [4]float64) (*App
 	defer face.Close()
 	d := &font.Drawer{Dst: img, Src: image.NewUniform(color.NRGBA{A: 0xff}), Face: face}
 	width := fixed.I(int((sealTextWidth - 6) * stampScale))
-	lines := append(wrap(d, org, width), at.In(vietnam).Format(time.RFC3339))
+	var lines []string
+	for _, t := range text {
+		lines = append(lines, wrap(d, t, width)...)
+	}
+	lines = append(lines, at.In(vietnam).Format(time.RFC3339))
 	lineHeight := 12.0 * stampScale
 	y := float64(hpx)/2 - lineHeight*float64(len(lines))/2 + 10*stampScale
 	for _, l := range lines {

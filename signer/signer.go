@@ -261,7 +261,7 @@ func prepare(in []byte, key Key, info Info) ([]byte, []textField, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		look = &Appearance{PNG: img, Rect: [4]float64{stampRight - stampWidth, stampBottom, stampRight, stampBottom + stampHeight}}
+		look = &Appearance{PNG: img, Rect: StampRect}
 	}
 	if look != nil {
 		page := look.Page

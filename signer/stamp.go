@@ -38,6 +38,9 @@ const (
 	stampScale  = 4 // pixels per point, for a sharp print
 )
 
+// StampRect is where a Stamp is drawn: the lower right of the last page.
+var StampRect = [4]float64{stampRight - stampWidth, stampBottom, stampRight, stampBottom + stampHeight}
+
 var stampFonts struct {
 	once          sync.Once
 	regular, bold *opentype.Font

@@ -26,10 +26,16 @@ type Signature struct {
 	Field string `json:"field"`
 	// Type is "signature", or "document_timestamp" for an RFC 3161 token
 	// over the document (/SubFilter /ETSI.RFC3161).
-	Type     string `json:"type"`
-	Name     string `json:"name"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// Reason is the signature dictionary's /Reason: for an organisation's
+	// signature motcua made, the register entry (motcua.ParseIssueReason).
+	Reason   string `json:"reason,omitempty"`
 	SignerCN string `json:"signer_cn"`
-	Issuer   string `json:"issuer"`
+	// Holder says whose key made the signature: HolderPerson or
+	// HolderOrganisation (holderOf).
+	Holder string `json:"holder,omitempty"`
+	Issuer string `json:"issuer"`
 	// SigningTime is the time the signer claims: the CMS signing-time of
 	// older signatures, else the dictionary's /M.
 	SigningTime time.Time `json:"signing_time"`
@@ -67,6 +73,24 @@ type Signature struct {
 	Problem    string `json:"problem,omitempty"`
 }
 
+// Who holds a signing key.
+const (
+	HolderPerson       = "person"
+	HolderOrganisation = "organisation"
+)
+
+// holderOf tells an organisation's certificate from a person's: an
+// organisation's names the organisation itself (its common name is one of
+// its subject's organisations or units) and no person; a person's names
+// the person, with the office they hold as title or unit.
+func holderOf(c *x509.Certificate) string {
+	cn := c.Subject.CommonName
+	if cn != "" && (slices.Contains(c.Subject.Organization, cn) || slices.Contains(c.Subject.OrganizationalUnit, cn)) {
+		return HolderOrganisation
+	}
+	return HolderPerson
+}
+
 // Report is the verification of a whole file.
 type Report struct {
 	Size       int         `json:"size"`
@@ -102,6 +126,23 @@ func (r *Report) Err() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// Issued reports whether the file carries a valid organisation's
+// signature after a person's: a result issued by the office, not only
+// signed by its leader.
+func (r *Report) Issued() bool {
+	person := false
+	for _, s := range r.Signatures {
+		switch {
+		case s.Type != typeSignature || !s.Valid || !s.Trusted:
+		case s.Holder == HolderPerson:
+			person = true
+		case s.Holder == HolderOrganisation && person:
+			return true
+		}
+	}
+	return false
 }
 
 // LastSignature is the newest signature, document timestamps aside.
@@ -264,7 +305,7 @@ func (w *walk) collect(field pdf.Value, parentName, parentFT string, depth int) 
 
 func check(field string, v pdf.Value, file []byte, roots *x509.CertPool, sc *sigChecks) (f found) {
 	s := &f.s
-	*s = Signature{Field: field, Type: typeSignature, Name: v.Key("Name").Text(), SubFilter: v.Key("SubFilter").Name()}
+	*s = Signature{Field: field, Type: typeSignature, Name: v.Key("Name").Text(), Reason: v.Key("Reason").Text(), SubFilter: v.Key("SubFilter").Name()}
 	if s.SubFilter == "ETSI.RFC3161" {
 		s.Type = typeDocTimestamp
 	}
@@ -321,6 +362,7 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool, sc *sig
 	}
 	f.p7, f.cert = p7, cert
 	s.SignerCN, s.Issuer = cert.Subject.CommonName, cert.Issuer.CommonName
+	s.Holder = holderOf(cert)
 	var claimed time.Time
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &claimed); err == nil {
 		s.SigningTime = claimed

@@ -105,6 +105,7 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 func registerWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.DossierWorkflow)
 	r.RegisterWorkflow(workflows.CodesWorkflow)
+	r.RegisterWorkflow(workflows.RegisterWorkflow)
 	r.RegisterWorkflow(workflows.ArchiveTimestampsWorkflow)
 }
 

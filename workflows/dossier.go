@@ -43,6 +43,8 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	if w.steps {
 		workflow.Go(ctx, w.syncFacts) // the read model of the commune's figures
 	}
+	// Since issue the records officer issues the leader-signed result.
+	w.issue = workflow.GetVersion(ctx, changeIssue, workflow.DefaultVersion, 1) >= 1
 
 	// Intake: the receipt is issued and the dossier goes to review.
 	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")
@@ -163,7 +165,7 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	w.signRound++
 	in := activities.SignInput{
 		Dossier: w.dossier, ApprovedAt: w.approvedAt, Round: w.signRound, At: workflow.Now(ctx),
-		Signer: s.MadeBy(), Voucher: cmd.voucher,
+		Signer: s.MadeBy(), Voucher: cmd.voucher, ToIssue: w.issue,
 	}
 	if s.SigningRequestID != "" { // made on the leader's own token
 		in.RemoteRequest, in.RemoteSignature = s.SigningRequestID, s.Signature
@@ -178,8 +180,79 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	w.step(ctx, motcua.StageSignature, s.Actor, "signed", s.Comment)
 	w.state.SigningRequest = nil
 	w.state.Result = &motcua.Result{SHA256: signed.SHA256, SignedBy: s.Actor, SignedAt: signed.SignedAt.In(motcua.Vietnam)}
+	if w.issue {
+		w.leaderSigned = in
+		w.leaderSigned.Signer = cmd.voucher.Actor // the user whose key signed
+		w.setStatus(ctx, motcua.StatusAwaitingIssue)
+		w.finish(cmd, nil)
+		return w.issuance
+	}
 	w.setStatus(ctx, motcua.StatusSigned)
 	w.finish(cmd, nil)
+	return w.archive
+}
+
+// issuance waits for the records officer (Nghị định 30/2020/NĐ-CP, điều
+// 15 and 33): issue the signed result, giving it the next number of its
+// register and the organisation's signature, or return it to the leader.
+// A procedure issued automatically is issued at once; if that fails, the
+// records officer issues it by hand.
+func (w *dossier) issuance(ctx workflow.Context) stage {
+	var cmd *command
+	by, comment := "system", ""
+	if w.procedure.Issue != motcua.IssueAuto || w.issueRound > 0 {
+		cmd = w.await(ctx)
+		if cmd.issue.Decision == motcua.DecisionReturn {
+			w.step(ctx, motcua.StageIssue, cmd.issue.Actor, "returned_to_leader", cmd.issue.Comment)
+			w.state.Result = nil
+			w.setStatus(ctx, motcua.StatusAwaitingSignature)
+			w.finish(cmd, nil)
+			return w.signature
+		}
+		by, comment = cmd.issue.Actor, cmd.issue.Comment
+	}
+	w.issueRound++
+	fail := func(what string, err error) stage {
+		w.step(ctx, motcua.StageIssue, by, "issue_failed", errorMessage(err))
+		if cmd != nil {
+			w.finish(cmd, signingFailure(what, err))
+		}
+		return w.issuance
+	}
+	now := workflow.Now(ctx).In(motcua.Vietnam)
+	in := activities.IssueInput{
+		Dossier: w.dossier, ApprovedAt: w.approvedAt, Leader: w.leaderSigned.Signer, LeaderAt: w.leaderSigned.At,
+		Result: w.state.Result.SHA256, Round: w.issueRound,
+	}
+	if cmd != nil {
+		in.Voucher = cmd.voucher
+	}
+	if p := w.procedure; p.Register != "" {
+		var e motcua.RegisterEntry
+		err := workflow.ExecuteActivity(issueCtx(ctx), a.TakeNumber, activities.NumberRequest{
+			Register: p.Register, RegisterName: p.RegisterName, Year: now.Year(),
+			DossierID: w.state.DossierID, ProcedureCode: p.Code, By: by, At: now,
+		}).Get(ctx, &e)
+		if err != nil {
+			return fail("no register number could be taken", err)
+		}
+		in.Entry = &e
+	}
+	var issued activities.Signed
+	if err := workflow.ExecuteActivity(signCtx(ctx), a.IssueResult, in).Get(ctx, &issued); err != nil {
+		return fail("the organisation's signature could not be made", err)
+	}
+	if comment == "" && in.Entry != nil {
+		comment = in.Entry.Label() + " (" + in.Entry.RegisterName + ")"
+	}
+	w.step(ctx, motcua.StageIssue, by, "issued", comment)
+	issuedAt := issued.SignedAt.In(motcua.Vietnam)
+	w.state.Result.SHA256, w.state.Result.IssuedBy, w.state.Result.IssuedAt = issued.SHA256, by, &issuedAt
+	w.state.Result.Register = in.Entry
+	w.setStatus(ctx, motcua.StatusSigned)
+	if cmd != nil {
+		w.finish(cmd, nil)
+	}
 	return w.archive
 }
 
@@ -266,6 +339,8 @@ func (w *dossier) currentStage() motcua.Stage {
 		return motcua.StageConsultation
 	case motcua.StatusAwaitingPayment:
 		return motcua.StagePayment
+	case motcua.StatusAwaitingIssue:
+		return motcua.StageIssue
 	}
 	return motcua.StageReview
 }

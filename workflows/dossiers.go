@@ -261,6 +261,7 @@ var (
 	HandBack       = Decision[motcua.HandBack, motcua.State]{UpdateHandBack}
 	SignApology    = Decision[motcua.SignDecision, motcua.State]{UpdateSignApology}
 	RetryArchive   = Decision[motcua.ArchiveRetry, motcua.State]{UpdateArchiveRetry}
+	Issue          = Decision[motcua.Issue, motcua.State]{UpdateIssue}
 )
 
 // Decide hands by's command to the dossier, vouched for as by's at the

@@ -107,13 +107,29 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 		var req motcua.SigningRequest
 		err := workflow.ExecuteActivity(signCtx(ctx), a.PrepareRemote, activities.RemoteInput{
 			Dossier: w.dossier, ApprovedAt: w.approvedAt, At: workflow.Now(ctx),
-			Signer: in.MadeBy(), Certificate: in.Certificate, Chain: in.Chain,
+			Signer: in.MadeBy(), Certificate: in.Certificate, Chain: in.Chain, ToIssue: w.issue,
 		}).Get(ctx, &req)
 		if err != nil {
 			return req, signingFailure("the signing request could not be prepared", err)
 		}
 		w.state.SigningRequest = &req
 		return req, nil
+	}); err != nil {
+		return err
+	}
+	if err := decision(ctx, w, UpdateIssue, func(i motcua.Issue) error {
+		if err := motcua.ValidateIssue(i); err != nil {
+			return asUpdateError(err)
+		}
+		if err := w.ready(motcua.StatusAwaitingIssue, "an issue decision"); err != nil {
+			return err
+		}
+		if i.ActorRole != motcua.RoleRecordsOfficer {
+			return temporal.NewApplicationError("only the records officer issues a result", motcua.CodeForbidden)
+		}
+		return nil
+	}, func(ctx workflow.Context, i motcua.Issue) (motcua.State, error) {
+		return w.submit(ctx, &command{issue: &i, voucher: vouch.Vouched(ctx)})
 	}); err != nil {
 		return err
 	}

@@ -28,7 +28,9 @@ const (
 	// UpdateArchiveRetry is the operator's retry of an archive that
 	// refused the signed result.
 	UpdateArchiveRetry = "archive_retry"
-	QueryState         = "state"
+	// UpdateIssue is the records officer's decision on a signed result.
+	UpdateIssue = "issue"
+	QueryState  = "state"
 )
 
 // Search attributes of a dossier. None carries personal data.

@@ -49,6 +49,16 @@ func signCtx(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// issueCtx is for taking a register number: the register's workflow
+// answers at once unless Temporal itself is out of reach, a while.
+func issueCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 6,
+			NonRetryableErrorTypes: []string{activities.ErrSigningKey}},
+	})
+}
+
 func archiveCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,

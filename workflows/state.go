@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/internal/portal"
 	"github.com/motcua/motcua/internal/vouch"
 )
@@ -49,6 +50,12 @@ type dossier struct {
 	archiveFailed bool
 	// apologySigning is set while the apology letter is being signed.
 	apologySigning bool
+	// issue: the records officer issues the signed result ("issue");
+	// leaderSigned is the leader's signature it issues, issueRound counts
+	// the issues tried.
+	issue        bool
+	leaderSigned activities.SignInput
+	issueRound   int
 }
 
 // command is a decision handed from an update handler to the main flow.
@@ -61,6 +68,7 @@ type command struct {
 	answer     *motcua.ConsultationAnswer
 	handBack   *motcua.HandBack
 	retry      *motcua.ArchiveRetry
+	issue      *motcua.Issue
 	// voucher is the API's voucher for the decision, as recorded with its
 	// update: the signature acts for the user it names.
 	voucher *vouch.Voucher

@@ -13,6 +13,7 @@ const (
 	changeLocalReceipt   = "local-receipt"
 	changeProcedureSteps = "procedure-steps"
 	changeLocalFacts     = "facts-local"
+	changeIssue          = "issue"
 )
 
 // Retiring an old branch. A dossier stays open for months (supplement
@@ -56,4 +57,6 @@ var Changes = []Change{
 		"approve-sign-local-receipt", "approve-sign-hand-back"},
 	{changeLocalFacts, "the read model's facts are recorded by a local activity (a marker, not three events and a task)",
 		"approve-sign-hand-back", "approve-sign-local-facts"},
+	{changeIssue, "the records officer issues the signed result: its register number, the organisation's signature (Nghị định 30/2020/NĐ-CP)",
+		"approve-sign-local-facts", "approve-sign-issue"},
 }

@@ -127,6 +127,9 @@ func runDev(args []string) error {
 		return err
 	}
 	acts.Staff = users.Staff()
+	if err := sf.issuing(acts, ca, users); err != nil {
+		return err
+	}
 	w, err := startWorker(ctx, tc, d.dc, acts, sf.renewMargin)
 	if err != nil {
 		return err

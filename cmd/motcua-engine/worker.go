@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
+	"image/png"
 	"net"
 	"net/smtp"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -42,14 +45,15 @@ func runWorker(args []string) error {
 	sf.register(fs)
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	portalURL := fs.String("portal-url", "", "national portal URL (required)")
-	usersFile := fs.String("users", "", "users file (the API's): deadline reminders reach the staff in it who have an email or phone")
+	usersFile := fs.String("users", "", "users file (the API's): deadline reminders reach the staff in it who have an email or phone; leaders' signature images are drawn on results")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var staff []motcua.StaffContact
+	var users *accounts.Users
 	if *usersFile != "" {
-		users, err := accounts.LoadUsers(*usersFile)
-		if err != nil {
+		var err error
+		if users, err = accounts.LoadUsers(*usersFile); err != nil {
 			return err
 		}
 		staff = users.Staff()
@@ -77,6 +81,9 @@ func runWorker(args []string) error {
 		return err
 	}
 	acts.Staff = staff
+	if err := sf.issuing(acts, ca, users); err != nil {
+		return err
+	}
 	w, err := startWorker(ctx, tc, d.dc, acts, sf.renewMargin)
 	if err != nil {
 		return err
@@ -97,6 +104,9 @@ var workerInterceptors []interceptor.WorkerInterceptor
 // schedule is not needed to serve dossiers, so the worker never waits for
 // it.
 func startWorker(ctx context.Context, tc client.Client, dc converter.DataConverter, acts *activities.Activities, renewMargin time.Duration) (sdkworker.Worker, error) {
+	if acts.Registers == nil {
+		acts.Registers = workflows.Registers{Temporal: tc, Unit: acts.Unit}
+	}
 	w := worker.New(tc, dc, acts, workerInterceptors...)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -201,6 +211,61 @@ type signingFlags struct {
 	revocation  bool
 	pades       string
 	renewMargin time.Duration
+	seal        string
+}
+
+// officeSigner is the entry of the signers file that holds the
+// organisation's key, which the records officer issues results with.
+const officeSigner = "@office"
+
+// issuing sets how the activities issue results: the leaders' signature
+// images (the users file's, or drawn by the dev CA for the demo users), the
+// unit's seal (--seal-image, or drawn by the dev CA), and the office key
+// (the signers file's "@office" entry, or issued by the dev CA).
+func (s *signingFlags) issuing(acts *activities.Activities, ca *devca.CA, users *accounts.Users) error {
+	dev := s.signers == ""
+	var drawn sync.Map // user id -> the dev CA's drawing
+	acts.Looks.Signature = func(u motcua.User) []byte {
+		if users != nil {
+			if img := users.SignatureImage(u.ID); img != nil {
+				return img
+			}
+		}
+		if !dev {
+			return nil
+		}
+		img, _ := drawn.LoadOrStore(u.ID+"\x00"+u.Name, devca.Handwriting(u.Name))
+		return img.([]byte)
+	}
+	switch {
+	case s.seal != "":
+		b, err := os.ReadFile(s.seal)
+		if err != nil {
+			return fmt.Errorf("--seal-image: %w", err)
+		}
+		if _, err := png.DecodeConfig(bytes.NewReader(b)); err != nil {
+			return cli.UsageError("--seal-image " + s.seal + " is not a PNG: " + err.Error())
+		}
+		acts.Looks.Seal = b
+	case dev:
+		acts.Looks.Seal = devca.Seal(acts.Unit.Name)
+	}
+	if dev {
+		acts.OfficeKey = func() (signer.Key, error) { return ca.OfficeKey(acts.Unit.Name) }
+		return nil
+	}
+	signers, err := signer.LoadSigners(s.signers)
+	if err != nil {
+		return err
+	}
+	acts.OfficeKey = func() (signer.Key, error) {
+		src, ok := signers[officeSigner]
+		if !ok {
+			return signer.Key{}, fmt.Errorf("no office key: the signers file %s has no %q entry", filepath.Base(s.signers), officeSigner)
+		}
+		return src.Key()
+	}
+	return nil
 }
 
 func (s *signingFlags) register(fs *flag.FlagSet) {
@@ -209,6 +274,7 @@ func (s *signingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.tsa, "tsa-url", "", "RFC 3161 timestamp authority that stamps every signature (motcua dev: its own)")
 	fs.BoolVar(&s.revocation, "check-revocation", false, "check the signer's chain by OCSP, then CRL, before signing (B-LT and B-LTA always do, and keep the answers in the file)")
 	fs.DurationVar(&s.renewMargin, "renew-margin", workflows.DefaultRenewalMargin, "renew an archived result's document timestamp when its authority's certificate expires within this (schedule "+workflows.ArchiveTimestampsID+", nightly)")
+	fs.StringVar(&s.seal, "seal-image", "", "the unit's seal, a PNG with a transparent background, drawn on issued results; empty: the dev CA draws one in motcua dev, a text stamp otherwise")
 	fs.StringVar(&s.pades, "pades-level", "", "PAdES baseline level of every signature: B-B, B-T, B-LT or B-LTA (default: B-LTA with --tsa-url, B-B without)")
 }
 

@@ -13,7 +13,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +40,10 @@ type UserRecord struct {
 	// Email and Phone reach the person with deadline reminders.
 	Email string `json:"email,omitempty"`
 	Phone string `json:"phone,omitempty"`
+	// SignatureImage is a leader's handwritten signature, a PNG file with
+	// a transparent background (its path, from the users file's folder),
+	// drawn where they sign (Nghị định 30/2020/NĐ-CP, Phụ lục I).
+	SignatureImage string `json:"signature_image,omitempty"`
 }
 
 // Users authenticates bearer tokens. Only the SHA-256 of each token is kept.
@@ -47,11 +53,12 @@ type Users struct {
 	certs     map[string][]string // user id -> registered certificate SHA-256
 	passwords map[string][]byte   // user id -> bcrypt hash
 	staff     []motcua.StaffContact
+	images    map[string][]byte // user id -> handwritten signature (PNG)
 }
 
 // NewUsers indexes records, checking roles and hashes.
 func NewUsers(records []UserRecord) (*Users, error) {
-	u := &Users{byHash: map[string]motcua.User{}, certs: map[string][]string{}, passwords: map[string][]byte{}}
+	u := &Users{byHash: map[string]motcua.User{}, certs: map[string][]string{}, passwords: map[string][]byte{}, images: map[string][]byte{}}
 	for i, r := range records {
 		if r.ID == "" || !r.Role.Valid() {
 			return nil, fmt.Errorf("user %d: needs an id and one of the roles %v", i+1, motcua.Roles)
@@ -90,7 +97,8 @@ func NewUsers(records []UserRecord) (*Users, error) {
 	return u, nil
 }
 
-// LoadUsers reads a users file: {"users":[{"id","name","role","token_sha256"}]}.
+// LoadUsers reads a users file: {"users":[{"id","name","role","token_sha256"}]},
+// and the signature images it names.
 func LoadUsers(path string) (*Users, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -102,8 +110,33 @@ func LoadUsers(path string) (*Users, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("users file %s: %w", path, err)
 	}
-	return NewUsers(f.Users)
+	u, err := NewUsers(f.Users)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range f.Users {
+		if r.SignatureImage == "" {
+			continue
+		}
+		img := r.SignatureImage
+		if !filepath.IsAbs(img) {
+			img = filepath.Join(filepath.Dir(path), img)
+		}
+		b, err := os.ReadFile(img)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: signature_image: %w", r.ID, err)
+		}
+		if _, err := png.DecodeConfig(bytes.NewReader(b)); err != nil {
+			return nil, fmt.Errorf("user %s: signature_image %s is not a PNG: %v", r.ID, r.SignatureImage, err)
+		}
+		u.images[r.ID] = b
+	}
+	return u, nil
 }
+
+// SignatureImage is the user's registered handwritten signature (PNG),
+// nil when none is.
+func (u *Users) SignatureImage(id string) []byte { return u.images[id] }
 
 // Staff are the users with an email or phone, for deadline reminders.
 func (u *Users) Staff() []motcua.StaffContact { return append([]motcua.StaffContact(nil), u.staff...) }

@@ -135,6 +135,28 @@ func Receipt(u motcua.Unit, p motcua.Procedure, d motcua.Dossier) ([]byte, error
 	return bytesOf(f)
 }
 
+// Paper is a rendered document to be signed, and the place the leader's
+// signature goes.
+type Paper struct {
+	PDF    []byte
+	SignAt Place
+}
+
+// Place is a rectangle on a page (counted from 1), in points from the
+// page's lower-left corner, as PDF signatures are placed.
+type Place struct {
+	Page int        `json:"page"`
+	Rect [4]float64 `json:"rect"`
+}
+
+// pagePlace converts a rectangle of f's current page given in millimetres
+// from the top-left corner into a Place.
+func pagePlace(f *fpdf.Fpdf, x, y, w, h float64) Place {
+	const pt = 72 / 25.4
+	_, pageHeight := f.GetPageSize()
+	return Place{Page: f.PageNo(), Rect: [4]float64{x * pt, (pageHeight - y - h) * pt, (x + w) * pt, (pageHeight - y) * pt}}
+}
+
 // Signer identifies who signs the result; a zero Signer renders the draft
 // with the chairman's title and no name yet.
 type Signer struct {
@@ -144,7 +166,7 @@ type Signer struct {
 }
 
 // Result renders the result document the leader signs.
-func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time.Time, s Signer) ([]byte, error) {
+func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time.Time, s Signer) (Paper, error) {
 	dated := approvedAt
 	if !s.At.IsZero() {
 		dated = s.At
@@ -177,13 +199,15 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 	}
 	labelValue(f, "Kết quả giải quyết", "Chấp thuận yêu cầu của người nộp hồ sơ")
 	f.Ln(10)
-	leaderBlock(f, u, p, s)
-	return bytesOf(f)
+	at := leaderBlock(f, u, p, s)
+	b, err := bytesOf(f)
+	return Paper{PDF: b, SignAt: at}, err
 }
 
 // leaderBlock is the leader's signature block, "TM. <unit>" and the title,
-// with room for the visible signature and the name ("chờ ký số" before).
-func leaderBlock(f *fpdf.Fpdf, u motcua.Unit, p motcua.Procedure, s Signer) {
+// with room for the visible signature and the name ("chờ ký số" before);
+// it returns the signing place, the room between title and name.
+func leaderBlock(f *fpdf.Fpdf, u motcua.Unit, p motcua.Procedure, s Signer) Place {
 	role := s.Role
 	if role == "" {
 		role = p.SignerRole
@@ -200,15 +224,20 @@ func leaderBlock(f *fpdf.Fpdf, u motcua.Unit, p motcua.Procedure, s Signer) {
 		f.SetX(x)
 		f.MultiCell(90, 7, line, "", "C", false)
 	}
+	if f.GetY()+22+7 > 297-20 { // keep the room and the name on one page
+		f.AddPage()
+	}
+	at := pagePlace(f, x+10, f.GetY()+1, 70, 20)
 	f.Ln(22) // room for the visible signature
 	f.SetX(x)
 	f.MultiCell(90, 7, name, "", "C", false)
+	return at
 }
 
 // Apology renders form 04, "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
 // (Thông tư 01/2018/TT-VPCP): the office apologizes for a dossier that will
 // be late, says why, and promises a new date; the leader signs it.
-func Apology(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, a motcua.Apology, s Signer) ([]byte, error) {
+func Apology(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, a motcua.Apology, s Signer) (Paper, error) {
 	dated := a.DraftedAt
 	if !s.At.IsZero() {
 		dated = s.At
@@ -228,8 +257,9 @@ func Apology(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, a motcua.Apolo
 		clock(a.NewDueAt)+".")
 	para(f, "Xin trân trọng cảm ơn Ông/Bà./.")
 	f.Ln(10)
-	leaderBlock(f, u, p, s)
-	return bytesOf(f)
+	at := leaderBlock(f, u, p, s)
+	b, err := bytesOf(f)
+	return Paper{PDF: b, SignAt: at}, err
 }
 
 func signatureBlocks(f *fpdf.Fpdf, leftTitle, leftName, rightTitle, rightName string) {

@@ -40,7 +40,7 @@ func TestDocumentsAreDeterministicA4WithVietnameseText(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for name, b := range map[string][]byte{"receipt.pdf": r1, "result.pdf": res} {
+	for name, b := range map[string][]byte{"receipt.pdf": r1, "result.pdf": res.PDF} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, b, 0o600)
 		signertest.Qpdf(t, path)
@@ -101,7 +101,7 @@ func TestEveryDocumentReadsBackAsValidText(t *testing.T) {
 		}
 		lowered := []rune(p.Name)
 		lowered[0] = []rune(strings.ToLower(string(lowered[0])))[0]
-		for name, b := range map[string][]byte{"receipt": receipt, "draft": draft, "result": result} {
+		for name, b := range map[string][]byte{"receipt": receipt, "draft": draft.PDF, "result": result.PDF} {
 			text := pdfText(t, b)
 			if !utf8.ValidString(text) || strings.ContainsRune(text, utf8.RuneError) {
 				t.Errorf("%s %s: broken characters:\n%s", p.Code, name, text)
@@ -159,7 +159,7 @@ func TestApologyLetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := pdfText(t, draft)
+	text := pdfText(t, draft.PDF)
 	for _, want := range []string{"PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", d.ID, "Hoàng Văn Nam", "Đăng ký lại khai sinh",
 		"17 giờ 00 phút, ngày 02/12/2026", "17 giờ 00 phút, ngày 10/12/2026", "cơ quan phối hợp", "chờ ký số", "xin lỗi Ông/Bà"} {
 		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
@@ -170,11 +170,11 @@ func TestApologyLetter(t *testing.T) {
 		t.Error("the letter prints the ID number")
 	}
 	signed, _ := document.Apology(motcua.DefaultUnit, p, d, ap, document.Signer{Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman, At: ap.DraftedAt})
-	if !strings.Contains(pdfText(t, signed), "Nguyễn Văn Vĩnh") {
+	if !strings.Contains(pdfText(t, signed.PDF), "Nguyễn Văn Vĩnh") {
 		t.Error("the signed letter does not name the leader")
 	}
 	if dir := os.Getenv("MOTCUA_DOCUMENTS"); dir != "" {
-		os.WriteFile(filepath.Join(dir, "apology.pdf"), signed, 0o644)
+		os.WriteFile(filepath.Join(dir, "apology.pdf"), signed.PDF, 0o644)
 	}
 }
 

@@ -137,13 +137,38 @@ func (ca *CA) Key(p Person) (signer.Key, error) {
 	return k, nil
 }
 
+// OfficeKey returns the organisation's key of the unit, which the records
+// officer issues results with, issuing it on first use and again when the
+// unit's name or the CA's PKI address changed. Its certificate names the
+// organisation, no person.
+func (ca *CA) OfficeKey(unit string) (signer.Key, error) {
+	path := filepath.Join(ca.dir, "office.p12")
+	certify := func(pub crypto.PublicKey) (*x509.Certificate, error) {
+		return ca.certify(pkix.Name{CommonName: unit, Organization: []string{unit}, Country: []string{"VN"}}, pub)
+	}
+	k, err := signer.LoadPKCS12(path, ca.password)
+	if err == nil && k.Certificate.Subject.CommonName == unit && (ca.pkiBase == "" || slices.Equal(k.Certificate.OCSPServer, []string{ca.pkiBase + "/ocsp"})) {
+		return k, nil
+	}
+	if err := ca.write(path, certify); err != nil {
+		return signer.Key{}, err
+	}
+	return signer.LoadPKCS12(path, ca.password)
+}
+
 // issue writes a new key and certificate for p to path, replacing any.
 func (ca *CA) issue(p Person, path string) error {
+	return ca.write(path, func(pub crypto.PublicKey) (*x509.Certificate, error) { return ca.CertifyPerson(p, pub) })
+}
+
+// write writes a new key, and the certificate certify makes for it, to
+// path as PKCS#12, replacing any.
+func (ca *CA) write(path string, certify func(crypto.PublicKey) (*x509.Certificate, error)) error {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
 	}
-	cert, err := ca.CertifyPerson(p, key.Public())
+	cert, err := certify(key.Public())
 	if err != nil {
 		return err
 	}
@@ -185,6 +210,12 @@ func (ca *CA) CertifyPerson(p Person, pub crypto.PublicKey) (*x509.Certificate, 
 	if p.Title != "" {
 		subject.ExtraNames = []pkix.AttributeTypeAndValue{{Type: oidTitle, Value: p.Title}}
 	}
+	return ca.certify(subject, pub)
+}
+
+// certify issues a three-year signing certificate for pub with the
+// subject.
+func (ca *CA) certify(subject pkix.Name, pub crypto.PublicKey) (*x509.Certificate, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               subject,
