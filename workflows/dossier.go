@@ -181,8 +181,7 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	w.state.SigningRequest = nil
 	w.state.Result = &motcua.Result{SHA256: signed.SHA256, SignedBy: s.Actor, SignedAt: signed.SignedAt.In(motcua.Vietnam)}
 	if w.issue {
-		w.leaderSigned = in
-		w.leaderSigned.Signer = cmd.voucher.Actor // the user whose key signed
+		w.leaderSigned = in // its signer is the vouched user (the validator checked it)
 		w.setStatus(ctx, motcua.StatusAwaitingIssue)
 		w.finish(cmd, nil)
 		return w.issuance

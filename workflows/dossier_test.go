@@ -55,6 +55,11 @@ type harness struct {
 	facts       []motcua.Facts
 	// handBackAfter is when run hands the result back.
 	handBackAfter time.Duration
+	// numbers counts the register numbers taken; issued are the issues
+	// made, issueErr fails the next.
+	numbers  int
+	issued   []activities.IssueInput
+	issueErr error
 }
 
 func newHarness(t *testing.T) *harness {
@@ -91,6 +96,21 @@ func newHarness(t *testing.T) *harness {
 				return activities.Signed{}, err
 			}
 			return activities.Signed{SHA256: "signed", SignerCN: in.Signer.Name, SignedAt: in.At}, nil
+		})
+	h.env.OnActivity(a.TakeNumber, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.NumberRequest) (motcua.RegisterEntry, error) {
+			h.numbers++
+			return motcua.RegisterEntry{Register: req.Register, RegisterName: req.RegisterName, Year: req.Year, Number: h.numbers, DossierID: req.DossierID, IssuedBy: req.By}, nil
+		})
+	h.env.OnActivity(a.IssueResult, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.IssueInput) (activities.Signed, error) {
+			if h.issueErr != nil {
+				err := h.issueErr
+				h.issueErr = nil
+				return activities.Signed{}, err
+			}
+			h.issued = append(h.issued, in)
+			return activities.Signed{SHA256: "issued", SignerCN: "Ủy ban nhân dân xã Tân Lập", SignedAt: in.LeaderAt.Add(time.Minute)}, nil
 		})
 	h.env.OnActivity(a.ArchiveResult, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ArchiveInput) (archive.Record, error) {
@@ -275,10 +295,14 @@ func (h *harness) codes() []int {
 	return out
 }
 
+// dossier is a dossier of a procedure issued automatically, numbered in
+// register HN (the issue tests take a records officer's).
 func dossier() motcua.Dossier {
 	received := time.Date(2026, 11, 25, 9, 0, 0, 0, motcua.Vietnam)
+	p, _ := motcua.FirstCatalog.Lookup("1.004227")
+	p.Issue, p.Register, p.RegisterName = motcua.IssueAuto, "HN", "Sổ cấp Giấy xác nhận tình trạng hôn nhân"
 	return motcua.Dossier{
-		ID: "000.00.01.H22-261125-0001", ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+		ID: "000.00.01.H22-261125-0001", ProcedureCode: "1.004227", Procedure: &p, Channel: motcua.ChannelOnline,
 		Applicant:  motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345", Email: "nam@example.vn"},
 		Fields:     map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa đăng ký kết hôn"},
 		ReceivedBy: "clerk1", ReceivedAt: received,
@@ -324,16 +348,20 @@ func TestApproveAndSign(t *testing.T) {
 	if rv.err != nil || rv.rejected != nil || rv.state.Status != motcua.StatusAwaitingSignature {
 		t.Errorf("review: %+v", rv)
 	}
-	if sg.err != nil || sg.rejected != nil || sg.state.Status != motcua.StatusSigned {
+	if sg.err != nil || sg.rejected != nil || sg.state.Status != motcua.StatusAwaitingIssue {
 		t.Errorf("sign: %+v", sg)
 	}
 	if st.Status != motcua.StatusReturned || st.CompletedAt == nil {
 		t.Errorf("final status %s", st.Status)
 	}
-	if st.Result == nil || st.Result.SHA256 != "signed" || st.Result.ArchiveID == "" || st.Result.SignedBy != "chairman1" {
+	if r := st.Result; r == nil || r.SHA256 != "issued" || r.ArchiveID == "" || r.SignedBy != "chairman1" || r.IssuedBy != "system" ||
+		r.Register == nil || r.Register.Label() != "Số: 1/2026/HN" {
 		t.Errorf("result %+v", st.Result)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9, 10}; !equalInts(got, want) {
+	if len(h.issued) != 1 || h.issued[0].Result != "signed" || h.issued[0].Leader.ID != "chairman1" || h.issued[0].Voucher != nil {
+		t.Errorf("issued %+v", h.issued)
+	}
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
 	if st.Portal.LastCode != 10 || st.Portal.Pending != 0 {
@@ -342,7 +370,7 @@ func TestApproveAndSign(t *testing.T) {
 	if len(h.notified) != 1 || h.notified[0] != "completed" {
 		t.Errorf("notified %v", h.notified)
 	}
-	want := []string{"intake:received", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "review:approved", "signature:signed", "issue:issued", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
 	}
@@ -377,7 +405,7 @@ func TestSupplementRoundPausesTheClock(t *testing.T) {
 	if st.Status != motcua.StatusReturned {
 		t.Fatalf("status %s", st.Status)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 5, 4, 4, 4, 9, 10}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 5, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
 	// Due Monday 30/11 17:00. The supplement was asked for on Wednesday
@@ -405,7 +433,7 @@ func TestReturnFromSignature(t *testing.T) {
 	if st.Status != motcua.StatusReturned {
 		t.Fatalf("status %s", st.Status)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
 }
@@ -491,13 +519,13 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 		v.Get(&during)
 	}, 2*time.Hour+time.Minute)
 	st := h.run()
-	if rv.err != nil || sg.err != nil || sg.state.Status != motcua.StatusSigned {
+	if rv.err != nil || sg.err != nil || sg.state.Status != motcua.StatusAwaitingIssue {
 		t.Fatalf("decisions held up by the portal: review %+v sign %+v", rv, sg)
 	}
 	if during.Status != motcua.StatusCompleted || during.Portal.Pending == 0 {
 		t.Errorf("while the portal was down: status %s, pending %d", during.Status, during.Portal.Pending)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 9, 10}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes after recovery %v, want %v", got, want)
 	}
 	// [1] and [2 4] at intake; the updates that waited out the outage go
@@ -541,7 +569,7 @@ func TestRemindersBeforeAndAfterTheDueDate(t *testing.T) {
 	h.update(7*24*time.Hour, workflows.UpdateReview, approve)
 	h.update(7*24*time.Hour+time.Hour, workflows.UpdateSign, signIt)
 	st := h.run()
-	want := []string{"intake:received", "review:reminder", "review:staff_reminded", "review:apology_drafted", "review:overdue", "review:staff_reminded", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "review:reminder", "review:staff_reminded", "review:apology_drafted", "review:overdue", "review:staff_reminded", "review:approved", "signature:signed", "issue:issued", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("steps %v\nwant  %v", got, want)
 	}
@@ -649,7 +677,7 @@ func TestDecisionsNeedTheAPIsVoucher(t *testing.T) {
 	if got := updateErrorType(replayed.rejected); got != motcua.CodeInvalidState {
 		t.Errorf("a replayed approval: %v, want invalid_state", replayed.rejected)
 	}
-	want := []string{"intake:received", "review:approved", "signature:returned", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "review:approved", "signature:returned", "review:approved", "signature:signed", "issue:issued", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
 	}
@@ -691,7 +719,7 @@ func TestAnOperatorRetriesAnArchiveThatRefusedTheResult(t *testing.T) {
 	if got := updateErrorType(again.rejected); got != motcua.CodeInvalidState {
 		t.Errorf("a second retry once archived: %v, want invalid_state", again.rejected)
 	}
-	want := []string{"intake:received", "review:approved", "signature:signed", "archive:failed", "archive:archive_retried", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "review:approved", "signature:signed", "issue:issued", "archive:failed", "archive:archive_retried", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
 	}

@@ -17,6 +17,7 @@ func dossierOf(t *testing.T, code string, fields map[string]string) motcua.Dossi
 	if !ok {
 		t.Fatalf("no procedure %s in the catalog", code)
 	}
+	p.Issue = motcua.IssueAuto // the issue tests take the records officer's
 	d := dossier()
 	d.ProcedureCode, d.Procedure, d.Fields = code, &p, fields
 	return d
@@ -59,7 +60,7 @@ func TestPaymentBeforeReview(t *testing.T) {
 	if want := time.Date(2026, 12, 3, 17, 0, 0, 0, motcua.Vietnam); !st.DueAt.Equal(want) {
 		t.Errorf("due %s, want %s: the three working days waiting for the payment paused", st.DueAt, want)
 	}
-	if got, want := h.codes(), []int{1, 1, 2, 4, 4, 4, 9, 10}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 1, 2, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
 	// The read model got every change in order, the last one final.
@@ -72,7 +73,7 @@ func TestPaymentBeforeReview(t *testing.T) {
 		!f.PortalInSync || !f.SignedDigitally || f.FinishedAt == nil || f.ReturnedAt == nil {
 		t.Errorf("last facts %+v", f)
 	}
-	want := []string{"intake:received", "payment:paid", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "payment:paid", "review:approved", "signature:signed", "issue:issued", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomes(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
 	}
@@ -125,7 +126,7 @@ func TestConsultationWaitsWithItsOwnDeadline(t *testing.T) {
 	if !slices.Contains(h.reminded, "consultation_reminder:specialist1,clerk1") {
 		t.Errorf("staff reminders %v: the specialist who approved holds the dossier", h.reminded)
 	}
-	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
+	if got, want := h.codes(), []int{1, 2, 4, 4, 4, 4, 4, 9, 10}; !equalInts(got, want) {
 		t.Errorf("portal codes %v, want %v", got, want)
 	}
 }

@@ -72,7 +72,7 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 	must(t, http.StatusNotFound, motcua.RoleClerk, "GET", "/v1/dossiers/"+c.DossierID+"/result", nil, nil)
 
 	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+c.DossierID+"/sign", map[string]any{"decision": "sign"}, &st)
-	if st.Status != motcua.StatusSigned || st.Result == nil || st.Result.SHA256 == "" {
+	if st.Status != motcua.StatusAwaitingIssue || st.Result == nil || st.Result.SHA256 == "" {
 		t.Fatalf("after signing: %+v", st)
 	}
 	st = waitFor(t, c.DossierID, "completed and synced", func(s motcua.State) bool {
@@ -131,7 +131,7 @@ func TestDossierFromIntakeToSignedResult(t *testing.T) {
 			t.Errorf("portal date %q: %v", r.NgayCapNhat, err)
 		}
 	}
-	if want := []string{"1", "2", "4", "4", "4", "9"}; !slices.Equal(codes, want) {
+	if want := []string{"1", "2", "4", "4", "4", "4", "9"}; !slices.Equal(codes, want) {
 		t.Errorf("portal codes %v, want %v", codes, want)
 	}
 	if st.Portal.LastCode != 9 || st.Portal.SyncedAt == nil {
@@ -270,7 +270,7 @@ func TestSupplementRoundReturnAndViceChairman(t *testing.T) {
 		outcomes = append(outcomes, string(s.Stage)+":"+s.Outcome)
 	}
 	want := []string{"intake:received", "review:supplement_requested", "notify:supplement_requested", "supplement:documents_added",
-		"review:approved", "signature:returned", "review:approved", "signature:signed", "archive:archived", "notify:completed"}
+		"review:approved", "signature:returned", "review:approved", "signature:signed", "issue:issued", "archive:archived", "notify:completed"}
 	if !slices.Equal(outcomes, want) {
 		t.Errorf("steps %v\nwant  %v", outcomes, want)
 	}
@@ -327,7 +327,7 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 	for _, r := range env.portal.Records(c.DossierID) {
 		codes = append(codes, r.TrangThaiHoSo)
 	}
-	if want := []string{"1", "2", "4", "4", "4", "9"}; !slices.Equal(codes, want) {
+	if want := []string{"1", "2", "4", "4", "4", "4", "9"}; !slices.Equal(codes, want) {
 		t.Errorf("portal codes %v, want %v", codes, want)
 	}
 	record(t, c.DossierID, "portal-outage")

@@ -47,6 +47,7 @@ import (
 	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/wire"
 	"github.com/motcua/motcua/worker"
+	"github.com/motcua/motcua/workflows"
 )
 
 // env is the engine under test: one real Temporal server for the package,
@@ -185,6 +186,9 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	acts.Staff, acts.Catalog, acts.Facts = users.Staff(), catalog.Default(), env.facts
+	acts.Registers = workflows.Registers{Temporal: tc, Unit: motcua.DefaultUnit}
+	acts.OfficeKey = func() (signer.Key, error) { return env.ca.OfficeKey(motcua.DefaultUnit.Name) }
+	acts.Looks = activities.Looks{Signature: func(u motcua.User) []byte { return devca.Handwriting(u.Name) }, Seal: devca.Seal(motcua.DefaultUnit.Name)}
 	w := worker.New(tc, dc, acts)
 	if err := w.Start(); err != nil {
 		return 0, err

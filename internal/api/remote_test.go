@@ -85,7 +85,7 @@ func TestRemoteSigningThroughTheAPI(t *testing.T) {
 
 	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/sign",
 		map[string]string{"decision": "sign", "signing_request_id": req.ID, "signature_base64": base64.StdEncoding.EncodeToString(sig)}, &st)
-	if st.Status != motcua.StatusSigned {
+	if st.Status != motcua.StatusAwaitingIssue {
 		t.Fatalf("after the remote signature: %s", st.Status)
 	}
 	st = waitFor(t, id, "completed", func(s motcua.State) bool { return s.Status == motcua.StatusCompleted })

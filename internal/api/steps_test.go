@@ -124,7 +124,7 @@ func TestSameDayProcedureWithAFee(t *testing.T) {
 	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/sign", map[string]any{"decision": "sign"}, &st)
 	waitFor(t, id, "completed", func(s motcua.State) bool { return s.Status == motcua.StatusCompleted })
 	must(t, http.StatusOK, motcua.RoleClerk, "POST", "/v1/dossiers/"+id+"/hand-back", map[string]any{"method": "counter", "received_by": "Đặng Thu Thảo"}, &st)
-	want := []string{"intake:received", "payment:paid", "review:approved", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "payment:paid", "review:approved", "signature:signed", "issue:issued", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomesOf(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v\nwant  %v", got, want)
 	}
@@ -165,7 +165,7 @@ func TestConsultationThroughTheAPI(t *testing.T) {
 	must(t, http.StatusOK, motcua.RoleChairman, "POST", "/v1/dossiers/"+id+"/sign", map[string]any{"decision": "sign"}, &st)
 	waitFor(t, id, "completed", func(s motcua.State) bool { return s.Status == motcua.StatusCompleted })
 	must(t, http.StatusOK, motcua.RoleClerk, "POST", "/v1/dossiers/"+id+"/hand-back", map[string]any{"method": "counter", "received_by": "Hoàng Văn Nam"}, &st)
-	want := []string{"intake:received", "review:approved", "consultation:asked", "consultation:agreed", "signature:signed", "archive:archived", "notify:completed", "hand_back:handed_back"}
+	want := []string{"intake:received", "review:approved", "consultation:asked", "consultation:agreed", "signature:signed", "issue:issued", "archive:archived", "notify:completed", "hand_back:handed_back"}
 	if got := outcomesOf(st); !slices.Equal(got, want) {
 		t.Errorf("steps %v\nwant  %v", got, want)
 	}
