@@ -34,7 +34,10 @@ func (r *Report) WriteText(w io.Writer, name string) error {
 			continue
 		}
 		p("Chữ ký %d / Signature %d: %s", i+1, i+1, s.Field)
-		p("  Người ký / Signer:           %s", s.SignerCN)
+		p("  Người ký / Signer:           %s (%s)", s.SignerCN, holderWords(s.Holder))
+		if s.Reason != "" {
+			p("  Lý do / Reason:              %s", s.Reason)
+		}
 		p("  Cấp bởi / Issued by:         %s", s.Issuer)
 		if !s.SigningTime.IsZero() {
 			p("  Thời điểm ký / Signing time: %s (người ký khai / claimed)", s.SigningTime.In(vietnam).Format("2006-01-02 15:04:05 -07:00"))
@@ -61,6 +64,11 @@ func (r *Report) WriteText(w io.Writer, name string) error {
 		p("Phần bổ sung sau chữ ký cuối / Added after the last signature: %s", r.Appended)
 	}
 	p("")
+	if len(r.Signatures) > 0 {
+		p("Phát hành / Issue: %s", yesNo(r.Issued(),
+			"đã phát hành: chữ ký số của cơ quan, tổ chức sau chữ ký của người có thẩm quyền / issued: the organisation's signature after the person's",
+			"đã ký, chưa phát hành: không có chữ ký số của cơ quan, tổ chức / signed, not issued: no organisation's signature"))
+	}
 	if err := r.Err(); err != nil {
 		p("KẾT LUẬN / VERDICT: KHÔNG HỢP LỆ / INVALID")
 		p("  %v", err)
@@ -93,6 +101,14 @@ func coverage(s Signature) string {
 	return yesNo(s.CoversWholeFile, "toàn bộ tệp / the whole file",
 		fmt.Sprintf("byte 0-%d, %d-%d (tệp sau đó còn được bổ sung / the file was extended after it)",
 			s.ByteRange[1], s.ByteRange[2], s.ByteRange[2]+s.ByteRange[3]))
+}
+
+// holderWords says whose key made a signature.
+func holderWords(holder string) string {
+	if holder == HolderOrganisation {
+		return "cơ quan, tổ chức / organisation"
+	}
+	return "cá nhân / person"
 }
 
 // levelWords says a PAdES level in words.

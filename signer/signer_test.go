@@ -37,7 +37,7 @@ func sampleResult(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return b.PDF
 }
 
 func TestSignVietnameseNamePassesPdfsigAndQpdf(t *testing.T) {
