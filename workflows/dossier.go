@@ -211,6 +211,8 @@ func (w *dossier) issuance(ctx workflow.Context) stage {
 		by, comment = cmd.issue.Actor, cmd.issue.Comment
 	}
 	w.issueRound++
+	w.issuing = true // no other issue decision meanwhile, even with none pending
+	defer func() { w.issuing = false }()
 	fail := func(what string, err error) stage {
 		w.step(ctx, motcua.StageIssue, by, "issue_failed", errorMessage(err))
 		if cmd != nil {

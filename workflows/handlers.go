@@ -124,6 +124,9 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 		if err := w.ready(motcua.StatusAwaitingIssue, "an issue decision"); err != nil {
 			return err
 		}
+		if w.issuing {
+			return invalidState("the result is being issued", w.state.Status)
+		}
 		if i.ActorRole != motcua.RoleRecordsOfficer {
 			return temporal.NewApplicationError("only the records officer issues a result", motcua.CodeForbidden)
 		}

@@ -56,6 +56,7 @@ type dossier struct {
 	issue        bool
 	leaderSigned activities.SignInput
 	issueRound   int
+	issuing      bool // an issue is under way (automatic ones have no pending decision)
 }
 
 // command is a decision handed from an update handler to the main flow.
