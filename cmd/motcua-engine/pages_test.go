@@ -142,7 +142,7 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	}
 	var logins map[string]struct{ Username, Password string }
 	b, err := os.ReadFile(filepath.Join(cfg.data, "dev-passwords.json"))
-	if err != nil || json.Unmarshal(b, &logins) != nil || len(logins) != 5 {
+	if err != nil || json.Unmarshal(b, &logins) != nil || len(logins) != 6 {
 		t.Fatalf("dev-passwords.json: %v %s", err, b)
 	}
 	tok := tokens(t, cfg.data)
