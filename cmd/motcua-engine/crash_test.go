@@ -98,12 +98,13 @@ func (a *holdActivity) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 
 // Each activity is cut by a SIGKILL of its worker after it did its work and
 // before it reported it: the receipt issued, the draft rendered, the result
-// signed, the result archived, the applicant notified, the portal told, a
-// remote signing request prepared. A
-// new worker runs each again (the history shows a second attempt), and
-// none has a second effect: one receipt, one signature, one archived
-// result, one email and one SMS, each portal status once and in order, and
-// nothing in the archive that no history accounts for.
+// signed, its register number taken, the office's signature applied, the
+// result archived, the applicant notified, the portal told, a remote
+// signing request prepared. A new worker runs each again (the history shows
+// a second attempt), and none has a second effect: one receipt, one
+// leader's signature, one register number, one office's signature, one
+// archived result, one email and one SMS, each portal status once and in
+// order, and nothing in the archive that no history accounts for.
 func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	processTest(t, "kills workers; takes about a minute")
 	data := t.TempDir()
@@ -139,13 +140,17 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	approve := motcua.Review{Decision: motcua.DecisionApprove, Comment: "Hồ sơ hợp lệ"}
 	ctx := context.Background()
 	ids := map[string]string{}
-	for i, name := range []string{"RenderDraft", "SignResult", "ArchiveResult", "Notify", "PushPortalUpdates", "PrepareRemote"} {
+	// signedOnes are the dossiers the chairman signs after the cut worker
+	// takes over: the office issues each at once (the default catalog's
+	// "issue": "auto"), taking a register number.
+	signedOnes := []string{"SignResult", "TakeNumber", "IssueResult", "ArchiveResult"}
+	for i, name := range []string{"RenderDraft", "SignResult", "TakeNumber", "IssueResult", "ArchiveResult", "Notify", "PushPortalUpdates", "PrepareRemote"} {
 		c, err := api["clerk"].Create(ctx, intake(i))
 		if err != nil {
 			t.Fatalf("intake: %v", err)
 		}
 		ids[name] = c.DossierID
-		if name == "SignResult" || name == "ArchiveResult" || name == "PrepareRemote" {
+		if slices.Contains(signedOnes, name) || name == "PrepareRemote" {
 			if _, err := api["specialist"].Review(ctx, c.DossierID, approve); err != nil {
 				t.Fatalf("approve: %v", err)
 			}
@@ -166,7 +171,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	rules = append(rules, "IssueReceipt=*")
 	held, holds, heldLog := startHeld(t, rules, workerArgs)
 	var calls sync.WaitGroup
-	answers := make(chan string, 10)
+	answers := make(chan string, 16)
 	ask := func(what string, call func() error) {
 		calls.Go(func() { answers <- fmt.Sprintf("%s: %v", what, call()) })
 	}
@@ -181,8 +186,9 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 	ask("intake", func() error { _, err := api["clerk"].Create(ctx, intake(9)); return err })
 	ask("approve", review(ids["RenderDraft"], approve))
-	ask("sign", sign(ids["SignResult"]))
-	ask("sign", sign(ids["ArchiveResult"]))
+	for _, name := range signedOnes {
+		ask("sign", sign(ids[name]))
+	}
 	ask("reject", review(ids["Notify"], motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện"}))
 	ask("supplement", review(ids["PushPortalUpdates"], motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}}))
 	ca, err := devca.Open(filepath.Join(data, "ca"), motcua.DefaultUnit.Name)
@@ -201,7 +207,8 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 
 	seen := map[string]bool{}
 	timeout := time.After(2 * time.Minute)
-	for len(seen) < 7 {
+	want := len(ids) + 1 // and the receipt of the dossier taken in now
+	for len(seen) < want {
 		select {
 		case h := <-holds:
 			name, id, _ := strings.Cut(strings.TrimPrefix(h, "HELD "), "=")
@@ -223,7 +230,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 
 	final := map[string]string{"IssueReceipt": "in_review", "RenderDraft": "awaiting_signature", "SignResult": "completed",
-		"ArchiveResult": "completed", "Notify": "rejected", "PushPortalUpdates": "supplement_requested", "PrepareRemote": "awaiting_signature"}
+		"TakeNumber": "completed", "IssueResult": "completed", "ArchiveResult": "completed", "Notify": "rejected", "PushPortalUpdates": "supplement_requested", "PrepareRemote": "awaiting_signature"}
 	views := map[string]motcua.State{}
 	for name, id := range ids {
 		views[name] = await(t, api["clerk"], id, func(d motcua.State) bool {
@@ -253,30 +260,65 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 	roots, _ := signer.LoadRoots(filepath.Join(data, "ca", "root.crt"))
 	blobs, records, refs, _ := store.Files()
-	signatures := 0
+	// Each signed dossier has two files, made once each: the leader's
+	// signed result (one signature) and the office's issued one (the
+	// leader's bytes and the office's signature after them).
+	references := map[string]int{}
 	for name := range refs {
-		if strings.HasPrefix(name, "signature_") {
-			signatures++
-		}
+		kind, _, _ := strings.Cut(name, "_")
+		references[kind]++
 	}
-	signed := 0
+	bySignatures := map[int]int{}
 	for _, sum := range blobs {
 		if b, _ := store.Get(sum); bytes.HasPrefix(b, []byte("%PDF")) {
 			if rep, err := signer.Verify(b, roots); err == nil && len(rep.Signatures) > 0 {
-				signed++
-				if rep.Err() != nil || len(rep.Signatures) != 1 {
-					t.Errorf("blob %s: %d signatures, %v", sum[:12], len(rep.Signatures), rep.Err())
+				bySignatures[len(rep.Signatures)]++
+				if rep.Err() != nil {
+					t.Errorf("blob %s: %v", sum[:12], rep.Err())
 				}
 			}
 		}
 	}
-	if signed != 2 || signatures != 2 || !slices.Equal(records, []string{ids["SignResult"], ids["ArchiveResult"]}) && !slices.Equal(records, []string{ids["ArchiveResult"], ids["SignResult"]}) {
-		t.Errorf("%d signed files, %d signature references, archived %v; want one of each for the two signed dossiers", signed, signatures, records)
+	var wantRecords []string
+	for _, name := range signedOnes {
+		wantRecords = append(wantRecords, ids[name])
 	}
-	for _, name := range []string{"SignResult", "ArchiveResult"} {
-		if r := views[name].Result; r == nil || refs["signature_"+ids[name]+"_1"] != r.SHA256 {
-			t.Errorf("%s: result %+v is not the signature made once (%v)", name, r, refs)
+	slices.Sort(wantRecords)
+	slices.Sort(records)
+	if n := len(signedOnes); bySignatures[1] != n || bySignatures[2] != n || references["signature"] != n || references["issue"] != n || !slices.Equal(records, wantRecords) {
+		t.Errorf("signed files by signatures %v, references %v, archived %v; want one leader's file, one issued file and one record for each of the %d signed dossiers",
+			bySignatures, references, records, n)
+	}
+	for _, name := range signedOnes {
+		id := ids[name]
+		r := views[name].Result
+		if r == nil || refs["issue_"+id+"_1"] != r.SHA256 || r.Register == nil {
+			t.Errorf("%s: result %+v is not the issue made once (%v)", name, r, refs)
+			continue
 		}
+		leader, _ := store.Get(refs["signature_"+id+"_1"])
+		issued, _ := store.Get(r.SHA256)
+		if len(leader) == 0 || !bytes.HasPrefix(issued, leader) {
+			t.Errorf("%s: the issued file does not extend the leader's signed one", name)
+		}
+	}
+	// One register number each, in order, none skipped or taken twice.
+	register := views["TakeNumber"].Result.Register
+	var book struct{ Entries []motcua.RegisterEntry }
+	raw, err := apiclient.New("http://"+apiAddr, tok["auditor"], nil).Raw(ctx, "GET", fmt.Sprintf("/v1/registers/%s?year=%d", register.Register, register.Year), nil)
+	if err != nil || raw.Status != 200 || json.Unmarshal(raw.Body, &book) != nil {
+		t.Fatalf("the register: %v %+v", err, raw)
+	}
+	var numbered []string
+	for i, e := range book.Entries {
+		if e.Number != i+1 || e.Void {
+			t.Errorf("register entry %d: %+v", i+1, e)
+		}
+		numbered = append(numbered, e.DossierID)
+	}
+	slices.Sort(numbered)
+	if !slices.Equal(numbered, wantRecords) {
+		t.Errorf("the register numbers %v; want each signed dossier once: %v", numbered, wantRecords)
 	}
 	if orphans, err := audit.Orphans(dc, histories, store); err != nil || len(orphans) > 0 {
 		t.Errorf("orphans: %v %v", orphans, err)
@@ -395,13 +437,13 @@ func dialTemporal(t *testing.T, addr, data string) (client.Client, converter.Dat
 	return tc, dc
 }
 
-// writeUsers writes a users file with a clerk, a specialist and the
-// chairman, and returns it with their tokens by role.
+// writeUsers writes a users file with a clerk, a specialist, the chairman
+// and an auditor, and returns it with their tokens by role.
 func writeUsers(t *testing.T, dir string) (string, map[string]string) {
 	t.Helper()
 	tok := map[string]string{}
 	var list []map[string]string
-	for _, u := range [][3]string{{"clerk1", "Trần Thị Mai", "clerk"}, {"specialist1", "Lê Văn Hùng", "specialist"}, {"chairman1", "Nguyễn Văn Vĩnh", "chairman"}} {
+	for _, u := range [][3]string{{"clerk1", "Trần Thị Mai", "clerk"}, {"specialist1", "Lê Văn Hùng", "specialist"}, {"chairman1", "Nguyễn Văn Vĩnh", "chairman"}, {"auditor1", "Đỗ Minh Khoa", "auditor"}} {
 		tok[u[2]] = "process-test-" + u[0]
 		sum := sha256.Sum256([]byte(tok[u[2]]))
 		list = append(list, map[string]string{"id": u[0], "name": u[1], "role": u[2], "token_sha256": hex.EncodeToString(sum[:])})

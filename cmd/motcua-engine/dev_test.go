@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"slices"
 
 	"archive/zip"
 	"bytes"
@@ -22,6 +23,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/catalog"
@@ -305,6 +307,11 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	}
 	p.kill(t)
 	edition := catalog.File{Version: "2026.12-test", Procedures: catalog.Default()}
+	for _, p := range edition.Procedures {
+		if r := (motcua.Register{Code: p.Register, Name: p.RegisterName}); r.Code != "" && !slices.Contains(edition.Registers, r) {
+			edition.Registers = append(edition.Registers, r)
+		}
+	}
 	for i := range edition.Procedures {
 		edition.Procedures[i].Version = ""
 		if edition.Procedures[i].Code == "2.000815" {
@@ -424,19 +431,20 @@ func TestDevSurvivesSIGKILLMidDossier(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "result.pdf")
 	os.WriteFile(path, result, 0o600)
-	// ...and the independent checkers agree: one valid signature over the
+	// ...and the independent checkers agree: two valid signatures (the
+	// vice-chairman's, then the office's), a document timestamp over the
 	// whole file, trusted through the dev root, and a sound file.
 	signertest.Qpdf(t, path)
 	if c := signertest.OpenSSL(t, path, filepath.Join(cfg.data, "ca", "root.crt")); c.Timestamped == 0 || c.DocTimestamps == 0 || c.PAdESBaseline != c.Signatures {
 		t.Error("openssl found no timestamp on the dev result")
 	}
-	if text := signertest.PdfsigTrusting(t, path, filepath.Join(cfg.data, "ca", "root.crt")); strings.Count(text, "Signature is Valid") != 1 ||
+	if text := signertest.PdfsigTrusting(t, path, filepath.Join(cfg.data, "ca", "root.crt")); strings.Count(text, "Signature is Valid") != 2 ||
 		!strings.Contains(text, "Total document signed") || !strings.Contains(text, "Certificate is Trusted") ||
-		!strings.Contains(text, "Phó Chủ tịch UBND xã Tân Lập") || !strings.Contains(text, "ETSI.CAdES.detached") {
+		!strings.Contains(text, "Phó Chủ tịch UBND xã Tân Lập") || !strings.Contains(text, "Common Name: Ủy ban nhân dân xã Tân Lập") || !strings.Contains(text, "ETSI.CAdES.detached") {
 		t.Errorf("pdfsig:\n%s", text)
 	}
 	report, err := exec.Command(binary, "verify", path, "--data", cfg.data).CombinedOutput()
-	if err != nil || !strings.Contains(string(report), "motcua dev TSA") || !strings.Contains(string(report), "2 trả lời OCSP/CRL") ||
+	if err != nil || !strings.Contains(string(report), "motcua dev TSA") || !strings.Contains(string(report), "trả lời OCSP/CRL") || !strings.Contains(string(report), "Phát hành / Issue: đã phát hành") ||
 		!strings.Contains(string(report), "VERDICT: HỢP LỆ / VALID") || !strings.Contains(string(report), "Mức PAdES / PAdES level:     B-LTA") {
 		t.Errorf("verify: %v\n%s", err, report)
 	}

@@ -397,7 +397,7 @@ func TestThePagesInARealBrowser(t *testing.T) {
 		}
 	}
 
-	// Every signed result passes pdfsig.
+	// Every issued result passes pdfsig: the leader's signature and the office's.
 	for _, d := range append(batch, id) {
 		st := await(t, api["clerk"], d, func(s motcua.State) bool { return s.Result != nil && s.Result.ArchiveID != "" }, "archived")
 		result, err := api["clerk"].Result(ctx, st.DossierID)
@@ -406,7 +406,7 @@ func TestThePagesInARealBrowser(t *testing.T) {
 		}
 		path := filepath.Join(t.TempDir(), "result.pdf")
 		os.WriteFile(path, result, 0o600)
-		if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "Nguyễn Văn Vĩnh") {
+		if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 2 || !strings.Contains(text, "Nguyễn Văn Vĩnh") || !strings.Contains(text, "Common Name: Ủy ban nhân dân xã Tân Lập") {
 			t.Errorf("%s: pdfsig:\n%s", d, text)
 		}
 	}

@@ -57,7 +57,8 @@ func TestSignRemoteCommand(t *testing.T) {
 		cmd := exec.Command(binary, append([]string{"sign-remote", "--api", p.api, "--dossier", id}, args...)...)
 		cmd.Env = append(append(os.Environ(), "MOTCUA_TOKEN="+tok["chairman"]), env...)
 		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), `"status": "signed"`) {
+		// The leader's part is done: the office issues next.
+		if err != nil || !strings.Contains(string(out), `"signed_by": "chairman1"`) || !strings.Contains(string(out), `"status": "awaiting_issue"`) {
 			t.Fatalf("sign-remote %v: %v\n%s", args, err, out)
 		}
 		return string(out)
@@ -87,7 +88,8 @@ func TestSignRemoteCommand(t *testing.T) {
 		if c := signertest.OpenSSL(t, path, ca.RootPath()); c.Timestamped == 0 || c.PAdESBaseline != c.Signatures {
 			t.Errorf("%s: openssl found no timestamp on the remote signature", id)
 		}
-		if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "Nguyễn Văn Vĩnh") {
+		// The leader's signature and the office's, both valid.
+		if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 2 || !strings.Contains(text, "Nguyễn Văn Vĩnh") || !strings.Contains(text, "Common Name: Ủy ban nhân dân xã Tân Lập") {
 			t.Errorf("%s (%s): pdfsig:\n%s", id, st.Status, text)
 		}
 	}

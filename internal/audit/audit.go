@@ -90,15 +90,16 @@ func Replay(dc converter.DataConverter, h *historypb.History) error {
 	return fmt.Errorf("the history does not replay: %w", err)
 }
 
-// lastResult decodes into out the result of the last completed run of the
-// named activity, regular or local; it reports whether there was one.
-func lastResult(dc converter.DataConverter, h *historypb.History, activity string, out any) (bool, error) {
+// lastResult decodes into out the result of the last completed run of any
+// of the named activities, regular or local; it reports whether there was
+// one.
+func lastResult(dc converter.DataConverter, h *historypb.History, out any, activities ...string) (bool, error) {
 	scheduled := map[int64]string{}
 	found := false
 	for _, e := range h.Events {
-		if name, result, ok := completedActivity(dc, e, scheduled); ok && name == activity {
+		if name, result, ok := completedActivity(dc, e, scheduled); ok && slices.Contains(activities, name) {
 			if err := dc.FromPayloads(result, out); err != nil {
-				return false, fmt.Errorf("read the result of %s: %w", activity, err)
+				return false, fmt.Errorf("read the result of %s: %w", name, err)
 			}
 			found = true
 		}
@@ -106,12 +107,13 @@ func lastResult(dc converter.DataConverter, h *historypb.History, activity strin
 	return found, nil
 }
 
-// SignedHash is the SHA-256 of the signed result as the history recorded it
-// when the signing activity completed (the last one, when there were
-// several rounds).
+// SignedHash is the SHA-256 of the result as the history last recorded it:
+// when the office issued it (its signature over the leader's), or, for a
+// result signed but not issued (and under the code before issuing), when
+// the leader signed. Of several rounds, the last one counts.
 func SignedHash(dc converter.DataConverter, h *historypb.History) (string, error) {
 	var s activities.Signed
-	found, err := lastResult(dc, h, "SignResult", &s)
+	found, err := lastResult(dc, h, &s, "SignResult", "IssueResult")
 	if err != nil {
 		return "", err
 	}
@@ -124,7 +126,7 @@ func SignedHash(dc converter.DataConverter, h *historypb.History) (string, error
 // ReceiptHash is the SHA-256 of the receipt (form 01) the history recorded.
 func ReceiptHash(dc converter.DataConverter, h *historypb.History) (string, error) {
 	var ref motcua.DocumentRef
-	found, err := lastResult(dc, h, "IssueReceipt", &ref)
+	found, err := lastResult(dc, h, &ref, "IssueReceipt")
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +171,7 @@ func VerifyResult(dc converter.DataConverter, h *historypb.History, store *archi
 	}
 	f.ArchivedSHA, f.Versions = rec.SHA256, versions
 	if f.HistorySHA != "" && f.HistorySHA != f.ArchivedSHA {
-		f.Problems = append(f.Problems, "the archived result is not the one the history recorded at signing")
+		f.Problems = append(f.Problems, "the archived result is not the one the history recorded when it was signed and issued")
 	}
 	var prev, b []byte
 	for i, v := range versions {

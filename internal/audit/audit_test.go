@@ -165,3 +165,29 @@ func TestWriteVersionsSaysWhichMustStay(t *testing.T) {
 		t.Errorf("the table:\n%s", b.String())
 	}
 }
+
+// An issued result is the office's file: the hash the auditor checks the
+// archive against is the one the issue recorded, and the timeline names the
+// records officer's decisions and the issue in the office's words.
+func TestTheIssuedResultIsTheOneTheHistoryVouchesFor(t *testing.T) {
+	dc, h := recorded(t, "approve-sign-issue")
+	issued, err := audit.SignedHash(dc, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := audit.Referenced(dc, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Archived != issued || !f.Blobs[issued] {
+		t.Errorf("archived %s, issued %s: the archive must hold the issued file", f.Archived, issued)
+	}
+	var vi bytes.Buffer
+	audit.WriteTimeline(&vi, dc, h, "vi")
+	for _, want := range []string{"trả lại lãnh đạo ký lại, văn thư Hoàng Thị Lan (Văn thư): Sai ngày sinh",
+		"quyết định phát hành, văn thư Hoàng Thị Lan (Văn thư)", "Lấy số vào sổ", "Phát hành kết quả (chữ ký số của cơ quan)", "trạng thái: Chờ phát hành"} {
+		if !strings.Contains(vi.String(), want) {
+			t.Errorf("the Vietnamese timeline lacks %q:\n%s", want, vi.String())
+		}
+	}
+}

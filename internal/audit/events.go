@@ -125,6 +125,11 @@ func describeDecision(dc converter.DataConverter, name string, args *commonpb.Pa
 			}
 			return d.Actor, "signature decision: " + d.Decision + how + " by " + d.ActorName + " (" + string(d.ActorRole) + ")" + withComment(d.Comment)
 		}
+	case workflows.UpdateIssue:
+		var d motcua.Issue
+		if decodeFirst(dc, args, &d) {
+			return d.Actor, "issue decision: " + d.Decision + " by " + d.ActorName + " (" + string(d.ActorRole) + ")" + withComment(d.Comment)
+		}
 	case workflows.UpdateSupplement:
 		var sp motcua.Supplement
 		if decodeFirst(dc, args, &sp) {

@@ -20,6 +20,8 @@ var vietnamese = []struct{ en, vi string }{
 	{"signature decision: sign by", "quyết định ký, người ký"},
 	{"signature decision: return by", "trả lại để thẩm định lại, người quyết định"},
 	{"remote signing request for the certificate", "yêu cầu ký từ xa cho chứng thư"},
+	{"issue decision: issue by", "quyết định phát hành, văn thư"},
+	{"issue decision: return by", "trả lại lãnh đạo ký lại, văn thư"},
 	{"review: approve", "thẩm định: chấp thuận"},
 	{"review: reject", "thẩm định: từ chối"},
 	{"review: request_supplement", "thẩm định: yêu cầu bổ sung"},
@@ -58,6 +60,8 @@ var activityNames = []struct{ en, vi string }{
 	{"RenderDraft", "Lập dự thảo kết quả"},
 	{"SignResult", "Ký số kết quả"},
 	{"PrepareRemote", "Chuẩn bị ký từ xa"},
+	{"TakeNumber", "Lấy số vào sổ"},
+	{"IssueResult", "Phát hành kết quả (chữ ký số của cơ quan)"},
 	{"ArchiveResult", "Lưu trữ kết quả"},
 	{"Notify", "Thông báo công dân"},
 	{"PushPortalUpdates", "Đồng bộ Cổng DVC quốc gia"},
@@ -75,11 +79,10 @@ var activityNames = []struct{ en, vi string }{
 // parentheses.
 func domainWords() []struct{ en, vi string } {
 	var out []struct{ en, vi string }
-	for _, s := range []motcua.Status{motcua.StatusReceived, motcua.StatusInReview, motcua.StatusSupplementRequested, motcua.StatusAwaitingSignature,
-		motcua.StatusSigned, motcua.StatusCompleted, motcua.StatusReturned, motcua.StatusRejected, motcua.StatusWithdrawn, motcua.StatusStopped} {
+	for _, s := range motcua.Statuses {
 		out = append(out, struct{ en, vi string }{"status: " + string(s), "trạng thái: " + s.Vietnamese()})
 	}
-	for _, r := range []motcua.Role{motcua.RoleClerk, motcua.RoleSpecialist, motcua.RoleChairman, motcua.RoleViceChairman, motcua.RoleAuditor, motcua.RoleSystem} {
+	for _, r := range motcua.Roles {
 		out = append(out, struct{ en, vi string }{"(" + string(r) + ")", "(" + r.Vietnamese() + ")"})
 	}
 	for _, c := range []motcua.Channel{motcua.ChannelCounter, motcua.ChannelOnline, motcua.ChannelPostal} {

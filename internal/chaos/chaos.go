@@ -76,10 +76,10 @@ type path struct {
 }
 
 var paths = []path{
-	{"approve-sign", motcua.StatusReturned, []string{"1", "2", "4", "4", "4", "9", "10"}},
-	{"supplement-round", motcua.StatusReturned, []string{"1", "2", "4", "5", "4", "4", "4", "9", "10"}},
+	{"approve-sign", motcua.StatusReturned, []string{"1", "2", "4", "4", "4", "4", "9", "10"}},
+	{"supplement-round", motcua.StatusReturned, []string{"1", "2", "4", "5", "4", "4", "4", "4", "9", "10"}},
 	{"reject", motcua.StatusRejected, []string{"1", "2", "4", "3"}},
-	{"return-from-signature", motcua.StatusReturned, []string{"1", "2", "4", "4", "4", "4", "4", "9", "10"}},
+	{"return-from-signature", motcua.StatusReturned, []string{"1", "2", "4", "4", "4", "4", "4", "4", "9", "10"}},
 	{"withdraw", motcua.StatusWithdrawn, []string{"1", "2", "4", "7"}},
 }
 
@@ -569,8 +569,8 @@ func (r *run) check(ctx context.Context) []string {
 				fail("%s: no archived result: %v", id, err)
 			} else if b, err := store.Get(rec.SHA256); err != nil {
 				fail("%s: archived result unreadable: %v", id, err)
-			} else if rep, err := signer.Verify(b, roots); err != nil || rep.Err() != nil || len(rep.Signatures) != 1 {
-				fail("%s: archived result does not carry exactly one valid signature", id)
+			} else if rep, err := signer.Verify(b, roots); err != nil || rep.Err() != nil || len(rep.Signatures) != 2 || !rep.Issued() {
+				fail("%s: archived result does not carry the leader's and the office's valid signatures", id)
 			}
 		}
 		for _, event := range map[motcua.Status][]string{motcua.StatusReturned: {"completed"}, motcua.StatusRejected: {"rejected"}}[p.final] {
