@@ -117,6 +117,10 @@ type Dossier struct {
 	ReceivedByName string    `json:"received_by_name,omitempty"`
 	ReceivedAt     time.Time `json:"received_at"`
 	DueAt          time.Time `json:"due_at"`
+	// CheckKey opens the public check of the dossier's result to whoever
+	// holds the result (its QR code carries it): the dossier's code alone
+	// does not, since codes follow each other. Set by the workflow.
+	CheckKey string `json:"check_key,omitempty"`
 }
 
 // ProcedureTakenIn returns the procedure the dossier was taken in with: the
@@ -217,6 +221,8 @@ type State struct {
 	HandedBack *HandedBack `json:"handed_back,omitempty"`
 	// Apology is the late dossier's letter, once drafted.
 	Apology *Apology `json:"apology,omitempty"`
+	// CheckKey opens the public check of the result (see Dossier.CheckKey).
+	CheckKey string `json:"check_key,omitempty"`
 }
 
 // Apology is the letter (form 04) a dossier that will be late gets: why,

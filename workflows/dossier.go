@@ -28,6 +28,10 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	if err != nil {
 		return motcua.State{}, err
 	}
+	// The key of the result's public check, printed in its QR code: the
+	// same on every replay, and no command.
+	w.dossier.CheckKey = motcua.CheckKey(d.ID, workflow.GetInfo(ctx).FirstRunID)
+	w.state.CheckKey = w.dossier.CheckKey
 	if err := w.registerHandlers(ctx); err != nil {
 		return motcua.State{}, err
 	}

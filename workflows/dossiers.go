@@ -245,6 +245,32 @@ func (s *Dossiers) State(ctx context.Context, id string) (motcua.State, error) {
 	return st, v.Get(&st)
 }
 
+// Lookup is the public lookup of dossier id: its state when last4 are the
+// last four digits of its applicant's phone or identity number. An unknown
+// code and a wrong last4 are the same not_found, word for word.
+func (s *Dossiers) Lookup(ctx context.Context, id, last4 string) (motcua.State, error) {
+	var st motcua.State
+	unknown := motcua.Errorf(motcua.CodeNotFound, "no dossier with this code and these digits")
+	if !motcua.ValidDossierID(id) || !s.ours(id) || !motcua.ValidLast4(last4) {
+		return st, unknown
+	}
+	v, err := s.Temporal.QueryWorkflow(ctx, id, "", QueryPublic, last4)
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return st, unknown
+		}
+		return st, err
+	}
+	if err := v.Get(&st); err != nil {
+		return st, err
+	}
+	if st.DossierID == "" {
+		return st, unknown
+	}
+	return st, nil
+}
+
 // Decision is the update that carries a user's command of type C on a
 // dossier, answered with R.
 type Decision[C motcua.Command[C], R any] struct{ Update string }

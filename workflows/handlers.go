@@ -43,6 +43,18 @@ func (w *dossier) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	// public answers the public lookup: the state when last4 are the last
+	// four digits of the applicant's phone or identity number, else a
+	// zero state. The workflow holds the applicant in clear; the API and
+	// the history do not (a query is not recorded).
+	if err := workflow.SetQueryHandler(ctx, QueryPublic, func(last4 string) (motcua.State, error) {
+		if !w.dossier.Applicant.Owns(last4) {
+			return motcua.State{}, nil
+		}
+		return w.snapshot(), nil
+	}); err != nil {
+		return err
+	}
 	// intake answers once the receipt is issued and review can start.
 	if err := workflow.SetUpdateHandler(ctx, UpdateIntake, func(ctx workflow.Context) (motcua.State, error) {
 		err := workflow.Await(ctx, func() bool { return w.state.Status != "" && w.state.Status != motcua.StatusReceived })

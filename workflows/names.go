@@ -31,6 +31,8 @@ const (
 	// UpdateIssue is the records officer's decision on a signed result.
 	UpdateIssue = "issue"
 	QueryState  = "state"
+	// QueryPublic is the public lookup's query (see motcua.Applicant.Owns).
+	QueryPublic = "public"
 )
 
 // Search attributes of a dossier. None carries personal data.

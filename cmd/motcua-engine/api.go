@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ func runAPI(args []string) error {
 	fo.register(fs)
 	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.checkPublicURL(); err != nil {
 		return err
 	}
 	if *usersFile == "" {
@@ -73,11 +77,13 @@ type frontOptions struct {
 	signAgent    string // the signing agent on leaders' computers
 	remoteSigner string // the remote-signing service
 	proxies      proxyList
+	roots        string // what the public check and the auditor's report trust
 }
 
 func (fo *frontOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&fo.remoteSigner, "remote-signer", "", "URL of the remote-signing service leaders approve on their phone (motcua remote-sign-sim, or a provider's adapter); shows \"Ký qua dịch vụ ký từ xa\"")
 	fs.StringVar(&fo.signAgent, "sign-agent", "", "URL of the signing agent on leaders' computers (motcua sign-agent), e.g. http://127.0.0.1:8765; shows \"Ký bằng USB token\"")
+	fs.StringVar(&fo.roots, "roots", "", "PEM file of the root certificates the public check (Kiểm tra văn bản) and the auditor's report trust, e.g. the national root CA's; the dev CA's root in DATA/ca is trusted besides when it exists")
 	fs.Var(&fo.proxies, "trusted-proxy", "address or CIDR of a TLS proxy in front of the API whose X-Forwarded-For names the client (repeat, or separate with commas); without it X-Forwarded-For is ignored")
 }
 
@@ -97,9 +103,16 @@ func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigi
 	if err != nil {
 		return nil, err
 	}
-	roots, err := signer.LoadRoots(filepath.Join(c.data, "ca", "root.crt"))
+	var rootFiles []string
+	if dev := filepath.Join(c.data, "ca", "root.crt"); exists(dev) {
+		rootFiles = append(rootFiles, dev)
+	}
+	if po.roots != "" {
+		rootFiles = append(rootFiles, po.roots)
+	}
+	roots, err := signer.LoadRoots(rootFiles...)
 	if err != nil {
-		roots = nil // no dev CA in this data folder: the auditor's report says "no trusted roots"
+		return nil, fmt.Errorf("--roots: %w", err)
 	}
 	procedures, err := c.procedures()
 	if err != nil {
@@ -109,15 +122,20 @@ func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigi
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
 		Catalog: procedures, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
 		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log, Facts: d.facts,
-		TrustedProxies: []netip.Prefix(po.proxies),
+		TrustedProxies: []netip.Prefix(po.proxies), Roots: roots,
 	}
 	pages := &web.Server{
 		Office: s.Office(), SignIn: s.SignIn, Catalog: s.Catalog, Unit: s.Unit, Calendar: s.Calendar,
-		DataConverter: d.dc, Roots: roots, Log: log, SignAgent: strings.TrimRight(po.signAgent, "/"),
+		DataConverter: d.dc, Public: s.Public(), Log: log, SignAgent: strings.TrimRight(po.signAgent, "/"),
 	}
 	if po.remoteSigner != "" {
 		pages.RemoteSigner = &signer.RemoteSigner{URL: po.remoteSigner}
 	}
 	s.Pages = pages.Handler()
 	return s, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -46,6 +46,7 @@ type common struct {
 	unitCode  string
 	unitName  string
 	unitPlace string
+	publicURL string
 	tls       mtls.Files // --tls-cert, --tls-key, --tls-ca
 	catalog   string
 	keys      string
@@ -118,6 +119,7 @@ func (c *common) register(fs *flag.FlagSet, dataDefault string) {
 	fs.StringVar(&c.unitCode, "unit-code", motcua.DefaultUnit.Code, "code of the administrative unit, prefix of dossier codes")
 	fs.StringVar(&c.unitName, "unit-name", motcua.DefaultUnit.Name, "name of the unit on documents")
 	fs.StringVar(&c.unitPlace, "unit-place", motcua.DefaultUnit.Place, "place name written before dates")
+	fs.StringVar(&c.publicURL, "public-url", "", "base URL of the office's public pages (Tra cứu hồ sơ, Kiểm tra văn bản), e.g. https://motcua.tanlap.gov.vn: receipts and results carry a QR code to them; empty: none (motcua dev: its own API address)")
 	fs.StringVar(&c.keys, "keys", "", "keys folder: the payload key ring (payload.key seals; payload-ID.key still open) and the API's command key; default DATA/keys. MOTCUA_PAYLOAD_KEY and MOTCUA_PAYLOAD_KEYS_ACCEPTED (hex) give the ring instead")
 	fs.StringVar(&c.archive, "archive", os.Getenv("MOTCUA_ARCHIVE"), "where results and papers are archived: a folder, or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION that every process shares (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the bucket is created if missing); default $MOTCUA_ARCHIVE, else DATA/archive")
 	fs.StringVar(&c.catalog, "catalog", "", "procedure catalog file (JSON, see catalog/default.json); empty: the built-in one. New dossiers take the procedures of the file; dossiers taken in keep theirs")
@@ -151,7 +153,20 @@ func (c *common) procedures() (motcua.Catalog, error) {
 }
 
 func (c *common) unit() motcua.Unit {
-	return motcua.Unit{Code: c.unitCode, Name: c.unitName, Place: c.unitPlace}
+	return motcua.Unit{Code: c.unitCode, Name: c.unitName, Place: c.unitPlace, PublicURL: strings.TrimRight(c.publicURL, "/")}
+}
+
+// checkPublicURL refuses a --public-url a phone could not open from a QR
+// code: it must be an absolute http(s) address with no query.
+func (c *common) checkPublicURL() error {
+	if c.publicURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.publicURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return cli.UsageError(fmt.Sprintf("--public-url %q: an absolute http or https address with no query, e.g. https://motcua.tanlap.gov.vn", c.publicURL))
+	}
+	return nil
 }
 
 func (c *common) logger() (zerolog.Logger, error) {

@@ -44,6 +44,9 @@ func runDev(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := c.checkPublicURL(); err != nil {
+		return err
+	}
 	log, err := c.logger()
 	if err != nil {
 		return err
@@ -57,6 +60,9 @@ func runDev(args []string) error {
 		return err
 	}
 	defer apiListener.Close()
+	if c.publicURL == "" { // the QR codes lead to this machine's pages
+		c.publicURL = "http://" + apiListener.Addr().String()
+	}
 	d, err := openData(&c)
 	if err != nil {
 		return err

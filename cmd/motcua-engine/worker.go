@@ -49,6 +49,9 @@ func runWorker(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := c.checkPublicURL(); err != nil {
+		return err
+	}
 	var staff []motcua.StaffContact
 	var users *accounts.Users
 	if *usersFile != "" {

@@ -36,7 +36,7 @@ func HTTPServer(h http.Handler) *http.Server {
 func bodyDeadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := bodyTime
-		if r.Method == http.MethodPost && (r.URL.Path == "/v1/dossiers" || isSupplement(r.URL.Path)) {
+		if r.Method == http.MethodPost && (r.URL.Path == "/v1/dossiers" || r.URL.Path == "/v1/public/verify" || isSupplement(r.URL.Path)) {
 			limit = uploadTime
 		}
 		// Every writer between the server and here unwraps to the

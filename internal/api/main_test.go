@@ -168,7 +168,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	acts := &activities.Activities{
-		Unit: motcua.DefaultUnit, Store: env.store, Commands: commands.Verifier(),
+		Unit: testUnit, Store: env.store, Commands: commands.Verifier(),
 		Keys: func(u motcua.User) (signer.Key, error) {
 			return env.ca.Key(devca.Person{ID: u.ID, Name: u.Name})
 		},
@@ -212,9 +212,9 @@ func run(m *testing.M) (int, error) {
 	env.newServer = func() *api.Server {
 		return &api.Server{
 			Temporal: tc, DataConverter: dc, Namespace: env.ts.GetDefaultNamespace(), Users: users,
-			Catalog: catalog.Default(), Unit: motcua.DefaultUnit, Calendar: calendar.Vietnam,
+			Catalog: catalog.Default(), Unit: testUnit, Calendar: calendar.Vietnam,
 			Store: env.store, Commands: commands, AuditKey: auditKey, Codec: pc, UIOrigin: testUIOrigin, Log: log,
-			Facts: env.facts,
+			Facts: env.facts, Roots: env.ca.Roots(),
 		}
 	}
 	srv := env.newServer()
@@ -288,6 +288,13 @@ const (
 	sampleEmail   = "ngoc.tran@example.vn"
 	sampleAddress = "Số 12, thôn Đông Hòa, xã Tân Lập"
 )
+
+// testPublicURL is where the office's public pages are, as the QR codes
+// print it.
+const testPublicURL = "https://motcua.tanlap.example"
+
+// testUnit is the demo unit with its public pages' address.
+var testUnit = func() motcua.Unit { u := motcua.DefaultUnit; u.PublicURL = testPublicURL; return u }()
 
 func birthRequest(ext string) wire.IntakeRequest {
 	return wire.IntakeRequest{

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"crypto/x509"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -57,6 +58,8 @@ type Server struct {
 	// Pages, when set, serves every path outside /v1/ and /codec/ (the
 	// people's pages, package web).
 	Pages http.Handler
+	// Roots are the certificates the public check trusts signatures to.
+	Roots *x509.CertPool
 	// Facts is the read model of the commune's figures (GET /v1/reports/kpi).
 	Facts FactReader
 	Log   zerolog.Logger
@@ -69,6 +72,8 @@ type Server struct {
 	allowed       map[string][]motcua.Role // the roles each route lets in
 	codecSessions codecSessions
 	signIns       signInLimit
+	publicOnce    sync.Once
+	publicGate    *PublicGate
 	officeOnce    sync.Once
 	officeOf      *office.Office // made once: its dossiers batch the code requests of every intake
 }
@@ -109,6 +114,9 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/citizens/{id_number}/documents", may(motcua.ActCitizenPapers), s.citizenDocumentsMoved)
 	s.route(mux, "GET /v1/access-log", may(motcua.ActAudit), s.accessLog)
 	s.route(mux, "GET /v1/reports/kpi", may(motcua.ActReport), s.kpi)
+	s.handle(mux, "GET /v1/public/lookup", s.public(s.lookup))
+	s.handle(mux, "POST /v1/public/verify", s.public(s.verifyPaper))
+	s.handle(mux, "GET /v1/public/verify", s.public(s.checkIssued))
 	if s.Codec != nil {
 		s.codecRoutes(mux)
 	}
@@ -129,7 +137,7 @@ func (s *Server) office() *office.Office {
 	s.officeOnce.Do(func() {
 		s.officeOf = &office.Office{
 			Dossiers: &workflows.Dossiers{Temporal: s.Temporal, Namespace: s.Namespace, Unit: s.Unit, Calendar: s.Calendar, Commands: s.Commands, DataConverter: s.DataConverter},
-			Catalog:  s.Catalog, Store: s.Store, Users: s.Users, DataConverter: s.DataConverter, AuditKey: s.AuditKey, Log: s.Log,
+			Catalog:  s.Catalog, Store: s.Store, Users: s.Users, DataConverter: s.DataConverter, AuditKey: s.AuditKey, Roots: s.Roots, Log: s.Log,
 		}
 	})
 	return s.officeOf

@@ -30,6 +30,7 @@ import (
 	"github.com/go-fonts/liberation/liberationserifitalic"
 	"github.com/go-fonts/liberation/liberationserifregular"
 	"github.com/go-pdf/fpdf"
+	"github.com/skip2/go-qrcode"
 
 	"github.com/motcua/motcua"
 )
@@ -132,7 +133,51 @@ func Receipt(u motcua.Unit, p motcua.Procedure, d motcua.Dossier) ([]byte, error
 		receiver = d.ReceivedBy
 	}
 	signatureBlocks(f, "NGƯỜI NỘP HỒ SƠ", d.Applicant.FullName, "NGƯỜI TIẾP NHẬN HỒ SƠ", receiver)
+	if link := u.LookupLink(d.ID); link != "" {
+		const size = 26.0
+		f.SetY(f.GetY() + 8)
+		if f.GetY()+size > 297-20 {
+			f.AddPage()
+		}
+		y := f.GetY()
+		if err := qr(f, link, 20, y, size); err != nil {
+			return nil, err
+		}
+		f.SetFont(family, "I", 11)
+		f.SetXY(20+size+5, y+2)
+		f.MultiCell(0, 5.5, "Tra cứu tình trạng hồ sơ: quét mã QR hoặc vào "+u.PublicURL+"/tra-cuu, nhập mã hồ sơ "+d.ID+
+			" và 4 chữ số cuối của số điện thoại hoặc số định danh cá nhân của người nộp hồ sơ.", "", "L", false)
+	}
 	return bytesOf(f)
+}
+
+// qr draws a QR code of link, size millimetres square, at x, y (top
+// left): its dark modules as filled rectangles, a row's neighbours merged,
+// so that it prints sharp at any scale. Error correction M (15% of the
+// code may be lost: a stamp or a fold).
+func qr(f *fpdf.Fpdf, link string, x, y, size float64) error {
+	code, err := qrcode.New(link, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("qr code of %s: %w", link, err)
+	}
+	bits := code.Bitmap() // with the quiet zone of four modules around
+	module := size / float64(len(bits))
+	f.SetFillColor(0, 0, 0)
+	for row, line := range bits {
+		for col := 0; col < len(line); {
+			if !line[col] {
+				col++
+				continue
+			}
+			run := col
+			for run < len(line) && line[run] {
+				run++
+			}
+			f.Rect(x+float64(col)*module, y+float64(row)*module, float64(run-col)*module, module, "F")
+			col = run
+		}
+	}
+	return nil
 }
 
 // Paper is a rendered document to be signed, and the place the leader's
@@ -199,7 +244,22 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 	}
 	labelValue(f, "Kết quả giải quyết", "Chấp thuận yêu cầu của người nộp hồ sơ")
 	f.Ln(10)
+	top := f.GetY()
 	at := leaderBlock(f, u, p, s)
+	if link := u.CheckLink(d.ID, d.CheckKey); link != "" {
+		// Left of the signatures, where the block began (on the next page
+		// when the block moved there).
+		const size = 26.0
+		if f.GetY() < top {
+			top = 15
+		}
+		if err := qr(f, link, 20, top, size); err != nil {
+			return Paper{}, err
+		}
+		f.SetFont(family, "I", 10)
+		f.SetXY(20, top+size+1)
+		f.MultiCell(size+30, 5, "Quét mã QR để kiểm tra văn bản điện tử", "", "L", false)
+	}
 	b, err := bytesOf(f)
 	return Paper{PDF: b, SignAt: at}, err
 }

@@ -47,7 +47,9 @@ type Office struct {
 	DataConverter converter.DataConverter
 	// AuditKey signs the offline audit bundles auditors download.
 	AuditKey audit.AuditKey
-	Log      zerolog.Logger
+	// Roots are the certificates the public check trusts signatures to.
+	Roots *x509.CertPool
+	Log   zerolog.Logger
 }
 
 // Receive takes an application in: it validates it (with the fields that

@@ -55,6 +55,9 @@ type view struct {
 	Remote    bool            // a remote-signing service is configured
 	Refresh   int             // seconds after which the page reloads itself; 0 for never
 	May       map[string]bool // motcua.Action -> whether the user's role may
+	// The public pages' answers.
+	Public *motcua.PublicView
+	Check  *motcua.PublicCheck
 }
 
 // row is a dossier in a list, with its due-date mark.
@@ -296,7 +299,7 @@ func (s *Server) dossier(w http.ResponseWriter, r *http.Request, sess *session) 
 			v.Timeline = b.String()
 		}
 		if p, err := s.Office.PaperOf(st, office.Result, sess.user); err == nil {
-			if rep, err := signer.Verify(p.Content, s.Roots); err == nil {
+			if rep, err := signer.Verify(p.Content, s.Office.Roots); err == nil {
 				var b bytes.Buffer
 				rep.WriteText(&b, p.Filename)
 				v.Report = b.String()

@@ -9,7 +9,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"crypto/x509"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -38,8 +37,9 @@ type Server struct {
 	Calendar *calendar.Calendar
 	// DataConverter reads histories for the auditor's timeline.
 	DataConverter converter.DataConverter
-	// Roots verify results for the auditor's report.
-	Roots *x509.CertPool
+	// Public is the gate of the public pages (Tra cứu hồ sơ, Kiểm tra văn
+	// bản), shared with the API's public endpoints: one rate per address.
+	Public PublicGate
 	Log   zerolog.Logger
 	// Now is the clock for due-date marks; nil is time.Now.
 	Now func() time.Time
@@ -75,6 +75,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.signedIn(nil, s.logout))
 	mux.HandleFunc("GET /lang/{lang}", s.setLang)
+	mux.HandleFunc("GET /tra-cuu", s.lookupPage)
+	mux.HandleFunc("POST /tra-cuu", s.lookupPage)
+	mux.HandleFunc("GET /kiem-tra", s.checkPage)
+	mux.HandleFunc("POST /kiem-tra", s.checkPage)
 	mux.HandleFunc("GET /{$}", s.signedIn(nil, s.home))
 	mux.HandleFunc("GET /inbox", s.signedIn(nil, s.inbox))
 	mux.HandleFunc("GET /search", s.signedIn(nil, s.search))
@@ -95,6 +99,15 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /remote-sign/{tx}", s.signedIn(can(motcua.ActSign), s.remoteStatus))
 	}
 	return securityHeaders(mux, s.SignAgent)
+}
+
+// PublicGate lets the public pages' visitors in at a rate, and counts the
+// lookups that find nothing against them (api.PublicGate).
+type PublicGate interface {
+	// Wait is how long r's client must wait; zero lets it in.
+	Wait(r *http.Request) time.Duration
+	// Missed counts a lookup that found nothing.
+	Missed(r *http.Request)
 }
 
 // cacheable lets browsers keep the embedded assets for a day.

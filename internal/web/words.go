@@ -11,6 +11,45 @@ import (
 
 // words are the pages' texts, Vietnamese first.
 var words = map[string][2]string{
+	"lookup_title":        {"Tra cứu hồ sơ", "Look up a dossier"},
+	"lookup_intro":        {"Nhập mã hồ sơ ghi trên giấy tiếp nhận và 4 chữ số cuối của số điện thoại hoặc số định danh cá nhân của người nộp hồ sơ.", "Enter the dossier code from the receipt and the last 4 digits of the applicant's phone or personal identity number."},
+	"lookup_code":         {"Mã hồ sơ", "Dossier code"},
+	"lookup_last4":        {"4 chữ số cuối của số điện thoại hoặc số định danh", "Last 4 digits of the phone or identity number"},
+	"lookup_go":           {"Tra cứu", "Look up"},
+	"lookup_code_needed":  {"Cần nhập mã hồ sơ.", "The dossier code is required."},
+	"lookup_last4_needed": {"Cần nhập đúng 4 chữ số.", "Exactly 4 digits are required."},
+	"lookup_not_found":    {"Không tìm thấy hồ sơ với mã và 4 chữ số đã nhập. Vui lòng kiểm tra lại giấy tiếp nhận.", "No dossier with this code and these digits. Please check the receipt."},
+	"lookup_applicant":    {"Người nộp", "Applicant"},
+	"lookup_procedure":    {"Thủ tục", "Procedure"},
+	"lookup_status":       {"Tình trạng", "Status"},
+	"lookup_received":     {"Ngày tiếp nhận", "Received"},
+	"lookup_due":          {"Hẹn trả kết quả", "Due"},
+	"lookup_completed":    {"Có kết quả lúc", "Result ready"},
+	"lookup_register":     {"Số vào sổ", "Register number"},
+	"lookup_steps":        {"Quá trình xử lý", "Progress"},
+	"public_wait":         {"Có quá nhiều yêu cầu từ địa chỉ này. Vui lòng đợi một lát rồi thử lại.", "Too many requests from this address. Please wait a moment and try again."},
+	"public_unavailable":  {"Hệ thống tạm thời chưa trả lời được. Vui lòng thử lại sau.", "The service cannot answer now. Please try again later."},
+	"check_title":         {"Kiểm tra văn bản", "Check a document"},
+	"check_intro":         {"Chọn tệp PDF của văn bản điện tử để kiểm tra chữ ký số, cơ quan phát hành, số vào sổ và đối chiếu với bản lưu trữ.", "Choose the PDF file of an electronic document to check its digital signatures, issuing office, register number and the archive's copy."},
+	"check_file":          {"Tệp văn bản (PDF)", "Document file (PDF)"},
+	"check_go":            {"Kiểm tra", "Check"},
+	"check_no_file":       {"Cần chọn một tệp PDF.", "Choose a PDF file."},
+	"check_too_large":     {"Tệp quá lớn (tối đa 20 MB).", "The file is too large (20 MB at most)."},
+	"check_not_pdf":       {"Tệp không phải văn bản PDF.", "The file is not a PDF document."},
+	"check_not_found":     {"Không tìm thấy văn bản đã phát hành theo mã QR này.", "No issued document for this QR code."},
+	"check_valid":         {"HỢP LỆ", "VALID"},
+	"check_invalid":       {"KHÔNG HỢP LỆ", "NOT VALID"},
+	"check_office":        {"Cơ quan phát hành", "Issuing office"},
+	"check_dossier":       {"Hồ sơ", "Dossier"},
+	"check_signatures":    {"Chữ ký số", "Digital signatures"},
+	"check_signed_at":     {"Thời điểm ký", "Signed at"},
+	"check_sig_ok":        {"chữ ký đúng", "signature holds"},
+	"check_sig_bad":       {"chữ ký sai", "signature broken"},
+	"check_trusted":       {"chứng thư tin cậy", "trusted certificate"},
+	"check_untrusted":     {"chứng thư không tin cậy", "untrusted certificate"},
+	"check_archive":       {"Đối chiếu bản lưu trữ", "Against the archive"},
+	"check_hash":          {"Mã băm SHA-256 của tệp", "SHA-256 of the file"},
+	"check_another":       {"Kiểm tra tệp khác", "Check another file"},
 	"sign_in":                 {"Đăng nhập", "Sign in"},
 	"sign_out":                {"Đăng xuất", "Sign out"},
 	"username":                {"Tên đăng nhập", "Username"},
@@ -225,6 +264,7 @@ var funcs = template.FuncMap{
 	"args": func(v view, name, key, typ string, required bool) fieldArgs {
 		return fieldArgs{V: v, Name: name, Key: key, Type: typ, Required: required}
 	},
+	"inc": func(i int) int { return i + 1 },
 	"otherLang": func(lang string) string {
 		if lang == "en" {
 			return "vi"

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -340,4 +341,22 @@ func SignedReceipt(t testing.TB, dir string) (*devca.CA, []byte) {
 		t.Fatal(err)
 	}
 	return ca, signed
+}
+
+// QRCodes reads the QR codes printed on page (from 1) of the PDF at path,
+// as a phone would: the page rendered at 150 dpi by poppler's pdftoppm,
+// read by zbar's zbarimg.
+func QRCodes(t testing.TB, path string, page int) []string {
+	t.Helper()
+	prefix := filepath.Join(t.TempDir(), "page")
+	n := strconv.Itoa(page)
+	if out, err := exec.Command(Tool(t, "pdftoppm"), "-r", "150", "-f", n, "-l", n, "-singlefile", "-png", path, prefix).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	out, err := exec.Command(Tool(t, "zbarimg"), "--raw", "-q", "-Sdisable", "-Sqrcode.enable", prefix+".png").Output()
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 4) { // 4: no code found
+		t.Fatalf("zbarimg: %v", err)
+	}
+	return strings.Fields(string(out))
 }
