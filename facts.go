@@ -27,6 +27,9 @@ type Facts struct {
 	Digitized       int  `json:"digitized"`
 	Reused          int  `json:"reused"`
 	SignedDigitally bool `json:"signed_digitally"`
+	// Register is the issued result's register number ("Số: 12/2026/KS"),
+	// empty before it is issued.
+	Register string `json:"register,omitempty"`
 	// PortalInSync: the national portal has every status so far.
 	PortalInSync bool `json:"portal_in_sync"`
 	Seq          int  `json:"seq"`

@@ -23,10 +23,14 @@ const (
 	// the leader, who signs again or returns it to review.
 )
 
-// IssueAuto, as a procedure's Issue, issues each signed result at once,
-// still with the organisation's signature and the register's number,
-// without the records officer's check.
-const IssueAuto = "auto"
+// How a procedure's results are issued (Procedure.Issue): IssueAuto issues
+// each signed result at once, still with the organisation's signature and
+// the register's number, without the records officer's check;
+// IssueRecordsOfficer (or nothing) waits for the records officer.
+const (
+	IssueAuto           = "auto"
+	IssueRecordsOfficer = "records_officer"
+)
 
 // Issue is the records officer's decision on a signed result.
 type Issue struct {

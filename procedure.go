@@ -70,7 +70,7 @@ type Procedure struct {
 	Register     string `json:"register,omitempty"`
 	RegisterName string `json:"register_name,omitempty"`
 	// Issue is how a signed result is issued: by the records officer
-	// (empty, the default), or IssueAuto.
+	// (IssueRecordsOfficer, or empty: the default), or IssueAuto.
 	Issue string `json:"issue,omitempty"`
 }
 

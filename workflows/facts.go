@@ -29,6 +29,9 @@ func (w *dossier) facts(seq int) motcua.Facts {
 		FinishedAt: st.CompletedAt, SupplementRounds: w.supplementRounds,
 		SignedDigitally: st.Result != nil, PortalInSync: len(w.portalQueue) == 0, Seq: seq,
 	}
+	if st.Result != nil && st.Result.Register != nil {
+		f.Register = st.Result.Register.Label()
+	}
 	if st.HandedBack != nil {
 		at := st.HandedBack.At
 		f.ReturnedAt = &at

@@ -33,6 +33,7 @@ func runAPI(args []string) error {
 	usersFile := fs.String("users", "", "users file (required)")
 	var fo frontOptions
 	fo.register(fs)
+	fs.StringVar(&fo.roots, "roots", "", "PEM file of the root certificates the public check (Kiểm tra văn bản) and the auditor's report trust, e.g. the national root CA's; the dev CA's root in DATA/ca is trusted besides when it exists")
 	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,13 +78,12 @@ type frontOptions struct {
 	signAgent    string // the signing agent on leaders' computers
 	remoteSigner string // the remote-signing service
 	proxies      proxyList
-	roots        string // what the public check and the auditor's report trust
+	roots        string // what the public check and the auditor's report trust (--roots; motcua dev shares the worker's)
 }
 
 func (fo *frontOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&fo.remoteSigner, "remote-signer", "", "URL of the remote-signing service leaders approve on their phone (motcua remote-sign-sim, or a provider's adapter); shows \"Ký qua dịch vụ ký từ xa\"")
 	fs.StringVar(&fo.signAgent, "sign-agent", "", "URL of the signing agent on leaders' computers (motcua sign-agent), e.g. http://127.0.0.1:8765; shows \"Ký bằng USB token\"")
-	fs.StringVar(&fo.roots, "roots", "", "PEM file of the root certificates the public check (Kiểm tra văn bản) and the auditor's report trust, e.g. the national root CA's; the dev CA's root in DATA/ca is trusted besides when it exists")
 	fs.Var(&fo.proxies, "trusted-proxy", "address or CIDR of a TLS proxy in front of the API whose X-Forwarded-For names the client (repeat, or separate with commas); without it X-Forwarded-For is ignored")
 }
 

@@ -47,6 +47,7 @@ func runDev(args []string) error {
 	if err := c.checkPublicURL(); err != nil {
 		return err
 	}
+	fo.roots = sf.roots // the API trusts what the worker does
 	log, err := c.logger()
 	if err != nil {
 		return err

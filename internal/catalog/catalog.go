@@ -127,10 +127,10 @@ func Parse(b []byte) (motcua.Catalog, error) {
 }
 
 // checkIssue checks how results are issued: by the records officer
-// (empty) or automatically.
+// (empty, or said) or automatically.
 func checkIssue(issue string) error {
-	if issue != "" && issue != motcua.IssueAuto {
-		return fmt.Errorf("%q: leave it out for the records officer, or give %q", issue, motcua.IssueAuto)
+	if issue != "" && issue != motcua.IssueAuto && issue != motcua.IssueRecordsOfficer {
+		return fmt.Errorf("%q: give %q or %q (the catalog's default when left out)", issue, motcua.IssueRecordsOfficer, motcua.IssueAuto)
 	}
 	return nil
 }

@@ -258,7 +258,9 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 		}
 		f.SetFont(family, "I", 10)
 		f.SetXY(20, top+size+1)
-		f.MultiCell(size+30, 5, "Quét mã QR để kiểm tra văn bản điện tử", "", "L", false)
+		// Under the code, narrow: the seal's text to the signature's left
+		// begins about 40 mm from here.
+		f.MultiCell(size+4, 4.5, "Quét mã QR để kiểm tra văn bản điện tử", "", "L", false)
 	}
 	b, err := bytesOf(f)
 	return Paper{PDF: b, SignAt: at}, err

@@ -53,6 +53,10 @@ func (o *Office) PaperOf(st motcua.State, name string, by motcua.User) (Paper, e
 		p.SHA256, p.Filename = ap.Letter.SHA256, "phieu-xin-loi-"+st.DossierID+".pdf"
 	case name == Apology && ap != nil && ap.Draft != nil && drafts:
 		p.SHA256, p.Filename = ap.Draft.SHA256, "du-thao-phieu-xin-loi-"+st.DossierID+".pdf"
+	case name == Result && st.Status == motcua.StatusAwaitingIssue && st.Result != nil && (drafts || by.Role.May(motcua.ActIssue)):
+		// signed by the leader, not yet issued: for the records officer
+		// who checks it before issuing, and the staff who read drafts
+		p.SHA256, p.Filename = st.Result.SHA256, "ket-qua-chua-phat-hanh-"+st.DossierID+".pdf"
 	case name == Result && st.Result != nil && st.Result.ArchiveID != "":
 		// the newest version: its document timestamp was renewed last
 		if _, versions, err := o.Store.Current(st.DossierID); err == nil {

@@ -47,6 +47,9 @@ type Figures struct {
 	DocumentsDigitized int      `json:"documents_digitized"`
 	DocumentsReused    int      `json:"documents_reused"`
 	SignedDigitally    int      `json:"signed_digitally"`
+	// Issued counts the results issued by the office: its signature and a
+	// register number after the leader's (Nghị định 30/2020/NĐ-CP).
+	Issued int `json:"issued"`
 	// PortalInSync counts the dossiers the national portal has every
 	// status of.
 	PortalInSync int `json:"portal_in_sync"`
@@ -143,6 +146,9 @@ func add(g *Figures, f motcua.Facts, now time.Time, cal *calendar.Calendar) {
 	if f.SignedDigitally {
 		g.SignedDigitally++
 	}
+	if f.Register != "" {
+		g.Issued++
+	}
 	if f.PortalInSync {
 		g.PortalInSync++
 	}
@@ -169,7 +175,7 @@ func (g *Figures) rates() {
 var Columns = []string{"procedure", "received", "received_online", "received_counter", "received_postal",
 	"finished_on_time", "finished_late", "in_progress", "overdue", "withdrawn", "stopped", "on_time_rate",
 	"avg_working_days", "paid", "online_payment_share", "documents_digitized", "documents_reused",
-	"signed_digitally", "portal_in_sync"}
+	"signed_digitally", "issued", "portal_in_sync"}
 
 // WriteCSV writes the report as CSV: a header, one row per procedure, and
 // the total last. Rates are decimals (0.75); an empty cell has no value.
@@ -189,7 +195,7 @@ func (r Report) WriteCSV(w io.Writer) error {
 		row := []string{g.Procedure, n(g.Received), n(g.ReceivedOnline), n(g.ReceivedCounter), n(g.ReceivedPostal),
 			n(g.FinishedOnTime), n(g.FinishedLate), n(g.InProgress), n(g.Overdue), n(g.Withdrawn), n(g.Stopped),
 			f(g.OnTimeRate), f(g.AvgWorkingDays), n(g.Paid), f(g.OnlinePaymentShare), n(g.DocumentsDigitized),
-			n(g.DocumentsReused), n(g.SignedDigitally), n(g.PortalInSync)}
+			n(g.DocumentsReused), n(g.SignedDigitally), n(g.Issued), n(g.PortalInSync)}
 		if err := cw.Write(row); err != nil {
 			return err
 		}

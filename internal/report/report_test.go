@@ -21,7 +21,7 @@ func TestFiguresOfAHandCountedSet(t *testing.T) {
 	facts := []motcua.Facts{
 		// 1. on time, returned, paid online, one reused paper
 		{DossierID: "A1", ProcedureCode: "2.000815", Channel: motcua.ChannelOnline, Status: motcua.StatusReturned, ReceivedAt: at(25, 9), DueAt: due,
-			FinishedAt: ptr(at(26, 10)), ReturnedAt: ptr(at(27, 9)), FeeVND: 4000, Paid: true, PaidOnline: true, Digitized: 1, Reused: 1, SignedDigitally: true, PortalInSync: true},
+			FinishedAt: ptr(at(26, 10)), ReturnedAt: ptr(at(27, 9)), FeeVND: 4000, Paid: true, PaidOnline: true, Digitized: 1, Reused: 1, SignedDigitally: true, Register: "Số: 1/2026/BS", PortalInSync: true},
 		// 2. late: finished after the due date
 		{DossierID: "A2", ProcedureCode: "1.004227", Channel: motcua.ChannelCounter, Status: motcua.StatusCompleted, ReceivedAt: at(25, 9), DueAt: due,
 			FinishedAt: ptr(at(Dec2, 10)), Digitized: 1, SignedDigitally: true, PortalInSync: true},
@@ -47,7 +47,7 @@ func TestFiguresOfAHandCountedSet(t *testing.T) {
 	g := r.Total
 	want := report.Figures{Procedure: "total", Received: 9, ReceivedOnline: 4, ReceivedCounter: 4, ReceivedPostal: 1,
 		FinishedOnTime: 2, FinishedLate: 2, InProgress: 3, Overdue: 1, Withdrawn: 1, Stopped: 1, Paid: 2,
-		DocumentsDigitized: 11, DocumentsReused: 1, SignedDigitally: 3, PortalInSync: 8}
+		DocumentsDigitized: 11, DocumentsReused: 1, SignedDigitally: 3, Issued: 1, PortalInSync: 8}
 	got := g
 	got.OnTimeRate, got.AvgWorkingDays, got.OnlinePaymentShare = nil, nil, nil
 	if !equalCounts(got, want) {
@@ -71,7 +71,7 @@ func TestFiguresOfAHandCountedSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "procedure,received,") || !strings.HasPrefix(lines[3], "total,9,4,4,1,2,2,3,1,1,1,0.5000,2.2500,2,0.5000,11,1,3,8") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "procedure,received,") || !strings.HasPrefix(lines[3], "total,9,4,4,1,2,2,3,1,1,1,0.5000,2.2500,2,0.5000,11,1,3,1,8") {
 		t.Errorf("csv:\n%s", buf.String())
 	}
 }
@@ -84,7 +84,7 @@ func equalCounts(a, b report.Figures) bool {
 		a.ReceivedCounter == b.ReceivedCounter && a.ReceivedPostal == b.ReceivedPostal && a.FinishedOnTime == b.FinishedOnTime &&
 		a.FinishedLate == b.FinishedLate && a.InProgress == b.InProgress && a.Overdue == b.Overdue && a.Withdrawn == b.Withdrawn &&
 		a.Stopped == b.Stopped && a.Paid == b.Paid && a.DocumentsDigitized == b.DocumentsDigitized &&
-		a.DocumentsReused == b.DocumentsReused && a.SignedDigitally == b.SignedDigitally && a.PortalInSync == b.PortalInSync
+		a.DocumentsReused == b.DocumentsReused && a.SignedDigitally == b.SignedDigitally && a.Issued == b.Issued && a.PortalInSync == b.PortalInSync
 }
 
 func TestNoDossiers(t *testing.T) {

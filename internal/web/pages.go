@@ -77,7 +77,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, sess *session, s
 	if sess != nil {
 		v.User, v.CSRF, v.Lang = sess.user, sess.csrf, sess.lang
 		v.May = map[string]bool{}
-		for _, a := range []motcua.Action{motcua.ActIntake, motcua.ActReview, motcua.ActSign, motcua.ActReadDraft, motcua.ActAudit, motcua.ActSupplement, motcua.ActHandBack} {
+		for _, a := range []motcua.Action{motcua.ActIntake, motcua.ActReview, motcua.ActSign, motcua.ActReadDraft, motcua.ActAudit, motcua.ActSupplement, motcua.ActHandBack, motcua.ActIssue} {
 			v.May[string(a)] = sess.user.Role.May(a)
 		}
 	}
@@ -209,6 +209,8 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, sess *session) {
 		status, title = motcua.StatusAwaitingSignature, "inbox_sign"
 	case role.May(motcua.ActReview):
 		status, title = motcua.StatusInReview, "inbox_review"
+	case role.May(motcua.ActIssue):
+		status, title = motcua.StatusAwaitingIssue, "inbox_issue"
 	case role.May(motcua.ActAudit):
 		status, title = motcua.StatusCompleted, "inbox_audit"
 	case role.May(motcua.ActHandBack) && r.URL.Query().Get("status") == string(motcua.StatusCompleted):
@@ -395,18 +397,48 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, sess *session) {
 // that the page listed (the ids it posts), and shows a result per dossier:
 // one that fails does not stop the others.
 func (s *Server) signAll(w http.ResponseWriter, r *http.Request, sess *session) {
+	decideAll(s, w, r, sess, workflows.Sign, motcua.SignDecision{Decision: motcua.DecisionSign}, "sign")
+}
+
+// issue is the records officer's decision on one dossier: issue it, or
+// return it to the leader with the reason.
+func (s *Server) issue(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("id")
+	d := motcua.Issue{Decision: r.PostFormValue("decision"), Comment: r.PostFormValue("comment")}
+	if _, err := office.Decide(r.Context(), s.Office, workflows.Issue, id, sess.user, d); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	said := "done_issue"
+	if d.Decision == motcua.DecisionReturn {
+		said = "done_issue_return"
+	}
+	done(w, r, "/dossiers/"+url.PathEscape(id), t(sess.lang, said))
+}
+
+// issueAll issues every dossier the "Phát hành" page listed, as signAll
+// signs them.
+func (s *Server) issueAll(w http.ResponseWriter, r *http.Request, sess *session) {
+	decideAll(s, w, r, sess, workflows.Issue, motcua.Issue{Decision: motcua.DecisionIssue}, "issue")
+}
+
+// decideAll makes one decision on each dossier a page listed (the ids it
+// posts), one after the other, and shows a result per dossier: one that
+// fails does not stop the others. what names the words: done_<what>,
+// <what>_all_done.
+func decideAll[C motcua.Command[C], R any](s *Server, w http.ResponseWriter, r *http.Request, sess *session, d workflows.Decision[C, R], cmd C, what string) {
 	ids := r.PostForm["id"]
 	var results []batchResult
 	for _, id := range ids {
-		_, err := office.Decide(r.Context(), s.Office, workflows.Sign, id, sess.user, motcua.SignDecision{Decision: motcua.DecisionSign})
-		res := batchResult{DossierID: id, OK: err == nil, Message: t(sess.lang, "done_sign")}
+		_, err := office.Decide(r.Context(), s.Office, d, id, sess.user, cmd)
+		res := batchResult{DossierID: id, OK: err == nil, Message: t(sess.lang, "done_"+what)}
 		if err != nil {
-			res.Message = s.Office.ErrorOf(r.Context(), r.PathValue("id"), err).Message
+			res.Message = s.Office.ErrorOf(r.Context(), id, err).Message
 		}
 		results = append(results, res)
 	}
-	s.Log.Info().Str("user", sess.user.ID).Int("dossiers", len(ids)).Msg("batch signed from the pages")
-	s.render(w, r, sess, http.StatusOK, "batch", view{Title: fmt.Sprintf(t(sess.lang, "sign_all_done"), len(ids)), Results: results})
+	s.Log.Info().Str("user", sess.user.ID).Str("decision", d.Update).Int("dossiers", len(ids)).Msg("batch decided from the pages")
+	s.render(w, r, sess, http.StatusOK, "batch", view{Title: fmt.Sprintf(t(sess.lang, what+"_all_done"), len(ids)), Results: results})
 }
 
 func (s *Server) intakeForm(w http.ResponseWriter, r *http.Request, sess *session) {

@@ -92,6 +92,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /dossiers/{id}/apology", s.signedIn(can(motcua.ActSign), s.signApology))
 	mux.HandleFunc("POST /dossiers/{id}/hand-back", s.signedIn(can(motcua.ActHandBack), s.handBack))
 	mux.HandleFunc("POST /sign-all", s.signedIn(can(motcua.ActSign), s.signAll))
+	mux.HandleFunc("POST /dossiers/{id}/issue", s.signedIn(can(motcua.ActIssue), s.issue))
+	mux.HandleFunc("POST /issue-all", s.signedIn(can(motcua.ActIssue), s.issueAll))
 	mux.HandleFunc("POST /dossiers/{id}/signing-request", s.signedIn(can(motcua.ActSign), s.signingRequest))
 	mux.HandleFunc("POST /dossiers/{id}/token-signature", s.signedIn(can(motcua.ActSign), s.tokenSignature))
 	if s.RemoteSigner != nil {

@@ -102,7 +102,9 @@ func (ca *CA) serveOCSP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	now := time.Now().UTC().Truncate(time.Minute)
+	// Its real time, to the second (GeneralizedTime's): a validator wants
+	// revocation data issued after the signature's timestamp.
+	now := time.Now().UTC().Truncate(time.Second)
 	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}
 	if at, ok := revoked[fmt.Sprintf("%x", req.SerialNumber)]; ok {
 		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
