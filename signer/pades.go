@@ -329,8 +329,36 @@ func addDSS(file []byte, targets []vriTarget, at time.Time) ([]byte, error) {
 	}
 	dss.WriteString(" >> >>")
 	num := u.add(dss.Bytes())
-	root := u.add(u.catalog(map[string]string{"DSS": fmt.Sprintf("%d 0 R", num)}, "DSS"))
+	catalog := u.r.Trailer().Key("Root")
+	replace := map[string]string{"DSS": fmt.Sprintf("%d 0 R", num), "Extensions": withESIC(catalog)}
+	order := []string{"DSS", "Extensions"}
+	if v := catalog.Key("Version"); v.Kind() != pdf.Name || v.Name() < "1.7" {
+		replace["Version"] = "/1.7" // the header stays as written: an update cannot change it
+		order = append(order, "Version")
+	}
+	root := u.add(u.catalog(replace, order...))
 	return u.bytes(root), nil
+}
+
+// withESIC is the catalog's /Extensions with ETSI's developer extension
+// for PAdES (ETSI EN 319 142-1, 5.4.2 and annex A: a file with a DSS
+// declares /ESIC over PDF 1.7, extension level 5, as iText and EU DSS
+// write and read it), the catalog's other extensions kept.
+func withESIC(catalog pdf.Value) string {
+	var b bytes.Buffer
+	b.WriteString("<<")
+	if ext := catalog.Key("Extensions"); ext.Kind() == pdf.Dict {
+		p := ext.GetPtr()
+		self := p.GetID()
+		for _, k := range ext.Keys() {
+			if k != "ESIC" {
+				b.WriteString(" " + pdfName(k) + " ")
+				writeValue(&b, ext.Key(k), self)
+			}
+		}
+	}
+	b.WriteString(" /ESIC << /Type /DeveloperExtensions /BaseVersion /1.7 /ExtensionLevel 5 >> >>")
+	return b.String()
 }
 
 // docTimestampRoom is the room, in bytes, a document timestamp's /Contents

@@ -37,7 +37,9 @@ func TestThePublicLookupAndCheck(t *testing.T) {
 	if _, err := apiclient.New(env.api.URL, env.tokens[motcua.RoleChairman], nil).Sign(ctx, id, motcua.SignDecision{Decision: motcua.DecisionSign}); err != nil {
 		t.Fatal(err)
 	}
-	st := waitFor(t, id, "completed", func(s motcua.State) bool { return s.Status == motcua.StatusCompleted && s.Result != nil && s.Result.ArchiveID != "" })
+	st := waitFor(t, id, "completed", func(s motcua.State) bool {
+		return s.Status == motcua.StatusCompleted && s.Result != nil && s.Result.ArchiveID != ""
+	})
 	if len(st.CheckKey) != 16 {
 		t.Fatalf("check key %q", st.CheckKey)
 	}

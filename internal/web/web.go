@@ -40,7 +40,7 @@ type Server struct {
 	// Public is the gate of the public pages (Tra cứu hồ sơ, Kiểm tra văn
 	// bản), shared with the API's public endpoints: one rate per address.
 	Public PublicGate
-	Log   zerolog.Logger
+	Log    zerolog.Logger
 	// Now is the clock for due-date marks; nil is time.Now.
 	Now func() time.Time
 	// SignAgent is the URL of the signing agent on leaders' computers
