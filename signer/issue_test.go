@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +79,17 @@ func TestAnIssuedResultCarriesBothSignaturesAtBLTA(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "issued.pdf")
 	os.WriteFile(path, issued, 0o600)
 	signertest.Qpdf(t, path)
+	// The catalog, as qpdf reads it, declares ETSI's extension for the DSS
+	// and the PDF version its structures need.
+	trailer, _ := exec.Command(signertest.Tool(t, "qpdf"), "--show-object=trailer", path).Output()
+	root := regexp.MustCompile(`/Root (\d+) 0 R`).FindSubmatch(trailer)
+	if root == nil {
+		t.Fatalf("qpdf's trailer: %s", trailer)
+	}
+	catalog, _ := exec.Command(signertest.Tool(t, "qpdf"), "--show-object="+string(root[1]), path).Output()
+	if !regexp.MustCompile(`/ESIC << (/\w+ \S+ )*/ExtensionLevel 5`).Match(catalog) || !bytes.Contains(catalog, []byte("/BaseVersion /1.7")) || !bytes.Contains(catalog, []byte("/Version /1.7")) {
+		t.Errorf("the catalog lacks /Extensions /ESIC or /Version: %s", catalog)
+	}
 	if c := signertest.OpenSSL(t, path, ca.CA.RootPath()); c != (signertest.Checked{Signatures: 2, PAdESBaseline: 2, Timestamped: 2, DocTimestamps: 1}) {
 		t.Errorf("openssl checked %+v", c)
 	}

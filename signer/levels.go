@@ -22,9 +22,10 @@ type dssData struct {
 	vri         map[string]bool // the keys of its VRI entries
 }
 
-// hasVRI reports whether the store has a VRI entry for the signature whose
-// /Contents is contents.
-func (d dssData) hasVRI(contents []byte) bool { return d.vri[vriKey(contents)] }
+// hasVRI reports whether the store has a VRI entry for the signature f,
+// keyed by its whole /Contents (vriKey) or, in files motcua wrote before
+// it followed that reading, by the CMS alone.
+func (d dssData) hasVRI(f found) bool { return d.vri[vriKey(f.padded)] || d.vri[vriKey(f.contents)] }
 
 // readDSS reads the store of a catalog; unreadable entries are skipped.
 func readDSS(catalog pdf.Value) dssData {
@@ -214,17 +215,35 @@ func onlyValidationData(file []byte, end int, r *pdf.Reader) error {
 			return fmt.Errorf("object %d was changed after the signature", p.GetID())
 		}
 	}
+	// The catalog may gain its DSS, ETSI's developer extension and the
+	// PDF version the DSS needs (/Version only upwards, within PDF 2.0);
+	// nothing else of it may change.
 	catalog := func(r *pdf.Reader) string {
 		root := r.Trailer().Key("Root")
 		self := root.GetPtr()
 		var b bytes.Buffer
 		for _, k := range root.Keys() {
-			if k != "DSS" {
+			switch k {
+			case "DSS", "Version":
+			case "Extensions":
+				ext := root.Key(k)
+				p := ext.GetPtr()
+				for _, e := range ext.Keys() {
+					if e != "ESIC" {
+						b.WriteString("/Extensions" + pdfName(e) + " ")
+						writeValue(&b, ext.Key(e), p.GetID())
+					}
+				}
+			default:
 				b.WriteString(pdfName(k) + " ")
 				writeValue(&b, root.Key(k), self.GetID())
 			}
 		}
 		return b.String()
+	}
+	version := func(r *pdf.Reader) string { return r.Trailer().Key("Root").Key("Version").Name() }
+	if v, old := version(r), version(before); v != old && (v < old || v > "2.0") {
+		return errors.New("the document's PDF version was changed after the signature")
 	}
 	if catalog(r) != catalog(before) {
 		return errors.New("the document catalog was changed after the signature")

@@ -94,7 +94,11 @@ func extend(ctx context.Context, file, cms []byte, vd validationData, rc *revoca
 		if err != nil {
 			return nil, err
 		}
-		if file, err = addDSS(file, append(earlier, vriTarget{contents: cms, data: vd}), time.Now()); err != nil {
+		padded, err := paddedContents(file, cms)
+		if err != nil {
+			return nil, err
+		}
+		if file, err = addDSS(file, append(earlier, vriTarget{contents: padded, data: vd}), time.Now()); err != nil {
 			return nil, err
 		}
 	}
@@ -105,6 +109,21 @@ func extend(ctx context.Context, file, cms []byte, vd validationData, rc *revoca
 		}
 	}
 	return verified(file, opts.Roots)
+}
+
+// paddedContents is the whole /Contents string of the signature of file
+// whose CMS is cms (the key its VRI entry takes).
+func paddedContents(file, cms []byte) ([]byte, error) {
+	r, err := checkedReader(file)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range signaturesIn(file, r, nil).out {
+		if bytes.Equal(f.contents, cms) {
+			return f.padded, nil
+		}
+	}
+	return nil, errors.New("the signature just embedded is not in the file")
 }
 
 // earlierValidation gathers the validation data of the signatures a file
@@ -121,7 +140,7 @@ func earlierValidation(ctx context.Context, file []byte, last string, rc *revoca
 	dss := readDSS(r.Trailer().Key("Root"))
 	var out []vriTarget
 	for _, f := range signaturesIn(file, r, roots).out {
-		if f.s.Type != typeSignature || f.p7 == nil || f.cert == nil || vriKey(f.contents) == last || dss.hasVRI(f.contents) {
+		if f.s.Type != typeSignature || f.p7 == nil || f.cert == nil || vriKey(f.contents) == last || dss.hasVRI(f) {
 			continue
 		}
 		vd, err := rc.check(ctx, chainOf(f.cert, f.p7.Certificates))
@@ -135,7 +154,7 @@ func earlierValidation(ctx context.Context, file []byte, last string, rc *revoca
 			}
 			vd.add(tsa)
 		}
-		out = append(out, vriTarget{contents: f.contents, data: vd})
+		out = append(out, vriTarget{contents: f.padded, data: vd})
 	}
 	return out, nil
 }
@@ -243,14 +262,19 @@ func (s *sigChecks) chainOf(leaf *x509.Certificate, certs []*x509.Certificate) [
 }
 
 // vriTarget is a signature or a document timestamp the DSS keeps
-// validation data for: its DER (the CMS in its /Contents) and the data.
+// validation data for: its whole /Contents string (padded) and the data.
 type vriTarget struct {
 	contents []byte
 	data     validationData
 }
 
 // vriKey is the key of a signature's VRI entry: the upper-case hex SHA-1 of
-// its /Contents (ETSI EN 319 142-1, 5.4.2.2).
+// its /Contents (ETSI EN 319 142-1, 5.4.2.2: "the SHA-1 digest of the
+// signature to which it applies"). We read "the signature" as iText
+// (LtvVerification's getSignatureHashKey) and EU DSS (the VRI key of
+// PdfSignatureDictionary's contents) do: the bytes of the /Contents
+// string as the file holds them, with the zeros that pad the room left
+// for the CMS; not the CMS cut at its own length.
 func vriKey(contents []byte) string {
 	sum := sha1.Sum(contents)
 	return strings.ToUpper(hex.EncodeToString(sum[:]))
@@ -464,9 +488,9 @@ func Renew(ctx context.Context, file []byte, opts Options) ([]byte, error) {
 	var token []byte // the newest timestamp token, and last the /Contents that carries it
 	for _, f := range w.out {
 		if f.s.Type == typeDocTimestamp {
-			last, token = f.contents, f.contents
+			last, token = f.padded, f.contents
 		} else if t := tokenIn(f.contents); t != nil {
-			last, token = f.contents, t // a B-T or B-LT file: its signature's authority
+			last, token = f.padded, t // a B-T or B-LT file: its signature's authority
 		}
 	}
 	if last == nil {

@@ -3,6 +3,8 @@ package signer_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -213,5 +215,37 @@ func TestRenewalKeepsAnArchiveVerifiableAfterTheAuthorityExpires(t *testing.T) {
 	}
 	if text := signertest.Pdfsig(t, path); strings.Count(text, "Signature is Valid") != 1 || !strings.Contains(text, "Total document signed") {
 		t.Errorf("pdfsig:\n%s", text)
+	}
+}
+
+// A signature's VRI entry is keyed by the SHA-1 of its whole /Contents
+// string, padding and all, as iText and EU DSS look it up (ETSI EN 319
+// 142-1, 5.4.2.2).
+func TestTheVRIKeyIsTheWholeContents(t *testing.T) {
+	ca := devPKI(t)
+	out, err := signer.Sign(context.Background(), sampleResult(t), ca.Key(t, "Nguyễn Văn Vĩnh"), signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()},
+		signer.Options{Roots: ca.Roots, Level: signer.LevelLT, TSA: ca.CA.TSAURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := signer.Verify(out, ca.Roots)
+	if err != nil || rep.Err() != nil {
+		t.Fatal(err, rep.Err())
+	}
+	br := rep.Signatures[0].ByteRange
+	gap := out[br[1]+1 : br[2]-1] // the hex digits between < and >
+	padded, err := hex.DecodeString(string(gap))
+	if err != nil || padded[len(padded)-1] != 0 {
+		t.Fatalf("the /Contents string: %v (ends %x)", err, padded[len(padded)-1:])
+	}
+	sum := sha1.Sum(padded)
+	key := "/" + strings.ToUpper(hex.EncodeToString(sum[:])) + " <<"
+	if !bytes.Contains(out, []byte(key)) {
+		t.Errorf("the DSS has no VRI entry %s", key)
+	}
+	cms := bytes.TrimRight(padded, "\x00")
+	bare := sha1.Sum(cms)
+	if bytes.Contains(out, []byte("/"+strings.ToUpper(hex.EncodeToString(bare[:])))) {
+		t.Error("the VRI entry is keyed by the CMS cut at its length")
 	}
 }

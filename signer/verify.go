@@ -246,6 +246,7 @@ type found struct {
 	p7       *pkcs7.PKCS7
 	cert     *x509.Certificate
 	contents []byte // the DER in /Contents
+	padded   []byte // the whole /Contents string, its zero padding too
 	token    []byte // its signature timestamp token
 	tsaChain []*x509.Certificate
 }
@@ -334,6 +335,7 @@ func check(field string, v pdf.Value, file []byte, roots *x509.CertPool, sc *sig
 		s.Problem = "Contents is not hexadecimal"
 		return f
 	}
+	f.padded = raw
 	// Contents is zero-padded; a DER CMS is cut at its own length, a BER one
 	// (indefinite lengths, as NSS writes) is left to the BER parser.
 	var outer asn1.RawValue

@@ -20,6 +20,7 @@ import (
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/internal/portal/portalsim"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
@@ -40,6 +41,7 @@ func runDev(args []string) error {
 	var fo frontOptions
 	fo.register(fs)
 	pkiAddr := fs.String("pki-addr", "127.0.0.1:8234", "address of the dev CA's TSA, OCSP responder and CRL")
+	tsaPolicy := fs.String("tsa-policy", devca.DefaultTSAPolicy, "policy OID the dev TSA's tokens name (default: ETSI EN 319 421's baseline time-stamp policy)")
 	usersFile := fs.String("users", "", "users file; empty creates one demo user per role")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -120,6 +122,9 @@ func runDev(args []string) error {
 	pkiListener, err := cli.Listen(*pkiAddr, "pki-addr")
 	if err != nil {
 		return err
+	}
+	if err := ca.SetTSAPolicy(*tsaPolicy); err != nil {
+		return cli.UsageError("--tsa-policy: " + err.Error())
 	}
 	go cli.Serve(ctx, pkiListener, cli.ServiceServer(ca.Handler()))
 	ca.SetPKIBase("http://" + pkiListener.Addr().String())

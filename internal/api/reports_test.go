@@ -88,7 +88,7 @@ func TestKPIFromTheReadModel(t *testing.T) {
 		return report.Figures{}
 	}
 	want := report.Figures{Procedure: "1.001022", Received: 6, ReceivedCounter: 6, FinishedOnTime: 2, FinishedLate: 1,
-		InProgress: 2, Withdrawn: 1, DocumentsDigitized: 13, DocumentsReused: 1, SignedDigitally: 2, PortalInSync: 6}
+		InProgress: 2, Withdrawn: 1, DocumentsDigitized: 13, DocumentsReused: 1, SignedDigitally: 2, Issued: 2, PortalInSync: 6}
 	var rep report.Report
 	deadline := time.Now().Add(60 * time.Second)
 	for {

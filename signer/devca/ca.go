@@ -44,6 +44,8 @@ type CA struct {
 	// pkiBase is the URL of the CA's OCSP responder, CRL and TSA (see
 	// Handler); certificates issued after SetPKIBase name it.
 	pkiBase string
+	// tsaPolicy is the policy the TSA's tokens name (SetTSAPolicy).
+	tsaPolicy asn1.ObjectIdentifier
 	// tsa is the TSA's key as last decoded, with the hash of its file.
 	tsa struct {
 		sum  [32]byte

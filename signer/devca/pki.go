@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -102,9 +103,12 @@ func (ca *CA) serveOCSP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	// Its real time, to the second (GeneralizedTime's): a validator wants
-	// revocation data issued after the signature's timestamp.
-	now := time.Now().UTC().Truncate(time.Second)
+	// To the minute: x/crypto's CreateResponse sets producedAt to the
+	// minute, and NSS (pdfsig) refuses an answer whose thisUpdate follows
+	// its producedAt. (A strict validator wants revocation data issued
+	// after the signature's timestamp: that needs a responder that writes
+	// its real time in both, i.e. an encoder of our own; not done yet.)
+	now := time.Now().UTC().Truncate(time.Minute)
 	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}
 	if at, ok := revoked[fmt.Sprintf("%x", req.SerialNumber)]; ok {
 		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
@@ -244,8 +248,49 @@ func timestampingCritical(c *x509.Certificate) bool {
 	return false
 }
 
-// devTSAPolicy is the policy OID of the dev TSA (a private arc).
-var devTSAPolicy = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 2}
+// DefaultTSAPolicy is the policy the dev TSA's tokens name unless told
+// another: ETSI's baseline time-stamp policy (ETSI EN 319 421, 5.2:
+// itu-t(0) identified-organization(4) etsi(0) time-stamp-policy(2023)
+// policy-identifiers(1) baseline-ts-policy(1)), the profile its tokens
+// follow (RFC 3161 with ESSCertIDv2, SHA-256, accuracy one second). It is
+// not a qualified service: an office that runs its own TSA names its
+// policy with --tsa-policy.
+const DefaultTSAPolicy = "0.4.0.2023.1.1"
+
+// SetTSAPolicy sets the policy OID (dotted, e.g. 0.4.0.2023.1.1) the
+// TSA's tokens name; call it before serving the Handler.
+func (ca *CA) SetTSAPolicy(dotted string) error {
+	oid, err := parseOID(dotted)
+	if err != nil {
+		return err
+	}
+	ca.tsaPolicy = oid
+	return nil
+}
+
+func parseOID(dotted string) (asn1.ObjectIdentifier, error) {
+	var oid asn1.ObjectIdentifier
+	for _, part := range strings.Split(dotted, ".") {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("TSA policy %q is not a dotted OID", dotted)
+		}
+		oid = append(oid, n)
+	}
+	if len(oid) < 2 || oid[0] > 2 || (oid[0] < 2 && oid[1] > 39) {
+		return nil, fmt.Errorf("TSA policy %q is not a valid OID", dotted)
+	}
+	return oid, nil
+}
+
+var defaultPolicy, _ = parseOID(DefaultTSAPolicy)
+
+func (ca *CA) policy() asn1.ObjectIdentifier {
+	if ca.tsaPolicy == nil {
+		return defaultPolicy
+	}
+	return ca.tsaPolicy
+}
 
 func (ca *CA) serveTSA(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
@@ -265,7 +310,7 @@ func (ca *CA) serveTSA(w http.ResponseWriter, r *http.Request) {
 	}
 	ts := timestamp.Timestamp{
 		HashAlgorithm: req.HashAlgorithm, HashedMessage: req.HashedMessage, Nonce: req.Nonce,
-		Time: time.Now(), Accuracy: time.Second, SerialNumber: serial(), Policy: devTSAPolicy,
+		Time: time.Now(), Accuracy: time.Second, SerialNumber: serial(), Policy: ca.policy(),
 		AddTSACertificate: req.Certificates, Certificates: []*x509.Certificate{ca.root},
 	}
 	resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
