@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/motcua/motcua/apiclient"
 	"github.com/motcua/motcua/internal/leaks"
 )
 
@@ -234,4 +235,32 @@ func uiIsReadOnly(t *testing.T, base string) {
 			t.Errorf("POST %s through the Web UI: %d, want 405", path, resp.StatusCode)
 		}
 	}
+}
+
+// office is one office's processes on one machine, each its own: the
+// Temporal server, the portal simulator, a worker and the API, sharing a
+// data folder, with the users of writeUsers.
+type office struct {
+	data, temporal, api string
+	tok                 map[string]string
+	as                  map[string]*apiclient.Client // by role
+	workerArgs          []string                     // `motcua worker` as started; start more with them
+	worker              *proc
+}
+
+// startOffice starts an office; workerFlags are added to the worker's.
+func startOffice(t *testing.T, workerFlags ...string) *office {
+	t.Helper()
+	o := &office{data: t.TempDir(), temporal: freeAddr(t), api: freeAddr(t)}
+	portal := freeAddr(t)
+	users, tok := writeUsers(t, o.data)
+	o.tok = tok
+	o.workerArgs = append([]string{"worker", "--data", o.data, "--temporal-addr", o.temporal, "--portal-url", "http://" + portal}, workerFlags...)
+	start(t, "server", "--data", o.data, "--temporal-addr", o.temporal, "--ui-addr", "")
+	start(t, "portal-sim", "--addr", portal)
+	o.worker = start(t, o.workerArgs...)
+	start(t, "api", "--data", o.data, "--temporal-addr", o.temporal, "--users", users, "--api-addr", o.api)
+	waitStatus(t, "http://"+o.api+"/healthz", 200)
+	o.as = newRoleClient("http://"+o.api, tok)
+	return o
 }

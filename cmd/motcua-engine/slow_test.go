@@ -20,16 +20,8 @@ import (
 // it finish (it is not tried again) and exits cleanly.
 func TestSlowActivitiesAndTheDrainOnSIGTERM(t *testing.T) {
 	processTest(t, "waits out the API's 60 s")
-	data := t.TempDir()
-	temporalAddr, apiAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	users, tok := writeUsers(t, data)
-	workerArgs := []string{"worker", "--data", data, "--temporal-addr", temporalAddr, "--portal-url", "http://" + portalAddr}
-	start(t, "server", "--data", data, "--temporal-addr", temporalAddr, "--ui-addr", "")
-	start(t, "portal-sim", "--addr", portalAddr)
-	w1 := start(t, workerArgs...)
-	start(t, "api", "--data", data, "--temporal-addr", temporalAddr, "--users", users, "--api-addr", apiAddr)
-	waitStatus(t, "http://"+apiAddr+"/healthz", 200)
-	api := newRoleClient("http://"+apiAddr, tok)
+	o := startOffice(t)
+	data, temporalAddr, workerArgs, w1, api := o.data, o.temporal, o.workerArgs, o.worker, o.as
 	ctx := context.Background()
 
 	var ids []string
