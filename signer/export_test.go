@@ -47,3 +47,12 @@ var tampers = map[string]func(u *increment) uint32{
 		return u.add(u.catalog(map[string]string{"PageMode": "/FullScreen"}, "PageMode"))
 	},
 }
+
+// StoredOCSPs are the OCSP answers a file's Document Security Store holds.
+func StoredOCSPs(file []byte) ([][]byte, error) {
+	r, err := checkedReader(file)
+	if err != nil {
+		return nil, err
+	}
+	return readDSS(r.Trailer().Key("Root")).ocsps, nil
+}

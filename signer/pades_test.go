@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
+	"golang.org/x/crypto/ocsp"
 )
 
 // devPKI is a test CA whose TSA, OCSP responder and CRL answer over HTTP.
@@ -218,13 +220,23 @@ func TestRenewalKeepsAnArchiveVerifiableAfterTheAuthorityExpires(t *testing.T) {
 	}
 }
 
-// A signature's VRI entry is keyed by the SHA-1 of its whole /Contents
-// string, padding and all, as iText and EU DSS look it up (ETSI EN 319
-// 142-1, 5.4.2.2).
-func TestTheVRIKeyIsTheWholeContents(t *testing.T) {
+// What a strict validator reads in the store: a signature's VRI entry
+// keyed by the SHA-1 of its whole /Contents string, padding and all, as
+// iText and EU DSS look it up (ETSI EN 319 142-1, 5.4.2.2), and OCSP
+// answers issued after the signature's timestamp.
+func TestTheStoreAsStrictValidatorsReadIt(t *testing.T) {
 	ca := devPKI(t)
+	// The authority answers a second and a half late, as over a slow
+	// link: an OCSP answer asked before the signature is older than its
+	// timestamp.
+	slowTSA := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(r.URL.Path, "/tsa") {
+			time.Sleep(1500 * time.Millisecond)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
 	out, err := signer.Sign(context.Background(), sampleResult(t), ca.Key(t, "Nguyễn Văn Vĩnh"), signer.Info{Name: "Nguyễn Văn Vĩnh", Time: time.Now()},
-		signer.Options{Roots: ca.Roots, Level: signer.LevelLT, TSA: ca.CA.TSAURL()})
+		signer.Options{Roots: ca.Roots, Level: signer.LevelLT, TSA: ca.CA.TSAURL(), HTTP: slowTSA})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,4 +260,24 @@ func TestTheVRIKeyIsTheWholeContents(t *testing.T) {
 	if bytes.Contains(out, []byte("/"+strings.ToUpper(hex.EncodeToString(bare[:])))) {
 		t.Error("the VRI entry is keyed by the CMS cut at its length")
 	}
+	// The OCSP answers the store keeps were issued after the signature's
+	// timestamp: a validator calls them fresh.
+	stamped := rep.Signatures[0].Timestamp
+	answers, err := signer.StoredOCSPs(out)
+	if err != nil || len(answers) == 0 || stamped == nil {
+		t.Fatalf("%d OCSP answers, %v; timestamp %v", len(answers), err, stamped)
+	}
+	for _, a := range answers {
+		r, err := ocsp.ParseResponse(a, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ThisUpdate.Before(*stamped) || r.ProducedAt.Before(*stamped) {
+			t.Errorf("an OCSP answer of %v (produced %v) predates the signature's timestamp %v", r.ThisUpdate, r.ProducedAt, *stamped)
+		}
+	}
 }
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

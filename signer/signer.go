@@ -147,6 +147,15 @@ func Sign(ctx context.Context, pdfBytes []byte, key Key, info Info, opts Options
 	if err != nil {
 		return nil, err
 	}
+	if level >= LevelLT {
+		// The answers the DSS keeps are asked again now that the signature
+		// carries its timestamp, so that they postdate it: a validator
+		// (EU DSS) calls revocation data fresh when it was issued after the
+		// signature's time. The check before signing refused a revoked key.
+		if vd, err = rc.check(ctx, chain); err != nil {
+			return nil, err
+		}
+	}
 	return extend(ctx, out, cms, vd, rc, level, opts)
 }
 

@@ -103,17 +103,7 @@ func (ca *CA) serveOCSP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	// To the minute: x/crypto's CreateResponse sets producedAt to the
-	// minute, and NSS (pdfsig) refuses an answer whose thisUpdate follows
-	// its producedAt. (A strict validator wants revocation data issued
-	// after the signature's timestamp: that needs a responder that writes
-	// its real time in both, i.e. an encoder of our own; not done yet.)
-	now := time.Now().UTC().Truncate(time.Minute)
-	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}
-	if at, ok := revoked[fmt.Sprintf("%x", req.SerialNumber)]; ok {
-		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
-	}
-	resp, err := ocsp.CreateResponse(ca.root, ca.root, tmpl, ca.rootKey)
+	resp, err := ocspAnswer(req, ca.root, ca.rootKey, revoked[fmt.Sprintf("%x", req.SerialNumber)], time.Now())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
