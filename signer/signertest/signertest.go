@@ -344,13 +344,13 @@ func SignedReceipt(t testing.TB, dir string) (*devca.CA, []byte) {
 }
 
 // QRCodes reads the QR codes printed on page (from 1) of the PDF at path,
-// as a phone would: the page rendered at 150 dpi by poppler's pdftoppm,
-// read by zbar's zbarimg.
+// as from a scan: the page rendered at 300 dpi (a printer's and a
+// scanner's resolution) by poppler's pdftoppm, read by zbar's zbarimg.
 func QRCodes(t testing.TB, path string, page int) []string {
 	t.Helper()
 	prefix := filepath.Join(t.TempDir(), "page")
 	n := strconv.Itoa(page)
-	if out, err := exec.Command(Tool(t, "pdftoppm"), "-r", "150", "-f", n, "-l", n, "-singlefile", "-png", path, prefix).CombinedOutput(); err != nil {
+	if out, err := exec.Command(Tool(t, "pdftoppm"), "-r", "300", "-f", n, "-l", n, "-singlefile", "-png", path, prefix).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v\n%s", err, out)
 	}
 	out, err := exec.Command(Tool(t, "zbarimg"), "--raw", "-q", "-Sdisable", "-Sqrcode.enable", prefix+".png").Output()
