@@ -29,6 +29,8 @@ var commands = map[string]func(args []string) error{
 	"users":            runUsers,
 	"renew-timestamps": runRenewTimestamps,
 	"remote-sign-sim":  runRemoteSignSim,
+	"backup":           runBackup,
+	"restore":          runRestore,
 }
 
 func main() {

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/motcua/motcua/internal/backup"
+	"github.com/motcua/motcua/internal/cli"
+)
+
+// runBackup is `motcua backup --data DIR --to DEST`: a snapshot of a
+// one-machine office's data folder, taken while it runs (package backup).
+func runBackup(args []string) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	data := fs.String("data", "./motcua-data", "the data folder of `motcua dev` or of one machine's processes")
+	to := fs.String("to", "", "the backup folder (snapshots and the blobs they share)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *to == "" {
+		return cli.UsageError("backup: --to DEST is required")
+	}
+	pass := os.Getenv(backup.PassphraseEnv)
+	if pass == "" {
+		return cli.UsageError("backup: the keys are sealed with a passphrase: set " + backup.PassphraseEnv)
+	}
+	start := time.Now()
+	m, name, err := backup.Take(*data, *to, []byte(pass))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Printf("snapshot %s: %d files, %d bytes, %d blobs (%d new), in %s\n", name, len(m.Files), m.Bytes, len(m.Blobs), m.NewBlobs, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// runRestore is `motcua restore --from DEST --data NEWDIR [--snapshot NAME]`.
+func runRestore(args []string) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	from := fs.String("from", "", "the backup folder")
+	name := fs.String("snapshot", "", "the snapshot to restore (default: the newest)")
+	data := fs.String("data", "", "the new data folder (empty or missing)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *from == "" || *data == "" {
+		return cli.UsageError("restore: --from DEST and --data NEWDIR are required")
+	}
+	pass := os.Getenv(backup.PassphraseEnv)
+	if pass == "" {
+		return cli.UsageError("restore: the keys were sealed with a passphrase: set " + backup.PassphraseEnv)
+	}
+	if *name == "" {
+		latest, err := backup.Latest(*from)
+		if err != nil {
+			return err
+		}
+		*name = latest
+	}
+	m, err := backup.Restore(*from, *name, *data, []byte(pass))
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	fmt.Printf("restored snapshot %s (taken %s) into %s: %d files, %d blobs, each checked against the manifest\n",
+		*name, m.TakenAt.Format(time.RFC3339), *data, len(m.Files), len(m.Blobs))
+	return nil
+}
