@@ -20,16 +20,16 @@ func (o *Office) Lookup(ctx context.Context, code, last4 string) (motcua.PublicV
 	if err != nil {
 		return motcua.PublicView{}, err
 	}
-	return motcua.PublicViewOf(st, o.procedureOf(st), st.Applicant.FullName), nil
+	return motcua.PublicViewOf(st, o.procedureOf(st.ProcedureCode), st.Applicant.FullName), nil
 }
 
-// procedureOf is the procedure of st as the catalog names it today, or as
+// procedureOf is the procedure of code as the catalog names it today, or as
 // the first catalog did for a procedure no longer offered.
-func (o *Office) procedureOf(st motcua.State) motcua.Procedure {
-	if p, ok := o.Catalog.Lookup(st.ProcedureCode); ok {
+func (o *Office) procedureOf(code string) motcua.Procedure {
+	if p, ok := o.Catalog.Lookup(code); ok {
 		return p
 	}
-	p, _ := motcua.FirstCatalog.Lookup(st.ProcedureCode)
+	p, _ := motcua.FirstCatalog.Lookup(code)
 	return p
 }
 
@@ -81,10 +81,10 @@ func (o *Office) Check(ctx context.Context, file []byte) (motcua.PublicCheck, er
 	c.Valid = rep.Err() == nil
 	c.Verdict = verdict(rep, c)
 	if c.DossierID != "" {
-		if rec, err := o.Store.Lookup(c.DossierID); err == nil {
-			c.ProcedureName = o.procedureOf(motcua.State{ProcedureCode: rec.ProcedureCode}).Name
+		if rec, versions, err := o.Store.Current(c.DossierID); err == nil {
+			c.ProcedureName = o.procedureOf(rec.ProcedureCode).Name
+			c.Archive = o.standing(versions, file)
 		}
-		c.Archive = o.standing(c.DossierID, file)
 	}
 	c.ArchiveText = motcua.ArchiveText(c.Archive)
 	return c, nil
@@ -117,11 +117,10 @@ func (o *Office) CheckIssued(ctx context.Context, code, key string) (motcua.Publ
 	return o.Check(ctx, b)
 }
 
-// standing is how file stands against the archived versions of dossier
-// id's result (motcua.ArchiveOriginal and the others).
-func (o *Office) standing(id string, file []byte) string {
-	_, versions, err := o.Store.Current(id)
-	if err != nil || len(versions) == 0 {
+// standing is how file stands against the archived versions of a
+// dossier's result, oldest first (motcua.ArchiveOriginal and the others).
+func (o *Office) standing(versions []string, file []byte) string {
+	if len(versions) == 0 {
 		return motcua.ArchiveUnknown
 	}
 	sum := archive.Sum(file)
