@@ -175,6 +175,9 @@ type Result struct {
 	// Register is the result's entry in its register, when the procedure
 	// numbers its results.
 	Register *RegisterEntry `json:"register,omitempty"`
+	// Transaction is the remote-signing transaction the leader approved
+	// the signature in, when signed that way.
+	Transaction string `json:"transaction,omitempty"`
 }
 
 // PortalSync is how far the national portal has been told.
@@ -335,7 +338,32 @@ type SignDecision struct {
 	// signature of the request's digest.
 	SigningRequestID string `json:"signing_request_id,omitempty"`
 	Signature        []byte `json:"signature,omitempty"`
+	// Transaction, instead of Signature, names the remote-signing
+	// service's transaction that will bring the signature once the leader
+	// approves it on their phone: the dossier waits for it itself.
+	Transaction *RemoteTransaction `json:"transaction,omitempty"`
 }
+
+// RemoteTransaction is a transaction of a remote-signing service (the
+// SmartCA / MySign shape): digests the leader approves on their phone
+// after matching Code, until ExpiresAt. Outcome and Message are set by
+// the dossier once it has its answer: approved, refused, expired, or
+// failed (the service could not be asked, or its signature did not fit).
+type RemoteTransaction struct {
+	ID        string    `json:"id"`
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Outcome   string    `json:"outcome,omitempty"`
+	Message   string    `json:"message,omitempty"`
+}
+
+// Outcomes of a remote-signing transaction.
+const (
+	TransactionApproved = "approved"
+	TransactionRefused  = "refused"
+	TransactionExpired  = "expired"
+	TransactionFailed   = "failed"
+)
 
 // SigningRequestInput asks for a remote signing request: the certificate
 // (DER) of the leader's own key, and the chain above it.
@@ -358,6 +386,9 @@ type SigningRequest struct {
 	Algorithm         string    `json:"algorithm"`
 	CertificateSHA256 string    `json:"certificate_sha256"`
 	CreatedAt         time.Time `json:"created_at"`
+	// Transaction is the remote-signing transaction the dossier waits on
+	// for this request's signature, or the last one, with its outcome.
+	Transaction *RemoteTransaction `json:"transaction,omitempty"`
 }
 
 // Supplement carries the documents the citizen added.

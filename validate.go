@@ -259,8 +259,15 @@ func ValidateSignDecision(d SignDecision) error {
 	bad := map[string]string{}
 	switch d.Decision {
 	case DecisionSign:
-		if (d.SigningRequestID == "") != (len(d.Signature) == 0) {
-			bad["signature_base64"] = "a remote signature needs both signing_request_id and signature_base64"
+		switch tx := d.Transaction; {
+		case tx == nil:
+			if (d.SigningRequestID == "") != (len(d.Signature) == 0) {
+				bad["signature_base64"] = "a remote signature needs both signing_request_id and signature_base64"
+			}
+		case d.SigningRequestID == "" || len(d.Signature) > 0:
+			bad["transaction"] = "a remote-signing transaction brings the signature of a signing request: signing_request_id and no signature"
+		case tx.ID == "" || len(tx.ID) > 200 || tx.ExpiresAt.IsZero() || tx.Outcome != "" || tx.Message != "":
+			bad["transaction"] = "a transaction needs its id (at most 200 characters) and expiry, and no outcome yet"
 		}
 	case DecisionReturn:
 		if strings.TrimSpace(d.Comment) == "" {

@@ -57,6 +57,9 @@ type Activities struct {
 	OfficeKey func() (signer.Key, error)
 	// Registers hand out the results' register numbers.
 	Registers Registers
+	// Remote is the remote-signing service leaders approve transactions
+	// on; nil when the office has none.
+	Remote RemoteSigning
 	// Metrics, when set, counts and times what the activities do.
 	Metrics *metrics.Registry
 	Log     zerolog.Logger

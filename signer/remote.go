@@ -135,6 +135,14 @@ func Complete(ctx context.Context, p *Prepared, signature []byte, opts Options) 
 // signing request.
 var ErrBadSignature = errors.New("the signature does not match the signing request")
 
+// Signs reports whether sig, a raw signature, is one of p's digest by the
+// key of p's certificate: how a signature is found among those a
+// remote-signing transaction returns for several requests.
+func (p *Prepared) Signs(sig []byte) bool {
+	cert, err := x509.ParseCertificate(p.Certificate)
+	return err == nil && checkRawSignature(cert.PublicKey, p.Digest, sig) == nil
+}
+
 func checkRawSignature(pub crypto.PublicKey, digest, sig []byte) error {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -171,8 +172,17 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 		Dossier: w.dossier, ApprovedAt: w.approvedAt, Round: w.signRound, At: workflow.Now(ctx),
 		Signer: s.MadeBy(), Voucher: cmd.voucher, ToIssue: w.issue,
 	}
-	if s.SigningRequestID != "" { // made on the leader's own token
+	if s.SigningRequestID != "" { // made on the leader's own token, or approved on their phone
 		in.RemoteRequest, in.RemoteSignature = s.SigningRequestID, s.Signature
+	}
+	if s.Transaction != nil {
+		sig, err := w.awaitRemote(ctx, s)
+		if err != nil {
+			w.step(ctx, motcua.StageSignature, s.Actor, "signing_failed", errorMessage(err))
+			w.finish(cmd, signingFailure("the remote-signing transaction brought no signature", err))
+			return w.signature
+		}
+		in.RemoteSignature = sig
 	}
 	var signed activities.Signed
 	err := workflow.ExecuteActivity(signCtx(ctx), a.SignResult, in).Get(ctx, &signed)
@@ -184,6 +194,9 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	w.step(ctx, motcua.StageSignature, s.Actor, "signed", s.Comment)
 	w.state.SigningRequest = nil
 	w.state.Result = &motcua.Result{SHA256: signed.SHA256, SignedBy: s.Actor, SignedAt: signed.SignedAt.In(motcua.Vietnam)}
+	if s.Transaction != nil {
+		w.state.Result.Transaction = s.Transaction.ID
+	}
 	if w.issue {
 		w.leaderSigned = in // its signer is the vouched user (the validator checked it)
 		w.setStatus(ctx, motcua.StatusAwaitingIssue)
@@ -193,6 +206,46 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 	w.setStatus(ctx, motcua.StatusSigned)
 	w.finish(cmd, nil)
 	return w.archive
+}
+
+// awaitRemote waits, in the dossier itself, for the signature the leader
+// approves on their phone through a remote-signing service: no API holds
+// the transaction, so an API's restart, or another API answering the
+// leader's page, changes nothing. The dossier's signing request shows the
+// transaction while it waits, and its outcome after.
+func (w *dossier) awaitRemote(ctx workflow.Context, s *motcua.SignDecision) ([]byte, error) {
+	// Only decisions that name a transaction come here; recorded histories
+	// have none, so this marker is a record of the change more than a guard.
+	workflow.GetVersion(ctx, "remote-transaction", workflow.DefaultVersion, 1)
+	tx := *s.Transaction
+	w.state.SigningRequest.Transaction = &tx
+	// The service gives up at the transaction's expiry; the wait is bounded
+	// even if its clock says otherwise.
+	wait := min(max(tx.ExpiresAt.Sub(workflow.Now(ctx)), 0), 30*time.Minute)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    wait + 2*time.Minute,
+		ScheduleToCloseTimeout: wait + 15*time.Minute, // a service down past the expiry: give up after a while
+		HeartbeatTimeout:       30 * time.Second,      // a worker killed mid-wait: another asks again soon
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
+			NonRetryableErrorTypes: []string{activities.ErrSigningKey, activities.ErrRemoteRefused, activities.ErrRemoteExpired}},
+	})
+	var sig []byte
+	err := workflow.ExecuteActivity(actx, a.AwaitRemoteSignature, activities.RemoteWait{
+		DossierID: w.state.DossierID, Request: s.SigningRequestID, Transaction: tx,
+	}).Get(ctx, &sig)
+	tx.Outcome = motcua.TransactionApproved
+	var app *temporal.ApplicationError
+	switch {
+	case err == nil:
+	case errors.As(err, &app) && app.Type() == activities.ErrRemoteRefused:
+		tx.Outcome, tx.Message = motcua.TransactionRefused, app.Message()
+	case errors.As(err, &app) && app.Type() == activities.ErrRemoteExpired:
+		tx.Outcome, tx.Message = motcua.TransactionExpired, app.Message()
+	default:
+		tx.Outcome, tx.Message = motcua.TransactionFailed, errorMessage(err)
+	}
+	w.state.SigningRequest.Transaction = &tx
+	return sig, err
 }
 
 // issuance waits for the records officer (Nghị định 30/2020/NĐ-CP, điều
@@ -356,7 +409,8 @@ func (w *dossier) currentStage() motcua.Stage {
 // anything else ran out of retries and may work later, unavailable.
 func signingFailure(what string, err error) error {
 	var app *temporal.ApplicationError
-	if errors.As(err, &app) && (app.Type() == activities.ErrSigningKey || app.Type() == activities.ErrInvalidDocument) {
+	if errors.As(err, &app) && slices.Contains([]string{activities.ErrSigningKey, activities.ErrInvalidDocument,
+		activities.ErrRemoteRefused, activities.ErrRemoteExpired}, app.Type()) {
 		return asUpdateError(motcua.Errorf(motcua.CodeSigningFailed, "%s: %s", what, app.Message()))
 	}
 	return temporal.NewApplicationError(what+": "+errorMessage(err), errUnavailable)

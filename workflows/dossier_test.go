@@ -44,6 +44,7 @@ type harness struct {
 	failFrom int // after this many successful pushes...
 	failPush int // ...the next failPush pushes fail
 	signErr  error
+	signed   []activities.SignInput // SignResult's inputs that signed
 	// archiveErr, when set, is the archive's answer to the next attempt.
 	archiveErr error
 	// draftErr fails the draft's rendering (once, then it renders);
@@ -95,6 +96,7 @@ func newHarness(t *testing.T) *harness {
 				h.signErr = nil
 				return activities.Signed{}, err
 			}
+			h.signed = append(h.signed, in)
 			return activities.Signed{SHA256: "signed", SignerCN: in.Signer.Name, SignedAt: in.At}, nil
 		})
 	h.env.OnActivity(a.TakeNumber, mock.Anything, mock.Anything).Return(

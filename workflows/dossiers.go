@@ -297,18 +297,49 @@ var (
 // refuses it before Temporal is asked.
 func Decide[C motcua.Command[C], R any](ctx context.Context, s *Dossiers, d Decision[C, R], id string, by motcua.User, cmd C) (R, error) {
 	var out R
+	return out, hand(ctx, s, d, id, by, cmd, client.WorkflowUpdateStageCompleted, &out)
+}
+
+// Hand hands by's command to the dossier like Decide, but returns once
+// the workflow has accepted it: for a decision that waits on someone
+// outside, such as a leader's phone, which the dossier's state shows
+// meanwhile.
+func Hand[C motcua.Command[C], R any](ctx context.Context, s *Dossiers, d Decision[C, R], id string, by motcua.User, cmd C) error {
+	return hand(ctx, s, d, id, by, cmd, client.WorkflowUpdateStageAccepted, nil)
+}
+
+func hand[C motcua.Command[C], R any](ctx context.Context, s *Dossiers, d Decision[C, R], id string, by motcua.User, cmd C, stage client.WorkflowUpdateStage, out *R) error {
 	st, err := s.open(ctx, id)
 	if err != nil {
-		return out, err
+		return err
 	}
 	cmd = cmd.By(by)
 	v, err := s.Commands.Vouch(cmd, vouch.Voucher{
 		Actor: by, DossierID: st.DossierID, Update: d.Update, Revision: st.Revision, IssuedAt: time.Now(),
 	})
 	if err != nil {
-		return out, err
+		return err
 	}
-	return out, s.update(vouch.WithVoucher(ctx, v), id, d.Update, cmd, &out)
+	ctx, cancel := context.WithTimeout(vouch.WithVoucher(ctx, v), DecisionTimeout)
+	defer cancel()
+	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: d.Update, Args: []any{cmd}, WaitForStage: stage,
+	})
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		return h.Get(ctx, out)
+	}
+	// Accepted: a refusal is already in the handle, the outcome comes
+	// later; asked with a cancelled context, the handle answers the one
+	// and does not wait for the other.
+	asked, cancelAsk := context.WithCancel(ctx)
+	cancelAsk()
+	if err := h.Get(asked, nil); err != nil && !errors.As(err, new(*client.WorkflowUpdateServiceTimeoutOrCanceledError)) {
+		return err
+	}
+	return nil
 }
 
 // open returns the dossier unless it is finished: a finished dossier
@@ -326,19 +357,6 @@ func (s *Dossiers) open(ctx context.Context, id string) (motcua.State, error) {
 		}
 	}
 	return st, err
-}
-
-// update sends an update and waits, at most DecisionTimeout, for its result.
-func (s *Dossiers) update(ctx context.Context, id, name string, arg, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, DecisionTimeout)
-	defer cancel()
-	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return err
-	}
-	return h.Get(ctx, out)
 }
 
 // ours reports whether the dossier is this unit's: its code begins with the

@@ -20,6 +20,7 @@ import (
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/internal/portal/portalsim"
+	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
@@ -139,6 +140,9 @@ func runDev(args []string) error {
 		return err
 	}
 	acts.Staff = users.Staff()
+	if fo.remoteSigner != "" {
+		acts.Remote = signer.RemoteSigner{URL: fo.remoteSigner}
+	}
 	if err := sf.issuing(acts, ca, users); err != nil {
 		return err
 	}

@@ -541,6 +541,13 @@ func (r *remoteSignSim) decide(t *testing.T, b *person, action string) {
 	t.Helper()
 	var code string
 	b.run(chromedp.Evaluate(`document.getElementById('tx-code').textContent.trim()`, &code))
+	r.approveCode(t, code, action)
+}
+
+// approveCode approves, refuses or lets expire the pending transaction
+// with the code.
+func (r *remoteSignSim) approveCode(t *testing.T, code, action string) {
+	t.Helper()
 	resp, err := http.Get(r.url + "/v1/transactions")
 	if err != nil {
 		t.Fatal(err)

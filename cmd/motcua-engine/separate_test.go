@@ -242,6 +242,7 @@ func uiIsReadOnly(t *testing.T, base string) {
 // data folder, with the users of writeUsers.
 type office struct {
 	data, temporal, api string
+	users               string // the users file
 	tok                 map[string]string
 	as                  map[string]*apiclient.Client // by role
 	workerArgs          []string                     // `motcua worker` as started; start more with them
@@ -251,16 +252,25 @@ type office struct {
 // startOffice starts an office; workerFlags are added to the worker's.
 func startOffice(t *testing.T, workerFlags ...string) *office {
 	t.Helper()
-	o := &office{data: t.TempDir(), temporal: freeAddr(t), api: freeAddr(t)}
+	o := &office{data: t.TempDir(), temporal: freeAddr(t)}
 	portal := freeAddr(t)
 	users, tok := writeUsers(t, o.data)
-	o.tok = tok
+	o.users, o.tok = users, tok
 	o.workerArgs = append([]string{"worker", "--data", o.data, "--temporal-addr", o.temporal, "--portal-url", "http://" + portal}, workerFlags...)
 	start(t, "server", "--data", o.data, "--temporal-addr", o.temporal, "--ui-addr", "")
 	start(t, "portal-sim", "--addr", portal)
 	o.worker = start(t, o.workerArgs...)
-	start(t, "api", "--data", o.data, "--temporal-addr", o.temporal, "--users", users, "--api-addr", o.api)
-	waitStatus(t, "http://"+o.api+"/healthz", 200)
+	o.api, _ = o.startAPI(t)
 	o.as = newRoleClient("http://"+o.api, tok)
 	return o
+}
+
+// startAPI starts one more API of the office with flags added, and
+// returns its address once it answers.
+func (o *office) startAPI(t *testing.T, flags ...string) (string, *proc) {
+	t.Helper()
+	addr := freeAddr(t)
+	p := start(t, append([]string{"api", "--data", o.data, "--temporal-addr", o.temporal, "--users", o.users, "--api-addr", addr}, flags...)...)
+	waitStatus(t, "http://"+addr+"/healthz", 200)
+	return addr, p
 }

@@ -45,6 +45,7 @@ func runWorker(args []string) error {
 	sf.register(fs)
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	portalURL := fs.String("portal-url", "", "national portal URL (required)")
+	remoteSigner := fs.String("remote-signer", "", "URL of the remote-signing service leaders approve transactions on (the API's --remote-signer): the dossiers wait for the leader's phone here")
 	usersFile := fs.String("users", "", "users file (the API's): deadline reminders reach the staff in it who have an email or phone; leaders' signature images are drawn on results")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,6 +85,9 @@ func runWorker(args []string) error {
 		return err
 	}
 	acts.Staff = staff
+	if *remoteSigner != "" {
+		acts.Remote = signer.RemoteSigner{URL: *remoteSigner}
+	}
 	if err := sf.issuing(acts, ca, users); err != nil {
 		return err
 	}

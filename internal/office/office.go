@@ -149,6 +149,17 @@ func Decide[C motcua.Command[C], R any](ctx context.Context, o *Office, d workfl
 	return out, err
 }
 
+// Hand hands by's decision to the dossier and returns once the workflow
+// has accepted it (see workflows.Hand), logging it so.
+func Hand[C motcua.Command[C], R any](ctx context.Context, o *Office, d workflows.Decision[C, R], id string, by motcua.User, cmd C) error {
+	err := workflows.Hand(ctx, o.Dossiers, d, id, by, cmd)
+	if err == nil {
+		o.Log.Info().Str("dossier_id", id).Str("workflow_id", id).Str("decision", d.Update).
+			Str("by", by.ID).Msg("decision accepted")
+	}
+	return err
+}
+
 // ErrorOf is the motcua.Error err stands for, about the dossier id: a
 // domain error or a workflow update's refusal keeps its code; a decision
 // not answered in time may still be carried out (unavailable, saying so);

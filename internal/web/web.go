@@ -52,7 +52,6 @@ type Server struct {
 	RemoteSigner *signer.RemoteSigner
 
 	sessions sessions
-	remote   remoteTxs
 	once     sync.Once
 	pages    *template.Template
 }

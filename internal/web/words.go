@@ -149,6 +149,7 @@ var words = map[string][2]string{
 	"remote_approved":         {"Đã ký qua dịch vụ ký từ xa", "Signed through the remote-signing service"},
 	"remote_refused":          {"Người ký đã từ chối trên điện thoại; không hồ sơ nào được ký.", "Refused on the phone; nothing was signed."},
 	"remote_expired":          {"Giao dịch đã hết hạn; không hồ sơ nào được ký.", "The transaction expired; nothing was signed."},
+	"remote_failed":           {"Không nhận được chữ ký từ dịch vụ ký từ xa; hồ sơ chưa được ký.", "No signature came from the remote-signing service; the dossier is not signed."},
 	"language":                {"English", "Tiếng Việt"},
 }
 
