@@ -107,6 +107,7 @@ func registerWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.CodesWorkflow)
 	r.RegisterWorkflow(workflows.RegisterWorkflow)
 	r.RegisterWorkflow(workflows.ArchiveTimestampsWorkflow)
+	r.RegisterWorkflow(workflows.NightlyBackupWorkflow)
 }
 
 // EnsureArchiveSchedule creates the Temporal Schedule that renews the
@@ -114,28 +115,46 @@ func registerWorkflows(r sdkworker.WorkflowRegistry) {
 // given margin; when it exists with another margin, the margin is set
 // (the schedule's note says which). Runs never overlap.
 func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Duration) error {
-	action := &client.ScheduleWorkflowAction{
+	return ensureNightly(ctx, c, 2, &client.ScheduleWorkflowAction{
 		ID:        workflows.ArchiveTimestampsID,
 		Workflow:  workflows.ArchiveTimestampsWorkflow,
 		Args:      []any{workflows.ArchiveTimestampsInput{Margin: margin}},
 		TaskQueue: workflows.TaskQueue,
-	}
-	// 02:00 on the office's clock, by the time zone's name: Temporal's
-	// server reads it from the tz database (motcua's binaries embed it,
+	}, "renew-margin "+margin.String())
+}
+
+// EnsureBackupSchedule creates the Temporal Schedule that backs the
+// office up every night at 01:00 in Vietnam (before the archive's
+// renewals), on the process that serves BackupTaskQueue (ServeBackups).
+func EnsureBackupSchedule(ctx context.Context, c client.Client) error {
+	return ensureNightly(ctx, c, 1, &client.ScheduleWorkflowAction{
+		ID:        workflows.BackupID,
+		Workflow:  workflows.NightlyBackupWorkflow,
+		TaskQueue: workflows.TaskQueue,
+	}, "backup")
+}
+
+// ensureNightly creates the schedule of action at hour:00 every night,
+// or brings an existing one to it when its note (what, and when) differs.
+// Runs never overlap.
+func ensureNightly(ctx context.Context, c client.Client, hour int, action *client.ScheduleWorkflowAction, what string) error {
+	// On the office's clock, by the time zone's name: Temporal's server
+	// reads it from the tz database (motcua's binaries embed it,
 	// time/tzdata), not from a fixed offset from UTC. The note names the
 	// spec too, so a schedule made by an older motcua is brought to it.
+	at := fmt.Sprintf("%02d:00", hour)
 	spec := client.ScheduleSpec{
-		Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: 2}}, Comment: "02:00 every night"}},
+		Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: hour}}, Comment: at + " every night"}},
 		TimeZoneName: "Asia/Ho_Chi_Minh",
 	}
-	note := "renew-margin " + margin.String() + "; 02:00 Asia/Ho_Chi_Minh"
-	h := c.ScheduleClient().GetHandle(ctx, workflows.ArchiveTimestampsID)
+	note := what + "; " + at + " Asia/Ho_Chi_Minh"
+	h := c.ScheduleClient().GetHandle(ctx, action.ID)
 	d, err := h.Describe(ctx)
 	var missing *serviceerror.NotFound
 	switch {
 	case errors.As(err, &missing):
 		_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-			ID:      workflows.ArchiveTimestampsID,
+			ID:      action.ID,
 			Spec:    spec,
 			Action:  action,
 			Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
@@ -154,9 +173,24 @@ func EnsureArchiveSchedule(ctx context.Context, c client.Client, margin time.Dur
 		}})
 	}
 	if err != nil {
-		return fmt.Errorf("schedule %s: %w", workflows.ArchiveTimestampsID, err)
+		return fmt.Errorf("schedule %s: %w", action.ID, err)
 	}
 	return nil
+}
+
+// ServeBackups starts the worker of BackupTaskQueue, which takes the
+// nightly snapshots of b.Data, and makes sure the schedule is there.
+func ServeBackups(ctx context.Context, c client.Client, b *activities.Backups) (sdkworker.Worker, error) {
+	w := sdkworker.New(c, workflows.BackupTaskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: 1})
+	w.RegisterActivity(b)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start the backup worker: %w", err)
+	}
+	if err := EnsureBackupSchedule(ctx, c); err != nil {
+		w.Stop()
+		return nil, err
+	}
+	return w, nil
 }
 
 // NewReplayer returns a replayer of motcua's workflows: histories are read

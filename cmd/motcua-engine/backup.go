@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/internal/backup"
 	"github.com/motcua/motcua/internal/cli"
+	"github.com/motcua/motcua/worker"
+	"github.com/motcua/motcua/workflows"
 )
 
 // runBackup is `motcua backup --data DIR --to DEST`: a snapshot of a
@@ -65,4 +71,31 @@ func runRestore(args []string) error {
 	fmt.Printf("restored snapshot %s (taken %s) into %s: %d files, %d blobs, each checked against the manifest\n",
 		*name, m.TakenAt.Format(time.RFC3339), *data, len(m.Files), len(m.Blobs))
 	return nil
+}
+
+// backupFlag is --backup-to of the processes that hold a data folder
+// (`motcua dev`, `motcua server` on SQLite).
+func backupFlag(fs *flag.FlagSet) *string {
+	return fs.String("backup-to", "", "back the data folder up every night at 01:00 (Vietnam) into this backup folder, as `motcua backup --to` does (a Temporal Schedule, "+workflows.BackupID+"); the keys are sealed with $"+backup.PassphraseEnv)
+}
+
+// backupPassphrase is the passphrase --backup-to needs, checked at start.
+func backupPassphrase(dest string) ([]byte, error) {
+	pass := os.Getenv(backup.PassphraseEnv)
+	if len(pass) < backup.MinPassphrase {
+		return nil, cli.UsageError(fmt.Sprintf("--backup-to seals the keys with a passphrase of at least %d characters: set %s", backup.MinPassphrase, backup.PassphraseEnv))
+	}
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		return nil, fmt.Errorf("--backup-to: %w", err)
+	}
+	return []byte(pass), nil
+}
+
+// serveBackups takes this process's nightly backups of data into dest.
+func serveBackups(ctx context.Context, tc client.Client, data, dest string, pass []byte) (stop func(), err error) {
+	w, err := worker.ServeBackups(ctx, tc, &activities.Backups{Data: data, Dest: dest, Passphrase: pass})
+	if err != nil {
+		return nil, err
+	}
+	return w.Stop, nil
 }

@@ -13,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/backup"
+	"github.com/motcua/motcua/internal/mtls"
+	"github.com/motcua/motcua/workflows"
 )
 
 // The restore drill of a one-machine office: `motcua backup` while `motcua
@@ -168,5 +172,71 @@ func TestBackupUnderLoadThenRestore(t *testing.T) {
 		if err != nil || json.Unmarshal(v, &f) != nil || len(f.Problems) > 0 || len(f.Versions) != 1 {
 			t.Errorf("audit verify %s: %v\n%s", id, err, v)
 		}
+	}
+}
+
+// `motcua dev --backup-to DEST` backs the office up every night at 01:00
+// (Vietnam) through a Temporal Schedule; triggered now, the snapshot it
+// takes restores. Without the passphrase, dev refuses to start.
+func TestTheNightlyBackupIsATemporalSchedule(t *testing.T) {
+	processTest(t, "runs motcua dev with --backup-to and triggers its schedule")
+	const passphrase = "một cụm mật khẩu đủ dài"
+	dest := t.TempDir()
+	cfg := devConfig{data: t.TempDir(), api: freeAddr(t), temporal: freeAddr(t), pki: freeAddr(t),
+		extra: []string{"--backup-to", dest}, env: []string{backup.PassphraseEnv + "=" + passphrase}}
+
+	refused := exec.Command(binary, "dev", "--data", t.TempDir(), "--backup-to", dest)
+	refused.Env = append(os.Environ(), backup.PassphraseEnv+"=short")
+	if out, err := refused.CombinedOutput(); err == nil || !strings.Contains(string(out), backup.PassphraseEnv) {
+		t.Errorf("dev --backup-to with a short passphrase: %v\n%s", err, out)
+	}
+
+	p := startDev(t, cfg)
+	api := newRoleClient(p.api, tokens(t, cfg.data))
+	ctx := context.Background()
+	_, err := api["clerk"].Create(ctx, motcua.Application{
+		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
+		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
+		Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tc := dialTemporalAs(t, cfg.temporal, cfg.data, mtls.Worker)
+	h := tc.ScheduleClient().GetHandle(ctx, workflows.BackupID)
+	var d *client.ScheduleDescription
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if d, err = h.Describe(ctx); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("the backup schedule: %v", err)
+	}
+	if cal := d.Schedule.Spec.Calendars; len(cal) != 1 || len(cal[0].Hour) != 1 || cal[0].Hour[0].Start != 1 || d.Schedule.Spec.TimeZoneName != "Asia/Ho_Chi_Minh" {
+		t.Errorf("the backup schedule's spec: %+v", d.Schedule.Spec)
+	}
+	if err := h.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	for deadline := time.Now().Add(2 * time.Minute); name == ""; time.Sleep(200 * time.Millisecond) {
+		name, _ = backup.Latest(dest)
+		if time.Now().After(deadline) {
+			t.Fatal("the triggered schedule took no snapshot")
+		}
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	m, err := backup.Restore(dest, name, restored, []byte(passphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.Files["temporal.db"]; !ok || len(m.Blobs) == 0 {
+		t.Errorf("the nightly snapshot: %d files (%v), %d blobs", len(m.Files), m.Files, len(m.Blobs))
+	}
+	if _, err := os.Stat(filepath.Join(restored, "keys", "payload.key")); err != nil {
+		t.Errorf("the restored folder has no payload key: %v", err)
 	}
 }

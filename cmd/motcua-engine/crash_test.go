@@ -417,6 +417,18 @@ func redone(dc converter.DataConverter, h *historypb.History, activityType strin
 // test.
 func dialTemporal(t *testing.T, addr, data string) (client.Client, converter.DataConverter) {
 	t.Helper()
+	return dialTemporalWith(t, addr, data, mtls.Auditor) // the tests only read
+}
+
+// dialTemporalAs is a client of the office's Temporal as identity.
+func dialTemporalAs(t *testing.T, addr, data, identity string) client.Client {
+	t.Helper()
+	tc, _ := dialTemporalWith(t, addr, data, identity)
+	return tc
+}
+
+func dialTemporalWith(t *testing.T, addr, data, identity string) (client.Client, converter.DataConverter) {
+	t.Helper()
 	key, err := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -425,7 +437,7 @@ func dialTemporal(t *testing.T, addr, data string) (client.Client, converter.Dat
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsConf, err := mtls.ClientConfig(mtls.FilesOf(filepath.Join(data, "tls"), mtls.Auditor)) // the tests only read
+	tlsConf, err := mtls.ClientConfig(mtls.FilesOf(filepath.Join(data, "tls"), identity))
 	if err != nil {
 		t.Fatal(err)
 	}

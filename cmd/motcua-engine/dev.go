@@ -44,8 +44,16 @@ func runDev(args []string) error {
 	pkiAddr := fs.String("pki-addr", "127.0.0.1:8234", "address of the dev CA's TSA, OCSP responder and CRL")
 	tsaPolicy := fs.String("tsa-policy", devca.DefaultTSAPolicy, "policy OID the dev TSA's tokens name (default: ETSI EN 319 421's baseline time-stamp policy)")
 	usersFile := fs.String("users", "", "users file; empty creates one demo user per role")
+	backupTo := backupFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var backupPass []byte
+	if *backupTo != "" {
+		var err error
+		if backupPass, err = backupPassphrase(*backupTo); err != nil {
+			return err
+		}
 	}
 	if err := c.checkPublicURL(); err != nil {
 		return err
@@ -151,6 +159,13 @@ func runDev(args []string) error {
 		return err
 	}
 	defer w.Stop()
+	if *backupTo != "" {
+		stopBackups, err := serveBackups(ctx, tc, c.data, *backupTo, backupPass)
+		if err != nil {
+			return err
+		}
+		defer stopBackups()
+	}
 
 	fmt.Fprintf(os.Stderr, "\nmotcua dev is running (started in %s)\n", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(os.Stderr, "  HTTP API        http://%s\n", apiListener.Addr())
@@ -161,6 +176,9 @@ func runDev(args []string) error {
 	fmt.Fprintf(os.Stderr, "  national portal %s\n", *portalURL)
 	fmt.Fprintf(os.Stderr, "  dev CA services http://%s (TSA /tsa, OCSP /ocsp, CRL /crl)\n", pkiListener.Addr())
 	fmt.Fprintf(os.Stderr, "  data            %s (dev CA root: %s)\n", c.data, ca.RootPath())
+	if *backupTo != "" {
+		fmt.Fprintf(os.Stderr, "  backups         %s (every night at 01:00)\n", *backupTo)
+	}
 	if len(tokens) > 0 { // the tokens and passwords themselves stay in their files, out of any log
 		fmt.Fprintf(os.Stderr, "  pages           http://%s/login\n", apiListener.Addr())
 		fmt.Fprintf(os.Stderr, "  demo users      one per role; tokens in %s, passwords in %s\n",

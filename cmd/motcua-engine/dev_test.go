@@ -172,6 +172,7 @@ type devProcess struct {
 type devConfig struct {
 	data, api, temporal, pki string
 	extra                    []string // more flags
+	env                      []string // more environment, NAME=value
 }
 
 func startDev(t *testing.T, c devConfig) *devProcess {
@@ -180,6 +181,9 @@ func startDev(t *testing.T, c devConfig) *devProcess {
 	p.cmd = exec.Command(binary, append([]string{"dev", "--data", c.data, "--api-addr", c.api, "--temporal-addr", c.temporal, "--ui-addr", "", "--pki-addr", c.pki}, c.extra...)...)
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
+	if c.env != nil {
+		p.cmd.Env = append(os.Environ(), c.env...)
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/internal/devserver"
+	"github.com/motcua/motcua/internal/mtls"
 )
 
 // runServer runs the Temporal server alone (and its Web UI), for workers and
@@ -24,8 +26,19 @@ func runServer(args []string) error {
 	postgres := fs.String("postgres", os.Getenv("MOTCUA_POSTGRES"), "run on PostgreSQL at this URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable; default $MOTCUA_POSTGRES, which keeps the password out of the process list) instead of SQLite in the data folder; the databases DATABASE and DATABASE_visibility are created and their schema set up or upgraded on start")
 	services := fs.String("services", "frontend,history,matching,worker", "the Temporal services this process runs (separate processes need --postgres): history on the frontend's port +1, matching +2, worker +6, each service's membership port 300 below its own")
 	shards := fs.Int("shards", devserver.DefaultHistoryShards, "history shards of a new cluster on PostgreSQL; every process of a cluster gives the same, and it never changes after the first start")
+	backupTo := backupFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var backupPass []byte
+	if *backupTo != "" {
+		if *postgres != "" {
+			return cli.UsageError("server --backup-to backs up the SQLite data folder; on PostgreSQL back the database up with pg_dump or point-in-time recovery (see the README)")
+		}
+		var err error
+		if backupPass, err = backupPassphrase(*backupTo); err != nil {
+			return err
+		}
 	}
 	c.postgres, c.services, c.shards = *postgres, splitList(*services), *shards
 	if c.postgres == "" && len(c.services) != 4 {
@@ -47,6 +60,19 @@ func runServer(args []string) error {
 		where = "PostgreSQL"
 	}
 	fmt.Fprintf(os.Stderr, "temporal %s on %s (namespace %s, %s)\n", strings.Join(c.services, ", "), *temporalAddr, c.namespace, where)
+	if *backupTo != "" { // the server holds the data folder: it takes the nightly snapshots
+		conn, err := connect(ctx, &c, *temporalAddr, mtls.Worker, time.Minute)
+		if err != nil {
+			return err
+		}
+		defer conn.tc.Close()
+		stopBackups, err := serveBackups(ctx, conn.tc, c.data, *backupTo, backupPass)
+		if err != nil {
+			return err
+		}
+		defer stopBackups()
+		fmt.Fprintf(os.Stderr, "backups of %s into %s every night at 01:00\n", c.data, *backupTo)
+	}
 	<-ctx.Done()
 	log.Info().Msg("stopping temporal server")
 	return nil

@@ -41,6 +41,9 @@ import (
 // comes from.
 const PassphraseEnv = "MOTCUA_BACKUP_PASSPHRASE"
 
+// MinPassphrase is the shortest passphrase Take accepts.
+const MinPassphrase = 12
+
 // databases are the SQLite files of a data folder, copied consistently.
 var databases = []string{"temporal.db", "readmodel.db"}
 
@@ -64,8 +67,8 @@ const format = 1
 // Take copies the data folder data into a new snapshot under dest, the
 // passphrase sealing the secrets, and returns its manifest and name.
 func Take(data, dest string, passphrase []byte) (Manifest, string, error) {
-	if len(passphrase) < 12 {
-		return Manifest{}, "", fmt.Errorf("the passphrase (%s) must be at least 12 characters", PassphraseEnv)
+	if len(passphrase) < MinPassphrase {
+		return Manifest{}, "", fmt.Errorf("the passphrase (%s) must be at least %d characters", PassphraseEnv, MinPassphrase)
 	}
 	m := Manifest{Format: format, TakenAt: time.Now().UTC(), Files: map[string]string{}}
 	name := m.TakenAt.Format("20060102T150405.000Z")
