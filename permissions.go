@@ -32,6 +32,8 @@ const (
 	ActIssue Action = "issue"
 	// ActRegisters: read the registers of issued results.
 	ActRegisters Action = "registers"
+	// ActSubscribe: manage the webhooks back-office systems hear changes on.
+	ActSubscribe Action = "subscribe"
 )
 
 var permissions = map[Action][]Role{
@@ -51,6 +53,7 @@ var permissions = map[Action][]Role{
 	ActOperate:       {RoleSystem},
 	ActIssue:         {RoleRecordsOfficer},
 	ActRegisters:     {RoleRecordsOfficer, RoleAuditor},
+	ActSubscribe:     {RoleSystem},
 }
 
 // May reports whether the role may do a.

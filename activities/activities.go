@@ -60,6 +60,8 @@ type Activities struct {
 	// Remote is the remote-signing service leaders approve transactions
 	// on; nil when the office has none.
 	Remote RemoteSigning
+	// Webhooks takes every status change for the webhooks' subscribers.
+	Webhooks WebhookQueue
 	// Metrics, when set, counts and times what the activities do.
 	Metrics *metrics.Registry
 	Log     zerolog.Logger
@@ -381,6 +383,13 @@ func (a *Activities) PushPortalUpdates(ctx context.Context, us []portal.Update) 
 	}
 	first, last := us[0], us[len(us)-1]
 	log := a.logger(ctx, first.DossierID)
+	// The webhooks' subscribers first: a push retried after the portal
+	// failed hands the same events over again, and they are recognised.
+	if a.Webhooks != nil {
+		if err := a.Webhooks.Enqueue(ctx, webhookEvents(us)); err != nil {
+			return fmt.Errorf("hand the changes to the webhooks: %w", err)
+		}
+	}
 	if err := a.Portal.Push(ctx, us...); err != nil {
 		log.Warn().Err(err).Int("seq", first.Seq).Int("to_seq", last.Seq).Msg("portal push failed")
 		if a.Metrics != nil {

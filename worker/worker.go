@@ -108,6 +108,7 @@ func registerWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.RegisterWorkflow)
 	r.RegisterWorkflow(workflows.ArchiveTimestampsWorkflow)
 	r.RegisterWorkflow(workflows.NightlyBackupWorkflow)
+	r.RegisterWorkflow(workflows.WebhooksWorkflow)
 }
 
 // EnsureArchiveSchedule creates the Temporal Schedule that renews the

@@ -449,13 +449,14 @@ func dialTemporalWith(t *testing.T, addr, data, identity string) (client.Client,
 	return tc, dc
 }
 
-// writeUsers writes a users file with a clerk, a specialist, the chairman
-// and an auditor, and returns it with their tokens by role.
+// writeUsers writes a users file with a clerk, a specialist, the chairman,
+// an auditor and a back-office system, and returns it with their tokens
+// by role.
 func writeUsers(t *testing.T, dir string) (string, map[string]string) {
 	t.Helper()
 	tok := map[string]string{}
 	var list []map[string]string
-	for _, u := range [][3]string{{"clerk1", "Trần Thị Mai", "clerk"}, {"specialist1", "Lê Văn Hùng", "specialist"}, {"chairman1", "Nguyễn Văn Vĩnh", "chairman"}, {"auditor1", "Đỗ Minh Khoa", "auditor"}} {
+	for _, u := range [][3]string{{"clerk1", "Trần Thị Mai", "clerk"}, {"specialist1", "Lê Văn Hùng", "specialist"}, {"chairman1", "Nguyễn Văn Vĩnh", "chairman"}, {"auditor1", "Đỗ Minh Khoa", "auditor"}, {"system1", "Hệ thống một cửa của tỉnh", "system"}} {
 		tok[u[2]] = "process-test-" + u[0]
 		sum := sha256.Sum256([]byte(tok[u[2]]))
 		list = append(list, map[string]string{"id": u[0], "name": u[1], "role": u[2], "token_sha256": hex.EncodeToString(sum[:])})

@@ -114,6 +114,9 @@ func startWorker(ctx context.Context, tc client.Client, dc converter.DataConvert
 	if acts.Registers == nil {
 		acts.Registers = workflows.Registers{Temporal: tc, Unit: acts.Unit}
 	}
+	if acts.Webhooks == nil {
+		acts.Webhooks = &workflows.Webhooks{Temporal: tc}
+	}
 	w := worker.New(tc, dc, acts, workerInterceptors...)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
