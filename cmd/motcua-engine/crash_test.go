@@ -117,7 +117,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	defer smtpSrv.Close()
 	sms := notifytest.StartSMS()
 	defer sms.Close()
-	workerArgs := []string{"worker", "--data", data, "--temporal-addr", temporalAddr, "--portal-url", "http://" + portalAddr,
+	workerArgs := []string{"worker", "--data", data, "--temporal-addr", temporalAddr, "--portal-url", "http://" + portalAddr, "--outbox", filepath.Join(data, "outbox"),
 		"--smtp-addr", smtpSrv.Addr, "--sms-url", sms.URL}
 
 	start(t, "server", "--data", data, "--temporal-addr", temporalAddr, "--ui-addr", "")

@@ -33,7 +33,7 @@ func runDev(args []string) error {
 	var sf signingFlags
 	c.register(fs, "./motcua-data")
 	c.registerMetrics(fs)
-	nf.register(fs)
+	nf.register(fs, "") // motcua dev: DATA/outbox, set below
 	sf.register(fs)
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "HTTP API address")
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "embedded Temporal frontend address")
@@ -57,6 +57,9 @@ func runDev(args []string) error {
 	}
 	if err := c.checkPublicURL(); err != nil {
 		return err
+	}
+	if nf.outbox == "" {
+		nf.outbox = filepath.Join(c.data, "outbox")
 	}
 	fo.roots = sf.roots // the API trusts what the worker does
 	log, err := c.logger()

@@ -31,7 +31,7 @@ func TestAnIntruderCannotUseTemporalsFrontDoor(t *testing.T) {
 	users, tok := writeUsers(t, data)
 	start(t, "server", "--data", data, "--temporal-addr", temporalAddr, "--ui-addr", "")
 	start(t, "portal-sim", "--addr", portalAddr)
-	start(t, "worker", "--data", data, "--temporal-addr", temporalAddr, "--portal-url", "http://"+portalAddr)
+	start(t, "worker", "--data", data, "--temporal-addr", temporalAddr, "--portal-url", "http://"+portalAddr, "--outbox", filepath.Join(data, "outbox"))
 	start(t, "api", "--data", data, "--temporal-addr", temporalAddr, "--users", users, "--api-addr", apiAddr)
 	waitStatus(t, "http://"+apiAddr+"/healthz", 200)
 	api := newRoleClient("http://"+apiAddr, tok)

@@ -114,7 +114,7 @@ func TestSeparateProcessesSurviveTheServerGoingAway(t *testing.T) {
 	uiAddr := freeAddr(t)
 	server := start(t, "server", "--data", data, "--temporal-addr", temporal, "--ui-addr", uiAddr)
 	start(t, "portal-sim", "--addr", portalAddr)
-	worker := start(t, "worker", "--data", data, "--temporal-addr", temporal, "--portal-url", "http://"+portalAddr)
+	worker := start(t, "worker", "--data", data, "--temporal-addr", temporal, "--portal-url", "http://"+portalAddr, "--outbox", filepath.Join(data, "outbox"))
 	start(t, "api", "--data", data, "--temporal-addr", temporal, "--users", users, "--api-addr", apiAddr)
 	api := "http://" + apiAddr
 	waitStatus(t, api+"/healthz", 200)
@@ -256,7 +256,7 @@ func startOffice(t *testing.T, workerFlags ...string) *office {
 	portal := freeAddr(t)
 	users, tok := writeUsers(t, o.data)
 	o.users, o.tok = users, tok
-	o.workerArgs = append([]string{"worker", "--data", o.data, "--temporal-addr", o.temporal, "--portal-url", "http://" + portal}, workerFlags...)
+	o.workerArgs = append([]string{"worker", "--data", o.data, "--temporal-addr", o.temporal, "--portal-url", "http://" + portal, "--outbox", filepath.Join(o.data, "outbox")}, workerFlags...)
 	start(t, "server", "--data", o.data, "--temporal-addr", o.temporal, "--ui-addr", "")
 	start(t, "portal-sim", "--addr", portal)
 	o.worker = start(t, o.workerArgs...)

@@ -12,6 +12,7 @@ import (
 	"net/smtp"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,7 +42,7 @@ func runWorker(args []string) error {
 	var sf signingFlags
 	c.register(fs, "./motcua-data")
 	c.registerMetrics(fs)
-	nf.register(fs)
+	nf.register(fs, "")
 	sf.register(fs)
 	temporalAddr := fs.String("temporal-addr", "127.0.0.1:7233", "Temporal frontend address")
 	portalURL := fs.String("portal-url", "", "national portal URL (required)")
@@ -64,6 +65,9 @@ func runWorker(args []string) error {
 	}
 	if *portalURL == "" {
 		return errors.New("worker: --portal-url is required")
+	}
+	if err := nf.check(); err != nil {
+		return err
 	}
 	ctx, stop := cli.SignalContext()
 	defer stop()
@@ -177,26 +181,49 @@ func newActivities(c *common, d *data, ca *devca.CA, portalURL string, nf *notif
 	}, nil
 }
 
-// notifyFlags choose the notification channels.
+// notifyFlags choose the notification channels: a real SMTP relay and
+// SMS gateway, or, for trying motcua, an outbox folder the messages are
+// written to (motcua dev's default: DATA/outbox). A worker with a channel
+// that has neither refuses to start.
 type notifyFlags struct {
-	smtpAddr, smtpFrom, smtpUser, smtpPassEnv string
-	smsURL                                    string
+	smtpAddr, smtpFrom, smtpUser string
+	smsURL                       string
+	outbox                       string
 }
 
-func (n *notifyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&n.smtpAddr, "smtp-addr", "", "SMTP server for email (host:port); empty writes emails to DATA/outbox")
+func (n *notifyFlags) register(fs *flag.FlagSet, outboxDefault string) {
+	fs.StringVar(&n.smtpAddr, "smtp-addr", "", "SMTP relay for email (host:port)")
 	fs.StringVar(&n.smtpFrom, "smtp-from", "motcua@localhost", "sender address of emails")
 	fs.StringVar(&n.smtpUser, "smtp-user", "", "SMTP user (PLAIN auth); the password is read from $MOTCUA_SMTP_PASSWORD")
-	fs.StringVar(&n.smsURL, "sms-url", "", "SMS gateway URL (HTTP POST JSON); empty writes SMS to DATA/outbox")
+	fs.StringVar(&n.smsURL, "sms-url", "", "SMS gateway URL (HTTP POST JSON)")
+	fs.StringVar(&n.outbox, "outbox", outboxDefault, "folder that emails and SMS without --smtp-addr or --sms-url are written to instead of being sent (for trying motcua; a worker without it needs both)")
+}
+
+// check refuses a channel with neither its service nor the outbox.
+func (n *notifyFlags) check() error {
+	var missing []string
+	if n.smtpAddr == "" {
+		missing = append(missing, "--smtp-addr")
+	}
+	if n.smsURL == "" {
+		missing = append(missing, "--sms-url")
+	}
+	if len(missing) > 0 && n.outbox == "" {
+		return cli.UsageError("notifications need " + strings.Join(missing, " and ") +
+			", or --outbox DIR to write them to a folder instead (for trying motcua, not for citizens)")
+	}
+	return nil
 }
 
 func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
+	if err := n.check(); err != nil {
+		return email, sms, err
+	}
 	ledger, err := notify.NewLedger(filepath.Join(dir, "notify"))
 	if err != nil {
 		return email, sms, err
 	}
-	outbox := filepath.Join(dir, "outbox")
-	email = notify.Once{Channel: "email", Ledger: ledger, Sender: notify.Outbox{Dir: outbox, Extension: "eml"}}
+	email = notify.Once{Channel: "email", Ledger: ledger, Sender: notify.Outbox{Dir: n.outbox, Extension: "eml"}}
 	if n.smtpAddr != "" {
 		s := notify.SMTP{Addr: n.smtpAddr, From: n.smtpFrom}
 		if n.smtpUser != "" {
@@ -205,7 +232,7 @@ func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
 		}
 		email.Sender = s
 	}
-	sms = notify.Once{Channel: "sms", Ledger: ledger, Sender: notify.Outbox{Dir: outbox, Extension: "sms"}}
+	sms = notify.Once{Channel: "sms", Ledger: ledger, Sender: notify.Outbox{Dir: n.outbox, Extension: "sms"}}
 	if n.smsURL != "" {
 		sms.Sender = notify.SMSGateway{URL: n.smsURL}
 	}

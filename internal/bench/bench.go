@@ -327,7 +327,7 @@ func (r *run) startMotcua(ctx context.Context) (*processes, error) {
 	m.usersFile = usersFile
 	for _, args := range [][]string{
 		{"portal-sim", "--addr", portal, "--data", filepath.Join(r.cfg.Dir, "portal")},
-		{"worker", "--data", r.data, "--temporal-addr", r.temporal, "--portal-url", "http://" + portal},
+		{"worker", "--data", r.data, "--temporal-addr", r.temporal, "--portal-url", "http://" + portal, "--outbox", filepath.Join(r.data, "outbox")},
 	} {
 		p, err := r.spawn(args[0], args...)
 		if err != nil {

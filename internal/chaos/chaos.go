@@ -263,8 +263,10 @@ var ArchiveEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 
 // WorkerArgs is how a motcua worker of the production topology is run
 // (docker-compose.yml runs the same): archive and metrics may be empty.
+// Its notifications go to the outbox folder, which the checks read; an
+// office gives --smtp-addr and --sms-url instead.
 func WorkerArgs(data, temporal, portalURL, archive, metrics string) []string {
-	return withOptional([]string{"worker", "--data", data, "--temporal-addr", temporal, "--portal-url", portalURL}, archive, metrics)
+	return withOptional([]string{"worker", "--data", data, "--temporal-addr", temporal, "--portal-url", portalURL, "--outbox", filepath.Join(data, "outbox")}, archive, metrics)
 }
 
 // APIArgs is how an API process of the production topology is run.
