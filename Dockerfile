@@ -11,7 +11,7 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /data motcua \
-    && mkdir -p /data && chown motcua /data
+    && mkdir -p /data /certs && chown motcua /data /certs
 COPY --from=build /out/motcua /out/motcua-engine /usr/local/bin/
 USER motcua
 VOLUME /data

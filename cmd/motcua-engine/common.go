@@ -48,6 +48,8 @@ type common struct {
 	unitPlace string
 	publicURL string
 	tls       mtls.Files // --tls-cert, --tls-key, --tls-ca
+	serverTLS string     // motcua server --tls-dir: its certificates, laid out by motcua tls issue
+	listenIP  string     // motcua server --listen-ip
 	catalog   string
 	keys      string
 	// metricsAddr, when set, serves /metrics there (registerMetrics).

@@ -2,19 +2,20 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/motcua/motcua/internal/chaos"
-	"github.com/motcua/motcua/internal/devserver"
+	"github.com/motcua/motcua/internal/mtls"
 )
 
 // composeService is what the drift check reads of a docker-compose service.
@@ -25,6 +26,36 @@ type composeService struct {
 	Environment map[string]string `yaml:"environment"`
 	Ports       []string          `yaml:"ports"`
 	Profiles    []string          `yaml:"profiles"`
+	Volumes     []any             `yaml:"volumes"`
+}
+
+// certParts are the parts of the certs volume a service mounts (the
+// volume's subpath of each mount; "/" for the whole volume), by target.
+func (s composeService) certParts() map[string]string {
+	out := map[string]string{}
+	for _, v := range s.Volumes {
+		switch m := v.(type) {
+		case string:
+			if src, target, ok := strings.Cut(m, ":"); ok && src == "certs" {
+				out[strings.TrimSuffix(target, ":ro")] = "/"
+			}
+		case map[string]any:
+			if m["source"] != "certs" {
+				continue
+			}
+			sub := "/"
+			if vol, ok := m["volume"].(map[string]any); ok {
+				if p, ok := vol["subpath"].(string); ok {
+					sub = p
+				}
+			}
+			if ro, _ := m["read_only"].(bool); !ro && sub != "/" {
+				sub += " (writable)"
+			}
+			out[m["target"].(string)] = sub
+		}
+	}
+	return out
 }
 
 type composeFile struct {
@@ -63,30 +94,59 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 	if err := yaml.Unmarshal(b, &c); err != nil {
 		t.Fatalf("docker-compose.yml: %v", err)
 	}
-	server, ui := goModVersion(t, "go.temporal.io/server"), goModVersion(t, "github.com/temporalio/ui-server/v2")
+	// Temporal's services are motcua's own binary: the release go.mod pins.
+	ui := goModVersion(t, "github.com/temporalio/ui-server/v2")
 
-	// Temporal: one process per service, on the database and shard count
-	// motcua server uses.
+	// The certificates: laid out once by tls-issue; every other service
+	// mounts its own part, read-only, and no one mounts the CAs' folder.
+	issue := c.Services["tls-issue"]
+	if args := commandArgs(t, "tls-issue", issue.Command); issue.Build == nil || !slices.Equal(args, chaos.TLSIssueArgs("/certs")) {
+		t.Errorf("tls-issue runs %q from %v, want %q from motcua's image", args, issue.Build, chaos.TLSIssueArgs("/certs"))
+	}
+	if got := issue.certParts(); got["/certs"] != "/" {
+		t.Errorf("tls-issue mounts %v, want the certs volume at /certs", got)
+	}
+	mounts := func(name, part string) {
+		t.Helper()
+		want := map[string]string{"/certs/" + part: part}
+		if got := c.Services[name].certParts(); !maps.Equal(got, want) {
+			t.Errorf("%s mounts the certificates %v, want only its part %v, read-only", name, got, want)
+		}
+	}
+
+	// Temporal: one process per service, run from motcua's image as the
+	// topology test runs it, on PostgreSQL, with its part of the
+	// certificates.
 	var services []string
 	frontend := ""
 	for name, s := range c.Services {
-		if !strings.HasPrefix(s.Image, "temporalio/server:") {
+		args := commandArgs(t, name, s.Command)
+		if strings.HasPrefix(s.Image, "temporalio/server") {
+			t.Errorf("%s runs Temporal's image, whose frontend takes plain clients; run motcua server", name)
+		}
+		if len(args) == 0 || args[0] != "server" {
 			continue
 		}
-		if s.Image != "temporalio/server:"+server {
-			t.Errorf("%s runs %s, go.mod has server v%s", name, s.Image, server)
+		flag := flags(args)
+		services = append(services, flag["--services"])
+		if s.Build == nil {
+			t.Errorf("%s is not built from motcua's Dockerfile", name)
 		}
-		env := s.Environment
-		services = append(services, env["TEMPORAL_SERVICES"])
-		if env["TEMPORAL_SERVICES"] == "frontend" {
+		certs := filepath.Dir(flag["--tls-dir"])
+		if rebuilt := chaos.ServerArgs(flag["--temporal-addr"], flag["--listen-ip"], flag["--services"], certs, flag["--metrics-addr"]); !slices.Equal(args, rebuilt) {
+			t.Errorf("%s runs\n  %q\nthe topology test runs\n  %q", name, args, rebuilt)
+		}
+		if flag["--listen-ip"] != "0.0.0.0" {
+			t.Errorf("%s listens on %q; in a container, 0.0.0.0", name, flag["--listen-ip"])
+		}
+		mounts(name, mtls.TemporalPart)
+		if u, err := url.Parse(s.Environment["MOTCUA_POSTGRES"]); err != nil || u.Scheme != "postgres" || u.Hostname() != "postgresql" || u.Path != "/temporal" {
+			t.Errorf("%s: MOTCUA_POSTGRES %q is not the postgresql service's temporal database", name, s.Environment["MOTCUA_POSTGRES"])
+		}
+		if flag["--services"] == "frontend" {
 			frontend = name + ":7233"
-		}
-		for k, want := range map[string]string{
-			"DB": "postgres12", "NUM_HISTORY_SHARDS": strconv.Itoa(devserver.DefaultHistoryShards),
-			"DBNAME": "temporal", "VISIBILITY_DBNAME": "temporal_visibility", "POSTGRES_SEEDS": "postgresql",
-		} {
-			if env[k] != want {
-				t.Errorf("%s: %s=%q, want %q", name, k, env[k], want)
+			if flag["--temporal-addr"] != frontend {
+				t.Errorf("the frontend %s is given --temporal-addr %q", name, flag["--temporal-addr"])
 			}
 		}
 	}
@@ -95,20 +155,18 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 	if !slices.Equal(services, want) {
 		t.Errorf("Temporal processes run %v, the topology test runs %v", services, want)
 	}
-	for _, name := range []string{"temporal-schema", "temporal-namespace"} {
-		if img := c.Services[name].Image; img != "temporalio/admin-tools:"+server {
-			t.Errorf("%s runs %s, want admin-tools %s", name, img, server)
+	for name, s := range c.Services {
+		if flag := flags(commandArgs(t, name, s.Command)); flag["--services"] != "" && flag["--temporal-addr"] != frontend {
+			t.Errorf("%s finds the frontend at %q, not %q", name, flag["--temporal-addr"], frontend)
 		}
 	}
-	schema := commandText(c.Services["temporal-schema"].Command)
-	for _, dir := range []string{"postgresql/v12/temporal/versioned", "postgresql/v12/visibility/versioned"} {
-		if !strings.Contains(schema, dir) {
-			t.Errorf("temporal-schema does not apply Temporal's %s", dir)
-		}
+	uiEnv := c.Services["temporal-ui"].Environment
+	uiFiles := mtls.FilesOf("/certs/"+mtls.UI, mtls.UI)
+	if uiEnv["TEMPORAL_TLS_CERT"] != uiFiles.Cert || uiEnv["TEMPORAL_TLS_KEY"] != uiFiles.Key || uiEnv["TEMPORAL_TLS_CA"] != uiFiles.CA ||
+		uiEnv["TEMPORAL_TLS_SERVER_NAME"] != mtls.ServerName || uiEnv["TEMPORAL_TLS_ENABLE_HOST_VERIFICATION"] != "true" {
+		t.Errorf("the Web UI does not connect as the reader %s: %v", mtls.UI, uiEnv)
 	}
-	if !strings.Contains(commandText(c.Services["temporal-namespace"].Command), "--retention "+strconv.Itoa(int(devserver.Retention.Hours()/24))+"d") {
-		t.Errorf("the namespace does not keep histories %v as motcua server's does", devserver.Retention)
-	}
+	mounts("temporal-ui", mtls.UI)
 	if img := c.Services["temporal-ui"].Image; img != "temporalio/ui:"+ui {
 		t.Errorf("temporal-ui runs %s, go.mod has ui-server v%s", img, ui)
 	}
@@ -138,15 +196,18 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 		}
 		flag := flags(args)
 		var rebuilt []string
+		certs := filepath.Dir(filepath.Dir(flag["--tls-cert"]))
 		if args[0] == "worker" {
 			workers = append(workers, name)
-			rebuilt = chaos.WorkerArgs(flag["--data"], flag["--temporal-addr"], flag["--portal-url"], flag["--archive"], flag["--metrics-addr"])
+			mounts(name, mtls.Worker)
+			rebuilt = chaos.WorkerArgs(flag["--data"], flag["--temporal-addr"], flag["--portal-url"], flag["--archive"], flag["--metrics-addr"], certs)
 			if u, err := url.Parse(flag["--portal-url"]); err != nil || c.Services[u.Hostname()].Command == nil {
 				t.Errorf("%s: the portal %q is no service", name, flag["--portal-url"])
 			}
 		} else {
 			apis = append(apis, name)
-			rebuilt = chaos.APIArgs(flag["--data"], flag["--temporal-addr"], flag["--users"], flag["--api-addr"], flag["--archive"], flag["--metrics-addr"])
+			mounts(name, mtls.API)
+			rebuilt = chaos.APIArgs(flag["--data"], flag["--temporal-addr"], flag["--users"], flag["--api-addr"], flag["--archive"], flag["--metrics-addr"], certs)
 		}
 		if !slices.Equal(args, rebuilt) {
 			t.Errorf("%s runs\n  %q\nthe topology test runs\n  %q", name, args, rebuilt)

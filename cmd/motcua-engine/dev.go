@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -221,8 +222,10 @@ func devUsers(dir, usersFile string) (*accounts.Users, map[motcua.Role]string, e
 
 // startDevServer starts the embedded server on DATA/temporal.db.
 func startDevServer(c *common, temporalAddr, uiAddr, codecEndpoint string, log zerolog.Logger) (*devserver.Server, error) {
-	if err := os.MkdirAll(c.data, 0o700); err != nil {
-		return nil, err
+	if c.postgres == "" || c.serverTLS == "" { // on PostgreSQL with laid-out certificates, no data folder
+		if err := os.MkdirAll(c.data, 0o700); err != nil {
+			return nil, err
+		}
 	}
 	return devserver.Start(devserver.Options{
 		DatabaseFile:     filepath.Join(c.data, "temporal.db"),
@@ -231,11 +234,12 @@ func startDevServer(c *common, temporalAddr, uiAddr, codecEndpoint string, log z
 		CodecEndpoint:    codecEndpoint,
 		Namespace:        c.namespace,
 		SearchAttributes: workflows.SearchAttributes,
-		TLSDir:           filepath.Join(c.data, "tls"),
+		TLSDir:           cmp.Or(c.serverTLS, filepath.Join(c.data, "tls")),
 		MetricsAddr:      c.serverMetrics,
 		Postgres:         c.postgres,
 		Services:         c.services,
 		HistoryShards:    c.shards,
+		ListenIP:         c.listenIP,
 		Logger:           devserver.Logger{L: log.With().Str("component", "temporal-server").Logger().Level(max(zerolog.WarnLevel, log.GetLevel()))},
 	})
 }

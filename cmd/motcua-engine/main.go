@@ -30,6 +30,7 @@ var commands = map[string]func(args []string) error{
 	"renew-timestamps": runRenewTimestamps,
 	"remote-sign-sim":  runRemoteSignSim,
 	"backup":           runBackup,
+	"tls":              runTLS,
 	"restore":          runRestore,
 }
 

@@ -26,6 +26,8 @@ func runServer(args []string) error {
 	postgres := fs.String("postgres", os.Getenv("MOTCUA_POSTGRES"), "run on PostgreSQL at this URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable; default $MOTCUA_POSTGRES, which keeps the password out of the process list) instead of SQLite in the data folder; the databases DATABASE and DATABASE_visibility are created and their schema set up or upgraded on start")
 	services := fs.String("services", "frontend,history,matching,worker", "the Temporal services this process runs (separate processes need --postgres): history on the frontend's port +1, matching +2, worker +6, each service's membership port 300 below its own")
 	shards := fs.Int("shards", devserver.DefaultHistoryShards, "history shards of a new cluster on PostgreSQL; every process of a cluster gives the same, and it never changes after the first start")
+	fs.StringVar(&c.serverTLS, "tls-dir", "", "the service's certificates, laid out by `motcua tls issue` (its temporal folder): no CA key is read or made; default DATA/tls, whose CAs are made on first start")
+	fs.StringVar(&c.listenIP, "listen-ip", "", "the address the services listen on, when not --temporal-addr's host (0.0.0.0 in a container whose frontend others reach by name; needs --postgres); they tell each other this machine's own address")
 	backupTo := backupFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,6 +43,17 @@ func runServer(args []string) error {
 		}
 	}
 	c.postgres, c.services, c.shards = *postgres, splitList(*services), *shards
+	if c.listenIP != "" && c.postgres == "" {
+		return cli.UsageError("server --listen-ip: services on separate machines need --postgres")
+	}
+	if c.serverTLS != "" {
+		if !mtls.LaidOut(c.serverTLS) {
+			return cli.UsageError("server --tls-dir " + c.serverTLS + " is not a folder motcua tls issue laid out for Temporal's services (server.crt, server.key, ca.crt, internode/node.*, no CA key)")
+		}
+		if *uiAddr != "" {
+			return cli.UsageError("server --tls-dir: the Web UI needs a reader's certificate of its own; run it apart (temporalio/ui with motcua tls issue's motcua-ui folder) and give --ui-addr \"\"")
+		}
+	}
 	if c.postgres == "" && len(c.services) != 4 {
 		return cli.UsageError("server --services: separate Temporal services need --postgres (on SQLite one process runs all four)")
 	}

@@ -11,8 +11,10 @@ import (
 // The production topology for real, as processes on this machine:
 // PostgreSQL (Debian's, started in a temporary folder), SeaweedFS's S3
 // server, Temporal as separate frontend, history, matching and worker
-// processes on PostgreSQL (schema made by the first to start), two motcua
-// workers and two APIs sharing the archive bucket. Dossiers go over every
+// processes on PostgreSQL (schema made by the first to start), each with
+// only its own certificates (motcua tls issue; mutual TLS, the claim
+// mapper), two motcua workers and two APIs sharing the archive bucket; an
+// intruder without a certificate, and the Web UI's reader, are refused. Dossiers go over every
 // path through both APIs while a worker, the history process and an API
 // are SIGKILLed and restarted; the chaos checks then hold: every dossier
 // final, one signature, one notification per channel, the portal in
@@ -26,6 +28,9 @@ func TestProductionTopology(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "VERDICT: OK — 30 dossiers, 3 kills") {
 		t.Fatalf("chaos on the production topology: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "door locked: no client certificate, no connection; the Web UI's certificate starts no workflow") {
+		t.Error("the run did not try the frontend's door as an intruder")
 	}
 	for _, killed := range []string{"killed worker", "killed temporal-history", "killed api"} {
 		if !strings.Contains(string(out), killed) {

@@ -11,6 +11,8 @@ package chaos
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -30,6 +33,7 @@ import (
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -45,6 +49,7 @@ import (
 	"github.com/motcua/motcua/internal/s3objects"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/worker"
+	"github.com/motcua/motcua/workflows"
 )
 
 // Config is one chaos run.
@@ -124,6 +129,7 @@ func Run(ctx context.Context, cfg Config) (Verdict, error) {
 type run struct {
 	cfg                  Config
 	temporal, portalAddr string
+	certs                string                              // the laid-out certificates (production topology)
 	apis                 []string                            // their addresses
 	via                  []map[motcua.Role]*apiclient.Client // each API as each role
 	as                   map[motcua.Role]*apiclient.Client   // the first API, for the checks
@@ -138,6 +144,15 @@ type run struct {
 
 // topology tells whether the run is the production topology.
 func (r *run) topology() bool { return r.cfg.Postgres != "" }
+
+// clientFiles are identity's certificate files: its part of the laid-out
+// certificates on the production topology, the data folder's otherwise.
+func (r *run) clientFiles(data, identity string) mtls.Files {
+	if r.certs != "" {
+		return mtls.FilesOf(filepath.Join(r.certs, identity), identity)
+	}
+	return mtls.FilesOf(filepath.Join(data, "tls"), identity)
+}
 
 func (r *run) progress(format string, args ...any) {
 	if r.cfg.Progress != nil {
@@ -199,14 +214,20 @@ func (r *run) startAll(ctx context.Context) error {
 		return err
 	}
 	r.others = append(r.others, p)
-	server := []string{"server", "--data", data, "--temporal-addr", r.temporal, "--ui-addr", ""}
 	if r.topology() {
+		// Processes that share no folder: each Temporal service reads its
+		// certificates from the temporal part of the layout, each motcua
+		// process its own identity's part.
+		r.certs = filepath.Join(r.cfg.Dir, "certs")
+		if out, err := exec.Command(r.cfg.Binary, TLSIssueArgs(r.certs)...).CombinedOutput(); err != nil {
+			return fmt.Errorf("tls issue: %v: %s", err, out)
+		}
 		for _, svc := range TemporalServices {
-			if r.servers[svc], err = r.spawn("temporal-"+svc, append(server, "--postgres", r.cfg.Postgres, "--services", svc)...); err != nil {
+			if r.servers[svc], err = r.spawn("temporal-"+svc, append(ServerArgs(r.temporal, "127.0.0.1", svc, r.certs, ""), "--postgres", r.cfg.Postgres)...); err != nil {
 				return err
 			}
 		}
-	} else if r.servers["all"], err = r.spawn("server", server...); err != nil {
+	} else if r.servers["all"], err = r.spawn("server", "server", "--data", data, "--temporal-addr", r.temporal, "--ui-addr", ""); err != nil {
 		return err
 	}
 	for i := range 2 {
@@ -214,7 +235,7 @@ func (r *run) startAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		w, err := r.spawn(fmt.Sprintf("worker%d", i), WorkerArgs(data, r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics)...)
+		w, err := r.spawn(fmt.Sprintf("worker%d", i), WorkerArgs(data, r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics, r.certs)...)
 		if err != nil {
 			return err
 		}
@@ -225,7 +246,7 @@ func (r *run) startAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a, err := r.spawn(fmt.Sprintf("api%d", i), APIArgs(data, r.temporal, usersFile, addr, r.cfg.Archive, metrics)...)
+		a, err := r.spawn(fmt.Sprintf("api%d", i), APIArgs(data, r.temporal, usersFile, addr, r.cfg.Archive, metrics, r.certs)...)
 		if err != nil {
 			return err
 		}
@@ -245,6 +266,13 @@ func (r *run) startAll(ctx context.Context) error {
 		}
 		if up == len(r.via) {
 			r.progress("engine up: temporal %s (%d processes), 2 workers, APIs %v, portal %s", r.temporal, len(r.servers), r.apis, r.portalAddr)
+			if r.certs == "" {
+				return nil
+			}
+			if err := r.doorLocked(ctx); err != nil {
+				return err
+			}
+			r.progress("door locked: no client certificate, no connection; the Web UI's certificate starts no workflow")
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -261,25 +289,51 @@ var TemporalServices = []string{"history", "matching", "frontend", "worker"}
 // topology read the archive bucket's credentials from.
 var ArchiveEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 
+// TLSIssueArgs lays the production topology's certificates out in dir
+// (docker-compose.yml's tls-issue service runs the same).
+func TLSIssueArgs(dir string) []string { return []string{"tls", "issue", "--dir", dir} }
+
+// ServerArgs is how one Temporal service of the production topology is
+// run, listening on listenIP (0.0.0.0 in a container, 127.0.0.1 here),
+// with its certificates from certs' temporal part and no data folder;
+// the PostgreSQL URL comes from $MOTCUA_POSTGRES (compose) or is added as
+// --postgres (this run).
+func ServerArgs(temporal, listenIP, service, certs, metrics string) []string {
+	args := []string{"server", "--temporal-addr", temporal, "--listen-ip", listenIP, "--ui-addr", "", "--services", service,
+		"--tls-dir", filepath.Join(certs, mtls.TemporalPart)}
+	if metrics != "" {
+		args = append(args, "--metrics-addr", metrics)
+	}
+	return args
+}
+
 // WorkerArgs is how a motcua worker of the production topology is run
-// (docker-compose.yml runs the same): archive and metrics may be empty.
-// Its notifications go to the outbox folder, which the checks read; an
-// office gives --smtp-addr and --sms-url instead.
-func WorkerArgs(data, temporal, portalURL, archive, metrics string) []string {
-	return withOptional([]string{"worker", "--data", data, "--temporal-addr", temporal, "--portal-url", portalURL, "--outbox", filepath.Join(data, "outbox")}, archive, metrics)
+// (docker-compose.yml runs the same): archive, metrics and certs may be
+// empty. Its notifications go to the outbox folder, which the checks
+// read; an office gives --smtp-addr and --sms-url instead.
+func WorkerArgs(data, temporal, portalURL, archive, metrics, certs string) []string {
+	args := []string{"worker", "--data", data, "--temporal-addr", temporal, "--portal-url", portalURL, "--outbox", filepath.Join(data, "outbox")}
+	return withOptional(args, archive, metrics, certs, mtls.Worker)
 }
 
 // APIArgs is how an API process of the production topology is run.
-func APIArgs(data, temporal, users, addr, archive, metrics string) []string {
-	return withOptional([]string{"api", "--data", data, "--temporal-addr", temporal, "--users", users, "--api-addr", addr}, archive, metrics)
+func APIArgs(data, temporal, users, addr, archive, metrics, certs string) []string {
+	args := []string{"api", "--data", data, "--temporal-addr", temporal, "--users", users, "--api-addr", addr}
+	return withOptional(args, archive, metrics, certs, mtls.API)
 }
 
-func withOptional(args []string, archive, metrics string) []string {
+// withOptional adds the archive, the metrics address, and the identity's
+// certificates from its part of certs (see mtls.Issue).
+func withOptional(args []string, archive, metrics, certs, identity string) []string {
 	if archive != "" {
 		args = append(args, "--archive", archive)
 	}
 	if metrics != "" {
 		args = append(args, "--metrics-addr", metrics)
+	}
+	if certs != "" {
+		f := mtls.FilesOf(filepath.Join(certs, identity), identity)
+		args = append(args, "--tls-cert", f.Cert, "--tls-key", f.Key, "--tls-ca", f.CA)
 	}
 	return args
 }
@@ -542,7 +596,7 @@ func (r *run) check(ctx context.Context) []string {
 		return []string{"payload key: " + err.Error()}
 	}
 	dc, _ := codec.DataConverter(key)
-	tlsConf, err := mtls.ClientConfig(mtls.FilesOf(filepath.Join(data, "tls"), mtls.Auditor)) // the checks only read
+	tlsConf, err := mtls.ClientConfig(r.clientFiles(data, mtls.Auditor)) // the checks only read
 	if err != nil {
 		return []string{"tls: " + err.Error()}
 	}
@@ -644,4 +698,44 @@ func portalRecords(dir, id string) []portal.Record {
 		}
 		out = append(out, rec)
 	}
+}
+
+// doorLocked tries Temporal's frontend as intruders would: in plain text,
+// over TLS without a client certificate, and with the Web UI's
+// certificate (a reader's) starting a workflow. Each must be refused.
+func (r *run) doorLocked(ctx context.Context) error {
+	quiet := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
+	try := func(conf *tls.Config) error {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		tc, err := client.DialContext(ctx, client.Options{HostPort: r.temporal, Namespace: worker.Namespace, Logger: quiet,
+			ConnectionOptions: client.ConnectionOptions{TLS: conf}})
+		if err != nil {
+			return err
+		}
+		defer tc.Close()
+		_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "intruder", TaskQueue: workflows.TaskQueue}, "DossierWorkflow")
+		return err
+	}
+	if try(nil) == nil {
+		return errors.New("a plain-text client started a workflow on the frontend")
+	}
+	ui := mtls.FilesOf(filepath.Join(r.certs, mtls.UI), mtls.UI)
+	caPEM, err := os.ReadFile(ui.CA)
+	if err != nil {
+		return err
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	if try(&tls.Config{RootCAs: roots, ServerName: mtls.ServerName}) == nil {
+		return errors.New("a client without a certificate started a workflow on the frontend")
+	}
+	reader, err := mtls.ClientConfig(ui)
+	if err != nil {
+		return err
+	}
+	if err := try(reader); err == nil || !errors.As(err, new(*serviceerror.PermissionDenied)) {
+		return fmt.Errorf("the Web UI's certificate starting a workflow: %v, want permission denied", err)
+	}
+	return nil
 }

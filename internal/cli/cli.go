@@ -67,7 +67,7 @@ var Commands = map[string]func(args []string) error{
 
 // EngineCommands are the commands motcua hands to motcua-engine.
 var EngineCommands = []string{"dev", "server", "worker", "api", "keys", "payment-sim", "bench", "chaos",
-	"audit", "users", "renew-timestamps", "remote-sign-sim", "backup", "restore"}
+	"audit", "users", "renew-timestamps", "remote-sign-sim", "backup", "restore", "tls"}
 
 // Exit ends the process as err says: 0 for nil, 1 for ErrInvalid and other
 // failures, 2 for a UsageError or ErrUnreadable, 3 for ErrUntrusted. The

@@ -84,6 +84,11 @@ type Options struct {
 	// MetricsAddr is where the server serves its own Prometheus metrics
 	// (/metrics); empty: none.
 	MetricsAddr string
+	// ListenIP is the address the services listen on, when not the
+	// frontend address's host: 0.0.0.0 in a container, whose frontend
+	// others reach by a name. The services then tell each other the
+	// machine's own address (its first non-loopback IPv4).
+	ListenIP string
 }
 
 // Server is a running embedded Temporal server.
@@ -115,7 +120,11 @@ func Start(o Options) (*Server, error) {
 	// Check the public ports first so a busy port is a clear error, not a
 	// failure deep inside the server's start-up.
 	if frontend {
-		if err := checkFree(o.FrontendAddr); err != nil {
+		listen := o.FrontendAddr
+		if o.ListenIP != "" {
+			listen = net.JoinHostPort(o.ListenIP, strconv.Itoa(port))
+		}
+		if err := checkFree(listen); err != nil {
 			return nil, err
 		}
 	}
@@ -268,11 +277,16 @@ func Start(o Options) (*Server, error) {
 // certificate motcua hands to a process or a reader may reach them.
 func lockDoors(conf *config.Config, dir string) ([]temporal.ServerOption, error) {
 	internodeDir := mtls.InternodeDir(dir)
-	if err := mtls.Ensure(dir); err != nil {
-		return nil, err
-	}
-	if err := mtls.EnsureInternode(internodeDir); err != nil {
-		return nil, err
+	// A folder laid out by motcua tls issue holds the service's files and
+	// no CA key: nothing is made. Otherwise the CAs are made on first
+	// start (one machine's data folder).
+	if !mtls.LaidOut(dir) {
+		if err := mtls.Ensure(dir); err != nil {
+			return nil, err
+		}
+		if err := mtls.EnsureInternode(internodeDir); err != nil {
+			return nil, err
+		}
 	}
 	server, node := mtls.FilesOf(dir, "server"), mtls.Internode(internodeDir)
 	internodeCA, err := mtls.ReadCA(node)
@@ -411,6 +425,17 @@ func postgresConfig(o Options, host string, port int) (*config.Config, func(), e
 		shards = DefaultHistoryShards
 	}
 	c := serverConfig(host, ports, membership)
+	if o.ListenIP != "" {
+		broadcast, err := broadcastIP(o.ListenIP)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Global.Membership.BroadcastAddress = broadcast
+		for name, svc := range c.Services {
+			svc.RPC.BindOnIP = o.ListenIP
+			c.Services[name] = svc
+		}
+	}
 	c.ClusterMetadata.ClusterInformation[clusterName] = withClusterID(c.ClusterMetadata.ClusterInformation[clusterName], "")
 	c.Persistence.DefaultStore = "default"
 	c.Persistence.VisibilityStore = "visibility"
@@ -495,4 +520,27 @@ func checkFree(addr string) error {
 		return fmt.Errorf("cannot listen on %s (is another motcua or temporal running?): %w", addr, err)
 	}
 	return l.Close()
+}
+
+// broadcastIP is the address the services of this process give the
+// others: listen itself, or, when it is unspecified (0.0.0.0), this
+// machine's first non-loopback IPv4 address.
+func broadcastIP(listen string) (string, error) {
+	ip := net.ParseIP(listen)
+	if ip == nil {
+		return "", fmt.Errorf("listen address %q is not an IP address", listen)
+	}
+	if !ip.IsUnspecified() {
+		return listen, nil
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "", err
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String(), nil
+		}
+	}
+	return "", errors.New("no non-loopback IPv4 address to tell the other services")
 }

@@ -281,3 +281,80 @@ func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	return n
 }
+
+// TemporalPart is the folder of Issue's layout that Temporal's services
+// read: the frontend's certificate and the clients' CA it checks callers
+// against, and the internode CA's certificate, without any CA's key.
+const TemporalPart = "temporal"
+
+// Issue lays the cluster's certificates out in dir for processes that
+// share no folder: the two CAs, with their keys, in dir/ca (kept by
+// whoever runs Issue; no process mounts it), and one folder a kind of
+// process, holding only its own: dir/temporal for Temporal's services
+// (TemporalPart), and dir/<identity> for each of motcua's identities (its
+// certificate, its key and the CA of the frontend's certificate, as
+// FilesOf names them). Issue keeps what is there: running it again
+// issues only what is missing. It returns the folders.
+func Issue(dir string) ([]string, error) {
+	ca := filepath.Join(dir, "ca")
+	if err := Ensure(ca); err != nil {
+		return nil, err
+	}
+	if err := EnsureInternode(InternodeDir(ca)); err != nil {
+		return nil, err
+	}
+	server, node := FilesOf(ca, "server"), Internode(InternodeDir(ca))
+	temporal := filepath.Join(dir, TemporalPart)
+	parts := []string{temporal}
+	want := map[string]string{ // copy -> original
+		FilesOf(temporal, "server").Cert: server.Cert, FilesOf(temporal, "server").Key: server.Key, FilesOf(temporal, "server").CA: server.CA,
+		Internode(InternodeDir(temporal)).Cert: node.Cert, Internode(InternodeDir(temporal)).Key: node.Key, Internode(InternodeDir(temporal)).CA: node.CA,
+	}
+	for _, id := range Identities {
+		part := filepath.Join(dir, id)
+		parts = append(parts, part)
+		mine, orig := FilesOf(part, id), FilesOf(ca, id)
+		want[mine.Cert], want[mine.Key], want[mine.CA] = orig.Cert, orig.Key, orig.CA
+	}
+	for to, from := range want {
+		if err := copyOnce(from, to); err != nil {
+			return nil, err
+		}
+	}
+	return parts, nil
+}
+
+// LaidOut reports whether dir is a Temporal services' folder of Issue's
+// layout: every file a service reads (FilesOf(dir, "server") and the
+// internode identity) and no CA key, so nothing is to be made.
+func LaidOut(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "ca.key")); err == nil {
+		return false
+	}
+	s, n := FilesOf(dir, "server"), Internode(InternodeDir(dir))
+	for _, f := range []string{s.Cert, s.Key, s.CA, n.Cert, n.Key, n.CA} {
+		if _, err := os.Stat(f); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// copyOnce copies from to to (mode 0600, its folder 0700) unless to is
+// there.
+func copyOnce(from, to string) error {
+	if _, err := os.Stat(to); err == nil {
+		return nil
+	}
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return err
+	}
+	if err := fileonce.Write(to, b); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("lay out %s: %w", to, err)
+	}
+	return nil
+}
