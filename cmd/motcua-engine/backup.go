@@ -12,6 +12,7 @@ import (
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/internal/backup"
 	"github.com/motcua/motcua/internal/cli"
+	"github.com/motcua/motcua/internal/s3objects"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
@@ -21,7 +22,7 @@ import (
 func runBackup(args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	data := fs.String("data", "./motcua-data", "the data folder of `motcua dev` or of one machine's processes")
-	to := fs.String("to", "", "the backup folder (snapshots and the blobs they share)")
+	to := fs.String("to", "", "the backup folder (snapshots and the blobs they share), or a bucket: s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION (credentials as for --archive)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func runBackup(args []string) error {
 // runRestore is `motcua restore --from DEST --data NEWDIR [--snapshot NAME]`.
 func runRestore(args []string) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	from := fs.String("from", "", "the backup folder")
+	from := fs.String("from", "", "the backup folder or bucket (s3://…)")
 	name := fs.String("snapshot", "", "the snapshot to restore (default: the newest)")
 	data := fs.String("data", "", "the new data folder (empty or missing)")
 	if err := fs.Parse(args); err != nil {
@@ -76,7 +77,7 @@ func runRestore(args []string) error {
 // backupFlag is --backup-to of the processes that hold a data folder
 // (`motcua dev`, `motcua server` on SQLite).
 func backupFlag(fs *flag.FlagSet) *string {
-	return fs.String("backup-to", "", "back the data folder up every night at 01:00 (Vietnam) into this backup folder, as `motcua backup --to` does (a Temporal Schedule, "+workflows.BackupID+"); the keys are sealed with $"+backup.PassphraseEnv)
+	return fs.String("backup-to", "", "back the data folder up every night at 01:00 (Vietnam) into this backup folder or bucket (s3://…), as `motcua backup --to` does (a Temporal Schedule, "+workflows.BackupID+"); the keys are sealed with $"+backup.PassphraseEnv)
 }
 
 // backupPassphrase is the passphrase --backup-to needs, checked at start.
@@ -85,8 +86,10 @@ func backupPassphrase(dest string) ([]byte, error) {
 	if len(pass) < backup.MinPassphrase {
 		return nil, cli.UsageError(fmt.Sprintf("--backup-to seals the keys with a passphrase of at least %d characters: set %s", backup.MinPassphrase, backup.PassphraseEnv))
 	}
-	if err := os.MkdirAll(dest, 0o700); err != nil {
-		return nil, fmt.Errorf("--backup-to: %w", err)
+	if !s3objects.IsURL(dest) {
+		if err := os.MkdirAll(dest, 0o700); err != nil {
+			return nil, fmt.Errorf("--backup-to: %w", err)
+		}
 	}
 	return []byte(pass), nil
 }

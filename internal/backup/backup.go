@@ -7,8 +7,9 @@
 // keys, the CAs, the users' tokens) sealed with a passphrase. A manifest
 // lists every file of a snapshot with its SHA-256; restore checks each.
 //
-// A destination holds many snapshots (DEST/snapshots/YYYYMMDDTHHMMSSZ/) and
-// one pool of blobs (DEST/blobs/) they share.
+// A destination, a folder or a bucket, holds many snapshots
+// (DEST/snapshots/YYYYMMDDTHHMMSSZ/) and one pool of blobs (DEST/blobs/)
+// they share.
 package backup
 
 import (
@@ -64,19 +65,24 @@ type Manifest struct {
 
 const format = 1
 
-// Take copies the data folder data into a new snapshot under dest, the
+// Take copies the data folder data into a new snapshot at dest (a folder,
+// or s3://BUCKET[/PREFIX]?endpoint=…&region=… as --archive takes), the
 // passphrase sealing the secrets, and returns its manifest and name.
 func Take(data, dest string, passphrase []byte) (Manifest, string, error) {
 	if len(passphrase) < MinPassphrase {
 		return Manifest{}, "", fmt.Errorf("the passphrase (%s) must be at least %d characters", PassphraseEnv, MinPassphrase)
 	}
+	to, err := open(dest)
+	if err != nil {
+		return Manifest{}, "", err
+	}
 	m := Manifest{Format: format, TakenAt: time.Now().UTC(), Files: map[string]string{}}
 	name := m.TakenAt.Format("20060102T150405.000Z")
-	snap := filepath.Join(dest, "snapshots", name)
-	tmp := snap + ".partial"
-	if err := os.MkdirAll(tmp, 0o700); err != nil {
+	tmp, err := to.stage(name)
+	if err != nil {
 		return m, "", err
 	}
+	defer os.RemoveAll(tmp) // gone once the snapshot is in place
 	// First what acknowledges dossiers (Temporal's store), then the read
 	// model, then the archive's records, then its blobs: every blob a
 	// history or a record names was written before it, so it is there
@@ -106,11 +112,13 @@ func Take(data, dest string, passphrase []byte) (Manifest, string, error) {
 		return m, "", err
 	}
 	for _, sum := range blobs {
-		to := filepath.Join(dest, "blobs", sum[:2], sum)
-		if _, err := os.Stat(to); err == nil {
+		if there, err := to.has(blobName(sum)); err != nil || there {
+			if err != nil {
+				return m, "", err
+			}
 			continue
 		}
-		if err := copyChecked(filepath.Join(archive, "blobs", sum[:2], sum), to, sum); err != nil {
+		if err := to.put(blobName(sum), filepath.Join(archive, "blobs", sum[:2], sum), sum); err != nil {
 			return m, "", fmt.Errorf("blob %s: %w", sum[:12], err)
 		}
 		m.NewBlobs++
@@ -133,23 +141,18 @@ func Take(data, dest string, passphrase []byte) (Manifest, string, error) {
 	if err := writeSynced(filepath.Join(tmp, "manifest.json"), b); err != nil {
 		return m, "", err
 	}
-	return m, name, os.Rename(tmp, snap) // a snapshot is there whole, or not at all
+	return m, name, to.place(name, tmp, m) // a snapshot is there whole, or not at all
 }
 
-// Latest is the newest whole snapshot under dest.
+// Latest is the newest whole snapshot at dest.
 func Latest(dest string) (string, error) {
-	entries, err := os.ReadDir(filepath.Join(dest, "snapshots"))
+	from, err := open(dest)
 	if err != nil {
-		return "", fmt.Errorf("no snapshots in %s: %w", dest, err)
+		return "", err
 	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && !strings.HasSuffix(e.Name(), ".partial") {
-			names = append(names, e.Name())
-		}
-	}
-	if len(names) == 0 {
-		return "", fmt.Errorf("no snapshots in %s", dest)
+	names, err := from.snapshots()
+	if err != nil || len(names) == 0 {
+		return "", fmt.Errorf("no snapshots in %s: %v", dest, err)
 	}
 	slices.Sort(names)
 	return names[len(names)-1], nil
@@ -163,15 +166,19 @@ func Restore(dest, name, data string, passphrase []byte) (Manifest, error) {
 	if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
 		return m, fmt.Errorf("%s is not empty: restore into a new folder", data)
 	}
-	snap := filepath.Join(dest, "snapshots", name)
-	b, err := os.ReadFile(filepath.Join(snap, "manifest.json"))
+	from, err := open(dest)
+	if err != nil {
+		return m, err
+	}
+	snap := "snapshots/" + name + "/"
+	b, err := from.read(snap + "manifest.json")
 	if err != nil {
 		return m, fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	if err := json.Unmarshal(b, &m); err != nil || m.Format != format {
 		return m, fmt.Errorf("snapshot %s: the manifest is not one this motcua reads", name)
 	}
-	sealed, err := os.ReadFile(filepath.Join(snap, "secrets.sealed"))
+	sealed, err := from.read(snap + "secrets.sealed")
 	if err != nil {
 		return m, err
 	}
@@ -181,6 +188,19 @@ func Restore(dest, name, data string, passphrase []byte) (Manifest, error) {
 	if err := unsealInto(sealed, passphrase, data); err != nil {
 		return m, err
 	}
+	fetch := func(from source, name, to, want string) error {
+		b, err := from.read(name)
+		if err != nil {
+			return err
+		}
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != want {
+			return fmt.Errorf("%s does not hash to %s", name, want[:12])
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+			return err
+		}
+		return writeSynced(to, b)
+	}
 	for _, rel := range slices.Sorted(maps.Keys(m.Files)) {
 		if rel == "secrets.sealed" {
 			continue
@@ -188,17 +208,19 @@ func Restore(dest, name, data string, passphrase []byte) (Manifest, error) {
 		if !filepath.IsLocal(filepath.FromSlash(rel)) {
 			return m, fmt.Errorf("the manifest names %q", rel)
 		}
-		if err := copyChecked(filepath.Join(snap, filepath.FromSlash(rel)), filepath.Join(data, filepath.FromSlash(rel)), m.Files[rel]); err != nil {
+		if err := fetch(from, snap+rel, filepath.Join(data, filepath.FromSlash(rel)), m.Files[rel]); err != nil {
 			return m, fmt.Errorf("%s: %w", rel, err)
 		}
 	}
 	for _, sum := range m.Blobs {
-		if err := copyChecked(filepath.Join(dest, "blobs", sum[:2], sum), filepath.Join(data, "archive", "blobs", sum[:2], sum), sum); err != nil {
+		if err := fetch(from, blobName(sum), filepath.Join(data, "archive", "blobs", sum[:2], sum), sum); err != nil {
 			return m, fmt.Errorf("blob %s: %w", sum[:12], err)
 		}
 	}
 	return m, nil
 }
+
+func blobName(sum string) string { return "blobs/" + sum[:2] + "/" + sum }
 
 // vacuumInto writes a consistent copy of the SQLite database src to dst
 // while others may write it (SQLite's VACUUM INTO reads one snapshot).
@@ -412,4 +434,9 @@ func hashFile(p string) (string, int64, error) {
 	b, err := os.ReadFile(p)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), int64(len(b)), err
+}
+
+func hashOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/motcua/motcua/internal/backup"
+	"github.com/motcua/motcua/internal/realservers"
 )
 
 var pass = []byte("a passphrase long enough")
@@ -111,5 +113,70 @@ func TestTakeAndRestore(t *testing.T) {
 	}
 	if latest, err := backup.Latest(dest); err != nil || latest != snap {
 		t.Errorf("latest %q %v", latest, err)
+	}
+}
+
+// A bucket takes snapshots as a folder does: the second copies no blob
+// again, a snapshot is listed once its manifest is there, and it restores
+// with every file and blob checked.
+func TestTakeAndRestoreThroughABucket(t *testing.T) {
+	endpoint := realservers.S3(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", realservers.S3AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", realservers.S3SecretKey)
+	data := t.TempDir()
+	blob := "the signed result"
+	sum := sha256.Sum256([]byte(blob))
+	name := hex.EncodeToString(sum[:])
+	for rel, content := range map[string]string{"keys/payload.key": "secret key", "archive/dossiers/D1.json": `{"dossier_id":"D1"}`,
+		"archive/blobs/" + name[:2] + "/" + name: blob} {
+		p := filepath.Join(data, rel)
+		os.MkdirAll(filepath.Dir(p), 0o700)
+		os.WriteFile(p, []byte(content), 0o600)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "temporal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec("CREATE TABLE rows (n INTEGER)")
+	db.Exec("INSERT INTO rows VALUES (7)")
+	db.Close()
+
+	dest := "s3://motcua-backup/commune-a?endpoint=" + endpoint + "&region=ap-southeast-1"
+	if _, err := backup.Latest(dest); err == nil {
+		t.Error("an empty bucket has a latest snapshot")
+	}
+	first, _, err := backup.Take(data, dest, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond) // snapshots are named by the millisecond
+	second, snap, err := backup.Take(data, dest, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.NewBlobs != 1 || second.NewBlobs != 0 {
+		t.Errorf("new blobs %d then %d, want 1 then 0", first.NewBlobs, second.NewBlobs)
+	}
+	if latest, err := backup.Latest(dest); err != nil || latest != snap {
+		t.Errorf("latest %q %v, want %q", latest, err, snap)
+	}
+	restored := filepath.Join(t.TempDir(), "new")
+	if _, err := backup.Restore(dest, snap, restored, pass); err != nil {
+		t.Fatal(err)
+	}
+	for rel, want := range map[string]string{"keys/payload.key": "secret key", "archive/dossiers/D1.json": `{"dossier_id":"D1"}`,
+		"archive/blobs/" + name[:2] + "/" + name: blob} {
+		if b, err := os.ReadFile(filepath.Join(restored, rel)); err != nil || string(b) != want {
+			t.Errorf("%s restored as %q %v", rel, b, err)
+		}
+	}
+	copyDB, _ := sql.Open("sqlite", "file:"+filepath.Join(restored, "temporal.db")+"?mode=ro")
+	defer copyDB.Close()
+	var n int
+	if err := copyDB.QueryRow("SELECT n FROM rows").Scan(&n); err != nil || n != 7 {
+		t.Errorf("the restored database: %d %v", n, err)
+	}
+	if _, err := backup.Restore(dest, snap, filepath.Join(t.TempDir(), "x"), []byte("wrong passphrase!")); err == nil {
+		t.Error("a wrong passphrase restored")
 	}
 }
