@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -49,6 +50,7 @@ type common struct {
 	publicURL string
 	tls       mtls.Files // --tls-cert, --tls-key, --tls-ca
 	serverTLS string     // motcua server --tls-dir: its certificates, laid out by motcua tls issue
+	db        string     // --db: motcua's own tables in PostgreSQL
 	listenIP  string     // motcua server --listen-ip
 	catalog   string
 	keys      string
@@ -124,6 +126,7 @@ func (c *common) register(fs *flag.FlagSet, dataDefault string) {
 	fs.StringVar(&c.publicURL, "public-url", "", "base URL of the office's public pages (Tra cứu hồ sơ, Kiểm tra văn bản), e.g. https://motcua.tanlap.gov.vn: receipts and results carry a QR code to them; empty: none (motcua dev: its own API address)")
 	fs.StringVar(&c.keys, "keys", "", "keys folder: the payload key ring (payload.key seals; payload-ID.key still open) and the API's command key; default DATA/keys. MOTCUA_PAYLOAD_KEY and MOTCUA_PAYLOAD_KEYS_ACCEPTED (hex) give the ring instead")
 	fs.StringVar(&c.archive, "archive", os.Getenv("MOTCUA_ARCHIVE"), "where results and papers are archived: a folder, or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION that every process shares (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the bucket is created if missing); default $MOTCUA_ARCHIVE, else DATA/archive")
+	fs.StringVar(&c.db, "db", os.Getenv("MOTCUA_DB"), "where motcua keeps its own tables (the figures' read model): postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=… that every process shares, its schema made or upgraded on start; default $MOTCUA_DB, else DATA/readmodel.db (SQLite)")
 	fs.StringVar(&c.catalog, "catalog", "", "procedure catalog file (JSON, see catalog/default.json); empty: the built-in one. New dossiers take the procedures of the file; dossiers taken in keep theirs")
 	fs.StringVar(&c.tls.Cert, "tls-cert", "", "client certificate for Temporal (default: this process's from DATA/tls, when the data folder has the internal CA)")
 	fs.StringVar(&c.tls.Key, "tls-key", "", "its private key")
@@ -292,7 +295,7 @@ func openData(c *common) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	facts, err := readmodel.Open(filepath.Join(dir, "readmodel.db"))
+	facts, err := readmodel.Open(cmp.Or(c.db, filepath.Join(dir, "readmodel.db")))
 	if err != nil {
 		return nil, err
 	}

@@ -221,6 +221,9 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 		} else if e, err := url.Parse(archive.Query().Get("endpoint")); err != nil || e.Hostname() != "seaweedfs" || e.Port() != "8333" {
 			t.Errorf("%s: the archive's endpoint %q is not the S3 server", name, archive.Query().Get("endpoint"))
 		}
+		if u, err := url.Parse(s.Environment[chaos.DBEnv]); err != nil || u.Scheme != "postgres" || u.Hostname() != "postgresql" || u.Path != "/motcua" {
+			t.Errorf("%s: %s %q is not the postgresql service's motcua database", name, chaos.DBEnv, s.Environment[chaos.DBEnv])
+		}
 		for _, k := range chaos.ArchiveEnv {
 			if s.Environment[k] == "" {
 				t.Errorf("%s: no %s", name, k)

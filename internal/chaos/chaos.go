@@ -22,6 +22,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,6 +220,15 @@ func (r *run) startAll(ctx context.Context) error {
 		// certificates from the temporal part of the layout, each motcua
 		// process its own identity's part.
 		r.certs = filepath.Join(r.cfg.Dir, "certs")
+		// motcua's own tables in the cluster's PostgreSQL, database motcua
+		// (docker-compose.yml gives MOTCUA_DB the same way): the workers
+		// and APIs share no read model file.
+		u, err := url.Parse(r.cfg.Postgres)
+		if err != nil {
+			return fmt.Errorf("--postgres: %w", err)
+		}
+		u.Path = "/motcua"
+		os.Setenv(DBEnv, u.String())
 		if out, err := exec.Command(r.cfg.Binary, TLSIssueArgs(r.certs)...).CombinedOutput(); err != nil {
 			return fmt.Errorf("tls issue: %v: %s", err, out)
 		}
@@ -288,6 +298,10 @@ var TemporalServices = []string{"history", "matching", "frontend", "worker"}
 // ArchiveEnv are the variables the workers and APIs of the production
 // topology read the archive bucket's credentials from.
 var ArchiveEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+// DBEnv is the variable the workers and APIs of the production topology
+// read motcua's own database from.
+const DBEnv = "MOTCUA_DB"
 
 // TLSIssueArgs lays the production topology's certificates out in dir
 // (docker-compose.yml's tls-issue service runs the same).
@@ -656,6 +670,16 @@ func (r *run) check(ctx context.Context) []string {
 		} else {
 			histories[id] = h
 		}
+	}
+	// The figures' read model (PostgreSQL on the production topology):
+	// every dossier in it, as the API reports it.
+	today := time.Now().In(motcua.Vietnam)
+	from, to := today.AddDate(0, 0, -1).Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly)
+	var kpi struct{ Total struct{ Received int } }
+	if resp, err := r.as[motcua.RoleAuditor].Raw(ctx, "GET", "/v1/reports/kpi?from="+from+"&to="+to, nil); err != nil || resp.Status != 200 || json.Unmarshal(resp.Body, &kpi) != nil {
+		fail("the figures: %v %+v", err, resp)
+	} else if kpi.Total.Received != len(r.ids) {
+		fail("the figures count %d dossiers received, want %d", kpi.Total.Received, len(r.ids))
 	}
 	if len(histories) == len(r.ids) {
 		orphans, err := audit.Orphans(dc, histories, store)
