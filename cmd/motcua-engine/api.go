@@ -103,6 +103,10 @@ func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigi
 	if err != nil {
 		return nil, err
 	}
+	commands, err := c.commandSigner()
+	if err != nil {
+		return nil, err
+	}
 	var rootFiles []string
 	if dev := filepath.Join(c.data, "ca", "root.crt"); exists(dev) {
 		rootFiles = append(rootFiles, dev)
@@ -121,7 +125,7 @@ func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigi
 	s := &api.Server{
 		Temporal: tc, DataConverter: d.dc, Namespace: c.namespace, Users: users,
 		Catalog: procedures, Unit: c.unit(), Calendar: calendar.Vietnam, Store: d.store,
-		AuditKey: key, Commands: d.commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log, Facts: d.facts,
+		AuditKey: key, Commands: commands, Codec: d.codec, UIOrigin: uiOrigin, Log: log, Facts: d.facts,
 		TrustedProxies: []netip.Prefix(po.proxies), Roots: roots,
 	}
 	pages := &web.Server{

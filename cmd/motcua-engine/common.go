@@ -187,11 +187,62 @@ type data struct {
 	dc    converter.DataConverter
 	codec *codec.Codec
 	store *archive.Store
-	// commands is the API's command key (keys/command.key): the API vouches
-	// for decisions with it, workers trust its public half.
-	commands vouch.Signer
 	// facts is the read model of the commune's figures (readmodel.db).
 	facts *readmodel.Store
+}
+
+// commandKeyEnv and commandPublicEnv give the command key, and its public
+// halves, to processes that keep no keys folder.
+const (
+	commandKeyEnv    = "MOTCUA_COMMAND_KEY"
+	commandPublicEnv = "MOTCUA_COMMAND_PUBLIC_KEYS"
+)
+
+// commandSigner is the API's command key, which vouches for decisions:
+// $MOTCUA_COMMAND_KEY (hex seed), or KEYS/command.key, made on first use
+// with its public half beside it (command.pub) for the workers.
+func (c *common) commandSigner() (vouch.Signer, error) {
+	if v := os.Getenv(commandKeyEnv); v != "" {
+		s, err := vouch.ParseSigner(v)
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", commandKeyEnv, err)
+		}
+		return s, nil
+	}
+	return vouch.LoadOrCreate(filepath.Join(c.keysDir(), "command.key"))
+}
+
+// commandVerifier is what a worker trusts vouchers to: the public halves
+// in $MOTCUA_COMMAND_PUBLIC_KEYS (hex, comma-separated), or KEYS/command.pub,
+// which the API writes; a worker never reads the key itself. A worker
+// started before any API waits up to wait for it.
+func (c *common) commandVerifier(ctx context.Context, wait time.Duration, log zerolog.Logger) (vouch.Verifier, error) {
+	if v := os.Getenv(commandPublicEnv); v != "" {
+		ver, err := vouch.ParseVerifier(v)
+		if err != nil {
+			return ver, fmt.Errorf("%s: %w", commandPublicEnv, err)
+		}
+		return ver, nil
+	}
+	path := vouch.PublicPath(filepath.Join(c.keysDir(), "command.key"))
+	for deadline, said := time.Now().Add(wait), false; ; {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			return vouch.ParseVerifier(string(b))
+		}
+		if !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
+			return vouch.Verifier{}, fmt.Errorf("the API's public command key (%s, or $%s): %w", path, commandPublicEnv, err)
+		}
+		if !said {
+			log.Info().Str("path", path).Msg("waiting for the API to write its public command key")
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return vouch.Verifier{}, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // citizenIndexKey is the key of the archive's citizen index:
@@ -291,15 +342,11 @@ func openData(c *common) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	commands, err := vouch.LoadOrCreate(filepath.Join(c.keysDir(), "command.key"))
-	if err != nil {
-		return nil, err
-	}
 	facts, err := readmodel.Open(cmp.Or(c.db, filepath.Join(dir, "readmodel.db")))
 	if err != nil {
 		return nil, err
 	}
-	return &data{dc: dc, codec: pc, store: store, commands: commands, facts: facts}, nil
+	return &data{dc: dc, codec: pc, store: store, facts: facts}, nil
 }
 
 // connected is what every engine command sets up: its logger, the data

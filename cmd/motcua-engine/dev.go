@@ -147,7 +147,11 @@ func runDev(args []string) error {
 		}
 		sf.revocation = true
 	}
-	acts, err := newActivities(&c, d, ca, *portalURL, &nf, &sf, log)
+	commands, err := c.commandSigner() // motcua dev is the API too
+	if err != nil {
+		return err
+	}
+	acts, err := newActivities(&c, d, commands.Verifier(), ca, *portalURL, &nf, &sf, log)
 	if err != nil {
 		return err
 	}

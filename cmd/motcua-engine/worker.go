@@ -29,6 +29,7 @@ import (
 	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/internal/notify"
 	"github.com/motcua/motcua/internal/portal"
+	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/worker"
@@ -84,7 +85,11 @@ func runWorker(args []string) error {
 	if err != nil {
 		return err
 	}
-	acts, err := newActivities(&c, d, ca, *portalURL, &nf, &sf, log)
+	commands, err := c.commandVerifier(ctx, 5*time.Minute, log)
+	if err != nil {
+		return err
+	}
+	acts, err := newActivities(&c, d, commands, ca, *portalURL, &nf, &sf, log)
 	if err != nil {
 		return err
 	}
@@ -144,7 +149,7 @@ func startWorker(ctx context.Context, tc client.Client, dc converter.DataConvert
 
 // newActivities wires the activities over the data folder and the signing
 // configuration.
-func newActivities(c *common, d *data, ca *devca.CA, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, error) {
+func newActivities(c *common, d *data, commands vouch.Verifier, ca *devca.CA, portalURL string, nf *notifyFlags, sf *signingFlags, log zerolog.Logger) (*activities.Activities, error) {
 	keys, err := sf.keys(ca, c.unit())
 	if err != nil {
 		return nil, err
@@ -173,7 +178,7 @@ func newActivities(c *common, d *data, ca *devca.CA, portalURL string, nf *notif
 		Store:    d.store,
 		Keys:     keys,
 		Signing:  signer.Options{Roots: roots, TSA: sf.tsa, Revocation: sf.revocation, Level: level},
-		Commands: d.commands.Verifier(),
+		Commands: commands,
 		Portal:   &portal.Client{BaseURL: portalURL},
 		Email:    email,
 		SMS:      sms,

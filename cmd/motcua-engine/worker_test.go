@@ -1,8 +1,15 @@
 package main
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/motcua/motcua"
 )
 
 // Outside motcua dev, a worker's notifications go to a real SMTP relay
@@ -22,5 +29,45 @@ func TestAWorkerWithoutMailOrSMSRefusesToStart(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("worker %v: %v, want %q", tc.flags, err, tc.want)
 		}
+	}
+}
+
+// A worker holds the command key's public half, never the key: given a
+// keys folder with the payload key, the citizen index's key and
+// command.pub alone, it carries a dossier from intake to its signed
+// result, and writes no command key.
+func TestAWorkerNeedsOnlyThePublicHalfOfTheCommandKey(t *testing.T) {
+	processTest(t, "runs a worker with a keys folder without the command key")
+	o := startOffice(t)
+	keys := filepath.Join(t.TempDir(), "worker-keys")
+	os.MkdirAll(keys, 0o700)
+	for _, name := range []string{"payload.key", "citizen-index.key", "command.pub"} {
+		b, err := os.ReadFile(filepath.Join(o.data, "keys", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(keys, name), b, 0o600)
+	}
+	o.worker.signal(t, syscall.SIGKILL)
+	o.worker = start(t, append(slices.Clone(o.workerArgs), "--keys", keys)...)
+	ctx := context.Background()
+	c, err := o.as["clerk"].Create(ctx, motcua.Application{
+		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
+		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
+		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
+		Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.as["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.as["chairman"].Sign(ctx, c.DossierID, motcua.SignDecision{Decision: motcua.DecisionSign}); err != nil {
+		t.Fatal(err)
+	}
+	await(t, o.as["clerk"], c.DossierID, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
+	if _, err := os.Stat(filepath.Join(keys, "command.key")); err == nil {
+		t.Error("the worker wrote a command key")
 	}
 }

@@ -63,8 +63,8 @@ func Generate() (Signer, error) {
 }
 
 // LoadOrCreate reads the command key at path (hex of its 32-byte seed),
-// creating it (mode 0600) on first use. The API signs with it; workers
-// trust its public half.
+// creating it (mode 0600) on first use, and writes its public half beside
+// it (PublicPath) for the workers, which never read the key itself.
 func LoadOrCreate(path string) (Signer, error) {
 	if err := create(path); err != nil {
 		return Signer{}, fmt.Errorf("command key: %w", err)
@@ -73,11 +73,45 @@ func LoadOrCreate(path string) (Signer, error) {
 	if err != nil {
 		return Signer{}, fmt.Errorf("command key: %w", err)
 	}
-	seed, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	s, err := ParseSigner(string(b))
+	if err != nil {
+		return Signer{}, fmt.Errorf("command key %s: %w", path, err)
+	}
+	pub := hex.EncodeToString(s.key.Public().(ed25519.PublicKey)) + "\n"
+	if err := fileonce.Write(PublicPath(path), []byte(pub)); err != nil && !errors.Is(err, os.ErrExist) {
+		return Signer{}, fmt.Errorf("command key's public half: %w", err)
+	}
+	return s, nil
+}
+
+// ParseSigner reads a command key: hex of its 32-byte seed.
+func ParseSigner(hexSeed string) (Signer, error) {
+	seed, err := hex.DecodeString(strings.TrimSpace(hexSeed))
 	if err != nil || len(seed) != ed25519.SeedSize {
-		return Signer{}, fmt.Errorf("command key %s: not %d hex bytes", path, ed25519.SeedSize)
+		return Signer{}, fmt.Errorf("not %d hex bytes", ed25519.SeedSize)
 	}
 	return Signer{key: ed25519.NewKeyFromSeed(seed)}, nil
+}
+
+// PublicPath is where the public half of the command key at path is
+// written: command.key's is command.pub.
+func PublicPath(path string) string { return strings.TrimSuffix(path, ".key") + ".pub" }
+
+// ParseVerifier reads public command keys: hex, one a line or separated
+// by commas (several while a key is being replaced).
+func ParseVerifier(text string) (Verifier, error) {
+	var keys []ed25519.PublicKey
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' || r == '\r' }) {
+		k, err := hex.DecodeString(f)
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			return Verifier{}, fmt.Errorf("a public command key is %d hex bytes, not %q", ed25519.PublicKeySize, f)
+		}
+		keys = append(keys, ed25519.PublicKey(k))
+	}
+	if len(keys) == 0 {
+		return Verifier{}, errors.New("no public command key")
+	}
+	return NewVerifier(keys...), nil
 }
 
 // create writes a fresh key at path unless one is there.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -72,4 +73,53 @@ func TestVerifyRefuses(t *testing.T) {
 	if err := s.Verifier().Verify(cmd, v); err != nil {
 		t.Errorf("the genuine voucher: %v", err)
 	}
+}
+
+// The API's command key is written with its public half beside it; a
+// worker that reads only that half checks the API's vouchers, and no
+// other key's.
+func TestTheWorkersReadOnlyThePublicHalf(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "command.key")
+	s, err := vouch.LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.ReadFile(vouch.PublicPath(path))
+	if err != nil || strings.Contains(string(pub), mustRead(t, path)) {
+		t.Fatalf("command.pub: %v %q", err, pub)
+	}
+	ver, err := vouch.ParseVerifier(string(pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := motcua.Review{Decision: motcua.DecisionApprove, Actor: "specialist1"}
+	v, err := s.Vouch(cmd, vouch.Voucher{Actor: motcua.User{ID: "specialist1"}, DossierID: "D1", Update: "review"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ver.Verify(cmd, v); err != nil {
+		t.Errorf("the public half refused the API's voucher: %v", err)
+	}
+	other, _ := vouch.Generate()
+	forged, _ := other.Vouch(cmd, vouch.Voucher{Actor: motcua.User{ID: "specialist1"}, DossierID: "D1", Update: "review"})
+	if err := ver.Verify(cmd, forged); err == nil {
+		t.Error("the public half took another key's voucher")
+	}
+	again, err := vouch.LoadOrCreate(path) // the same key, the public half kept
+	if err != nil || again.Verifier().Verify(cmd, v) != nil {
+		t.Errorf("reloaded: %v", err)
+	}
+	for _, bad := range []string{"", "zz", "abcd"} {
+		if _, err := vouch.ParseVerifier(bad); err == nil {
+			t.Errorf("ParseVerifier(%q) took it", bad)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }
