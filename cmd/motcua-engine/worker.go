@@ -70,6 +70,9 @@ func runWorker(args []string) error {
 	if err := nf.check(); err != nil {
 		return err
 	}
+	if sf.signers != "" && sf.roots == "" {
+		return cli.UsageError("worker --signers needs --roots: the root certificates the leaders' and the office's certificates chain to")
+	}
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	conn, err := connect(ctx, &c, *temporalAddr, mtls.Worker, 5*time.Minute)
@@ -81,9 +84,13 @@ func runWorker(args []string) error {
 	if err := worker.EnsureSearchAttributes(ctx, tc, c.namespace); err != nil {
 		return err
 	}
-	ca, err := openDevCA(&c)
-	if err != nil {
-		return err
+	// The dev CA issues the demo's keys; a worker given the office's
+	// signers file neither makes nor reads one.
+	var ca *devca.CA
+	if sf.signers == "" {
+		if ca, err = openDevCA(&c); err != nil {
+			return err
+		}
 	}
 	commands, err := c.commandVerifier(ctx, 5*time.Minute, log)
 	if err != nil {
@@ -363,9 +370,16 @@ func (s *signingFlags) keys(ca *devca.CA, unit motcua.Unit) (activities.KeySourc
 	}, nil
 }
 
-// trusted are the dev CA's root and those of --roots.
+// trusted are the roots of --roots, and the dev CA's when it is used.
 func (s *signingFlags) trusted(ca *devca.CA) (*x509.CertPool, error) {
-	return signer.LoadRoots(ca.RootPath(), s.roots)
+	var files []string
+	if ca != nil {
+		files = append(files, ca.RootPath())
+	}
+	if s.roots != "" {
+		files = append(files, s.roots)
+	}
+	return signer.LoadRoots(files...)
 }
 
 func openDevCA(c *common) (*devca.CA, error) {

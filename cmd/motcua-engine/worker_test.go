@@ -71,3 +71,18 @@ func TestAWorkerNeedsOnlyThePublicHalfOfTheCommandKey(t *testing.T) {
 		t.Error("the worker wrote a command key")
 	}
 }
+
+// A worker given the office's signers file trusts the roots it is given,
+// never a dev CA's: without --roots it refuses to start, and it makes no
+// dev CA in its data folder.
+func TestAWorkerWithTheOfficesSignersMakesNoDevCA(t *testing.T) {
+	data := t.TempDir()
+	err := runWorker([]string{"--data", data, "--temporal-addr", "127.0.0.1:1", "--portal-url", "http://127.0.0.1:1", "--outbox", t.TempDir(),
+		"--signers", filepath.Join(data, "signers.json")})
+	if err == nil || !strings.Contains(err.Error(), "--signers needs --roots") {
+		t.Errorf("worker --signers without --roots: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "ca")); err == nil {
+		t.Error("the worker made a dev CA")
+	}
+}
