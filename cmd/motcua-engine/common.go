@@ -3,8 +3,10 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -380,12 +382,16 @@ func connect(ctx context.Context, c *common, temporalAddr, identity string, wait
 
 // listen opens a TCP listener with an error that says which flag to change.
 
-// auditKey is the unit's audit key in the data folder, certified by the
-// unit's (dev) CA.
+// auditKey is the unit's audit key in the keys folder (audit-key.pem,
+// with its certificate audit-key.crt): one given there, certified by the
+// office's CA, is used as it is; otherwise one is made and certified by
+// the dev CA, which is opened (or made) only then.
 func auditKey(c *common) (audit.AuditKey, error) {
-	ca, err := openDevCA(c)
-	if err != nil {
-		return audit.AuditKey{}, err
-	}
-	return audit.LoadOrCreateAuditKey(c.keysDir(), ca.CertifyAuditKey)
+	return audit.LoadOrCreateAuditKey(c.keysDir(), func(pub crypto.PublicKey) (*x509.Certificate, []*x509.Certificate, error) {
+		ca, err := openDevCA(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ca.CertifyAuditKey(pub)
+	})
 }

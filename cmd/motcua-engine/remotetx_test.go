@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/internal/recorded"
 	"github.com/motcua/motcua/signer/signertest"
 )
 
@@ -114,6 +115,10 @@ func TestARemoteTransactionOutlivesTheAPIThatStartedIt(t *testing.T) {
 	if body := leader.get(t, page); !strings.Contains(body, "Người ký đã từ chối") {
 		t.Errorf("the refused transaction's page:\n%s", body)
 	}
+	tc, _ := dialTemporal(t, o.temporal, o.data)
+	await(t, o.as["auditor"], batch[0], func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
+	recorded.Record(t, tc, batch[0], "", "../../workflows/testdata", "remote-transaction-approved")
+	recorded.Record(t, tc, last, "", "../../workflows/testdata", "remote-transaction-refused") // still awaiting signature
 	// Another leader's page is not this one's.
 	if resp := leader.raw(t, "GET", strings.Replace(page, last, batch[0], 1), nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a page of dossiers not in the transaction: %d", resp.StatusCode)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/internal/recorded"
+	"github.com/motcua/motcua/workflows"
 )
 
 // A back-office system subscribes to the dossiers' changes and is down
@@ -122,6 +124,8 @@ func TestWebhooksReachASubscriberThatWasDown(t *testing.T) {
 			break
 		}
 	}
+	tc, _ := dialTemporal(t, o.temporal, o.data)
+	recorded.Record(t, tc, workflows.WebhooksID, "", "../../workflows/testdata", "webhooks-subscriber-down")
 	if resp, _ := system.Raw(ctx, "DELETE", "/v1/subscriptions/"+sub.ID, nil); resp.Status != http.StatusNoContent {
 		t.Errorf("unsubscribe: %d", resp.Status)
 	}
