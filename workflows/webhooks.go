@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -63,14 +62,15 @@ type Subscriber struct {
 
 // Seen is the last sequence number handed over for a dossier.
 type Seen struct {
-	Seq int       `json:"seq"`
-	At  time.Time `json:"at"`
+	DossierID string    `json:"dossier_id"`
+	Seq       int       `json:"seq"`
+	At        time.Time `json:"at"`
 }
 
 // WebhooksState is the webhooks' workflow's state.
 type WebhooksState struct {
 	Subscribers []*Subscriber   `json:"subscribers"`
-	Seen        map[string]Seen `json:"seen"`
+	Seen        []Seen          `json:"seen"` // in the order first seen
 	Next        int             `json:"next"` // the number of the next subscription
 }
 
@@ -82,8 +82,9 @@ type SubscribeRequest struct {
 
 // WebhooksWorkflow keeps the subscriptions and delivers the events.
 func WebhooksWorkflow(ctx workflow.Context, st WebhooksState) error {
-	if st.Seen == nil {
-		st.Seen = map[string]Seen{}
+	seen := map[string]int{} // dossier -> its index in st.Seen (looked up, never ranged over)
+	for i, e := range st.Seen {
+		seen[e.DossierID] = i
 	}
 	taken, busy, draining := 0, 0, false
 	find := func(id string) *Subscriber {
@@ -125,10 +126,16 @@ func WebhooksWorkflow(ctx workflow.Context, st WebhooksState) error {
 	}
 	take := func(ctx workflow.Context, events []motcua.WebhookEvent) {
 		for _, e := range events {
-			if seen, ok := st.Seen[e.DossierID]; ok && seen.Seq >= e.Seq {
+			i, ok := seen[e.DossierID]
+			if ok && st.Seen[i].Seq >= e.Seq {
 				continue // handed over before
 			}
-			st.Seen[e.DossierID] = Seen{Seq: e.Seq, At: workflow.Now(ctx)}
+			if !ok {
+				i = len(st.Seen)
+				seen[e.DossierID] = i
+				st.Seen = append(st.Seen, Seen{DossierID: e.DossierID})
+			}
+			st.Seen[i].Seq, st.Seen[i].At = e.Seq, workflow.Now(ctx)
 			taken++
 			for _, s := range st.Subscribers {
 				s.Queue = append(s.Queue, e)
@@ -223,11 +230,7 @@ func WebhooksWorkflow(ctx workflow.Context, st WebhooksState) error {
 		take(ctx, batch)
 	}
 	now := workflow.Now(ctx)
-	for _, id := range slices.Sorted(maps.Keys(st.Seen)) {
-		if now.Sub(st.Seen[id].At) > rememberSeen {
-			delete(st.Seen, id)
-		}
-	}
+	st.Seen = slices.DeleteFunc(st.Seen, func(e Seen) bool { return now.Sub(e.At) > rememberSeen })
 	return workflow.NewContinueAsNewError(ctx, WebhooksWorkflow, st)
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/internal/notify"
 	"github.com/motcua/motcua/internal/portal"
+	"github.com/motcua/motcua/internal/readmodel"
 	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/devca"
@@ -169,7 +170,11 @@ func newActivities(c *common, d *data, commands vouch.Verifier, ca *devca.CA, po
 	if err != nil {
 		return nil, err
 	}
-	email, sms, err := nf.channels(c.data)
+	var shared notify.Ledger
+	if readmodel.IsPostgres(c.db) {
+		shared = d.facts
+	}
+	email, sms, err := nf.channels(c.data, shared)
 	if err != nil {
 		return nil, err
 	}
@@ -227,13 +232,18 @@ func (n *notifyFlags) check() error {
 	return nil
 }
 
-func (n *notifyFlags) channels(dir string) (email, sms notify.Once, err error) {
+// channels are the notification channels, with the ledger of messages
+// sent: shared when given (motcua's tables on PostgreSQL, which every
+// worker reads), else a folder of dir.
+func (n *notifyFlags) channels(dir string, shared notify.Ledger) (email, sms notify.Once, err error) {
 	if err := n.check(); err != nil {
 		return email, sms, err
 	}
-	ledger, err := notify.NewLedger(filepath.Join(dir, "notify"))
-	if err != nil {
-		return email, sms, err
+	ledger := shared
+	if ledger == nil {
+		if ledger, err = notify.NewLedger(filepath.Join(dir, "notify")); err != nil {
+			return email, sms, err
+		}
 	}
 	email = notify.Once{Channel: "email", Ledger: ledger, Sender: notify.Outbox{Dir: n.outbox, Extension: "eml"}}
 	if n.smtpAddr != "" {

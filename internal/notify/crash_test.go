@@ -81,7 +81,9 @@ func TestACrashBetweenSendingAndRecordingRepeatsTheMessageWithTheSameKey(t *test
 		}
 	}
 	ledger, _ := notify.NewLedger(dir)
-	if ledger.Sent("email", crashMessage.Key) || ledger.Sent("sms", crashMessage.Key) {
+	emailSent, _ := ledger.Sent(context.Background(), "email", crashMessage.Key)
+	smsSent, _ := ledger.Sent(context.Background(), "sms", crashMessage.Key)
+	if emailSent || smsSent {
 		t.Fatal("the ledger recorded a message whose process died before recording it")
 	}
 	// The activity's retry, on a new worker.

@@ -35,29 +35,41 @@ type Sender interface {
 }
 
 // Ledger records which keys a channel has sent, so a retried activity sends
-// nothing twice.
-type Ledger struct{ dir string }
+// nothing twice: a folder on one machine (FolderLedger), or a table every
+// worker shares (readmodel.Store, on PostgreSQL).
+type Ledger interface {
+	// Sent reports whether key was already sent on channel.
+	Sent(ctx context.Context, channel, key string) (bool, error)
+	// Mark records key as sent on channel; marking it again is no error.
+	Mark(ctx context.Context, channel, key string) error
+}
+
+// FolderLedger is a Ledger of one file a sent message, in a folder.
+type FolderLedger struct{ dir string }
 
 // NewLedger keeps the record of sent messages in dir.
-func NewLedger(dir string) (*Ledger, error) {
+func NewLedger(dir string) (*FolderLedger, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	return &Ledger{dir: dir}, nil
+	return &FolderLedger{dir: dir}, nil
 }
 
-func (l *Ledger) path(channel, key string) string {
+func (l *FolderLedger) path(channel, key string) string {
 	return filepath.Join(l.dir, channel+"-"+fileName(key))
 }
 
 // Sent reports whether key was already sent on channel.
-func (l *Ledger) Sent(channel, key string) bool {
+func (l *FolderLedger) Sent(_ context.Context, channel, key string) (bool, error) {
 	_, err := os.Stat(l.path(channel, key))
-	return err == nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Mark records key as sent on channel.
-func (l *Ledger) Mark(channel, key string) error {
+func (l *FolderLedger) Mark(_ context.Context, channel, key string) error {
 	f, err := os.OpenFile(l.path(channel, key), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return nil
@@ -77,21 +89,21 @@ func (l *Ledger) Mark(channel, key string) error {
 type Once struct {
 	Channel string
 	Sender  Sender
-	Ledger  *Ledger
+	Ledger  Ledger
 }
 
 // Send delivers m unless it was already delivered. It reports whether it
 // delivered now.
 func (o Once) Send(ctx context.Context, m Message) (bool, error) {
-	if o.Ledger.Sent(o.Channel, m.Key) {
-		return false, nil
+	if sent, err := o.Ledger.Sent(ctx, o.Channel, m.Key); sent || err != nil {
+		return false, err
 	}
 	if err := o.Sender.Send(ctx, m); err != nil {
 		// Servers echo the recipient in their errors; errors end up in the
 		// workflow history in clear, so the address or number is cut out.
 		return false, redacted{msg: strings.ReplaceAll(err.Error(), m.To, "<recipient>")}
 	}
-	return true, o.Ledger.Mark(o.Channel, m.Key)
+	return true, o.Ledger.Mark(ctx, o.Channel, m.Key)
 }
 
 // redacted is an error whose text no longer names the recipient.

@@ -1,6 +1,7 @@
-// Package readmodel keeps the dossiers' facts (motcua.Facts) in SQLite, or
-// in PostgreSQL when the office's processes share no folder: the read
-// model the commune's figures are computed from. The dossier
+// Package readmodel keeps motcua's own tables, in SQLite or, when the
+// office's processes share no folder, in PostgreSQL: the dossiers' facts
+// (motcua.Facts), the read model the commune's figures are computed from,
+// and the ledger of the notifications sent (a notify.Ledger). The dossier
 // workflows write it (activity RecordFacts), in order and retried; the API
 // reads it; `motcua audit rebuild-read-model` makes it again from the
 // histories. One row per dossier; a copy replaces the row only when its
@@ -76,7 +77,13 @@ CREATE TABLE IF NOT EXISTS facts (
 	received_at INTEGER NOT NULL,
 	body        TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS facts_received ON facts (received_at, procedure);`
+CREATE INDEX IF NOT EXISTS facts_received ON facts (received_at, procedure);
+CREATE TABLE IF NOT EXISTS notifications_sent (
+	channel TEXT NOT NULL,
+	key     TEXT NOT NULL,
+	sent_at INTEGER NOT NULL,
+	PRIMARY KEY (channel, key)
+);`
 
 // Open opens the read model at where: a postgres:// URL (its schema made
 // or upgraded on start, see OpenPostgres), or the path of a SQLite file
@@ -307,6 +314,30 @@ func ensureDatabase(ctx context.Context, url string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("create the read model's database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Sent reports whether key was already sent on channel (notify.Ledger).
+func (s *Store) Sent(ctx context.Context, channel, key string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.sq.q(`SELECT count(*) FROM notifications_sent WHERE channel = ? AND key = ?`), channel, key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("the notification ledger: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Mark records key as sent on channel (notify.Ledger); marking it again
+// changes nothing.
+func (s *Store) Mark(ctx context.Context, channel, key string) error {
+	now := any(time.Now().Unix())
+	if s.sq.numbered {
+		now = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx, s.sq.q(`INSERT INTO notifications_sent (channel, key, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), channel, key, now)
+	if err != nil {
+		return fmt.Errorf("the notification ledger: %w", err)
 	}
 	return nil
 }

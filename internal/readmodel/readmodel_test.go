@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/motcua/motcua/internal/notify"
 	"github.com/motcua/motcua/internal/realservers"
 
 	"github.com/motcua/motcua"
@@ -171,5 +172,42 @@ func BenchmarkKPI(b *testing.B) {
 			b.Fatal(err, len(facts))
 		}
 		report.Compute(facts, "2026-11-01", "2026-11-30", "", start.AddDate(0, 1, 0), calendar.Vietnam)
+	}
+}
+
+// The ledger of notifications sent, on both databases: a key is sent once
+// per channel, marking it twice is no error, and a store opened again
+// (another worker) knows it.
+func TestTheNotificationLedger(t *testing.T) {
+	for kind, fresh := range kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			where := fresh(t)
+			ctx := context.Background()
+			s, err := readmodel.Open(where)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ledger notify.Ledger = s
+			if sent, err := ledger.Sent(ctx, "email", "D1/completed"); err != nil || sent {
+				t.Fatalf("before: %v %v", sent, err)
+			}
+			for range 2 {
+				if err := ledger.Mark(ctx, "email", "D1/completed"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close()
+			other, err := readmodel.Open(where)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			if sent, err := other.Sent(ctx, "email", "D1/completed"); err != nil || !sent {
+				t.Errorf("after: %v %v", sent, err)
+			}
+			if sent, _ := other.Sent(ctx, "sms", "D1/completed"); sent {
+				t.Error("another channel counts as sent")
+			}
+		})
 	}
 }
