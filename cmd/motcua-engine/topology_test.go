@@ -13,8 +13,11 @@ import (
 // server, Temporal as separate frontend, history, matching and worker
 // processes on PostgreSQL (schema made by the first to start), each with
 // only its own certificates (motcua tls issue; mutual TLS, the claim
-// mapper), two motcua workers and two APIs sharing the archive bucket; an
-// intruder without a certificate, and the Web UI's reader, are refused. Dossiers go over every
+// mapper), two motcua workers and two APIs as on machines of their own:
+// each its own data folder, its secrets by variable (the workers the
+// command key's public half only), the office's signers and roots, motcua's
+// tables in PostgreSQL, the archive in the bucket; an intruder without a
+// certificate, and the Web UI's reader, are refused; no process makes a CA. Dossiers go over every
 // path through both APIs while a worker, the history process and an API
 // are SIGKILLed and restarted; the chaos checks then hold: every dossier
 // final, one signature, one notification per channel, the portal in

@@ -10,6 +10,7 @@ package chaos
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -48,7 +50,9 @@ import (
 	"github.com/motcua/motcua/internal/portal"
 	"github.com/motcua/motcua/internal/ports"
 	"github.com/motcua/motcua/internal/s3objects"
+	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer"
+	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
@@ -131,6 +135,8 @@ type run struct {
 	cfg                  Config
 	temporal, portalAddr string
 	certs                string                              // the laid-out certificates (production topology)
+	pki                  string                              // the office's CA and signers file (production topology)
+	workerEnv, apiEnv    []string                            // the secrets each is given (production topology)
 	apis                 []string                            // their addresses
 	via                  []map[motcua.Role]*apiclient.Client // each API as each role
 	as                   map[motcua.Role]*apiclient.Client   // the first API, for the checks
@@ -145,6 +151,103 @@ type run struct {
 
 // topology tells whether the run is the production topology.
 func (r *run) topology() bool { return r.cfg.Postgres != "" }
+
+// own is the data folder of one process of the production topology,
+// which it shares with no other.
+func (r *run) own(name string) string { return filepath.Join(r.cfg.Dir, name+"-data") }
+
+// workerOutboxes are the folders the workers write notifications to.
+func (r *run) workerOutboxes(data string) []string {
+	if !r.topology() {
+		return []string{filepath.Join(data, "outbox")}
+	}
+	return []string{filepath.Join(r.own("worker0"), "outbox"), filepath.Join(r.own("worker1"), "outbox")}
+}
+
+// apart prepares the production topology's processes to share no folder,
+// as on machines of their own: the secrets an operator keeps (in
+// DIR/secrets) handed to each process by variable, the payload key and
+// the citizen index's to all, the command key to the APIs and only its
+// public half to the workers; motcua's own tables in PostgreSQL (db); and
+// the office's signing keys from a CA of its own (DIR/pki, standing for
+// the leaders' and the office's real certificates), given to the workers
+// as a signers file with the roots.
+func (r *run) apart(db string) error {
+	secrets := filepath.Join(r.cfg.Dir, "secrets")
+	if _, err := codec.LoadOrCreateKey(filepath.Join(secrets, "payload.key")); err != nil {
+		return err
+	}
+	payload, err := os.ReadFile(filepath.Join(secrets, "payload.key"))
+	if err != nil {
+		return err
+	}
+	citizen := make([]byte, 32)
+	cryptorand.Read(citizen)
+	if _, err := vouch.LoadOrCreate(filepath.Join(secrets, "command.key")); err != nil {
+		return err
+	}
+	seed, _ := os.ReadFile(filepath.Join(secrets, "command.key"))
+	public, err := os.ReadFile(vouch.PublicPath(filepath.Join(secrets, "command.key")))
+	if err != nil {
+		return err
+	}
+	common := []string{"MOTCUA_PAYLOAD_KEY=" + strings.TrimSpace(string(payload)), "MOTCUA_CITIZEN_INDEX_KEY=" + hex.EncodeToString(citizen), DBEnv + "=" + db}
+	r.workerEnv = append(slices.Clone(common), "MOTCUA_COMMAND_PUBLIC_KEYS="+strings.TrimSpace(string(public)))
+	r.apiEnv = append(slices.Clone(common), "MOTCUA_COMMAND_KEY="+strings.TrimSpace(string(seed)))
+
+	r.pki = filepath.Join(r.cfg.Dir, "pki")
+	ca, err := devca.Open(r.pki, motcua.DefaultUnit.Name)
+	if err != nil {
+		return err
+	}
+	signers := map[string]any{}
+	p12 := func(file string) any {
+		return map[string]any{"pkcs12": map[string]any{"file": file, "password": map[string]string{"file": "pkcs12-password"}}}
+	}
+	for _, role := range []motcua.Role{motcua.RoleChairman, motcua.RoleViceChairman} {
+		id := string(role) + "1"
+		if _, err := ca.Key(devca.Person{ID: id, Name: "Người " + string(role), Title: role.OfficeTitle(motcua.DefaultUnit)}); err != nil {
+			return err
+		}
+		signers[id] = p12(id + ".p12")
+	}
+	if _, err := ca.OfficeKey(motcua.DefaultUnit.Name); err != nil {
+		return err
+	}
+	signers["@office"] = p12("office.p12")
+	b, _ := json.Marshal(map[string]any{"signers": signers})
+	if err := os.WriteFile(filepath.Join(r.pki, "signers.json"), b, 0o600); err != nil {
+		return err
+	}
+	// Each API's audit key, certified by the office's CA: no API makes a CA.
+	for i := range r.apis {
+		if _, err := audit.LoadOrCreateAuditKey(filepath.Join(r.own(fmt.Sprintf("api%d", i)), "keys"), ca.CertifyAuditKey); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// holdsNoMore checks the production topology's own folders after the run:
+// no process made a CA, and no worker holds the command key.
+func (r *run) holdsNoMore() []string {
+	var bad []string
+	for _, name := range []string{"worker0", "worker1", "api0", "api1"} {
+		filepath.WalkDir(r.own(name), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			switch base := d.Name(); {
+			case base == "root.key" || base == "ca.key":
+				bad = append(bad, fmt.Sprintf("%s holds a CA key: %s", name, p))
+			case base == "command.key" && strings.HasPrefix(name, "worker"):
+				bad = append(bad, fmt.Sprintf("%s holds the command key: %s", name, p))
+			}
+			return nil
+		})
+	}
+	return bad
+}
 
 // clientFiles are identity's certificate files: its part of the laid-out
 // certificates on the production topology, the data folder's otherwise.
@@ -228,7 +331,9 @@ func (r *run) startAll(ctx context.Context) error {
 			return fmt.Errorf("--postgres: %w", err)
 		}
 		u.Path = "/motcua"
-		os.Setenv(DBEnv, u.String())
+		if err := r.apart(u.String()); err != nil {
+			return err
+		}
 		if out, err := exec.Command(r.cfg.Binary, TLSIssueArgs(r.certs)...).CombinedOutput(); err != nil {
 			return fmt.Errorf("tls issue: %v: %s", err, out)
 		}
@@ -245,7 +350,15 @@ func (r *run) startAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		w, err := r.spawn(fmt.Sprintf("worker%d", i), WorkerArgs(data, r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics, r.certs)...)
+		name := fmt.Sprintf("worker%d", i)
+		var w *child.Process
+		if r.topology() { // a folder of its own, the office's signers, its secrets by variable
+			args := append(WorkerArgs(r.own(name), r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics, r.certs),
+				"--signers", filepath.Join(r.pki, "signers.json"), "--roots", filepath.Join(r.pki, "root.crt"))
+			w, err = child.StartWith(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), r.workerEnv, args...)
+		} else {
+			w, err = r.spawn(name, WorkerArgs(data, r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics, r.certs)...)
+		}
 		if err != nil {
 			return err
 		}
@@ -256,7 +369,14 @@ func (r *run) startAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a, err := r.spawn(fmt.Sprintf("api%d", i), APIArgs(data, r.temporal, usersFile, addr, r.cfg.Archive, metrics, r.certs)...)
+		name := fmt.Sprintf("api%d", i)
+		var a *child.Process
+		if r.topology() {
+			a, err = child.StartWith(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), r.apiEnv,
+				APIArgs(r.own(name), r.temporal, usersFile, addr, r.cfg.Archive, metrics, r.certs)...)
+		} else {
+			a, err = r.spawn(name, APIArgs(data, r.temporal, usersFile, addr, r.cfg.Archive, metrics, r.certs)...)
+		}
 		if err != nil {
 			return err
 		}
@@ -605,7 +725,11 @@ func (r *run) check(ctx context.Context) []string {
 	if err != nil {
 		return []string{"open archive: " + err.Error()}
 	}
-	key, err := codec.LoadOrCreateKey(filepath.Join(data, "keys", "payload.key"))
+	keyFile := filepath.Join(data, "keys", "payload.key")
+	if r.topology() {
+		keyFile = filepath.Join(r.cfg.Dir, "secrets", "payload.key")
+	}
+	key, err := codec.LoadOrCreateKey(keyFile)
 	if err != nil {
 		return []string{"payload key: " + err.Error()}
 	}
@@ -620,8 +744,16 @@ func (r *run) check(ctx context.Context) []string {
 		return []string{"dial temporal: " + err.Error()}
 	}
 	defer tc.Close()
-	roots, _ := signer.LoadRoots(filepath.Join(data, "ca", "root.crt"))
-	outbox, _ := os.ReadDir(filepath.Join(data, "outbox"))
+	rootFile := filepath.Join(data, "ca", "root.crt")
+	if r.topology() {
+		rootFile = filepath.Join(r.pki, "root.crt")
+	}
+	roots, _ := signer.LoadRoots(rootFile)
+	var outbox []os.DirEntry
+	for _, dir := range r.workerOutboxes(data) {
+		entries, _ := os.ReadDir(dir)
+		outbox = append(outbox, entries...)
+	}
 	histories := map[string]*historypb.History{}
 	for i, id := range r.ids {
 		p := paths[i%len(paths)]
@@ -680,6 +812,11 @@ func (r *run) check(ctx context.Context) []string {
 		fail("the figures: %v %+v", err, resp)
 	} else if kpi.Total.Received != len(r.ids) {
 		fail("the figures count %d dossiers received, want %d", kpi.Total.Received, len(r.ids))
+	}
+	if r.topology() {
+		for _, b := range r.holdsNoMore() {
+			fail("%s", b)
+		}
 	}
 	if len(histories) == len(r.ids) {
 		orphans, err := audit.Orphans(dc, histories, store)

@@ -18,17 +18,24 @@ import (
 type Process struct {
 	binary string
 	args   []string
+	env    []string
 	log    *os.File
 	cmd    *exec.Cmd
 }
 
 // Start runs binary with args, its output appended to logFile.
 func Start(binary, logFile string, args ...string) (*Process, error) {
+	return StartWith(binary, logFile, nil, args...)
+}
+
+// StartWith is Start with env (NAME=value) added to this process's
+// environment: what that child alone is given.
+func StartWith(binary, logFile string, env []string, args ...string) (*Process, error) {
 	f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{binary: binary, args: args, log: f}
+	p := &Process{binary: binary, args: args, env: env, log: f}
 	if err := p.Restart(); err != nil {
 		f.Close()
 		return nil, err
@@ -39,6 +46,9 @@ func Start(binary, logFile string, args ...string) (*Process, error) {
 // Restart starts the process again with the same arguments and log.
 func (p *Process) Restart() error {
 	p.cmd = exec.Command(p.binary, p.args...)
+	if p.env != nil {
+		p.cmd.Env = append(os.Environ(), p.env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	return p.cmd.Start()
 }
