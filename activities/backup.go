@@ -14,6 +14,9 @@ import (
 type Backups struct {
 	Data, Dest string
 	Passphrase []byte
+	// Outside are files outside Data sealed with the keys (the users
+	// file, the catalog).
+	Outside []string
 }
 
 // BackupTaken says what a snapshot holds.
@@ -29,7 +32,7 @@ type BackupTaken struct {
 // an attempt cut short leaves none behind, and another is simply a newer
 // snapshot.
 func (b *Backups) TakeBackup(ctx context.Context) (BackupTaken, error) {
-	m, name, err := backup.Take(b.Data, b.Dest, b.Passphrase)
+	m, name, err := backup.Take(b.Data, b.Dest, b.Passphrase, b.Outside...)
 	if err != nil {
 		return BackupTaken{}, err
 	}

@@ -4,7 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -22,6 +26,8 @@ import (
 func runBackup(args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	data := fs.String("data", "./motcua-data", "the data folder of `motcua dev` or of one machine's processes")
+	var include fileList
+	fs.Var(&include, "include", "a file outside the data folder to seal with the keys: the users file, the catalog (repeat)")
 	to := fs.String("to", "", "the backup folder (snapshots and the blobs they share), or a bucket: s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION (credentials as for --archive)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -34,7 +40,7 @@ func runBackup(args []string) error {
 		return cli.UsageError("backup: the keys are sealed with a passphrase: set " + backup.PassphraseEnv)
 	}
 	start := time.Now()
-	m, name, err := backup.Take(*data, *to, []byte(pass))
+	m, name, err := backup.Take(*data, *to, []byte(pass), include...)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -71,6 +77,9 @@ func runRestore(args []string) error {
 	}
 	fmt.Printf("restored snapshot %s (taken %s) into %s: %d files, %d blobs, each checked against the manifest\n",
 		*name, m.TakenAt.Format(time.RFC3339), *data, len(m.Files), len(m.Blobs))
+	for _, n := range slices.Sorted(maps.Keys(m.Outside)) {
+		fmt.Printf("  %s: was %s; put it back where the processes read it\n", filepath.Join(*data, filepath.FromSlash(n)), m.Outside[n])
+	}
 	return nil
 }
 
@@ -94,11 +103,22 @@ func backupPassphrase(dest string) ([]byte, error) {
 	return []byte(pass), nil
 }
 
-// serveBackups takes this process's nightly backups of data into dest.
-func serveBackups(ctx context.Context, tc client.Client, data, dest string, pass []byte) (stop func(), err error) {
-	w, err := worker.ServeBackups(ctx, tc, &activities.Backups{Data: data, Dest: dest, Passphrase: pass})
+// serveBackups takes this process's nightly backups of data into dest,
+// with the files named outside (the users file, the catalog).
+func serveBackups(ctx context.Context, tc client.Client, data, dest string, pass []byte, outside ...string) (stop func(), err error) {
+	w, err := worker.ServeBackups(ctx, tc, &activities.Backups{Data: data, Dest: dest, Passphrase: pass, Outside: outside})
 	if err != nil {
 		return nil, err
 	}
 	return w.Stop, nil
+}
+
+// fileList is a repeatable flag of file paths.
+type fileList []string
+
+func (f *fileList) String() string { return strings.Join(*f, ",") }
+
+func (f *fileList) Set(v string) error {
+	*f = append(*f, v)
+	return nil
 }

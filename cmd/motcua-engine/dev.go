@@ -168,7 +168,13 @@ func runDev(args []string) error {
 	}
 	defer w.Stop()
 	if *backupTo != "" {
-		stopBackups, err := serveBackups(ctx, tc, c.data, *backupTo, backupPass)
+		var outside []string // the users file and the catalog, when they live elsewhere
+		for _, f := range []string{*usersFile, c.catalog} {
+			if f != "" {
+				outside = append(outside, f)
+			}
+		}
+		stopBackups, err := serveBackups(ctx, tc, c.data, *backupTo, backupPass, outside...)
 		if err != nil {
 			return err
 		}

@@ -61,14 +61,20 @@ type Manifest struct {
 	// there from an earlier one).
 	NewBlobs int   `json:"new_blobs"`
 	Bytes    int64 `json:"bytes"`
+	// Outside are the files from outside the data folder sealed with the
+	// secrets (the users file, the catalog), by their name in the bundle
+	// (outside/NAME, restored there), with the path each was read from.
+	Outside map[string]string `json:"outside,omitempty"`
 }
 
 const format = 1
 
 // Take copies the data folder data into a new snapshot at dest (a folder,
 // or s3://BUCKET[/PREFIX]?endpoint=…&region=… as --archive takes), the
-// passphrase sealing the secrets, and returns its manifest and name.
-func Take(data, dest string, passphrase []byte) (Manifest, string, error) {
+// passphrase sealing the secrets with the files named outside (the users
+// file, the catalog, when they live elsewhere), and returns its manifest
+// and name.
+func Take(data, dest string, passphrase []byte, outside ...string) (Manifest, string, error) {
 	if len(passphrase) < MinPassphrase {
 		return Manifest{}, "", fmt.Errorf("the passphrase (%s) must be at least %d characters", PassphraseEnv, MinPassphrase)
 	}
@@ -100,7 +106,10 @@ func Take(data, dest string, passphrase []byte) (Manifest, string, error) {
 	if err := copyTree(archive, filepath.Join(tmp, "archive"), func(rel string) bool { return !strings.HasPrefix(rel, "blobs/") && !strings.HasPrefix(rel, "tmp/") }); err != nil {
 		return m, "", fmt.Errorf("copy the archive's records: %w", err)
 	}
-	sealed, err := sealFolder(data, passphrase)
+	if m.Outside, err = outsideNames(data, outside); err != nil {
+		return m, "", err
+	}
+	sealed, err := sealFolder(data, passphrase, m.Outside)
 	if err != nil {
 		return m, "", err
 	}
@@ -244,7 +253,35 @@ func vacuumInto(src, dst string) error {
 // sealFolder is every file of data but the databases and the archive,
 // as a gzipped tar sealed with AES-256-GCM under a key derived from the
 // passphrase by scrypt: "MOTCUA-SEALED-1\n", salt, nonce, ciphertext.
-func sealFolder(data string, passphrase []byte) ([]byte, error) {
+// outsideNames names each file of paths that is not in data by its base
+// name under outside/ (two with one name are refused).
+func outsideNames(data string, paths []string) (map[string]string, error) {
+	out := map[string]string{}
+	absData, _ := filepath.Abs(data)
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		if rel, err := filepath.Rel(absData, abs); err == nil && filepath.IsLocal(rel) {
+			continue // in the folder: sealed with it
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("a file to back up: %w", err)
+		}
+		name := "outside/" + filepath.Base(abs)
+		if other, ok := out[name]; ok && other != abs {
+			return nil, fmt.Errorf("%s and %s have one name: copy one beside the data folder under another", other, abs)
+		}
+		out[name] = abs
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+func sealFolder(data string, passphrase []byte, outside map[string]string) ([]byte, error) {
 	var raw bytes.Buffer
 	gz := gzip.NewWriter(&raw)
 	tw := tar.NewWriter(gz)
@@ -276,6 +313,18 @@ func sealFolder(data string, passphrase []byte) ([]byte, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seal the folder's files: %w", err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(outside)) {
+		b, err := os.ReadFile(outside[name])
+		if err != nil {
+			return nil, fmt.Errorf("seal %s: %w", outside[name], err)
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(b)), ModTime: time.Now()}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(b); err != nil {
+			return nil, err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return nil, err

@@ -66,7 +66,9 @@ func TestTakeAndRestore(t *testing.T) {
 	for n := 0; n < 10; db.QueryRow("SELECT count(*) FROM rows").Scan(&n) {
 	}
 	dest := t.TempDir()
-	m, snap, err := backup.Take(data, dest, pass)
+	users := filepath.Join(t.TempDir(), "users.json") // kept outside the data folder
+	os.WriteFile(users, []byte(`{"users":[]}`), 0o600)
+	m, snap, err := backup.Take(data, dest, pass, users, filepath.Join(data, "dev-tokens.json"))
 	close(stop)
 	writer.Wait()
 	if err != nil {
@@ -90,7 +92,10 @@ func TestTakeAndRestore(t *testing.T) {
 	if _, err := backup.Restore(dest, snap, restored, pass); err != nil {
 		t.Fatal(err)
 	}
-	for rel, want := range map[string]string{"keys/payload.key": "secret key", "dev-tokens.json": `{"clerk":"tok"}`,
+	if m.Outside["outside/users.json"] != users || len(m.Outside) != 1 {
+		t.Errorf("files outside the folder: %v", m.Outside)
+	}
+	for rel, want := range map[string]string{"keys/payload.key": "secret key", "dev-tokens.json": `{"clerk":"tok"}`, "outside/users.json": `{"users":[]}`,
 		"archive/dossiers/D1.json": `{"dossier_id":"D1"}`, "archive/blobs/" + name[:2] + "/" + name: blob} {
 		if b, err := os.ReadFile(filepath.Join(restored, rel)); err != nil || string(b) != want {
 			t.Errorf("%s restored as %q %v", rel, b, err)
