@@ -69,9 +69,9 @@ type Seen struct {
 
 // WebhooksState is the webhooks' workflow's state.
 type WebhooksState struct {
-	Subscribers []*Subscriber   `json:"subscribers"`
-	Seen        []Seen          `json:"seen"` // in the order first seen
-	Next        int             `json:"next"` // the number of the next subscription
+	Subscribers []*Subscriber `json:"subscribers"`
+	Seen        []Seen        `json:"seen"` // in the order first seen
+	Next        int           `json:"next"` // the number of the next subscription
 }
 
 // SubscribeRequest is a subscription and who asks for it.

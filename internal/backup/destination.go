@@ -105,7 +105,9 @@ func (b bucket) put(name, from, want string) error {
 	return b.b.Create(name, body)
 }
 
-func (b bucket) stage(name string) (string, error) { return os.MkdirTemp("", "motcua-backup-"+name+"-") }
+func (b bucket) stage(name string) (string, error) {
+	return os.MkdirTemp("", "motcua-backup-"+name+"-")
+}
 
 func (b bucket) place(name, staged string, m Manifest) error {
 	for rel := range m.Files {
