@@ -379,6 +379,7 @@ func TestThePagesInARealBrowser(t *testing.T) {
 	chair.screenshot("remote-wait")
 	sim.decide(t, chair, "approve")
 	chair.run(chromedp.WaitVisible(`table.list`, chromedp.ByQuery))
+	chair.screenshot("remote-done")
 	if n := strings.Count(chair.text(), "Đã ký số"); n != 2 || !strings.Contains(chair.text(), "Đã ký qua dịch vụ ký từ xa") {
 		t.Errorf("remote batch:\n%s", chair.text())
 	}
