@@ -35,12 +35,7 @@ func TestBackupUnderLoadThenRestore(t *testing.T) {
 	api := newRoleClient(p.api, tokens(t, cfg.data))
 	ctx := context.Background()
 	intake := func(n int) (string, error) {
-		c, err := api["clerk"].Create(ctx, motcua.Application{
-			ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
-			Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: fmt.Sprintf("0010990%05d", n)},
-			Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-			Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-		})
+		c, err := api["clerk"].Create(ctx, maritalStatus(n))
 		return c.DossierID, err
 	}
 	// Three finished (issued, archived), three still in review.
@@ -194,12 +189,7 @@ func TestTheNightlyBackupIsATemporalSchedule(t *testing.T) {
 	p := startDev(t, cfg)
 	api := newRoleClient(p.api, tokens(t, cfg.data))
 	ctx := context.Background()
-	_, err := api["clerk"].Create(ctx, motcua.Application{
-		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
-		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
-		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-		Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-	})
+	_, err := api["clerk"].Create(ctx, maritalStatus(12345))
 	if err != nil {
 		t.Fatal(err)
 	}

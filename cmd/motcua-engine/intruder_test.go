@@ -36,12 +36,7 @@ func TestAnIntruderCannotUseTemporalsFrontDoor(t *testing.T) {
 	waitStatus(t, "http://"+apiAddr+"/healthz", 200)
 	api := newRoleClient("http://"+apiAddr, tok)
 	ctx := context.Background()
-	c, err := api["clerk"].Create(ctx, motcua.Application{
-		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
-		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
-		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-		Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-	})
+	c, err := api["clerk"].Create(ctx, maritalStatus(12345))
 	if err != nil {
 		t.Fatal(err)
 	}

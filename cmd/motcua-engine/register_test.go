@@ -50,12 +50,7 @@ func TestRegisterNumbersSurviveKilledWorkers(t *testing.T) {
 		}
 	}
 	each(func(i int) error {
-		c, err := api["clerk"].Create(ctx, motcua.Application{
-			ExternalID: fmt.Sprintf("BO-register-%d", i), ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
-			Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: fmt.Sprintf("0010990%05d", i)},
-			Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-			Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-		})
+		c, err := api["clerk"].Create(ctx, withExternalID(maritalStatus(i), fmt.Sprintf("BO-register-%d", i)))
 		if err != nil {
 			return fmt.Errorf("intake %d: %w", i, err)
 		}

@@ -49,12 +49,7 @@ func TestARemoteTransactionOutlivesTheAPIThatStartedIt(t *testing.T) {
 
 	var ids []string
 	for i := range 4 {
-		c, err := o.as["clerk"].Create(ctx, motcua.Application{
-			ExternalID: fmt.Sprintf("BO-remote-%d", i), ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
-			Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: fmt.Sprintf("0010990%05d", i)},
-			Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-			Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-		})
+		c, err := o.as["clerk"].Create(ctx, withExternalID(maritalStatus(i), fmt.Sprintf("BO-remote-%d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}

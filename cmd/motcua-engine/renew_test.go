@@ -39,16 +39,7 @@ func TestArchiveTimestampsAreRenewedThroughTheSchedule(t *testing.T) {
 	if _, err := ca.IssueTSA(30 * 24 * time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	// The replay gate's payload key, so that this run's history can be
-	// recorded there (MOTCUA_RECORD_HISTORIES=1).
-	testKey, err := os.ReadFile("../../workflows/testdata/payload.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join(cfg.data, "keys"), 0o700)
-	if err := os.WriteFile(filepath.Join(cfg.data, "keys", "payload.key"), testKey, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	seedRecordingKey(t, cfg.data)
 	p := startDev(t, cfg)
 	tok := tokens(t, cfg.data)
 	api := newRoleClient(p.api, tok)

@@ -256,16 +256,7 @@ func startOffice(t *testing.T, workerFlags ...string) *office {
 	portal := freeAddr(t)
 	users, tok := writeUsers(t, o.data)
 	o.users, o.tok = users, tok
-	// The replay gate's payload key, so that a test's histories can be
-	// recorded there (MOTCUA_RECORD_HISTORIES=1, recorded.Record).
-	testKey, err := os.ReadFile("../../workflows/testdata/payload.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join(o.data, "keys"), 0o700)
-	if err := os.WriteFile(filepath.Join(o.data, "keys", "payload.key"), testKey, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	seedRecordingKey(t, o.data)
 	o.workerArgs = append([]string{"worker", "--data", o.data, "--temporal-addr", o.temporal, "--portal-url", "http://" + portal, "--outbox", filepath.Join(o.data, "outbox")}, workerFlags...)
 	start(t, "server", "--data", o.data, "--temporal-addr", o.temporal, "--ui-addr", "")
 	start(t, "portal-sim", "--addr", portal)

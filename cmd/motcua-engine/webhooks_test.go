@@ -72,22 +72,8 @@ func TestWebhooksReachASubscriberThatWasDown(t *testing.T) {
 	}
 	time.Sleep(6 * time.Second) // the workers hear of it within SubscriptionsTTL
 
-	c, err := o.as["clerk"].Create(ctx, motcua.Application{
-		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
-		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
-		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-		Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := o.as["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := o.as["chairman"].Sign(ctx, c.DossierID, motcua.SignDecision{Decision: motcua.DecisionSign}); err != nil {
-		t.Fatal(err)
-	}
-	await(t, o.as["clerk"], c.DossierID, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
+	id := throughSignature(t, o.as, maritalStatus(12345))
+	await(t, o.as["clerk"], id, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
 	if refused.Load() == 0 {
 		t.Fatal("the receiver was never tried while down")
 	}
@@ -103,7 +89,7 @@ func TestWebhooksReachASubscriberThatWasDown(t *testing.T) {
 		mu.Lock()
 		seqs = seqs[:0]
 		for _, e := range got {
-			if e.DossierID == c.DossierID {
+			if e.DossierID == id {
 				seqs = append(seqs, e.Seq)
 			}
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,23 +49,8 @@ func TestAWorkerNeedsOnlyThePublicHalfOfTheCommandKey(t *testing.T) {
 	}
 	o.worker.signal(t, syscall.SIGKILL)
 	o.worker = start(t, append(slices.Clone(o.workerArgs), "--keys", keys)...)
-	ctx := context.Background()
-	c, err := o.as["clerk"].Create(ctx, motcua.Application{
-		ProcedureCode: "1.004227", Channel: motcua.ChannelOnline,
-		Applicant: motcua.Applicant{FullName: "Hoàng Văn Nam", IDNumber: "001099012345"},
-		Fields:    map[string]string{"purpose": "Kết hôn", "marital_status": "Chưa kết hôn"},
-		Documents: []motcua.Document{{Code: "TK_XNHN", Name: "tk.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := o.as["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := o.as["chairman"].Sign(ctx, c.DossierID, motcua.SignDecision{Decision: motcua.DecisionSign}); err != nil {
-		t.Fatal(err)
-	}
-	await(t, o.as["clerk"], c.DossierID, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
+	id := throughSignature(t, o.as, maritalStatus(12345))
+	await(t, o.as["clerk"], id, func(s motcua.State) bool { return s.Status == motcua.StatusCompleted }, "completed")
 	if _, err := os.Stat(filepath.Join(keys, "command.key")); err == nil {
 		t.Error("the worker wrote a command key")
 	}
