@@ -50,11 +50,16 @@ func signCtx(ctx workflow.Context) workflow.Context {
 }
 
 // issueCtx is for taking a register number: the register's workflow
-// answers at once unless Temporal itself is out of reach, a while.
+// answers at once unless Temporal itself, or every worker, is out of
+// reach. Taking a number is idempotent per dossier, so it is tried for
+// half an hour (a worker killed and restarted under load lost six 30 s
+// attempts in a row, and an automatic issue fell to the records officer)
+// before the dossier waits for the records officer.
 func issueCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 6,
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 30 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
 			NonRetryableErrorTypes: []string{activities.ErrSigningKey}},
 	})
 }
