@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -55,8 +56,10 @@ func TestRegisterNumbersSurviveKilledWorkers(t *testing.T) {
 			return fmt.Errorf("intake %d: %w", i, err)
 		}
 		ids[i] = c.DossierID
-		_, err = api["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove})
-		return err
+		approved := func(s motcua.Status) bool { return s == motcua.StatusAwaitingSignature }
+		return decideUntil(ctx, api["clerk"], c.DossierID, approved, func() (motcua.State, error) {
+			return api["specialist"].Review(ctx, c.DossierID, motcua.Review{Decision: motcua.DecisionApprove})
+		})
 	})
 
 	// The register as the auditor reads it: a query its workflow answers
@@ -83,21 +86,10 @@ func TestRegisterNumbersSurviveKilledWorkers(t *testing.T) {
 	go func() {
 		defer close(signed)
 		each(func(i int) error {
-			// A call cut by the kill may time out (503): the decision
-			// stands or is asked again, as the chairman's page would.
-			for try := 0; ; try++ {
-				st, err := api["chairman"].Sign(ctx, ids[i], motcua.SignDecision{Decision: motcua.DecisionSign})
-				if err == nil || st.Status != "" && st.Status != motcua.StatusAwaitingSignature {
-					return nil
-				}
-				if now, gerr := api["clerk"].Get(ctx, ids[i]); gerr == nil && now.Status != motcua.StatusAwaitingSignature {
-					return nil
-				}
-				if try == 5 {
-					return fmt.Errorf("sign %s: %w", ids[i], err)
-				}
-				time.Sleep(time.Second)
-			}
+			past := func(s motcua.Status) bool { return s != "" && s != motcua.StatusAwaitingSignature }
+			return decideUntil(ctx, api["clerk"], ids[i], past, func() (motcua.State, error) {
+				return api["chairman"].Sign(ctx, ids[i], motcua.SignDecision{Decision: motcua.DecisionSign})
+			})
 		})
 	}()
 	for _, at := range []int{dossiers / 5, dossiers * 3 / 5} {
@@ -138,5 +130,30 @@ func TestRegisterNumbersSurviveKilledWorkers(t *testing.T) {
 	slices.Sort(want)
 	if len(book) != dossiers || !slices.Equal(numbered, want) {
 		t.Errorf("%d numbers for %d dossiers; each dossier must have exactly one", len(book), dossiers)
+	}
+}
+
+// decideUntil hands a decision to dossier id as a clerk's screen would:
+// a call that timed out (503 "no answer in time": a killed worker, a
+// crowded machine) may still be carried out, so the dossier is watched for
+// a minute for the status the decision leads to, and the decision is asked
+// again only if it did not come; five tries. Any other refusal is an error.
+func decideUntil(ctx context.Context, reader *apiclient.Client, id string, done func(motcua.Status) bool, decide func() (motcua.State, error)) error {
+	for try := 0; ; try++ {
+		st, err := decide()
+		if err == nil || done(st.Status) {
+			return nil
+		}
+		if e := (*motcua.Error)(nil); !errors.As(err, &e) || e.Code != motcua.CodeUnavailable {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		for wait := time.Now().Add(time.Minute); time.Now().Before(wait); time.Sleep(time.Second) {
+			if now, gerr := reader.Get(ctx, id); gerr == nil && done(now.Status) {
+				return nil
+			}
+		}
+		if try == 5 {
+			return fmt.Errorf("%s: %w", id, err)
+		}
 	}
 }
