@@ -139,7 +139,7 @@ func (a *Activities) IssueResult(ctx context.Context, in IssueInput) (Signed, er
 	if err != nil {
 		return Signed{}, temporal.NewNonRetryableApplicationError("the office key: "+err.Error(), ErrSigningKey, err)
 	}
-	paper, err := document.Result(a.Unit, p, in.Dossier, in.ApprovedAt, document.Signer{Name: in.Leader.Name, Role: in.Leader.Role, At: in.LeaderAt})
+	place, err := document.ResultPlace(a.Unit, p, in.Dossier, in.ApprovedAt, document.Signer{Name: in.Leader.Name, Role: in.Leader.Role, At: in.LeaderAt})
 	if err != nil {
 		return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
@@ -149,8 +149,8 @@ func (a *Activities) IssueResult(ctx context.Context, in IssueInput) (Signed, er
 	if in.Entry != nil {
 		text = append(text, in.Entry.Label())
 	}
-	if leader, stamp := a.leaderLook(in.Leader, paper.SignAt, in.LeaderAt); a.Looks.Seal != nil {
-		under := paper.SignAt.Rect
+	if leader, stamp := a.leaderLook(in.Leader, place, in.LeaderAt); a.Looks.Seal != nil {
+		under := place.Rect
 		if leader != nil {
 			under = leader.Rect
 		} else if stamp != nil {
@@ -160,7 +160,7 @@ func (a *Activities) IssueResult(ctx context.Context, in IssueInput) (Signed, er
 		if err != nil {
 			return Signed{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrSigningKey, err)
 		}
-		look.Page = paper.SignAt.Page
+		look.Page = place.Page
 		info.Appearance = look
 	} else { // the text stamp, left of the leader's
 		stamp := signer.Stamp{Name: a.Unit.Name, Title: "Văn thư phát hành", Unit: text[len(text)-1], Time: now}
@@ -170,7 +170,7 @@ func (a *Activities) IssueResult(ctx context.Context, in IssueInput) (Signed, er
 		}
 		r := signer.StampRect
 		w := r[2] - r[0] + 10
-		info.Appearance = &signer.Appearance{Page: paper.SignAt.Page, PNG: img, Rect: [4]float64{r[0] - w, r[1], r[2] - w, r[3]}}
+		info.Appearance = &signer.Appearance{Page: place.Page, PNG: img, Rect: [4]float64{r[0] - w, r[1], r[2] - w, r[3]}}
 	}
 	out, err := signer.Sign(ctx, signed, key, info, a.Signing)
 	if err != nil {

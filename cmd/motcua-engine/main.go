@@ -43,5 +43,8 @@ func main() {
 	if !ok {
 		cli.UnknownCommand(cmd)
 	}
-	cli.Exit(run(args))
+	stop := profileCPU(cmd)
+	err := run(args)
+	stop()
+	cli.Exit(err)
 }

@@ -293,7 +293,11 @@ func (s *signingFlags) issuing(acts *activities.Activities, ca *devca.CA, users 
 		if !dev {
 			return nil
 		}
-		img, _ := drawn.LoadOrStore(u.ID+"\x00"+u.Name, devca.Handwriting(u.Name))
+		key := u.ID + "\x00" + u.Name
+		if img, ok := drawn.Load(key); ok {
+			return img.([]byte)
+		}
+		img, _ := drawn.LoadOrStore(key, devca.Handwriting(u.Name)) // drawn once per leader, not per signature
 		return img.([]byte)
 	}
 	switch {

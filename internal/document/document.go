@@ -212,6 +212,40 @@ type Signer struct {
 
 // Result renders the result document the leader signs.
 func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time.Time, s Signer) (Paper, error) {
+	f, top, at := resultBody(u, p, d, approvedAt, s)
+	if link := u.CheckLink(d.ID, d.CheckKey); link != "" {
+		// Left of the signatures, where the block began (on the next page
+		// when the block moved there).
+		const size = 26.0
+		if f.GetY() < top {
+			top = 15
+		}
+		if err := qr(f, link, 20, top, size); err != nil {
+			return Paper{}, err
+		}
+		f.SetFont(family, "I", 10)
+		f.SetXY(20, top+size+1)
+		// Under the code, narrow: the seal's text to the signature's left
+		// begins about 40 mm from here.
+		f.MultiCell(size+4, 4.5, "Quét mã QR để kiểm tra văn bản điện tử", "", "L", false)
+	}
+	b, err := bytesOf(f)
+	return Paper{PDF: b, SignAt: at}, err
+}
+
+// ResultPlace is where Result puts the leader's signature, without
+// writing the file: what issuing a signed result needs to know of its
+// layout (writing it out, fonts subset and compressed, costs most of a
+// render).
+func ResultPlace(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time.Time, s Signer) (Place, error) {
+	f, _, at := resultBody(u, p, d, approvedAt, s)
+	return at, f.Error()
+}
+
+// resultBody lays out the result down to the leader's signature block: the
+// document so far, where the block began (mm from the top), and the
+// signing place.
+func resultBody(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time.Time, s Signer) (*fpdf.Fpdf, float64, Place) {
 	dated := approvedAt
 	if !s.At.IsZero() {
 		dated = s.At
@@ -245,25 +279,7 @@ func Result(u motcua.Unit, p motcua.Procedure, d motcua.Dossier, approvedAt time
 	labelValue(f, "Kết quả giải quyết", "Chấp thuận yêu cầu của người nộp hồ sơ")
 	f.Ln(10)
 	top := f.GetY()
-	at := leaderBlock(f, u, p, s)
-	if link := u.CheckLink(d.ID, d.CheckKey); link != "" {
-		// Left of the signatures, where the block began (on the next page
-		// when the block moved there).
-		const size = 26.0
-		if f.GetY() < top {
-			top = 15
-		}
-		if err := qr(f, link, 20, top, size); err != nil {
-			return Paper{}, err
-		}
-		f.SetFont(family, "I", 10)
-		f.SetXY(20, top+size+1)
-		// Under the code, narrow: the seal's text to the signature's left
-		// begins about 40 mm from here.
-		f.MultiCell(size+4, 4.5, "Quét mã QR để kiểm tra văn bản điện tử", "", "L", false)
-	}
-	b, err := bytesOf(f)
-	return Paper{PDF: b, SignAt: at}, err
+	return f, top, leaderBlock(f, u, p, s)
 }
 
 // leaderBlock is the leader's signature block, "TM. <unit>" and the title,

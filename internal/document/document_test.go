@@ -95,9 +95,14 @@ func TestEveryDocumentReadsBackAsValidText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		result, err := document.Result(motcua.DefaultUnit, p, d, received.Add(time.Hour), document.Signer{Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman, At: received.Add(2 * time.Hour)})
+		leader := document.Signer{Name: "Nguyễn Văn Vĩnh", Role: motcua.RoleChairman, At: received.Add(2 * time.Hour)}
+		result, err := document.Result(motcua.DefaultUnit, p, d, received.Add(time.Hour), leader)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Issuing asks only where the leader signed: the same place.
+		if at, err := document.ResultPlace(motcua.DefaultUnit, p, d, received.Add(time.Hour), leader); err != nil || at != result.SignAt || at.Page < 1 {
+			t.Errorf("%s: the place is %+v (%v), the result signs at %+v", p.Code, at, err, result.SignAt)
 		}
 		lowered := []rune(p.Name)
 		lowered[0] = []rune(strings.ToLower(string(lowered[0])))[0]
