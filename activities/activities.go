@@ -401,6 +401,36 @@ func (a *Activities) PushPortalUpdates(ctx context.Context, us []portal.Update) 
 	return nil
 }
 
+// Publication is a dossier's change to publish: its newest facts, and the
+// portal's updates waiting (none while they are left to PushPortalUpdates).
+type Publication struct {
+	Facts   motcua.Facts    `json:"facts"`
+	Updates []portal.Update `json:"updates,omitempty"`
+}
+
+// Published says whether the portal took the publication's updates.
+type Published struct {
+	Pushed bool `json:"pushed"`
+}
+
+// Publish tells the portal (and the webhooks' subscribers) of a dossier's
+// change and records its facts in the read model, in that order: the facts
+// say whether the portal is in sync. A portal that does not take the
+// updates is no error: the workflow leaves them to PushPortalUpdates,
+// retried for as long as the portal is down. A read model out of reach is
+// one. Both sides are idempotent (the portal and the subscribers know each
+// update's sequence number, the read model each copy's), so a retry does
+// nothing twice.
+func (a *Activities) Publish(ctx context.Context, in Publication) (Published, error) {
+	var out Published
+	if len(in.Updates) > 0 {
+		out.Pushed = a.PushPortalUpdates(ctx, in.Updates) == nil
+		in.Facts.PortalInSync = in.Facts.PortalInSync && out.Pushed
+	}
+	_, err := a.RecordFacts(ctx, in.Facts)
+	return out, err
+}
+
 // PushPortal sends one status update; dossiers started before updates were
 // pushed together (workflow version "portal-batches") still call it.
 func (a *Activities) PushPortal(ctx context.Context, u portal.Update) error {

@@ -27,7 +27,11 @@ func (w *dossier) await(ctx workflow.Context) *command {
 			next.fire(ctx)
 			continue
 		}
-		if c, ok := w.awaitUntil(ctx, next.at.Sub(now)); ok {
+		if w.lean {
+			if c, ok := w.awaitOrAlarm(ctx, next.at); ok {
+				return c
+			}
+		} else if c, ok := w.awaitUntil(ctx, next.at.Sub(now)); ok {
 			return c
 		}
 		next.fire(ctx)
@@ -72,6 +76,7 @@ func (w *dossier) awaitUntil(ctx workflow.Context, d time.Duration) (*command, b
 	} else if ok, _ := workflow.AwaitWithTimeout(ctx, d, took); !ok {
 		return nil, false
 	}
+	w.answering = false // the decision came in a workflow task of its own
 	c := w.pending
 	return c, true
 }

@@ -36,20 +36,16 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	if err := w.registerHandlers(ctx); err != nil {
 		return motcua.State{}, err
 	}
+	// Since lean-history one marker stands for every change before it (see
+	// lean.go); the dossiers started before read each change's own.
+	w.lean = workflow.GetVersion(ctx, changeLeanHistory, workflow.DefaultVersion, 1) >= 1
 	workflow.Go(ctx, w.syncPortal) // the portal is told of each status, on the side
-	// Dossiers started before deadline reminders existed replay without them.
-	w.reminders = workflow.GetVersion(ctx, changeReminders, workflow.DefaultVersion, 1) >= 1
-	// Since local-receipt the receipt is rendered by the worker running the
-	// workflow, without a round trip through the task queue.
-	w.localReceipt = workflow.GetVersion(ctx, changeLocalReceipt, workflow.DefaultVersion, 1) >= 1
-	// Since procedure-steps the procedure's own steps (payment,
-	// consultation) run, and the result is handed back.
-	w.steps = workflow.GetVersion(ctx, changeProcedureSteps, workflow.DefaultVersion, 1) >= 1
-	if w.steps {
-		workflow.Go(ctx, w.syncFacts) // the read model of the commune's figures
+	if w.lean {
+		w.reminders, w.localReceipt, w.steps, w.issue = true, true, true, true
+		workflow.Go(ctx, w.publish) // the portal and the read model, each change
+	} else {
+		w.versionsBeforeLean(ctx)
 	}
-	// Since issue the records officer issues the leader-signed result.
-	w.issue = workflow.GetVersion(ctx, changeIssue, workflow.DefaultVersion, 1) >= 1
 
 	// Intake: the receipt is issued and the dossier goes to review.
 	w.step(ctx, motcua.StageIntake, d.ReceivedBy, "received", "")
@@ -72,6 +68,24 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	}
 	w.waitPortal(ctx)
 	return w.snapshot(), nil
+}
+
+// versionsBeforeLean reads the changes a dossier started before
+// lean-history recorded, each behind its own marker.
+func (w *dossier) versionsBeforeLean(ctx workflow.Context) {
+	// Dossiers started before deadline reminders existed replay without them.
+	w.reminders = workflow.GetVersion(ctx, changeReminders, workflow.DefaultVersion, 1) >= 1
+	// Since local-receipt the receipt is rendered by the worker running the
+	// workflow, without a round trip through the task queue.
+	w.localReceipt = workflow.GetVersion(ctx, changeLocalReceipt, workflow.DefaultVersion, 1) >= 1
+	// Since procedure-steps the procedure's own steps (payment,
+	// consultation) run, and the result is handed back.
+	w.steps = workflow.GetVersion(ctx, changeProcedureSteps, workflow.DefaultVersion, 1) >= 1
+	if w.steps {
+		workflow.Go(ctx, w.syncFacts) // the read model of the commune's figures
+	}
+	// Since issue the records officer issues the leader-signed result.
+	w.issue = workflow.GetVersion(ctx, changeIssue, workflow.DefaultVersion, 1) >= 1
 }
 
 // stage is one stage of the procedure; it returns the next, nil at the end.
@@ -122,8 +136,8 @@ func (w *dossier) review(ctx workflow.Context) stage {
 // dossier stays in review.
 func (w *dossier) renderDraft(ctx workflow.Context) error {
 	var draft motcua.DocumentRef
-	err := workflow.ExecuteActivity(documentCtx(ctx), a.RenderDraft,
-		activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt}).Get(ctx, &draft)
+	err := w.effect(ctx, documentOptions, &draft, a.RenderDraft,
+		activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt})
 	if err != nil {
 		w.step(ctx, motcua.StageReview, "system", "draft_failed", err.Error())
 		return err
@@ -185,7 +199,7 @@ func (w *dossier) signature(ctx workflow.Context) stage {
 		in.RemoteSignature = sig
 	}
 	var signed activities.Signed
-	err := workflow.ExecuteActivity(signCtx(ctx), a.SignResult, in).Get(ctx, &signed)
+	err := w.effect(ctx, signOptions, &signed, a.SignResult, in)
 	if err != nil {
 		w.step(ctx, motcua.StageSignature, s.Actor, "signing_failed", errorMessage(err))
 		w.finish(cmd, signingFailure("the signature could not be made", err))
@@ -291,17 +305,17 @@ func (w *dossier) issuance(ctx workflow.Context) stage {
 	}
 	if p := w.procedure; p.Register != "" {
 		var e motcua.RegisterEntry
-		err := workflow.ExecuteActivity(issueCtx(ctx), a.TakeNumber, activities.NumberRequest{
+		err := w.effect(ctx, issueOptions, &e, a.TakeNumber, activities.NumberRequest{
 			Register: p.Register, RegisterName: p.RegisterName, Year: now.Year(),
 			DossierID: w.state.DossierID, ProcedureCode: p.Code, By: by, At: now,
-		}).Get(ctx, &e)
+		})
 		if err != nil {
 			return fail("no register number could be taken", err)
 		}
 		in.Entry = &e
 	}
 	var issued activities.Signed
-	if err := workflow.ExecuteActivity(signCtx(ctx), a.IssueResult, in).Get(ctx, &issued); err != nil {
+	if err := w.effect(ctx, signOptions, &issued, a.IssueResult, in); err != nil {
 		return fail("the organisation's signature could not be made", err)
 	}
 	if comment == "" && in.Entry != nil {
@@ -323,10 +337,10 @@ func (w *dossier) archive(ctx workflow.Context) stage {
 	var rec struct {
 		ArchiveID string `json:"archive_id"`
 	}
-	err := workflow.ExecuteActivity(archiveCtx(ctx), a.ArchiveResult, activities.ArchiveInput{
+	err := w.effect(ctx, archiveOptions, &rec, a.ArchiveResult, activities.ArchiveInput{
 		Dossier: w.dossier, Signed: activities.Signed{SHA256: w.state.Result.SHA256, SignedAt: w.state.Result.SignedAt},
 		SignedBy: w.state.Result.SignedBy,
-	}).Get(ctx, &rec)
+	})
 	if err != nil {
 		// Archive errors that survive the retries are permanent (a different
 		// result already archived): an operator must look.
@@ -382,6 +396,9 @@ func (w *dossier) withdraw(ctx workflow.Context, cmd *command) stage {
 // fatal: the citizen can still be told at the counter.
 func (w *dossier) notify(ctx workflow.Context, event, comment string) {
 	var n activities.Notified
+	// Always an activity: its twelve tries over an hour would hold a local
+	// activity's workflow task open.
+	w.answering = false
 	err := workflow.ExecuteActivity(notifyCtx(ctx), a.Notify,
 		activities.NotifyInput{Dossier: w.dossier, Event: event, Comment: comment}).Get(ctx, &n)
 	if err != nil {

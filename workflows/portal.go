@@ -6,7 +6,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/portal"
 )
 
@@ -30,11 +29,13 @@ func (w *dossier) queuePortal(ctx workflow.Context, code int, status string) {
 // syncPortal pushes the queued updates in order: all that are waiting in one
 // request (dossiers started before "portal-batches": one at a time). A push
 // is retried for as long as the portal is down; the dossier goes on
-// meanwhile.
+// meanwhile. Since "lean-history" it pushes only what publish could not.
 func (w *dossier) syncPortal(ctx workflow.Context) {
-	together := workflow.GetVersion(ctx, changePortalBatches, workflow.DefaultVersion, 1) >= 1
+	together := w.lean || workflow.GetVersion(ctx, changePortalBatches, workflow.DefaultVersion, 1) >= 1
 	for {
-		if err := workflow.Await(ctx, func() bool { return len(w.portalQueue) > 0 }); err != nil {
+		// Since lean-history the updates are pushed by publish; they come
+		// here only when the portal did not take them.
+		if err := workflow.Await(ctx, func() bool { return len(w.portalQueue) > 0 && (!w.lean || w.portalDown) }); err != nil {
 			return
 		}
 		n, f := 1, workflow.Future(nil)
@@ -53,10 +54,8 @@ func (w *dossier) syncPortal(ctx workflow.Context) {
 			_ = workflow.Sleep(ctx, portalPause)
 			continue
 		}
-		last := w.portalQueue[n-1]
-		w.portalQueue = w.portalQueue[n:]
-		now := workflow.Now(ctx).In(motcua.Vietnam)
-		w.state.Portal.LastCode, w.state.Portal.SyncedAt = last.Code, &now
+		w.pushed(ctx, n)
+		w.portalDown = w.portalDown && len(w.portalQueue) > 0
 		w.touchFacts()
 	}
 }

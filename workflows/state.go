@@ -57,6 +57,17 @@ type dossier struct {
 	leaderSigned activities.SignInput
 	issueRound   int
 	issuing      bool // an issue is under way (automatic ones have no pending decision)
+
+	// lean: the dossier keeps a lean history ("lean-history", lean.go);
+	// answering is set while a decision's answer waits for its workflow
+	// task to end; portalDown while syncPortal retries the portal's
+	// updates; listed is what the search attributes say; alarm is the
+	// deadline's timer, for alarmAt.
+	lean, answering, portalDown bool
+	listed                      listed
+	alarm                       workflow.Future
+	alarmAt                     time.Time
+	cancelAlarm                 workflow.CancelFunc
 }
 
 // command is a decision handed from an update handler to the main flow.
@@ -84,6 +95,7 @@ func (w *dossier) finish(c *command, err error) {
 	c.finished, c.err = true, err
 	w.pending = nil
 	w.revision++
+	w.answering = true
 }
 
 // newDossier is the state of a dossier just taken in.
@@ -97,7 +109,7 @@ func newDossier(d motcua.Dossier) (*dossier, error) {
 		DossierID: d.ID, ProcedureCode: d.ProcedureCode, Channel: d.Channel,
 		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, Applicant: d.Applicant.Masked(),
 		Steps: []motcua.Step{}, ProcedureVersion: p.Version,
-	}}
+	}, listed: listed{motcua.StatusReceived, d.DueAt}} // as the dossier is started (Start)
 	return w, nil
 }
 
@@ -117,7 +129,7 @@ func (w *dossier) setStatus(ctx workflow.Context, s motcua.Status) {
 	first := !w.accepted && s == motcua.StatusInReview
 	w.accepted = w.accepted || first
 	w.state.Status = s
-	_ = workflow.UpsertTypedSearchAttributes(ctx, searchAttributes(s, w.state.ProcedureCode, w.state.ReceivedAt, w.state.DueAt)...)
+	w.setListed(ctx)
 	if first {
 		w.queuePortal(ctx, motcua.PortalAccepted, "accepted")
 	}
@@ -128,6 +140,7 @@ func (w *dossier) setStatus(ctx workflow.Context, s motcua.Status) {
 func (w *dossier) complete(ctx workflow.Context) {
 	t := workflow.Now(ctx).In(motcua.Vietnam)
 	w.state.CompletedAt = &t
+	w.stopAlarm() // nothing is due any more
 }
 
 // snapshot is a copy of the state for queries and update results.

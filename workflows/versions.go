@@ -14,6 +14,7 @@ const (
 	changeProcedureSteps = "procedure-steps"
 	changeLocalFacts     = "facts-local"
 	changeIssue          = "issue"
+	changeLeanHistory    = "lean-history"
 )
 
 // Retiring an old branch. A dossier stays open for months (supplement
@@ -43,20 +44,39 @@ type Change struct {
 	What string
 	// Before and After name recorded histories without and with it.
 	Before, After string
+	// Subsumes: the change's marker stands for every change before it
+	// (a dossier with it runs all their new branches and records none of
+	// their markers).
+	Subsumes bool
+}
+
+// Markers are the version markers (TemporalChangeVersion values) of which
+// any says a dossier runs change i's new branch: its own, and those of
+// later changes that subsume it.
+func Markers(i int) []string {
+	out := []string{Changes[i].ID + "-1"}
+	for _, c := range Changes[i+1:] {
+		if c.Subsumes {
+			out = append(out, c.ID+"-1")
+		}
+	}
+	return out
 }
 
 // Changes lists the changes in the order they were made.
 var Changes = []Change{
 	{changeReminders, "the office is reminded the working day before the due date; the dossier is marked overdue after it",
-		"approve-sign", "approve-sign-with-reminders"},
+		"approve-sign", "approve-sign-with-reminders", false},
 	{changePortalBatches, "portal updates waiting for a dossier go in one request (PushPortalUpdates)",
-		"portal-outage", "portal-outage-batches"},
+		"portal-outage", "portal-outage-batches", false},
 	{changeLocalReceipt, "the receipt is rendered as a local activity",
-		"approve-sign-portal-batches", "approve-sign-local-receipt"},
+		"approve-sign-portal-batches", "approve-sign-local-receipt", false},
 	{changeProcedureSteps, "the procedure's own steps run (payment, consultation) and the result is handed back",
-		"approve-sign-local-receipt", "approve-sign-hand-back"},
+		"approve-sign-local-receipt", "approve-sign-hand-back", false},
 	{changeLocalFacts, "the read model's facts are recorded by a local activity (a marker, not three events and a task)",
-		"approve-sign-hand-back", "approve-sign-local-facts"},
+		"approve-sign-hand-back", "approve-sign-local-facts", false},
 	{changeIssue, "the records officer issues the signed result: its register number, the organisation's signature (Nghị định 30/2020/NĐ-CP)",
-		"approve-sign-local-facts", "approve-sign-issue"},
+		"approve-sign-local-facts", "approve-sign-issue", false},
+	{changeLeanHistory, "a lean history: one marker for every change before it, effects as local activities, each status published to the portal and the read model by one local activity, search attributes upserted when they change, one deadline timer",
+		"approve-sign-issue", "approve-sign-issue-lean", true},
 }

@@ -332,6 +332,7 @@ func TestPortalOutageDoesNotHoldTheDossier(t *testing.T) {
 	}
 	record(t, c.DossierID, "portal-outage")
 	record(t, c.DossierID, "portal-outage-batches")
+	record(t, c.DossierID, "portal-outage-lean") // since lean-history: the publications fall back to the retried pushes
 }
 
 func TestListingByStatusAndProcedure(t *testing.T) {

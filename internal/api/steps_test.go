@@ -73,6 +73,7 @@ func TestHandBackEndsTheDossier(t *testing.T) {
 	}
 	record(t, id, "approve-sign-hand-back")
 	record(t, id, "approve-sign-local-facts") // since the facts are recorded by a local activity
+	record(t, id, "approve-sign-lean")        // since lean-history: issued automatically, handed back
 
 	// A dossier whose workflow ended at completed (taken in before
 	// hand-backs were recorded; here one ended by an operator) refuses

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -17,8 +18,9 @@ import (
 type VersionUse struct {
 	workflows.Change
 	// Open dossiers, and those of them that recorded the change's marker
-	// (TemporalChangeVersion = ID-1): they run the new branch; the rest
-	// started before the change and run the old one.
+	// (TemporalChangeVersion = ID-1) or a later one that subsumes it: they
+	// run the new branch; the rest started before the change and run the
+	// old one.
 	Open, New int64
 }
 
@@ -41,8 +43,12 @@ func Versions(ctx context.Context, tc client.Client, namespace string) ([]Versio
 		return nil, err
 	}
 	var out []VersionUse
-	for _, c := range workflows.Changes {
-		n, err := count(open + " AND TemporalChangeVersion = '" + c.ID + "-1'")
+	for i, c := range workflows.Changes {
+		var any []string
+		for _, m := range workflows.Markers(i) {
+			any = append(any, "TemporalChangeVersion = '"+m+"'")
+		}
+		n, err := count(open + " AND (" + strings.Join(any, " OR ") + ")")
 		if err != nil {
 			return nil, err
 		}
