@@ -121,10 +121,29 @@ func (a *Activities) IssueReceipt(ctx context.Context, d motcua.Dossier) (motcua
 type DraftInput struct {
 	Dossier    motcua.Dossier
 	ApprovedAt time.Time
+	// Round, when set, numbers the dossier's drafts: each is rendered
+	// once. A local activity cut by a crash runs again in a later workflow
+	// task, whose time (ApprovedAt) differs, and would otherwise store a
+	// second draft no history names.
+	Round int `json:"round,omitempty"`
 }
 
-// RenderDraft renders and stores the unsigned result.
+// RenderDraft renders and stores the unsigned result; a round already
+// rendered returns the stored draft.
 func (a *Activities) RenderDraft(ctx context.Context, in DraftInput) (motcua.DocumentRef, error) {
+	name := "du-thao-" + in.Dossier.ID + ".pdf"
+	ref := fmt.Sprintf("draft/%s/%d", in.Dossier.ID, in.Round)
+	if in.Round > 0 {
+		if sum, err := a.Store.Ref(ref); err == nil {
+			b, err := a.Store.Get(sum)
+			if err != nil {
+				return motcua.DocumentRef{}, err
+			}
+			return motcua.DocumentRef{Name: name, ContentType: "application/pdf", SHA256: sum, Size: int64(len(b))}, nil
+		} else if !errors.Is(err, archive.ErrNotFound) {
+			return motcua.DocumentRef{}, err
+		}
+	}
 	p, err := procedure(in.Dossier)
 	if err != nil {
 		return motcua.DocumentRef{}, err
@@ -135,11 +154,19 @@ func (a *Activities) RenderDraft(ctx context.Context, in DraftInput) (motcua.Doc
 	if err != nil {
 		return motcua.DocumentRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDocument, err)
 	}
-	ref, err := a.store(b.PDF, "du-thao-"+in.Dossier.ID+".pdf", "application/pdf")
-	if err == nil {
-		a.logger(ctx, in.Dossier.ID).Info().Str("sha256", ref.SHA256).Msg("draft rendered")
+	var doc motcua.DocumentRef
+	if in.Round > 0 {
+		var sum string
+		if sum, err = a.Store.PutRef(ref, b.PDF); err == nil {
+			doc = motcua.DocumentRef{Name: name, ContentType: "application/pdf", SHA256: sum, Size: int64(len(b.PDF))}
+		}
+	} else {
+		doc, err = a.store(b.PDF, name, "application/pdf")
 	}
-	return ref, err
+	if err == nil {
+		a.logger(ctx, in.Dossier.ID).Info().Str("sha256", doc.SHA256).Msg("draft rendered")
+	}
+	return doc, err
 }
 
 // SignInput asks for the result to be signed by a leader.

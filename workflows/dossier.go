@@ -137,7 +137,7 @@ func (w *dossier) review(ctx workflow.Context) stage {
 func (w *dossier) renderDraft(ctx workflow.Context) error {
 	var draft motcua.DocumentRef
 	err := w.effect(ctx, documentOptions, &draft, a.RenderDraft,
-		activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt})
+		activities.DraftInput{Dossier: w.dossier, ApprovedAt: w.approvedAt, Round: w.draftRound()})
 	if err != nil {
 		w.step(ctx, motcua.StageReview, "system", "draft_failed", err.Error())
 		return err

@@ -52,6 +52,17 @@ func (w *dossier) effect(ctx workflow.Context, o workflow.ActivityOptions, out a
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), activity, args...).Get(ctx, out)
 }
 
+// draftRound numbers a lean dossier's drafts by the decisions carried out
+// before it (each draft follows a different one), so that a draft's local
+// activity run again after a crash stores nothing new (see
+// activities.DraftInput); 0, no numbering, before lean-history.
+func (w *dossier) draftRound() int {
+	if !w.lean {
+		return 0
+	}
+	return w.revision + 1
+}
+
 // localBudget is how long an effect runs as a local activity before it
 // goes on as an activity.
 const localBudget = time.Minute

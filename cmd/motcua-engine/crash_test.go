@@ -144,7 +144,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	// takes over: the office issues each at once (the default catalog's
 	// "issue": "auto"), taking a register number.
 	signedOnes := []string{"SignResult", "TakeNumber", "IssueResult", "ArchiveResult"}
-	for i, name := range []string{"RenderDraft", "SignResult", "TakeNumber", "IssueResult", "ArchiveResult", "Notify", "PushPortalUpdates", "PrepareRemote"} {
+	for i, name := range []string{"RenderDraft", "SignResult", "TakeNumber", "IssueResult", "ArchiveResult", "Notify", "Publish", "PrepareRemote"} {
 		c, err := api["clerk"].Create(ctx, intake(i))
 		if err != nil {
 			t.Fatalf("intake: %v", err)
@@ -190,7 +190,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 		ask("sign", sign(ids[name]))
 	}
 	ask("reject", review(ids["Notify"], motcua.Review{Decision: motcua.DecisionReject, Comment: "Không đủ điều kiện"}))
-	ask("supplement", review(ids["PushPortalUpdates"], motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}}))
+	ask("supplement", review(ids["Publish"], motcua.Review{Decision: motcua.DecisionRequestSupplement, Comment: "Thiếu tờ khai", MissingDocuments: []string{"TK_XNHN"}}))
 	ca, err := devca.Open(filepath.Join(data, "ca"), motcua.DefaultUnit.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 	}
 
 	final := map[string]string{"IssueReceipt": "in_review", "RenderDraft": "awaiting_signature", "SignResult": "completed",
-		"TakeNumber": "completed", "IssueResult": "completed", "ArchiveResult": "completed", "Notify": "rejected", "PushPortalUpdates": "supplement_requested", "PrepareRemote": "awaiting_signature"}
+		"TakeNumber": "completed", "IssueResult": "completed", "ArchiveResult": "completed", "Notify": "rejected", "Publish": "supplement_requested", "PrepareRemote": "awaiting_signature"}
 	views := map[string]motcua.State{}
 	for name, id := range ids {
 		views[name] = await(t, api["clerk"], id, func(d motcua.State) bool {
@@ -352,7 +352,7 @@ func TestKillingTheWorkerInTheMiddleOfEachActivity(t *testing.T) {
 		t.Errorf("the retried notification should have found both channels sent: %+v", views["Notify"].Steps)
 	}
 
-	resp, err := http.Get("http://" + portalAddr + "/records/" + ids["PushPortalUpdates"])
+	resp, err := http.Get("http://" + portalAddr + "/records/" + ids["Publish"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,6 +401,9 @@ func redone(dc converter.DataConverter, h *historypb.History, activityType strin
 			timedOut = true
 		case strings.HasPrefix(e.Summary, activityType+" completed, attempt"):
 			if !timedOut {
+				if activityType == "Publish" { // it runs at every change: the earlier ones were not cut
+					continue
+				}
 				return fmt.Errorf("recorded before any workflow task was cut: %s", e.Summary)
 			}
 			local++
