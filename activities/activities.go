@@ -435,9 +435,13 @@ type Publication struct {
 	Updates []portal.Update `json:"updates,omitempty"`
 }
 
-// Published says whether the portal took the publication's updates.
+// Published is what a publication did, as the history keeps it for
+// auditors (a local activity's input is not recorded, its result is): the
+// facts recorded, and whether the portal took the updates.
 type Published struct {
-	Pushed bool `json:"pushed"`
+	Pushed  bool            `json:"pushed"`
+	Updates []portal.Update `json:"updates,omitempty"`
+	Facts   motcua.Facts    `json:"facts"`
 }
 
 // Publish tells the portal (and the webhooks' subscribers) of a dossier's
@@ -449,11 +453,12 @@ type Published struct {
 // update's sequence number, the read model each copy's), so a retry does
 // nothing twice.
 func (a *Activities) Publish(ctx context.Context, in Publication) (Published, error) {
-	var out Published
+	out := Published{Updates: in.Updates}
 	if len(in.Updates) > 0 {
 		out.Pushed = a.PushPortalUpdates(ctx, in.Updates) == nil
 		in.Facts.PortalInSync = in.Facts.PortalInSync && out.Pushed
 	}
+	out.Facts = in.Facts
 	_, err := a.RecordFacts(ctx, in.Facts)
 	return out, err
 }

@@ -152,12 +152,13 @@ func newHarness(t *testing.T) *harness {
 	// which say whether the portal took the updates.
 	h.env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.Publication) (activities.Published, error) {
-			var out activities.Published
+			out := activities.Published{Updates: in.Updates}
 			if len(in.Updates) > 0 {
 				out.Pushed = h.push(in.Updates) == nil
 				in.Facts.PortalInSync = in.Facts.PortalInSync && out.Pushed
 			}
 			h.facts = append(h.facts, in.Facts)
+			out.Facts = in.Facts
 			return out, nil
 		})
 	return h

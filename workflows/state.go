@@ -129,7 +129,9 @@ func (w *dossier) setStatus(ctx workflow.Context, s motcua.Status) {
 	first := !w.accepted && s == motcua.StatusInReview
 	w.accepted = w.accepted || first
 	w.state.Status = s
-	w.setListed(ctx)
+	if !w.lean { // since lean-history, when the dossier waits (setListed)
+		w.setListed(ctx)
+	}
 	if first {
 		w.queuePortal(ctx, motcua.PortalAccepted, "accepted")
 	}

@@ -50,6 +50,19 @@ func TestBenchSmall(t *testing.T) {
 		if s.EventsPer < 20 || s.CPUPer <= 0 || s.ServerShare <= 0 || s.ServerShare >= 1 {
 			t.Errorf("%s: events %.1f, CPU %.3f s, server share %.2f", s.Name, s.EventsPer, s.CPUPer, s.ServerShare)
 		}
+		// The CPU by process adds up to the whole, the server's to its share.
+		sum := 0.0
+		for _, v := range s.CPUByProcess {
+			sum += v
+		}
+		if math.Abs(sum-s.CPUPer) > 1e-9 || math.Abs(s.CPUByProcess["server"]-s.ServerShare*s.CPUPer) > 1e-9 {
+			t.Errorf("%s: CPU by process %v adds up to %.4f of %.4f", s.Name, s.CPUByProcess, sum, s.CPUPer)
+		}
+	}
+	for _, p := range []string{"server", "worker", "api", "portal-sim", "clients"} {
+		if rep.Motcua.CPUByProcess[p] <= 0 {
+			t.Errorf("motcua's side: no CPU for the %s: %v", p, rep.Motcua.CPUByProcess)
+		}
 	}
 	names := func(s bench.Side) string {
 		var n []string
@@ -106,7 +119,7 @@ func TestBenchScaleSmall(t *testing.T) {
 
 // BenchmarkRatio is issue 15's yardstick: motcua's dossiers per second over
 // a bare workflow of the same shape, 32 clients, one durable server, this
-// machine. It fails loudly below 0.75. Run it alone:
+// machine. It fails loudly below 0.6 (issue 25's floor). Run it alone:
 //
 //	go test ./cmd/motcua-engine -run '^$' -bench Ratio -benchtime 1x -timeout 30m
 func BenchmarkRatio(b *testing.B) {
@@ -116,11 +129,12 @@ func BenchmarkRatio(b *testing.B) {
 		b.ReportMetric(rep.Bare.PerSecond, "bare/s")
 		b.ReportMetric(rep.Motcua.PerSecond, "dossiers/s")
 		b.ReportMetric(rep.Motcua.EventsPer, "events/dossier")
+		b.ReportMetric(rep.Motcua.CPUPer, "cpu-s/dossier")
 		if rep.Motcua.Errors+rep.Bare.Errors > 0 {
 			b.Fatalf("errors: %d bare, %d motcua", rep.Bare.Errors, rep.Motcua.Errors)
 		}
-		if rep.Ratio < 0.75 {
-			b.Fatalf("RATIO %.2f IS BELOW 0.75: motcua %.2f dossiers/s, the bare workflow %.2f/s\n%s", rep.Ratio, rep.Motcua.PerSecond, rep.Bare.PerSecond, rep)
+		if rep.Ratio < 0.6 {
+			b.Fatalf("RATIO %.2f IS BELOW 0.6: motcua %.2f dossiers/s, the bare workflow %.2f/s\n%s", rep.Ratio, rep.Motcua.PerSecond, rep.Bare.PerSecond, rep)
 		}
 	}
 }

@@ -10,12 +10,13 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/motcua/motcua"
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/workflows"
 )
 
 // FactsOf returns the newest facts a dossier's history sent to the read
 // model (the input of its last RecordFacts activity, or the result of its
-// last RecordFacts local activity); ok is false for a
+// last RecordFacts or Publish local activity); ok is false for a
 // dossier that keeps none (from before "procedure-steps").
 func FactsOf(dc converter.DataConverter, h *historypb.History) (f motcua.Facts, ok bool, err error) {
 	for _, e := range h.Events {
@@ -24,10 +25,21 @@ func FactsOf(dc converter.DataConverter, h *historypb.History) (f motcua.Facts, 
 			facts = a.GetInput() // as an activity: its input
 		} else if m := e.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
 			var marker struct{ ActivityType string }
-			if err := dc.FromPayloads(m.GetDetails()["data"], &marker); err != nil || marker.ActivityType != "RecordFacts" {
+			if err := dc.FromPayloads(m.GetDetails()["data"], &marker); err != nil {
 				continue
 			}
-			facts = m.GetDetails()["result"] // as a local activity ("facts-local"): its result, the same facts
+			switch marker.ActivityType {
+			case "RecordFacts":
+				facts = m.GetDetails()["result"] // as a local activity ("facts-local"): its result, the same facts
+			case "Publish": // since "lean-history": the facts its result says it recorded
+				var p activities.Published
+				if m.GetFailure() != nil || dc.FromPayloads(m.GetDetails()["result"], &p) != nil || p.Facts.DossierID == "" {
+					continue
+				}
+				if !ok || p.Facts.Seq > f.Seq {
+					f, ok = p.Facts, true
+				}
+			}
 		}
 		if facts == nil {
 			continue

@@ -67,6 +67,7 @@ var activityNames = []struct{ en, vi string }{
 	{"PushPortalUpdates", "Đồng bộ Cổng DVC quốc gia"},
 	{"PushPortal", "Đồng bộ Cổng DVC quốc gia"},
 	{"RecordFacts", "Ghi số liệu thống kê"},
+	{"Publish", "Đồng bộ Cổng DVC quốc gia và ghi số liệu thống kê"},
 	{"RenderApology", "Lập phiếu xin lỗi và hẹn lại (mẫu 04)"},
 	{"SignApology", "Ký phiếu xin lỗi"},
 	{"RemindStaff", "Nhắc cán bộ xử lý"},

@@ -63,6 +63,10 @@ type Side struct {
 	CPUPer float64 `json:"cpu_seconds_per_item"`
 	// ServerShare is the Temporal server's part of that CPU.
 	ServerShare float64 `json:"server_cpu_share"`
+	// CPUByProcess splits CPUPer by process: server, worker, api,
+	// portal-sim, and clients (the bench's own process: its clients, and
+	// on the bare side the bare workflow's worker).
+	CPUByProcess map[string]float64 `json:"cpu_seconds_per_item_by_process"`
 }
 
 // Report is the whole run.
@@ -80,6 +84,13 @@ func (r Report) String() string {
 	for _, s := range []Side{r.Bare, r.Motcua} {
 		fmt.Fprintf(&b, "%s: %d in %s = %.2f/s, %d errors; %.1f history events each; %.3f CPU s each (server %.0f%%)\n",
 			s.Name, s.Count, s.Elapsed.Round(time.Millisecond), s.PerSecond, s.Errors, s.EventsPer, s.CPUPer, 100*s.ServerShare)
+		b.WriteString("  CPU s each by process:")
+		for _, p := range processNames {
+			if v, ok := s.CPUByProcess[p]; ok {
+				fmt.Fprintf(&b, " %s %.3f", p, v)
+			}
+		}
+		b.WriteString("\n")
 		fmt.Fprintf(&b, "  %-12s %7s %9s %9s %9s\n", "call", "count", "p50", "p99", "max")
 		for _, c := range s.Calls {
 			fmt.Fprintf(&b, "  %-12s %7d %9s %9s %9s\n", c.Name, c.Count, c.P50.Round(time.Millisecond), c.P99.Round(time.Millisecond), c.Max.Round(time.Millisecond))
@@ -120,6 +131,7 @@ type run struct {
 	temporal string
 	server   *child.Process
 	children []*child.Process
+	names    map[*child.Process]string // the report's name of each child
 	tc       client.Client
 	unitAPIs map[int]string // the scale run's further units' APIs
 }
@@ -139,6 +151,10 @@ func (r *run) spawn(name string, args ...string) (*child.Process, error) {
 		return nil, err
 	}
 	r.children = append(r.children, p)
+	if r.names == nil {
+		r.names = map[*child.Process]string{}
+	}
+	r.names[p] = processName(name)
 	return p, nil
 }
 
@@ -169,25 +185,30 @@ func (r *run) startServer(ctx context.Context) error {
 	return nil
 }
 
-// cpu is the CPU time a set of processes used: the bench's own (its
-// clients, and the bare side's worker) and its children's.
-type cpu struct {
-	self, server, others time.Duration
-}
+// cpu is the CPU time each process of the run used, by the name the
+// report gives it (processNames).
+type cpu map[string]time.Duration
+
+// processNames are the report's processes, in its order.
+var processNames = []string{"server", "worker", "api", "portal-sim", "clients"}
 
 func (r *run) cpuNow() cpu {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	c := cpu{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	c := cpu{"clients": time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
 	for _, p := range r.children {
-		t := procCPU(p.Pid())
-		if p == r.server {
-			c.server += t
-		} else {
-			c.others += t
-		}
+		c[r.names[p]] += procCPU(p.Pid())
 	}
 	return c
+}
+
+// processName is the report's name of a process the run spawned as name:
+// every API ("api", "api-unit2") is an api.
+func processName(name string) string {
+	if strings.HasPrefix(name, "api") {
+		return "api"
+	}
+	return name
 }
 
 // procCPU reads a process's user and system time from /proc (0 if gone).
@@ -209,13 +230,20 @@ func procCPU(pid int) time.Duration {
 
 // usage fills a side's CPU figures from the CPU used between two readings.
 func (s *Side) usage(before, after cpu) {
-	server := after.server - before.server
-	total := after.self - before.self + server + after.others - before.others
+	var total time.Duration
+	s.CPUByProcess = map[string]float64{}
+	for name, used := range after {
+		used -= before[name]
+		total += used
+		if s.Count > 0 {
+			s.CPUByProcess[name] = used.Seconds() / float64(s.Count)
+		}
+	}
 	if s.Count > 0 {
 		s.CPUPer = total.Seconds() / float64(s.Count)
 	}
 	if total > 0 {
-		s.ServerShare = server.Seconds() / total.Seconds()
+		s.ServerShare = (after["server"] - before["server"]).Seconds() / total.Seconds()
 	}
 }
 
