@@ -107,7 +107,8 @@ func (s Stamp) PNG() ([]byte, error) {
 		face.Close()
 	}
 	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
+	enc := png.Encoder{CompressionLevel: png.NoCompression} // for pdfsign, which compresses it itself (see SealLook)
+	if err := enc.Encode(&b, img); err != nil {
 		return nil, fmt.Errorf("encode stamp: %w", err)
 	}
 	return b.Bytes(), nil
