@@ -170,6 +170,13 @@ func Start(o Options) (*Server, error) {
 		}
 	}
 	dyn := dynamicconfig.StaticClient{
+		// Mutable states kept in memory: an office's open dossiers (a
+		// busy commune has thousands, waiting weeks for a citizen or a
+		// leader) are answered without reading their history back from
+		// the database at each decision, query or timer. A few KB each.
+		// Temporal's persistence rate limits (thousands of operations a
+		// second) stay as they are: one SQLite file syncs far fewer
+		// commits than that, so they never bind first.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8096,
 		// The dossier lists of a busy office: a call over the limit is
 		// answered "resource exhausted" and retried by the client after a
@@ -391,6 +398,10 @@ func sqliteConfig(o Options, host string, port int) (*config.Config, error) {
 	c := serverConfig(host, portOf, nil)
 	c.Persistence.DefaultStore = "sqlite"
 	c.Persistence.VisibilityStore = "sqlite"
+	// One shard: SQLite takes one writer at a time (one connection, see
+	// above), so more shards would only queue on it, each with its own
+	// queues and timers to run; and a shard count is fixed for a
+	// database's life.
 	c.Persistence.NumHistoryShards = 1
 	c.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sqlConf}}
 	return c, nil
