@@ -71,9 +71,6 @@ func (w *dossier) markDeadline(ctx workflow.Context, outcome string) {
 // false when the time ran out.
 func (w *dossier) awaitUntil(ctx workflow.Context, d time.Duration) (*command, bool) {
 	took := func() bool { return w.pending != nil && !w.pending.finished }
-	if w.lean {
-		w.setListed(ctx) // the lists show where the dossier waits
-	}
 	if d == 0 {
 		_ = workflow.Await(ctx, took)
 	} else if ok, _ := workflow.AwaitWithTimeout(ctx, d, took); !ok {

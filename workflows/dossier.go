@@ -66,9 +66,6 @@ func DossierWorkflow(ctx workflow.Context, d motcua.Dossier) (motcua.State, erro
 	for next != nil {
 		next = next(ctx)
 	}
-	if w.lean {
-		w.setListed(ctx) // where the dossier ended
-	}
 	w.waitPortal(ctx)
 	return w.snapshot(), nil
 }

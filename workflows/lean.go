@@ -123,13 +123,10 @@ func (w *dossier) pushed(ctx workflow.Context, n int) {
 }
 
 // setListed upserts the search attributes the lists read, when one of
-// them changed. Since lean-history it is called when the dossier waits
-// (for a decision, a deadline, or at its end): the lists show where each
-// dossier waits, and the statuses it passes through on its way (awaiting
-// issue when issued automatically, signed while archived) cost Temporal's
-// visibility store no write (a fifth of the server's CPU went to those
-// writes). The read model and the portal still get every status. Before,
-// at every status.
+// them changed (lean-history; before, at every status). Each status is
+// listed as it is set, even one the dossier passes through on its way:
+// a list must never show a dossier where it no longer is (a signed result
+// still awaiting signature while the applicant is notified).
 func (w *dossier) setListed(ctx workflow.Context) {
 	now := listed{w.state.Status, w.state.DueAt}
 	if w.lean && now == w.listed {
@@ -156,7 +153,6 @@ func (w *dossier) awaitOrAlarm(ctx workflow.Context, at time.Time) (*command, bo
 		w.alarm, w.alarmAt, w.cancelAlarm = workflow.NewTimer(tctx, at.Sub(workflow.Now(ctx))), at, cancel
 	}
 	took := func() bool { return w.pending != nil && !w.pending.finished }
-	w.setListed(ctx)
 	_ = workflow.Await(ctx, func() bool { return took() || w.alarm.IsReady() })
 	w.answering = false
 	if took() {

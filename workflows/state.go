@@ -129,9 +129,7 @@ func (w *dossier) setStatus(ctx workflow.Context, s motcua.Status) {
 	first := !w.accepted && s == motcua.StatusInReview
 	w.accepted = w.accepted || first
 	w.state.Status = s
-	if !w.lean { // since lean-history, when the dossier waits (setListed)
-		w.setListed(ctx)
-	}
+	w.setListed(ctx)
 	if first {
 		w.queuePortal(ctx, motcua.PortalAccepted, "accepted")
 	}
