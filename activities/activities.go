@@ -444,6 +444,11 @@ type Published struct {
 	Facts   motcua.Facts    `json:"facts"`
 }
 
+// PublishPortalWait bounds the portal's answer within a publication (the
+// workflow gives a publication twice that); a slower portal is left to
+// PushPortalUpdates.
+const PublishPortalWait = 5 * time.Second
+
 // Publish tells the portal (and the webhooks' subscribers) of a dossier's
 // change and records its facts in the read model, in that order: the facts
 // say whether the portal is in sync. A portal that does not take the
@@ -455,7 +460,11 @@ type Published struct {
 func (a *Activities) Publish(ctx context.Context, in Publication) (Published, error) {
 	out := Published{Updates: in.Updates}
 	if len(in.Updates) > 0 {
-		out.Pushed = a.PushPortalUpdates(ctx, in.Updates) == nil
+		// A portal that hangs gets half the publication's time: the facts
+		// are recorded all the same.
+		pctx, cancel := context.WithTimeout(ctx, PublishPortalWait)
+		out.Pushed = a.PushPortalUpdates(pctx, in.Updates) == nil
+		cancel()
 		in.Facts.PortalInSync = in.Facts.PortalInSync && out.Pushed
 	}
 	out.Facts = in.Facts

@@ -71,7 +71,7 @@ const localBudget = time.Minute
 // few seconds (its answer holds the workflow task, and a decision's answer
 // with it); a portal slower than that is left to syncPortal.
 var publishOptions = workflow.LocalActivityOptions{
-	StartToCloseTimeout: 10 * time.Second,
+	StartToCloseTimeout: 2 * activities.PublishPortalWait,
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5},
 }
 
