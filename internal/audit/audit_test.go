@@ -191,3 +191,32 @@ func TestTheIssuedResultIsTheOneTheHistoryVouchesFor(t *testing.T) {
 		}
 	}
 }
+
+// A lean history ("lean-history": the work as local activities, each
+// change published by one) gives auditors the same answers: every file,
+// the facts the read model holds, and a Vietnamese timeline with no word
+// of the code's (a raw event type such as TimerCanceled, an activity's
+// English name).
+func TestALeanHistoryInTheAuditTrail(t *testing.T) {
+	dc, h := recorded(t, "approve-sign-lean")
+	f, err := audit.Referenced(dc, h)
+	if err != nil || len(f.Blobs) < 4 || f.Archived == "" {
+		t.Errorf("referenced %+v %v; want the document, receipt, draft and signed results", f, err)
+	}
+	facts, ok, err := audit.FactsOf(dc, h)
+	if err != nil || !ok || facts.Status != motcua.StatusReturned || !facts.PortalInSync || facts.Register == "" || facts.ReturnedAt == nil {
+		t.Errorf("facts %+v %v %v; want the returned dossier's, in sync with the portal", facts, ok, err)
+	}
+	var vi bytes.Buffer
+	audit.WriteTimeline(&vi, dc, h, "vi")
+	for _, want := range []string{"Đồng bộ Cổng DVC quốc gia và ghi số liệu thống kê hoàn thành", "Phát hành kết quả", "Lưu trữ kết quả hoàn thành", "hủy hẹn giờ"} {
+		if !strings.Contains(vi.String(), want) {
+			t.Errorf("timeline lacks %q:\n%s", want, vi.String())
+		}
+	}
+	for _, english := range []string{"Publish", "Timer", "Marker", "completed", "Workflow", "Activity"} {
+		if strings.Contains(vi.String(), english) {
+			t.Errorf("the Vietnamese timeline says %q:\n%s", english, vi.String())
+		}
+	}
+}

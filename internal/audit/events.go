@@ -98,6 +98,8 @@ func describe(dc converter.DataConverter, e *historypb.HistoryEvent, scheduled m
 		ev.Summary = "timer started: " + a.TimerStartedEventAttributes.GetStartToFireTimeout().AsDuration().String()
 	case *historypb.HistoryEvent_TimerFiredEventAttributes:
 		ev.Summary = "timer fired"
+	case *historypb.HistoryEvent_TimerCanceledEventAttributes:
+		ev.Summary = "timer cancelled"
 	case *historypb.HistoryEvent_WorkflowExecutionCompletedEventAttributes:
 		ev.Summary = "dossier workflow completed"
 	case *historypb.HistoryEvent_WorkflowExecutionFailedEventAttributes:

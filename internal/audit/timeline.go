@@ -50,6 +50,7 @@ var vietnamese = []struct{ en, vi string }{
 	{"timed out", "quá thời gian"},
 	{"timer started:", "đặt hẹn giờ:"},
 	{"timer fired", "hết hẹn giờ"},
+	{"timer cancelled", "hủy hẹn giờ"},
 	{"missing:", "còn thiếu:"},
 }
 
