@@ -81,7 +81,7 @@ func TestTheRecordsOfficerIssuesThroughTheAPI(t *testing.T) {
 	do(http.StatusOK, motcua.RoleRecordsOfficer, "POST", "/v1/dossiers/"+id+"/issue", map[string]any{"decision": "issue"}, &st)
 	do(http.StatusConflict, motcua.RoleRecordsOfficer, "POST", "/v1/dossiers/"+id+"/issue", map[string]any{"decision": "issue"}, nil)
 	st = waitFor(t, id, "completed", func(s motcua.State) bool { return s.Status == motcua.StatusCompleted })
-	record(t, id, "approve-sign-issue") // the records officer returns, then issues
+	record(t, id, "approve-sign-issue")      // the records officer returns, then issues
 	record(t, id, "approve-sign-issue-lean") // since lean-history
 	r := st.Result
 	if r == nil || r.IssuedBy != env.roleIDs[motcua.RoleRecordsOfficer] || r.IssuedAt == nil || r.Register == nil ||
