@@ -48,6 +48,14 @@ func runAPI(args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.data == "" { // no data folder: its keys must all be given; say so before dialing
+		if _, err := auditKey(&c); err != nil {
+			return err
+		}
+		if _, err := c.commandSigner(); err != nil {
+			return err
+		}
+	}
 	l, err := cli.Listen(*apiAddr, "api-addr")
 	if err != nil {
 		return err
@@ -108,7 +116,7 @@ func newAPI(c *common, d *data, tc client.Client, users *accounts.Users, uiOrigi
 		return nil, err
 	}
 	var rootFiles []string
-	if dev := filepath.Join(c.data, "ca", "root.crt"); exists(dev) {
+	if dev := filepath.Join(c.data, "ca", "root.crt"); c.data != "" && exists(dev) {
 		rootFiles = append(rootFiles, dev)
 	}
 	if po.roots != "" {

@@ -119,7 +119,7 @@ func (c *common) sdkMetrics() client.MetricsHandler {
 }
 
 func (c *common) register(fs *flag.FlagSet, dataDefault string) {
-	fs.StringVar(&c.data, "data", dataDefault, "data folder: encryption key, archive, dev CA, outbox")
+	fs.StringVar(&c.data, "data", dataDefault, "data folder: keys, archive, read model, dev CA; \"\" for none (worker, api, audit: every key, certificate, table and the archive then given by flag or variable, see motcua keys issue)")
 	fs.StringVar(&c.namespace, "namespace", worker.Namespace, "Temporal namespace")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.unitCode, "unit-code", motcua.DefaultUnit.Code, "code of the administrative unit, prefix of dossier codes")
@@ -145,7 +145,7 @@ func (c *common) tlsFor(identity string) (*tls.Config, error) {
 			return nil, cli.UsageError("--tls-cert, --tls-key and --tls-ca go together")
 		}
 		return mtls.ClientConfig(c.tls)
-	case mtls.Exists(dir):
+	case c.data != "" && mtls.Exists(dir):
 		return mtls.ClientConfig(mtls.FilesOf(dir, identity))
 	}
 	return nil, nil
@@ -211,6 +211,9 @@ func (c *common) commandSigner() (vouch.Signer, error) {
 		}
 		return s, nil
 	}
+	if c.keysDir() == "" {
+		return vouch.Signer{}, c.missing("the command key", "--keys DIR or $"+commandKeyEnv)
+	}
 	return vouch.LoadOrCreate(filepath.Join(c.keysDir(), "command.key"))
 }
 
@@ -225,6 +228,9 @@ func (c *common) commandVerifier(ctx context.Context, wait time.Duration, log ze
 			return ver, fmt.Errorf("%s: %w", commandPublicEnv, err)
 		}
 		return ver, nil
+	}
+	if c.keysDir() == "" {
+		return vouch.Verifier{}, c.missing("the command key's public half", "--keys DIR (with command.pub) or $"+commandPublicEnv)
 	}
 	path := vouch.PublicPath(filepath.Join(c.keysDir(), "command.key"))
 	for deadline, said := time.Now().Add(wait), false; ; {
@@ -260,10 +266,15 @@ func (c *common) citizenIndexKey() ([]byte, error) {
 		}
 		return k, nil
 	}
+	if c.keysDir() == "" {
+		return nil, c.missing("the citizen index's key", "MOTCUA_CITIZEN_INDEX_KEY")
+	}
 	path := filepath.Join(c.keysDir(), "citizen-index.key")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		b, err = os.ReadFile(filepath.Join(c.data, "archive", "citizen-index.key"))
+		if c.data != "" {
+			b, err = os.ReadFile(filepath.Join(c.data, "archive", "citizen-index.key"))
+		}
 		if errors.Is(err, os.ErrNotExist) {
 			secret := make([]byte, 32)
 			rand.Read(secret)
@@ -303,26 +314,47 @@ func (c *common) openArchive(citizenKey []byte) (*archive.Store, error) {
 		return archive.New(bucket, citizenKey)
 	case c.archive != "":
 		return archive.OpenWithKey(c.archive, citizenKey)
+	case c.data == "":
+		return nil, c.missing("the archive", "--archive or $MOTCUA_ARCHIVE")
 	default:
 		return archive.OpenWithKey(filepath.Join(c.data, "archive"), citizenKey)
 	}
 }
 
-// keysDir is the keys folder: --keys, or DATA/keys.
+// keysDir is the keys folder: --keys, or DATA/keys; "" for a process
+// with neither (its keys come from variables).
 func (c *common) keysDir() string {
-	if c.keys != "" {
+	if c.keys != "" || c.data == "" {
 		return c.keys
 	}
 	return filepath.Join(c.data, "keys")
 }
 
+// missing is the error of a process with no data folder (--data "") that
+// was not given something the data folder would have held.
+func (c *common) missing(what, give string) error {
+	return cli.UsageError(fmt.Sprintf("no data folder (--data \"\") to keep %s in: give %s", what, give))
+}
+
+// openData opens what the data folder holds, or, for a process with no
+// data folder, what its flags and variables name instead; a process with
+// no data folder writes none.
 func openData(c *common) (*data, error) {
 	dir := c.data
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if dir == "" {
+		switch {
+		case c.db == "":
+			return nil, c.missing("the read model and the notification ledger", "--db or $MOTCUA_DB (PostgreSQL)")
+		case c.keysDir() == "" && os.Getenv("MOTCUA_PAYLOAD_KEY") == "":
+			return nil, c.missing("the payload key ring", "--keys DIR or $MOTCUA_PAYLOAD_KEY")
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	if err := os.MkdirAll(c.keysDir(), 0o700); err != nil {
-		return nil, fmt.Errorf("create keys folder: %w", err)
+	if c.keysDir() != "" {
+		if err := os.MkdirAll(c.keysDir(), 0o700); err != nil {
+			return nil, fmt.Errorf("create keys folder: %w", err)
+		}
 	}
 	key, accepted, err := codec.LoadRing(c.keysDir())
 	if err != nil {
@@ -387,6 +419,9 @@ func connect(ctx context.Context, c *common, temporalAddr, identity string, wait
 // office's CA, is used as it is; otherwise one is made and certified by
 // the dev CA, which is opened (or made) only then.
 func auditKey(c *common) (audit.AuditKey, error) {
+	if c.data == "" && (!exists(filepath.Join(c.keysDir(), "audit-key.pem")) || !exists(filepath.Join(c.keysDir(), "audit-key.crt"))) {
+		return audit.AuditKey{}, c.missing("the audit key or a CA to certify one", "--keys DIR with audit-key.pem and audit-key.crt, certified by the office's CA (motcua keys issue lays them out)")
+	}
 	return audit.LoadOrCreateAuditKey(c.keysDir(), func(pub crypto.PublicKey) (*x509.Certificate, []*x509.Certificate, error) {
 		ca, err := openDevCA(c)
 		if err != nil {

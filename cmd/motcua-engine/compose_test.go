@@ -58,6 +58,25 @@ func (s composeService) certParts() map[string]string {
 	return out
 }
 
+// volumeSources are the named volumes a service mounts (not the files
+// of the checkout it binds).
+func (s composeService) volumeSources() []string {
+	var out []string
+	for _, v := range s.Volumes {
+		switch m := v.(type) {
+		case string:
+			if src, _, ok := strings.Cut(m, ":"); ok && !strings.HasPrefix(src, ".") && !strings.HasPrefix(src, "/") {
+				out = append(out, src)
+			}
+		case map[string]any:
+			if m["type"] == "volume" {
+				out = append(out, m["source"].(string))
+			}
+		}
+	}
+	return out
+}
+
 type composeFile struct {
 	Services map[string]composeService `yaml:"services"`
 	Configs  map[string]struct {
@@ -105,6 +124,13 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 	}
 	if got := issue.certParts(); got["/certs"] != "/" {
 		t.Errorf("tls-issue mounts %v, want the certs volume at /certs", got)
+	}
+	keys := c.Services["keys-issue"]
+	if args := commandArgs(t, "keys-issue", keys.Command); keys.Build == nil || !slices.Equal(args, chaos.KeysIssueArgs("/certs", "/etc/motcua/users.json")) {
+		t.Errorf("keys-issue runs %q from %v, want %q from motcua's image", args, keys.Build, chaos.KeysIssueArgs("/certs", "/etc/motcua/users.json"))
+	}
+	if got := keys.certParts(); got["/certs"] != "/" {
+		t.Errorf("keys-issue mounts %v, want the certs volume at /certs", got)
 	}
 	mounts := func(name, part string) {
 		t.Helper()
@@ -200,7 +226,7 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 		if args[0] == "worker" {
 			workers = append(workers, name)
 			mounts(name, mtls.Worker)
-			rebuilt = chaos.WorkerArgs(flag["--data"], flag["--temporal-addr"], flag["--portal-url"], flag["--archive"], flag["--metrics-addr"], certs)
+			rebuilt = chaos.WorkerArgs(flag["--data"], flag["--temporal-addr"], flag["--portal-url"], flag["--outbox"], flag["--archive"], flag["--metrics-addr"], certs)
 			if u, err := url.Parse(flag["--portal-url"]); err != nil || c.Services[u.Hostname()].Command == nil {
 				t.Errorf("%s: the portal %q is no service", name, flag["--portal-url"])
 			}
@@ -211,6 +237,14 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 		}
 		if !slices.Equal(args, rebuilt) {
 			t.Errorf("%s runs\n  %q\nthe topology test runs\n  %q", name, args, rebuilt)
+		}
+		if d, ok := flag["--data"]; !ok || d != "" {
+			t.Errorf("%s runs with the data folder %q; as on a machine of its own, with none (--data \"\")", name, d)
+		}
+		for k := range s.Environment {
+			if strings.HasPrefix(k, "MOTCUA_") && k != chaos.DBEnv {
+				t.Errorf("%s is given %s: its secrets are in its own part of the keys", name, k)
+			}
 		}
 		if flag["--temporal-addr"] != frontend {
 			t.Errorf("%s: --temporal-addr %q, the frontend is %q", name, flag["--temporal-addr"], frontend)
@@ -237,6 +271,21 @@ func TestComposeMatchesTheTopology(t *testing.T) {
 	}
 	if len(workers) != 2 || len(apis) != 2 {
 		t.Errorf("workers %v and APIs %v, the topology test runs two of each", workers, apis)
+	}
+	// Nothing shared but the services: no volume is mounted by two
+	// services, except the certs volume, which the one-shot services lay
+	// out and every other mounts only its own part of, read-only.
+	users := map[string][]string{}
+	for name, s := range c.Services {
+		for _, v := range s.volumeSources() {
+			users[v] = append(users[v], name)
+		}
+	}
+	for v, names := range users {
+		if len(names) > 1 && v != "certs" {
+			slices.Sort(names)
+			t.Errorf("the volume %s is shared by %v", v, names)
+		}
 	}
 	prometheus := c.Configs["prometheus"].Content
 	for _, target := range scrape {

@@ -74,6 +74,10 @@ func runWorker(args []string) error {
 	if sf.signers != "" && sf.roots == "" {
 		return cli.UsageError("worker --signers needs --roots: the root certificates the leaders' and the office's certificates chain to")
 	}
+	if c.data == "" && sf.signers == "" {
+		_, err := openDevCA(&c) // refused: say so before dialing
+		return err
+	}
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	conn, err := connect(ctx, &c, *temporalAddr, mtls.Worker, 5*time.Minute)
@@ -397,5 +401,8 @@ func (s *signingFlags) trusted(ca *devca.CA) (*x509.CertPool, error) {
 }
 
 func openDevCA(c *common) (*devca.CA, error) {
+	if c.data == "" {
+		return nil, c.missing("the dev CA (the demo's keys)", "the office's keys: --signers FILE and --roots FILE (motcua keys issue lays a demo's out)")
+	}
 	return devca.Open(filepath.Join(c.data, "ca"), c.unitName)
 }

@@ -10,7 +10,6 @@ package chaos
 
 import (
 	"context"
-	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -50,9 +49,7 @@ import (
 	"github.com/motcua/motcua/internal/portal"
 	"github.com/motcua/motcua/internal/ports"
 	"github.com/motcua/motcua/internal/s3objects"
-	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer"
-	"github.com/motcua/motcua/signer/devca"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
@@ -135,8 +132,7 @@ type run struct {
 	cfg                  Config
 	temporal, portalAddr string
 	certs                string                              // the laid-out certificates (production topology)
-	pki                  string                              // the office's CA and signers file (production topology)
-	workerEnv, apiEnv    []string                            // the secrets each is given (production topology)
+	env                  []string                            // what the workers and APIs are given by variable (production topology)
 	apis                 []string                            // their addresses
 	via                  []map[motcua.Role]*apiclient.Client // each API as each role
 	as                   map[motcua.Role]*apiclient.Client   // the first API, for the checks
@@ -164,88 +160,29 @@ func (r *run) workerOutboxes(data string) []string {
 	return []string{filepath.Join(r.own("worker0"), "outbox"), filepath.Join(r.own("worker1"), "outbox")}
 }
 
-// apart prepares the production topology's processes to share no folder,
-// as on machines of their own: the secrets an operator keeps (in
-// DIR/secrets) handed to each process by variable, the payload key and
-// the citizen index's to all, the command key to the APIs and only its
-// public half to the workers; motcua's own tables in PostgreSQL (db); and
-// the office's signing keys from a CA of its own (DIR/pki, standing for
-// the leaders' and the office's real certificates), given to the workers
-// as a signers file with the roots.
-func (r *run) apart(db string) error {
-	secrets := filepath.Join(r.cfg.Dir, "secrets")
-	if _, err := codec.LoadOrCreateKey(filepath.Join(secrets, "payload.key")); err != nil {
-		return err
-	}
-	payload, err := os.ReadFile(filepath.Join(secrets, "payload.key"))
-	if err != nil {
-		return err
-	}
-	citizen := make([]byte, 32)
-	cryptorand.Read(citizen)
-	if _, err := vouch.LoadOrCreate(filepath.Join(secrets, "command.key")); err != nil {
-		return err
-	}
-	seed, _ := os.ReadFile(filepath.Join(secrets, "command.key"))
-	public, err := os.ReadFile(vouch.PublicPath(filepath.Join(secrets, "command.key")))
-	if err != nil {
-		return err
-	}
-	common := []string{"MOTCUA_PAYLOAD_KEY=" + strings.TrimSpace(string(payload)), "MOTCUA_CITIZEN_INDEX_KEY=" + hex.EncodeToString(citizen), DBEnv + "=" + db}
-	r.workerEnv = append(slices.Clone(common), "MOTCUA_COMMAND_PUBLIC_KEYS="+strings.TrimSpace(string(public)))
-	r.apiEnv = append(slices.Clone(common), "MOTCUA_COMMAND_KEY="+strings.TrimSpace(string(seed)))
-
-	r.pki = filepath.Join(r.cfg.Dir, "pki")
-	ca, err := devca.Open(r.pki, motcua.DefaultUnit.Name)
-	if err != nil {
-		return err
-	}
-	signers := map[string]any{}
-	p12 := func(file string) any {
-		return map[string]any{"pkcs12": map[string]any{"file": file, "password": map[string]string{"file": "pkcs12-password"}}}
-	}
-	for _, role := range []motcua.Role{motcua.RoleChairman, motcua.RoleViceChairman} {
-		id := string(role) + "1"
-		if _, err := ca.Key(devca.Person{ID: id, Name: "Người " + string(role), Title: role.OfficeTitle(motcua.DefaultUnit)}); err != nil {
-			return err
-		}
-		signers[id] = p12(id + ".p12")
-	}
-	if _, err := ca.OfficeKey(motcua.DefaultUnit.Name); err != nil {
-		return err
-	}
-	signers["@office"] = p12("office.p12")
-	b, _ := json.Marshal(map[string]any{"signers": signers})
-	if err := os.WriteFile(filepath.Join(r.pki, "signers.json"), b, 0o600); err != nil {
-		return err
-	}
-	// Each API's audit key, certified by the office's CA: no API makes a CA.
-	for i := range r.apis {
-		if _, err := audit.LoadOrCreateAuditKey(filepath.Join(r.own(fmt.Sprintf("api%d", i)), "keys"), ca.CertifyAuditKey); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// holdsNoMore checks the production topology's own folders after the run:
-// no process made a CA, and no worker holds the command key.
+// holdsNoMore checks the production topology after the run: the workers
+// and APIs, run with no data folder from a folder of their own each (their
+// working directory), wrote no file there; and the workers' part of the
+// keys holds no command key and no CA key.
 func (r *run) holdsNoMore() []string {
 	var bad []string
 	for _, name := range []string{"worker0", "worker1", "api0", "api1"} {
-		filepath.WalkDir(r.own(name), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
+		entries, err := os.ReadDir(r.own(name))
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", name, err))
+		}
+		for _, e := range entries {
+			if e.Name() != "outbox" {
+				bad = append(bad, fmt.Sprintf("%s, run with no data folder, wrote %s in its working folder", name, e.Name()))
 			}
-			switch base := d.Name(); {
-			case base == "root.key" || base == "ca.key":
-				bad = append(bad, fmt.Sprintf("%s holds a CA key: %s", name, p))
-			case base == "command.key" && strings.HasPrefix(name, "worker"):
-				bad = append(bad, fmt.Sprintf("%s holds the command key: %s", name, p))
-			}
-			return nil
-		})
+		}
 	}
+	filepath.WalkDir(filepath.Join(r.certs, mtls.Worker), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && (d.Name() == "root.key" || d.Name() == "ca.key" || d.Name() == "command.key") {
+			bad = append(bad, "the workers' keys hold "+p)
+		}
+		return nil
+	})
 	return bad
 }
 
@@ -266,6 +203,16 @@ func (r *run) progress(format string, args ...any) {
 
 func (r *run) spawn(name string, args ...string) (*child.Process, error) {
 	return child.Start(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), args...)
+}
+
+// spawnApart starts a worker or API of the production topology as on a
+// machine of its own: no data folder, run from an empty folder of its own
+// (holdsNoMore checks it stays so), with motcua's database by variable.
+func (r *run) spawnApart(name string, args []string) (*child.Process, error) {
+	if err := os.MkdirAll(r.own(name), 0o700); err != nil {
+		return nil, err
+	}
+	return child.StartIn(r.own(name), r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), r.env, args...)
 }
 
 func (r *run) startAll(ctx context.Context) error {
@@ -331,11 +278,13 @@ func (r *run) startAll(ctx context.Context) error {
 			return fmt.Errorf("--postgres: %w", err)
 		}
 		u.Path = "/motcua"
-		if err := r.apart(u.String()); err != nil {
-			return err
-		}
-		if out, err := exec.Command(r.cfg.Binary, TLSIssueArgs(r.certs)...).CombinedOutput(); err != nil {
-			return fmt.Errorf("tls issue: %v: %s", err, out)
+		r.env = []string{DBEnv + "=" + u.String()}
+		// The certificates and motcua's keys, laid out as
+		// docker-compose.yml's one-shot services lay them out.
+		for _, issue := range [][]string{TLSIssueArgs(r.certs), KeysIssueArgs(r.certs, usersFile)} {
+			if out, err := exec.Command(r.cfg.Binary, issue...).CombinedOutput(); err != nil {
+				return fmt.Errorf("%s: %v: %s", strings.Join(issue[:2], " "), err, out)
+			}
 		}
 		for _, svc := range TemporalServices {
 			if r.servers[svc], err = r.spawn("temporal-"+svc, append(ServerArgs(r.temporal, "127.0.0.1", svc, r.certs, ""), "--postgres", r.cfg.Postgres)...); err != nil {
@@ -352,12 +301,10 @@ func (r *run) startAll(ctx context.Context) error {
 		}
 		name := fmt.Sprintf("worker%d", i)
 		var w *child.Process
-		if r.topology() { // a folder of its own, the office's signers, its secrets by variable
-			args := append(WorkerArgs(r.own(name), r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics, r.certs),
-				"--signers", filepath.Join(r.pki, "signers.json"), "--roots", filepath.Join(r.pki, "root.crt"))
-			w, err = child.StartWith(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), r.workerEnv, args...)
+		if r.topology() { // no data folder; its keys, certificate and the office's signers from its part
+			w, err = r.spawnApart(name, WorkerArgs("", r.temporal, "http://"+r.portalAddr, filepath.Join(r.own(name), "outbox"), r.cfg.Archive, metrics, r.certs))
 		} else {
-			w, err = r.spawn(name, WorkerArgs(data, r.temporal, "http://"+r.portalAddr, r.cfg.Archive, metrics, r.certs)...)
+			w, err = r.spawn(name, WorkerArgs(data, r.temporal, "http://"+r.portalAddr, filepath.Join(data, "outbox"), r.cfg.Archive, metrics, r.certs)...)
 		}
 		if err != nil {
 			return err
@@ -372,8 +319,7 @@ func (r *run) startAll(ctx context.Context) error {
 		name := fmt.Sprintf("api%d", i)
 		var a *child.Process
 		if r.topology() {
-			a, err = child.StartWith(r.cfg.Binary, filepath.Join(r.cfg.Dir, name+".log"), r.apiEnv,
-				APIArgs(r.own(name), r.temporal, usersFile, addr, r.cfg.Archive, metrics, r.certs)...)
+			a, err = r.spawnApart(name, APIArgs("", r.temporal, usersFile, addr, r.cfg.Archive, metrics, r.certs))
 		} else {
 			a, err = r.spawn(name, APIArgs(data, r.temporal, usersFile, addr, r.cfg.Archive, metrics, r.certs)...)
 		}
@@ -441,33 +387,55 @@ func ServerArgs(temporal, listenIP, service, certs, metrics string) []string {
 	return args
 }
 
-// WorkerArgs is how a motcua worker of the production topology is run
-// (docker-compose.yml runs the same): archive, metrics and certs may be
-// empty. Its notifications go to the outbox folder, which the checks
-// read; an office gives --smtp-addr and --sms-url instead.
-func WorkerArgs(data, temporal, portalURL, archive, metrics, certs string) []string {
-	args := []string{"worker", "--data", data, "--temporal-addr", temporal, "--portal-url", portalURL, "--outbox", filepath.Join(data, "outbox")}
-	return withOptional(args, archive, metrics, certs, mtls.Worker)
+// KeysIssueArgs lays motcua's keys out in dir beside the certificates,
+// with a signing key for each leader of the users file (docker-compose.yml's
+// keys-issue service runs the same).
+func KeysIssueArgs(dir, users string) []string {
+	return []string{"keys", "issue", "--dir", dir, "--users", users}
 }
 
-// APIArgs is how an API process of the production topology is run.
+// WorkerArgs is how a motcua worker of the production topology is run
+// (docker-compose.yml runs the same). With data "" it has no data folder:
+// its certificate, its keys (the command key's public half only) and the
+// office's signers file come from its part of certs (tls issue, keys
+// issue). archive, metrics and certs may be empty. Its notifications go to
+// the outbox folder, which the checks read; an office gives --smtp-addr
+// and --sms-url instead.
+func WorkerArgs(data, temporal, portalURL, outbox, archive, metrics, certs string) []string {
+	args := []string{"worker", "--data", data, "--temporal-addr", temporal, "--portal-url", portalURL, "--outbox", outbox}
+	return withOptional(args, data, archive, metrics, certs, mtls.Worker)
+}
+
+// APIArgs is how an API process of the production topology is run; with
+// data "", its keys (the command key, the audit key) and roots come from
+// its part of certs.
 func APIArgs(data, temporal, users, addr, archive, metrics, certs string) []string {
 	args := []string{"api", "--data", data, "--temporal-addr", temporal, "--users", users, "--api-addr", addr}
-	return withOptional(args, archive, metrics, certs, mtls.API)
+	return withOptional(args, data, archive, metrics, certs, mtls.API)
 }
 
 // withOptional adds the archive, the metrics address, and the identity's
-// certificates from its part of certs (see mtls.Issue).
-func withOptional(args []string, archive, metrics, certs, identity string) []string {
+// certificates from its part of certs (see mtls.Issue); for a process with
+// no data folder, its keys and roots from the same part (motcua keys issue).
+func withOptional(args []string, data, archive, metrics, certs, identity string) []string {
 	if archive != "" {
 		args = append(args, "--archive", archive)
 	}
 	if metrics != "" {
 		args = append(args, "--metrics-addr", metrics)
 	}
-	if certs != "" {
-		f := mtls.FilesOf(filepath.Join(certs, identity), identity)
-		args = append(args, "--tls-cert", f.Cert, "--tls-key", f.Key, "--tls-ca", f.CA)
+	if certs == "" {
+		return args
+	}
+	part := filepath.Join(certs, identity)
+	f := mtls.FilesOf(part, identity)
+	args = append(args, "--tls-cert", f.Cert, "--tls-key", f.Key, "--tls-ca", f.CA)
+	if data != "" {
+		return args
+	}
+	args = append(args, "--keys", part, "--roots", filepath.Join(part, "roots.pem"))
+	if identity == mtls.Worker {
+		args = append(args, "--signers", filepath.Join(part, "signers.json"))
 	}
 	return args
 }
@@ -727,7 +695,7 @@ func (r *run) check(ctx context.Context) []string {
 	}
 	keyFile := filepath.Join(data, "keys", "payload.key")
 	if r.topology() {
-		keyFile = filepath.Join(r.cfg.Dir, "secrets", "payload.key")
+		keyFile = filepath.Join(r.certs, mtls.API, "payload.key")
 	}
 	key, err := codec.LoadOrCreateKey(keyFile)
 	if err != nil {
@@ -746,7 +714,7 @@ func (r *run) check(ctx context.Context) []string {
 	defer tc.Close()
 	rootFile := filepath.Join(data, "ca", "root.crt")
 	if r.topology() {
-		rootFile = filepath.Join(r.pki, "root.crt")
+		rootFile = filepath.Join(r.certs, mtls.API, "roots.pem")
 	}
 	roots, _ := signer.LoadRoots(rootFile)
 	var outbox []os.DirEntry

@@ -19,6 +19,7 @@ type Process struct {
 	binary string
 	args   []string
 	env    []string
+	dir    string
 	log    *os.File
 	cmd    *exec.Cmd
 }
@@ -31,11 +32,16 @@ func Start(binary, logFile string, args ...string) (*Process, error) {
 // StartWith is Start with env (NAME=value) added to this process's
 // environment: what that child alone is given.
 func StartWith(binary, logFile string, env []string, args ...string) (*Process, error) {
+	return StartIn("", binary, logFile, env, args...)
+}
+
+// StartIn is StartWith run from the folder dir ("": this process's).
+func StartIn(dir, binary, logFile string, env []string, args ...string) (*Process, error) {
 	f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{binary: binary, args: args, env: env, log: f}
+	p := &Process{binary: binary, args: args, env: env, dir: dir, log: f}
 	if err := p.Restart(); err != nil {
 		f.Close()
 		return nil, err
@@ -49,7 +55,7 @@ func (p *Process) Restart() error {
 	if p.env != nil {
 		p.cmd.Env = append(os.Environ(), p.env...)
 	}
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	p.cmd.Stdout, p.cmd.Stderr, p.cmd.Dir = p.log, p.log, p.dir
 	return p.cmd.Start()
 }
 

@@ -120,7 +120,7 @@ func (ca *CA) Roots() *x509.CertPool {
 // Key returns the signing key of a person, issuing it on first use, and
 // again when the CA's PKI address or the person's name changed.
 func (ca *CA) Key(p Person) (signer.Key, error) {
-	path := filepath.Join(ca.dir, safeName(p.ID)+".p12")
+	path := ca.KeyPath(p.ID)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if err := ca.issue(p, path); err != nil {
 			return signer.Key{}, err
@@ -138,6 +138,10 @@ func (ca *CA) Key(p Person) (signer.Key, error) {
 	}
 	return k, nil
 }
+
+// KeyPath is the PKCS#12 file Key keeps the person id's key in (its
+// password is in the CA's folder, pkcs12-password).
+func (ca *CA) KeyPath(id string) string { return filepath.Join(ca.dir, safeName(id)+".p12") }
 
 // OfficeKey returns the organisation's key of the unit, which the records
 // officer issues results with, issuing it on first use and again when the
