@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ocsp"
+
 	"github.com/motcua/motcua/signer"
 	"github.com/motcua/motcua/signer/signertest"
-	"golang.org/x/crypto/ocsp"
 )
 
 // devPKI is a test CA whose TSA, OCSP responder and CRL answer over HTTP.

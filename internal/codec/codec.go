@@ -15,9 +15,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/motcua/motcua/internal/fileonce"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+
+	"github.com/motcua/motcua/internal/fileonce"
 )
 
 const (

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/motcua/motcua/internal/mtls"
 	namespacepb "go.temporal.io/api/namespace/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -15,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/motcua/motcua/internal/mtls"
 )
 
 // Retention is how long the server keeps a closed workflow's history. The

@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
-	"github.com/motcua/motcua"
 	"github.com/rs/zerolog"
 	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/motcua/motcua"
 )
 
 // New returns a logger writing JSON lines to w, or console-pretty lines when
