@@ -140,6 +140,8 @@ func signingUsers(path string) ([]motcua.User, error) {
 //     half only, the citizen index's key, the signers file with the
 //     office's and each leader's PKCS#12 key and their password,
 //     roots.pem. No CA key, no command key.
+//   - dir/motcua-audit: the payload key ring, the citizen index's key,
+//     the audit key, roots.pem: motcua audit's, with no command key.
 //
 // A process given its folder as --keys (and the worker its signers.json
 // as --signers, both roots.pem as --roots) needs no data folder. Running
@@ -217,11 +219,26 @@ func issueKeys(dir string, unit motcua.Unit, leaders []motcua.User) ([]string, e
 	if err := lay(worker, append(common, p12...)...); err != nil {
 		return nil, err
 	}
+	// The auditor reads payloads, checks results and signs bundles with
+	// the unit's audit key: what the API holds but the command key.
+	auditor := filepath.Join(dir, mtls.Auditor)
+	if err := lay(auditor, ring...); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"citizen-index.key", "audit-key.pem", "audit-key.crt"} {
+		b, err := os.ReadFile(filepath.Join(api, f))
+		if err != nil {
+			return nil, err
+		}
+		if err := writeIfChanged(filepath.Join(auditor, f), b); err != nil {
+			return nil, err
+		}
+	}
 	b, _ := json.MarshalIndent(map[string]any{"signers": signers}, "", "  ")
 	if err := writeIfChanged(filepath.Join(worker, "signers.json"), b); err != nil {
 		return nil, err
 	}
-	return []string{api, worker}, nil
+	return []string{api, worker, auditor}, nil
 }
 
 // writeIfChanged makes path hold b (readable by its owner only), replacing

@@ -56,15 +56,21 @@ func TestKeysIssueLaysOutEachProcessesOwn(t *testing.T) {
 			t.Errorf("the worker's part lacks %s: %v", want, worker)
 		}
 	}
-	for _, part := range []string{mtls.API, mtls.Worker} {
+	auditor := names(mtls.Auditor)
+	for _, want := range []string{"payload.key", "citizen-index.key", "audit-key.pem", "audit-key.crt", "roots.pem"} {
+		if !slices.Contains(auditor, want) {
+			t.Errorf("the auditor's part lacks %s: %v", want, auditor)
+		}
+	}
+	for _, part := range []string{mtls.API, mtls.Worker, mtls.Auditor} {
 		for _, n := range names(part) {
 			if n == "root.key" || n == "ca.key" || strings.HasSuffix(n, ".p12") && part == mtls.API {
 				t.Errorf("%s holds %s", part, n)
 			}
 		}
 	}
-	if slices.Contains(worker, "command.key") {
-		t.Error("the worker's part holds the command key")
+	if slices.Contains(worker, "command.key") || slices.Contains(auditor, "command.key") {
+		t.Error("the worker's or the auditor's part holds the command key")
 	}
 	for _, n := range []string{"clerk1.p12", "specialist1.p12", "auditor1.p12"} {
 		if slices.Contains(worker, n) {
@@ -124,7 +130,7 @@ func TestKeysIssueLaysOutEachProcessesOwn(t *testing.T) {
 
 	// Again: every key kept.
 	sums := map[string][32]byte{}
-	for _, part := range []string{mtls.API, mtls.Worker, officePart} {
+	for _, part := range []string{mtls.API, mtls.Worker, mtls.Auditor, officePart} {
 		for _, n := range names(part) {
 			sums[part+"/"+n] = sha256.Sum256(read(part, n))
 		}
