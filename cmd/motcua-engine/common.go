@@ -267,7 +267,7 @@ func (c *common) citizenIndexKey() ([]byte, error) {
 		return k, nil
 	}
 	if c.keysDir() == "" {
-		return nil, c.missing("the citizen index's key", "MOTCUA_CITIZEN_INDEX_KEY")
+		return nil, c.missing("the citizen index's key", "--keys DIR or $MOTCUA_CITIZEN_INDEX_KEY")
 	}
 	path := filepath.Join(c.keysDir(), "citizen-index.key")
 	b, err := os.ReadFile(path)
