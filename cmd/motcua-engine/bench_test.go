@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,9 @@ import (
 // runBenchJSON runs motcua bench as a process and reads its report.
 func runBenchJSON(t testing.TB, args ...string) bench.Report {
 	t.Helper()
-	out, err := exec.Command(binary, append([]string{"bench", "--json", "--dir", t.TempDir()}, args...)...).Output()
+	dir := t.TempDir()
+	showWarningsOnFailure(t, dir, "api", "worker")
+	out, err := exec.Command(binary, append([]string{"bench", "--json", "--dir", dir}, args...)...).Output()
 	var rep bench.Report
 	if err != nil || json.Unmarshal(out, &rep) != nil {
 		msg := ""
@@ -24,6 +28,31 @@ func runBenchJSON(t testing.TB, args ...string) bench.Report {
 		t.Fatalf("motcua bench: %v\n%s%s", err, out, msg)
 	}
 	return rep
+}
+
+// showWarningsOnFailure prints, when t has failed, the warnings, errors and
+// refused requests the bench's processes logged in dir (a failed call's
+// report names only the first error the client saw; the process says why).
+func showWarningsOnFailure(t testing.TB, dir string, processes ...string) {
+	t.Cleanup(func() { // before t.TempDir's removal: cleanups run last first
+		if !t.Failed() {
+			return
+		}
+		for _, p := range processes {
+			b, err := os.ReadFile(filepath.Join(dir, p+".log"))
+			if err != nil {
+				t.Logf("%s.log: %v", p, err)
+				continue
+			}
+			shown := 0
+			for line := range strings.Lines(string(b)) {
+				if shown < 40 && (strings.Contains(line, `"level":"warn"`) || strings.Contains(line, `"level":"error"`) || strings.Contains(line, `"status":4`)) {
+					t.Logf("%s: %s", p, strings.TrimSpace(line))
+					shown++
+				}
+			}
+		}
+	})
 }
 
 // The bench at a small size: both sides run to the end without errors and
@@ -88,7 +117,9 @@ func TestBenchSmall(t *testing.T) {
 // the README.
 func TestBenchScaleSmall(t *testing.T) {
 	processTest(t, "motcua bench --open with 30 and 60 open dossiers")
-	out, err := exec.Command(binary, "bench", "--json", "--dir", t.TempDir(), "--clients", "4", "--count", "8", "--open", "30,60", "--lists", "20").Output()
+	dir := t.TempDir()
+	showWarningsOnFailure(t, dir, "api", "worker")
+	out, err := exec.Command(binary, "bench", "--json", "--dir", dir, "--clients", "4", "--count", "8", "--open", "30,60", "--lists", "20").Output()
 	var rep bench.ScaleReport
 	if err != nil || json.Unmarshal(out, &rep) != nil {
 		msg := ""

@@ -50,12 +50,14 @@ type Config struct {
 
 // Side is what one half of the run measured.
 type Side struct {
-	Name      string          `json:"name"`
-	Count     int             `json:"count"`
-	Elapsed   time.Duration   `json:"elapsed"`
-	PerSecond float64         `json:"per_second"`
-	Errors    int             `json:"errors"`
-	Calls     []loadtest.Call `json:"calls"`
+	Name      string        `json:"name"`
+	Count     int           `json:"count"`
+	Elapsed   time.Duration `json:"elapsed"`
+	PerSecond float64       `json:"per_second"`
+	Errors    int           `json:"errors"`
+	// FirstError is the first failed call's error, when one failed.
+	FirstError string          `json:"first_error,omitempty"`
+	Calls      []loadtest.Call `json:"calls"`
 	// EventsPer is the mean history length of the side's closed workflows.
 	EventsPer float64 `json:"history_events_per_item"`
 	// CPUPer is the CPU seconds of every process of the run (server,
@@ -91,6 +93,9 @@ func (r Report) String() string {
 			}
 		}
 		b.WriteString("\n")
+		if s.FirstError != "" {
+			fmt.Fprintf(&b, "  first error: %s\n", s.FirstError)
+		}
 		fmt.Fprintf(&b, "  %-12s %7s %9s %9s %9s\n", "call", "count", "p50", "p99", "max")
 		for _, c := range s.Calls {
 			fmt.Fprintf(&b, "  %-12s %7d %9s %9s %9s\n", c.Name, c.Count, c.P50.Round(time.Millisecond), c.P99.Round(time.Millisecond), c.Max.Round(time.Millisecond))
@@ -305,7 +310,7 @@ func (r *run) bare(ctx context.Context) (Side, error) {
 	s := Side{Name: "bare workflow (same shape, no work)", Count: r.cfg.Count, Elapsed: time.Since(start)}
 	s.usage(before, r.cpuNow())
 	s.PerSecond = float64(s.Count) / s.Elapsed.Seconds()
-	s.Calls, s.Errors, _ = lat.Calls()
+	s.Calls, s.Errors, s.FirstError = lat.Calls()
 	var err error
 	s.EventsPer, err = r.eventsPer(ctx, "BareWorkflow")
 	return s, err
@@ -400,7 +405,7 @@ func (r *run) dossiers(ctx context.Context, m *processes, count int) (Side, erro
 	before := r.cpuNow()
 	rep := loadtest.Run(ctx, loadtest.Config{API: m.api, Tokens: m.tokens, Clients: r.cfg.Clients, Duration: 24 * time.Hour, Dossiers: count})
 	s := Side{Name: "motcua dossiers (through the API)", Count: rep.Completed + rep.Rejected + rep.Withdrawn, Elapsed: rep.Elapsed,
-		PerSecond: rep.PerSecond, Errors: rep.Errors, Calls: rep.Calls}
+		PerSecond: rep.PerSecond, Errors: rep.Errors, FirstError: rep.FirstError, Calls: rep.Calls}
 	s.usage(before, r.cpuNow())
 	var err error
 	s.EventsPer, err = r.eventsPer(ctx, "DossierWorkflow")
