@@ -12,6 +12,7 @@ import (
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/cli"
 	"github.com/motcua/motcua/internal/codec"
+	"github.com/motcua/motcua/internal/fileonce"
 	"github.com/motcua/motcua/internal/mtls"
 	"github.com/motcua/motcua/internal/vouch"
 	"github.com/motcua/motcua/signer/devca"
@@ -247,9 +248,5 @@ func writeIfChanged(path string, b []byte) error {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
 		return nil
 	}
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fileonce.Replace(path, b)
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/motcua/motcua"
 	"github.com/motcua/motcua/internal/archive"
+	"github.com/motcua/motcua/internal/fileonce"
 )
 
 // UserRecord is a user as the users file lists them. A leader who signs on
@@ -252,11 +253,7 @@ func AddUser(path string, user motcua.User, certificates []string) (token, passw
 		return "", "", err
 	}
 	b, _ := json.MarshalIndent(f, "", "  ")
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return "", "", err
-	}
-	return token, password, os.Rename(tmp, path)
+	return token, password, fileonce.Replace(path, append(b, '\n'))
 }
 
 // DevLogin is a demo user's sign-in for the pages.

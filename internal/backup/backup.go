@@ -36,6 +36,8 @@ import (
 
 	"golang.org/x/crypto/scrypt"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/motcua/motcua/internal/fileonce"
 )
 
 // PassphraseEnv names the environment variable the sealing passphrase
@@ -297,10 +299,13 @@ func sealFolder(data string, passphrase []byte, outside map[string]string) ([]by
 			}
 			return nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if d.IsDir() || !d.Type().IsRegular() || fileonce.InProgress(rel) {
 			return nil
 		}
 		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed since the folder was listed
+		}
 		if err != nil {
 			return err
 		}

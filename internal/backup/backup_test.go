@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,7 @@ func TestTakeAndRestore(t *testing.T) {
 	}
 	write("keys/payload.key", "secret key")
 	write("dev-tokens.json", `{"clerk":"tok"}`)
+	write("ca/.chairman1.p12.123456.new", "half a key a process was writing")
 	write("archive/dossiers/D1.json", `{"dossier_id":"D1"}`)
 	blob := "the signed result"
 	sum := sha256.Sum256([]byte(blob))
@@ -100,6 +102,9 @@ func TestTakeAndRestore(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(restored, rel)); err != nil || string(b) != want {
 			t.Errorf("%s restored as %q %v", rel, b, err)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(restored, "ca/.chairman1.p12.123456.new")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file still being written was backed up: %v", err)
 	}
 	copyDB, err := sql.Open("sqlite", "file:"+filepath.Join(restored, "temporal.db")+"?mode=ro")
 	if err != nil {

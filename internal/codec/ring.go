@@ -107,14 +107,7 @@ func Promote(dir, id string) error {
 	if err := fileonce.Write(keep, []byte(hex.EncodeToString(old.secret)+"\n")); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("keep the old key: %w", err)
 	}
-	tmp := filepath.Join(dir, ".payload.key.new")
-	if err := os.WriteFile(tmp, []byte(hex.EncodeToString(next.secret)+"\n"), 0o600); err != nil {
-		return err
-	}
-	if err := syncFile(tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, currentFile)); err != nil {
+	if err := fileonce.Replace(filepath.Join(dir, currentFile), []byte(hex.EncodeToString(next.secret)+"\n")); err != nil {
 		return err
 	}
 	if err := syncFile(dir); err != nil {

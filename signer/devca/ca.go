@@ -182,12 +182,7 @@ func (ca *CA) write(path string, certify func(crypto.PublicKey) (*x509.Certifica
 	if err != nil {
 		return fmt.Errorf("encode pkcs12: %w", err)
 	}
-	tmp := path + ".new"
-	os.Remove(tmp)
-	if err := fileonce.Write(tmp, p12); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fileonce.Replace(path, p12)
 }
 
 // Certify issues a three-year signing certificate for pub, with name as the

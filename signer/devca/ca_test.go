@@ -30,3 +30,35 @@ func TestOpenedConcurrentlyIsOneCA(t *testing.T) {
 		}
 	}
 }
+
+// Workers that start together on one data folder (two of them restarted
+// at once, say) and ask for the same person's key before it exists all get
+// a key certified for that person: none of them is told the key cannot be
+// written because another was writing it.
+func TestAPersonsFirstKeyAskedForConcurrently(t *testing.T) {
+	dir := t.TempDir()
+	const unit = "Ủy ban nhân dân xã Thử Nghiệm"
+	if _, err := devca.Open(dir, unit); err != nil {
+		t.Fatal(err)
+	}
+	chairman := devca.Person{ID: "chairman1", Name: "Trần Văn Bình", Title: "Chủ tịch"}
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			ca, err := devca.Open(dir, unit)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			k, err := ca.Key(chairman)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if k.Certificate.Subject.CommonName != chairman.Name {
+				t.Errorf("key certified for %q", k.Certificate.Subject.CommonName)
+			}
+		})
+	}
+	wg.Wait()
+}
