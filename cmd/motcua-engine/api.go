@@ -33,7 +33,7 @@ func runAPI(args []string) error {
 	usersFile := fs.String("users", "", "users file (required)")
 	var fo frontOptions
 	fo.register(fs)
-	fs.StringVar(&fo.roots, "roots", "", "PEM file of the root certificates the public check (Kiểm tra văn bản) and the auditor's report trust, e.g. the national root CA's; the dev CA's root in DATA/ca is trusted besides when it exists")
+	fs.StringVar(&fo.roots, "roots", "", "PEM file of the root certificates the public check (Kiểm tra văn bản) and the auditor's report trust, e.g. the national root CA's (default KEYS/roots.pem when the --keys folder holds one); the dev CA's root in DATA/ca is trusted besides when it exists")
 	uiOrigin := fs.String("ui-origin", "", "origin of the Temporal Web UI allowed to call the codec endpoint, e.g. http://127.0.0.1:8233")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,6 +41,7 @@ func runAPI(args []string) error {
 	if err := c.checkPublicURL(); err != nil {
 		return err
 	}
+	c.besideKeys(&fo.roots, "roots.pem")
 	if *usersFile == "" {
 		return errors.New("api: --users is required")
 	}

@@ -33,12 +33,13 @@ func runAudit(args []string) error {
 	out := fs.String("o", "", "output file (export); default standard output")
 	all := fs.Bool("all", false, "replay every dossier and archive-timestamps run; verify every archived result")
 	status := fs.String("status", "", "with --all: only dossiers in this status")
-	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify)")
+	rootsFile := fs.String("roots", "", "PEM file of further trusted roots (verify; default KEYS/roots.pem when the --keys folder holds one)")
 	lang := fs.String("lang", "vi", "timeline language: vi or en")
 	trustedKey := fs.String("audit-key", "", "check-bundle: SHA-256 of the audit key certificate to trust (or --data DIR: the one in DIR/keys)")
 	if err := fs.Parse(cli.Reorder(fs, args)); err != nil {
 		return err
 	}
+	c.besideKeys(rootsFile, "roots.pem")
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	if sub == "check-bundle" { // an outside auditor has the bundle and nothing of ours

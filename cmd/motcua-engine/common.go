@@ -330,6 +330,24 @@ func (c *common) keysDir() string {
 	return filepath.Join(c.data, "keys")
 }
 
+// besideKeys fills an unset flag with the file name in the folder --keys
+// names, when it is there: motcua keys issue lays a process's signers.json
+// and roots.pem beside its keys, so --keys alone gives them.
+func (c *common) besideKeys(flag *string, name string) {
+	if *flag != "" || c.keys == "" {
+		return
+	}
+	if path := filepath.Join(c.keys, name); isFile(path) {
+		*flag = path
+	}
+}
+
+// isFile reports whether path names a regular file.
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
 // missing is the error of a process with no data folder (--data "") that
 // was not given something the data folder would have held.
 func (c *common) missing(what, give string) error {

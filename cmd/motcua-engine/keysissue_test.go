@@ -171,6 +171,8 @@ func TestNoDataFolderSaysWhatIsMissing(t *testing.T) {
 		{"no database", append(slices.Clone(base), signers...), "--db or $MOTCUA_DB"},
 		{"no keys", append(append(slices.Clone(base), signers...), "--db", db), "--keys DIR or $MOTCUA_PAYLOAD_KEY"},
 		{"no archive", append(append(slices.Clone(base), signers...), "--db", db, "--keys", worker), "--archive or $MOTCUA_ARCHIVE"},
+		{"signers and roots beside the keys", append(slices.Clone(base), "--db", db, "--keys", worker), "--archive or $MOTCUA_ARCHIVE"},
+		{"a keys folder without signers", append(slices.Clone(base), "--db", db, "--keys", filepath.Join(dir, mtls.Auditor)), "--signers FILE and --roots FILE"},
 		{"API without its audit key", []string{"api", "--data", "", "--temporal-addr", "127.0.0.1:1", "--users", users, "--keys", worker}, "audit-key.pem and audit-key.crt"},
 		{"API without keys", []string{"api", "--data", "", "--temporal-addr", "127.0.0.1:1", "--users", users}, "audit-key.pem and audit-key.crt"},
 	} {

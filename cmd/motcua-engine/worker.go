@@ -71,6 +71,8 @@ func runWorker(args []string) error {
 	if err := nf.check(); err != nil {
 		return err
 	}
+	c.besideKeys(&sf.signers, "signers.json")
+	c.besideKeys(&sf.roots, "roots.pem")
 	if sf.signers != "" && sf.roots == "" {
 		return cli.UsageError("worker --signers needs --roots: the root certificates the leaders' and the office's certificates chain to")
 	}
@@ -336,8 +338,8 @@ func (s *signingFlags) issuing(acts *activities.Activities, ca *devca.CA, users 
 }
 
 func (s *signingFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.signers, "signers", "", "signers file: user id -> key source (PKCS#12 file or PKCS#11 token); empty uses the dev CA in DATA/ca")
-	fs.StringVar(&s.roots, "roots", "", "PEM file of trusted root certificates, besides the dev CA's")
+	fs.StringVar(&s.signers, "signers", "", "signers file: user id -> key source (PKCS#12 file or PKCS#11 token); empty uses the dev CA in DATA/ca (worker: KEYS/signers.json when the --keys folder holds one)")
+	fs.StringVar(&s.roots, "roots", "", "PEM file of trusted root certificates, besides the dev CA's (worker: KEYS/roots.pem when the --keys folder holds one)")
 	fs.StringVar(&s.tsa, "tsa-url", "", "RFC 3161 timestamp authority that stamps every signature (motcua dev: its own)")
 	fs.BoolVar(&s.revocation, "check-revocation", false, "check the signer's chain by OCSP, then CRL, before signing (B-LT and B-LTA always do, and keep the answers in the file)")
 	fs.DurationVar(&s.renewMargin, "renew-margin", workflows.DefaultRenewalMargin, "renew an archived result's document timestamp when its authority's certificate expires within this (schedule "+workflows.ArchiveTimestampsID+", nightly)")
@@ -402,7 +404,7 @@ func (s *signingFlags) trusted(ca *devca.CA) (*x509.CertPool, error) {
 
 func openDevCA(c *common) (*devca.CA, error) {
 	if c.data == "" {
-		return nil, c.missing("the dev CA (the demo's keys)", "the office's keys: --signers FILE and --roots FILE (motcua keys issue lays a demo's out)")
+		return nil, c.missing("the dev CA (the demo's keys)", "the office's keys: --signers FILE and --roots FILE, or a --keys DIR that holds signers.json and roots.pem (motcua keys issue lays a demo's out)")
 	}
 	return devca.Open(filepath.Join(c.data, "ca"), c.unitName)
 }
