@@ -337,15 +337,9 @@ func (c *common) besideKeys(flag *string, name string) {
 	if *flag != "" || c.keys == "" {
 		return
 	}
-	if path := filepath.Join(c.keys, name); isFile(path) {
+	if path := filepath.Join(c.keys, name); exists(path) {
 		*flag = path
 	}
-}
-
-// isFile reports whether path names a regular file.
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
 }
 
 // missing is the error of a process with no data folder (--data "") that
